@@ -1,0 +1,338 @@
+//! The `Cache` class as JavaScript sees it.
+
+use napi::Env;
+use napi::bindgen_prelude::Object;
+use napi_derive::napi;
+use serde_json::Value;
+
+use super::args::{Obj, required_string};
+use super::types::{Artifact, ArtifactPage, CacheStatus, Project, ProjectPage, RefreshSummary};
+use super::{js_error, rejection};
+use crate::cache::{Cache, RefreshOptions};
+use crate::config::Options;
+use crate::model::{ArtifactQuery, ProjectQuery};
+
+/// Options of `Cache.open()`. Each falls back to its environment variable, then to
+/// `<home>/config.toml` `[cache]`, then to the default (see docs/configuration.md).
+// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct CacheOptions {
+    /// SkillMeat home (env `SKILLMEAT_HOME`, default `~/.skillmeat`).
+    pub home: Option<String>,
+    /// Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/cache.db`).
+    pub path: Option<String>,
+    /// Minutes before a project scan counts as stale (env `SKILLMEAT_CACHE_TTL`, default 360).
+    pub ttl_minutes: Option<u32>,
+    /// `false` keeps the cache in memory only (env `SKILLMEAT_CACHE_ENABLED`, default true).
+    pub enabled: Option<bool>,
+    /// Folders searched for projects at each refresh (env `SKILLMEAT_CACHE_PROJECT_ROOTS`).
+    pub project_roots: Option<Vec<String>>,
+    /// How many levels below each root to look (env `SKILLMEAT_CACHE_DISCOVERY_DEPTH`, default 3).
+    pub discovery_depth: Option<u32>,
+    /// Cap on the database size in MiB; 0 = none (env `SKILLMEAT_CACHE_MAX_SIZE_MB`).
+    pub max_size_mb: Option<u32>,
+    /// How long to wait for another process's write lock (env `SKILLMEAT_CACHE_BUSY_TIMEOUT_MS`, default 5000).
+    pub busy_timeout_ms: Option<u32>,
+}
+
+/// Filters, sort and paging of `listProjects()`.
+// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct ProjectQueryOptions {
+    /// Only projects in this status.
+    #[napi(ts_type = "'active' | 'stale' | 'error' | 'missing'")]
+    pub status: Option<String>,
+    /// Sort key (default `name`).
+    #[napi(ts_type = "'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'")]
+    pub sort_by: Option<String>,
+    /// Direction (default `asc`).
+    #[napi(ts_type = "'asc' | 'desc'")]
+    pub order: Option<String>,
+    /// Rows to skip (default 0).
+    pub offset: Option<u32>,
+    /// Page size (default 100, 1 to 10000).
+    pub limit: Option<u32>,
+}
+
+/// Filters, sort and paging of `listArtifacts()`.
+// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct ArtifactQueryOptions {
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this type.
+    #[napi(
+        js_name = "type",
+        ts_type = "'skill' | 'command' | 'agent' | 'hook' | 'mcp'"
+    )]
+    pub kind: Option<String>,
+    /// Only outdated (`true`) or up-to-date (`false`) artifacts.
+    pub outdated: Option<bool>,
+    /// Only this origin (`local`, `collection`).
+    pub origin: Option<String>,
+    /// Only artifacts in this state.
+    #[napi(ts_type = "'ok' | 'error'")]
+    pub status: Option<String>,
+    /// Sort key (default `name`).
+    #[napi(ts_type = "'name' | 'type' | 'project' | 'updated'")]
+    pub sort_by: Option<String>,
+    /// Direction (default `asc`).
+    #[napi(ts_type = "'asc' | 'desc'")]
+    pub order: Option<String>,
+    /// Rows to skip (default 0).
+    pub offset: Option<u32>,
+    /// Page size (default 100, 1 to 10000).
+    pub limit: Option<u32>,
+}
+
+/// Options of `refresh()`.
+// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct RefreshRequest {
+    /// Only this project (default: discovery, then every project).
+    pub project_id: Option<String>,
+    /// Re-read every file even when its size and mtime did not change.
+    pub force: Option<bool>,
+}
+
+/// A persistent cache of SkillMeat projects and their artifacts. Reads are synchronous and
+/// cheap; `refresh()` and `clear()` run on worker threads the cache owns. Call `close()` when done.
+#[napi(js_name = "Cache")]
+pub struct JsCache {
+    inner: Cache,
+}
+
+fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
+    let o = Obj::new(
+        "options",
+        v,
+        &[
+            "home",
+            "path",
+            "ttlMinutes",
+            "enabled",
+            "projectRoots",
+            "discoveryDepth",
+            "maxSizeMb",
+            "busyTimeoutMs",
+        ],
+    )?;
+    let u32_of = |k: &str| -> Result<Option<u32>, crate::Error> {
+        Ok(o.int(k, u32::MAX as i64)?.map(|n| n as u32))
+    };
+    Ok(Options {
+        home: o.string("home")?.map(|h| crate::config::expand_home(&h)),
+        path: o.string("path")?,
+        ttl_minutes: u32_of("ttlMinutes")?,
+        enabled: o.boolean("enabled")?,
+        project_roots: o
+            .strings("projectRoots")?
+            .map(|v| v.iter().map(|p| crate::config::expand_home(p)).collect()),
+        discovery_depth: u32_of("discoveryDepth")?,
+        max_size_mb: u32_of("maxSizeMb")?,
+        busy_timeout_ms: u32_of("busyTimeoutMs")?,
+    })
+}
+
+#[napi]
+impl JsCache {
+    /// Opens (creating if needed) the cache. A damaged database is moved aside and rebuilt; an
+    /// unwritable location falls back to memory. Both are reported by `status()`.
+    #[napi(factory, ts_args_type = "options?: CacheOptions")]
+    pub fn open(options_arg: Option<Value>) -> napi::Result<JsCache, String> {
+        let opts = options(&options_arg).map_err(js_error)?;
+        Ok(JsCache {
+            inner: Cache::open(opts).map_err(js_error)?,
+        })
+    }
+
+    /// Health, counts, configuration and where each value came from.
+    #[napi]
+    pub fn status(&self) -> napi::Result<CacheStatus, String> {
+        self.inner.status().map(Into::into).map_err(js_error)
+    }
+
+    /// Registers a project folder and scans it now. Throws `NOT_FOUND` if it does not exist.
+    #[napi(ts_args_type = "path: string")]
+    pub fn register_project(&self, path: Value) -> napi::Result<Project, String> {
+        let path = required_string("path", &path).map_err(js_error)?;
+        self.inner
+            .register_project(&path)
+            .map(Into::into)
+            .map_err(js_error)
+    }
+
+    /// Forgets a project and its cached artifacts. Returns whether it was known.
+    #[napi(ts_args_type = "id: string")]
+    pub fn unregister_project(&self, id: Value) -> napi::Result<bool, String> {
+        let id = required_string("id", &id).map_err(js_error)?;
+        self.inner.unregister_project(&id).map_err(js_error)
+    }
+
+    /// One project by id, or `null`.
+    #[napi(ts_args_type = "id: string")]
+    pub fn get_project(&self, id: Value) -> napi::Result<Option<Project>, String> {
+        let id = required_string("id", &id).map_err(js_error)?;
+        self.inner
+            .get_project(&id)
+            .map(|p| p.map(Into::into))
+            .map_err(js_error)
+    }
+
+    /// One artifact by id, or `null`.
+    #[napi(ts_args_type = "id: string")]
+    pub fn get_artifact(&self, id: Value) -> napi::Result<Option<Artifact>, String> {
+        let id = required_string("id", &id).map_err(js_error)?;
+        self.inner
+            .get_artifact(&id)
+            .map(|a| a.map(Into::into))
+            .map_err(js_error)
+    }
+
+    /// A page of projects.
+    #[napi(ts_args_type = "query?: ProjectQueryOptions")]
+    pub fn list_projects(&self, query: Option<Value>) -> napi::Result<ProjectPage, String> {
+        let q = (|| -> Result<ProjectQuery, crate::Error> {
+            let o = Obj::new(
+                "query",
+                &query,
+                &["status", "sortBy", "order", "offset", "limit"],
+            )?;
+            Ok(ProjectQuery {
+                status: o.string("status")?,
+                sort_by: o.string("sortBy")?,
+                order: o.order()?,
+                offset: o.int("offset", i64::from(u32::MAX))?,
+                limit: o.int("limit", i64::from(u32::MAX))?,
+            })
+        })()
+        .map_err(js_error)?;
+        let page = self.inner.list_projects(&q).map_err(js_error)?;
+        Ok(ProjectPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    /// A page of artifacts.
+    #[napi(ts_args_type = "query?: ArtifactQueryOptions")]
+    pub fn list_artifacts(&self, query: Option<Value>) -> napi::Result<ArtifactPage, String> {
+        let q = (|| -> Result<ArtifactQuery, crate::Error> {
+            let o = Obj::new(
+                "query",
+                &query,
+                &[
+                    "projectId",
+                    "type",
+                    "outdated",
+                    "origin",
+                    "status",
+                    "sortBy",
+                    "order",
+                    "offset",
+                    "limit",
+                ],
+            )?;
+            Ok(ArtifactQuery {
+                project_id: o.string("projectId")?,
+                kind: o.string("type")?,
+                outdated: o.boolean("outdated")?,
+                origin: o.string("origin")?,
+                status: o.string("status")?,
+                sort_by: o.string("sortBy")?,
+                order: o.order()?,
+                offset: o.int("offset", i64::from(u32::MAX))?,
+                limit: o.int("limit", i64::from(u32::MAX))?,
+            })
+        })()
+        .map_err(js_error)?;
+        let page = self.inner.list_artifacts(&q).map_err(js_error)?;
+        Ok(ArtifactPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    /// Re-scans projects (discovering new ones first). Unchanged files are skipped by size and
+    /// mtime unless `force`. Resolves with what changed.
+    #[napi(
+        ts_args_type = "options?: RefreshRequest",
+        ts_return_type = "Promise<RefreshSummary>"
+    )]
+    pub fn refresh<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Value>,
+    ) -> napi::Result<Object<'env>, String> {
+        let opts = (|| -> Result<RefreshOptions, crate::Error> {
+            let o = Obj::new("options", &options, &["projectId", "force"])?;
+            Ok(RefreshOptions {
+                project_id: o.string("projectId")?,
+                force: o.boolean("force")?.unwrap_or(false),
+            })
+        })()
+        .map_err(js_error)?;
+        let (deferred, promise) = env
+            .create_deferred()
+            .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
+        self.inner.spawn_refresh(opts, move |res| {
+            deferred.resolve(move |env| match res {
+                Ok(s) => Ok(RefreshSummary::from(s)),
+                Err(e) => rejection(env, e),
+            })
+        });
+        Ok(promise)
+    }
+
+    /// Marks one project (or all) for a full re-scan at the next refresh. Returns how many.
+    #[napi(ts_args_type = "projectId?: string")]
+    pub fn invalidate(&self, project_id: Option<Value>) -> napi::Result<u32, String> {
+        let id = match project_id {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(required_string("projectId", &v).map_err(js_error)?),
+        };
+        self.inner
+            .invalidate(id.as_deref())
+            .map(|n| n as u32)
+            .map_err(js_error)
+    }
+
+    /// Empties the cache (registered folders are kept; the next refresh rebuilds it).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>, String> {
+        let (deferred, promise) = env
+            .create_deferred()
+            .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
+        self.inner.spawn_clear(move |res| {
+            deferred.resolve(move |env| match res {
+                Ok(()) => Ok(()),
+                Err(e) => rejection(env, e),
+            })
+        });
+        Ok(promise)
+    }
+
+    /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.
+    #[napi]
+    pub fn check_integrity(&self) -> napi::Result<String, String> {
+        if self.inner.is_closed() {
+            return Err(js_error(crate::Error::Closed));
+        }
+        self.inner.store().integrity_check().map_err(js_error)
+    }
+
+    /// Stops background work, waits for it, and releases the database. Idempotent; later calls
+    /// on this object throw `CACHE_CLOSED`.
+    #[napi]
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}

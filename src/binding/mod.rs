@@ -1,0 +1,67 @@
+//! The Node-API layer: converts JavaScript arguments into core types, core results into
+//! JavaScript objects, and core errors into `Error`s with a stable `code`. No logic lives here.
+
+mod args;
+mod cache;
+mod types;
+
+use napi::Env;
+use napi_derive::napi;
+
+use crate::error::Error;
+
+/// Converts a core error into a JS error whose `code` is the stable code.
+pub(crate) fn js_error(e: Error) -> napi::Error<String> {
+    napi::Error::new(e.code().to_string(), e.to_string())
+}
+
+/// Builds the rejection for a promise: a JS `Error` carrying `code`.
+pub(crate) fn rejection<T>(env: Env, e: Error) -> napi::Result<T> {
+    let js = napi::JsError::<String>::from(js_error(e)).into_unknown(env);
+    Err(napi::Error::from(js))
+}
+
+/// Reads the `[cache]` settings of `<home>/config.toml` as `{ key: value }` (keys in snake_case,
+/// as written in the file). `home` defaults to `SKILLMEAT_HOME` or `~/.skillmeat`.
+#[napi(ts_return_type = "Record<string, unknown>")]
+pub fn config_file_values(home: Option<String>) -> napi::Result<serde_json::Value, String> {
+    let home = args::home_or_default(home);
+    let table = crate::config::read_cache_table(&home).map_err(js_error)?;
+    serde_json::to_value(table).map_err(|e| js_error(Error::Internal(e.to_string())))
+}
+
+/// Sets one `[cache]` key in `<home>/config.toml` (or removes it when `value` is null), keeping
+/// the rest of the file. Throws `INVALID_ARGUMENT` for unknown keys or values of the wrong type.
+#[napi]
+pub fn config_set(
+    key: String,
+    value: Option<String>,
+    home: Option<String>,
+) -> napi::Result<(), String> {
+    let home = args::home_or_default(home);
+    crate::config::set_value(&home, &key, value.as_deref()).map_err(js_error)
+}
+
+/// Every configuration key: its `[cache]` name, environment variable and default.
+#[napi(object)]
+pub struct ConfigKey {
+    /// Key in `config.toml` `[cache]`.
+    pub key: String,
+    /// Environment variable that overrides it.
+    pub env: String,
+    /// Built-in default.
+    pub default_value: String,
+}
+
+/// Lists the configuration keys this package reads.
+#[napi]
+pub fn config_keys() -> Vec<ConfigKey> {
+    crate::config::KEYS
+        .iter()
+        .map(|(k, e, d)| ConfigKey {
+            key: k.to_string(),
+            env: e.to_string(),
+            default_value: d.to_string(),
+        })
+        .collect()
+}

@@ -1,0 +1,408 @@
+//! JavaScript-facing shapes of the core's data (camelCase, plain objects).
+
+use std::collections::HashMap;
+
+use napi_derive::napi;
+
+use crate::model;
+
+/// A problem with one file.
+#[napi(object)]
+pub struct FileError {
+    /// Path relative to the project folder.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A project folder known to the cache.
+#[napi(object)]
+pub struct Project {
+    /// Stable id derived from the canonical path.
+    pub id: String,
+    /// Name from `.skillmeat-project.toml`, else the folder name.
+    pub name: String,
+    /// Canonical absolute path.
+    pub path: String,
+    /// Description from `.skillmeat-project.toml`.
+    pub description: Option<String>,
+    /// Status of the cached data.
+    #[napi(ts_type = "'active' | 'stale' | 'error' | 'missing'")]
+    pub status: String,
+    /// Summary of what is wrong, when anything is.
+    pub error: Option<String>,
+    /// Project-level file problems (bad manifests, unreadable names).
+    pub errors: Vec<FileError>,
+    /// How it became known.
+    #[napi(ts_type = "'registered' | 'discovered'")]
+    pub origin: String,
+    /// Profile roots present (`.claude`, `.codex`, `.gemini`, `.cursor`).
+    pub profiles: Vec<String>,
+    /// Artifacts cached for it.
+    pub artifact_count: i64,
+    /// Artifacts in error.
+    pub error_count: i64,
+    /// Artifacts changed locally since deployment.
+    pub modified_count: i64,
+    /// Artifacts with a newer upstream version.
+    pub outdated_count: i64,
+    /// When it became known (ms since the epoch).
+    pub registered_at: i64,
+    /// Last scan (ms since the epoch; 0 = never, or invalidated).
+    pub scanned_at: i64,
+    /// Last time its cached content changed (ms since the epoch).
+    pub updated_at: i64,
+}
+
+/// An artifact found in a project.
+#[napi(object)]
+pub struct Artifact {
+    /// Stable id.
+    pub id: String,
+    /// Owning project id.
+    pub project_id: String,
+    /// Owning project name.
+    pub project_name: String,
+    /// Profile root (`.claude`, …; `.` for the project's `.mcp.json`).
+    pub profile: String,
+    /// Artifact type.
+    #[napi(
+        js_name = "type",
+        ts_type = "'skill' | 'command' | 'agent' | 'hook' | 'mcp'"
+    )]
+    pub kind: String,
+    /// Folder or file name (identity inside the project).
+    pub name: String,
+    /// Frontmatter `name`, which may differ from the file name.
+    pub display_name: Option<String>,
+    /// Path relative to the project folder.
+    pub path: String,
+    /// Description (frontmatter, or the first line of the body).
+    pub description: Option<String>,
+    /// Frontmatter `version`.
+    pub version: Option<String>,
+    /// Frontmatter `author`.
+    pub author: Option<String>,
+    /// Frontmatter `license`.
+    pub license: Option<String>,
+    /// Frontmatter `tags`.
+    pub tags: Vec<String>,
+    /// Frontmatter `tools` (string or list in the file).
+    pub tools: Vec<String>,
+    /// `local` (no deployment record) or `collection`.
+    pub origin: String,
+    /// Upstream source spec (`owner/repo[/path]@version`).
+    pub source: Option<String>,
+    /// Version spec.
+    pub version_spec: Option<String>,
+    /// Collection it was deployed from.
+    pub from_collection: Option<String>,
+    /// Deployment time as recorded.
+    pub deployed_at: Option<String>,
+    /// Deployed version.
+    pub deployed_version: Option<String>,
+    /// Deployed commit SHA.
+    pub deployed_sha: Option<String>,
+    /// Content hash recorded at deployment.
+    pub deployed_hash: Option<String>,
+    /// Current content hash (SkillMeat's SHA-256).
+    pub content_hash: Option<String>,
+    /// Whether the files differ from what was deployed.
+    pub local_modified: bool,
+    /// Latest upstream version known.
+    pub upstream_version: Option<String>,
+    /// Latest upstream commit known.
+    pub upstream_sha: Option<String>,
+    /// When upstream was last checked (ms).
+    pub upstream_checked_at: Option<i64>,
+    /// Whether a newer upstream version exists.
+    pub is_outdated: bool,
+    /// Kind of difference to upstream.
+    pub version_diff: Option<String>,
+    /// `ok`, or `error` when a file of it is malformed.
+    #[napi(ts_type = "'ok' | 'error'")]
+    pub status: String,
+    /// File, line and reason when in error.
+    pub error: Option<String>,
+    /// Total bytes of its files.
+    pub size_bytes: i64,
+    /// Number of files.
+    pub file_count: i64,
+    /// Newest file modification time (ms).
+    pub modified_at: i64,
+    /// All frontmatter as JSON text (`JSON.parse` it when needed).
+    pub metadata: String,
+    /// Last scan (ms).
+    pub scanned_at: i64,
+    /// Last content change seen (ms).
+    pub updated_at: i64,
+}
+
+/// A page of projects.
+#[napi(object)]
+pub struct ProjectPage {
+    /// The rows.
+    pub items: Vec<Project>,
+    /// Rows matching over all pages.
+    pub total: i64,
+    /// Offset used.
+    pub offset: i64,
+    /// Limit used.
+    pub limit: i64,
+}
+
+/// A page of artifacts.
+#[napi(object)]
+pub struct ArtifactPage {
+    /// The rows.
+    pub items: Vec<Artifact>,
+    /// Rows matching over all pages.
+    pub total: i64,
+    /// Offset used.
+    pub offset: i64,
+    /// Limit used.
+    pub limit: i64,
+}
+
+/// What a refresh did.
+#[napi(object)]
+pub struct RefreshSummary {
+    /// Projects looked at.
+    pub projects_scanned: u32,
+    /// Projects whose files changed.
+    pub projects_changed: u32,
+    /// Projects newly found under discovery roots.
+    pub projects_discovered: u32,
+    /// Projects whose folder is gone.
+    pub projects_missing: u32,
+    /// Artifacts new to the cache.
+    pub artifacts_added: u32,
+    /// Artifacts whose content changed.
+    pub artifacts_updated: u32,
+    /// Artifacts gone from disk.
+    pub artifacts_removed: u32,
+    /// Artifacts re-read (the rest were skipped by size and mtime).
+    pub artifacts_read: u32,
+    /// Problems found, one line each (file, line, reason).
+    pub errors: Vec<String>,
+    /// Wall time in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// The last refresh recorded by any process.
+#[napi(object)]
+pub struct RefreshRun {
+    /// Start (ms).
+    pub started_at: i64,
+    /// End (ms).
+    pub finished_at: i64,
+    /// What started it.
+    pub trigger: String,
+    /// `ok` or `error`.
+    pub outcome: String,
+    /// Error message when it failed.
+    pub message: Option<String>,
+    /// Projects scanned.
+    pub projects_scanned: i64,
+}
+
+/// A damaged database moved aside at open.
+#[napi(object)]
+pub struct Recovery {
+    /// Where the damaged file now is.
+    pub moved_to: String,
+    /// What was wrong.
+    pub reason: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// A condition needing attention.
+#[napi(object)]
+pub struct Warning {
+    /// Stable code: `CACHE_DISK_FULL`, `CACHE_READONLY`, `CACHE_DISABLED`, `CACHE_CORRUPT`.
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// Health, counts and configuration of a cache.
+#[napi(object)]
+pub struct CacheStatus {
+    /// `file`, or `memory` (`:memory:`, disabled, or fallback from an unwritable location).
+    #[napi(ts_type = "'file' | 'memory'")]
+    pub mode: String,
+    /// Database file (`:memory:` in memory mode).
+    pub db_path: String,
+    /// Bytes on disk including the WAL file.
+    pub size_bytes: i64,
+    /// Schema version (`PRAGMA user_version`).
+    pub schema_version: u32,
+    /// Projects cached.
+    pub projects: i64,
+    /// Projects by status.
+    pub projects_by_status: HashMap<String, i64>,
+    /// Artifacts cached.
+    pub artifacts: i64,
+    /// Artifacts in error.
+    pub artifact_errors: i64,
+    /// Artifacts modified locally since deployment.
+    pub modified_artifacts: i64,
+    /// Outdated artifacts.
+    pub outdated_artifacts: i64,
+    /// Last refresh recorded by any process sharing the database.
+    pub last_refresh: Option<RefreshRun>,
+    /// Set when a damaged database was moved aside at open.
+    pub recovered: Option<Recovery>,
+    /// Conditions needing attention.
+    pub warnings: Vec<Warning>,
+    /// Reads in this process that served fresh data.
+    pub hits: i64,
+    /// Reads in this process that found nothing or stale data.
+    pub misses: i64,
+    /// Configuration in force and where each value came from.
+    #[napi(
+        ts_type = "Record<string, { value: unknown; source: 'option' | 'env' | 'file' | 'default' }>"
+    )]
+    pub config: serde_json::Value,
+}
+
+impl From<crate::scan::FileError> for FileError {
+    fn from(e: crate::scan::FileError) -> Self {
+        FileError {
+            file: e.file,
+            line: e.line,
+            reason: e.reason,
+        }
+    }
+}
+
+impl From<model::Project> for Project {
+    fn from(p: model::Project) -> Self {
+        Project {
+            id: p.id,
+            name: p.name,
+            path: p.path,
+            description: p.description,
+            status: p.status,
+            error: p.error,
+            errors: p.errors.into_iter().map(Into::into).collect(),
+            origin: p.origin,
+            profiles: p.profiles,
+            artifact_count: p.artifact_count,
+            error_count: p.error_count,
+            modified_count: p.modified_count,
+            outdated_count: p.outdated_count,
+            registered_at: p.registered_at,
+            scanned_at: p.scanned_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+impl From<model::Artifact> for Artifact {
+    fn from(a: model::Artifact) -> Self {
+        Artifact {
+            id: a.id,
+            project_id: a.project_id,
+            project_name: a.project_name,
+            profile: a.profile,
+            kind: a.kind,
+            name: a.name,
+            display_name: a.display_name,
+            path: a.path,
+            description: a.description,
+            version: a.version,
+            author: a.author,
+            license: a.license,
+            tags: a.tags,
+            tools: a.tools,
+            origin: a.origin,
+            source: a.source,
+            version_spec: a.version_spec,
+            from_collection: a.from_collection,
+            deployed_at: a.deployed_at,
+            deployed_version: a.deployed_version,
+            deployed_sha: a.deployed_sha,
+            deployed_hash: a.deployed_hash,
+            content_hash: a.content_hash,
+            local_modified: a.local_modified,
+            upstream_version: a.upstream_version,
+            upstream_sha: a.upstream_sha,
+            upstream_checked_at: a.upstream_checked_at,
+            is_outdated: a.is_outdated,
+            version_diff: a.version_diff,
+            status: a.status,
+            error: a.error,
+            size_bytes: a.size_bytes,
+            file_count: a.file_count,
+            modified_at: a.modified_at,
+            metadata: a.metadata,
+            scanned_at: a.scanned_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+impl From<model::RefreshSummary> for RefreshSummary {
+    fn from(s: model::RefreshSummary) -> Self {
+        RefreshSummary {
+            projects_scanned: s.projects_scanned,
+            projects_changed: s.projects_changed,
+            projects_discovered: s.projects_discovered,
+            projects_missing: s.projects_missing,
+            artifacts_added: s.artifacts_added,
+            artifacts_updated: s.artifacts_updated,
+            artifacts_removed: s.artifacts_removed,
+            artifacts_read: s.artifacts_read,
+            errors: s.errors,
+            duration_ms: s.duration_ms,
+        }
+    }
+}
+
+impl From<model::Status> for CacheStatus {
+    fn from(s: model::Status) -> Self {
+        CacheStatus {
+            mode: s.mode,
+            db_path: s.db_path,
+            size_bytes: s.size_bytes,
+            schema_version: s.schema_version,
+            projects: s.projects,
+            projects_by_status: s.projects_by_status.into_iter().collect(),
+            artifacts: s.artifacts,
+            artifact_errors: s.artifact_errors,
+            modified_artifacts: s.modified_artifacts,
+            outdated_artifacts: s.outdated_artifacts,
+            last_refresh: s.last_refresh.map(|r| RefreshRun {
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                trigger: r.trigger,
+                outcome: r.outcome,
+                message: r.message,
+                projects_scanned: r.projects_scanned,
+            }),
+            recovered: s.recovered.map(|r| Recovery {
+                moved_to: r.moved_to,
+                reason: r.reason,
+                at: r.at,
+            }),
+            warnings: s
+                .warnings
+                .into_iter()
+                .map(|w| Warning {
+                    code: w.code,
+                    message: w.message,
+                    at: w.at,
+                })
+                .collect(),
+            hits: s.hits as i64,
+            misses: s.misses as i64,
+            config: s.config,
+        }
+    }
+}

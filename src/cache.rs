@@ -1,0 +1,640 @@
+//! The cache object: opens the store (recovering or falling back as needed), answers reads, and
+//! runs refreshes on a tokio runtime it owns. Free of any Node-API type.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::config::{Config, Env, Options, ProcessEnv, Source};
+use crate::error::{Error, Result};
+use crate::model::{
+    Artifact, ArtifactQuery, Page, Project, ProjectQuery, Recovery, RefreshSummary, Status, Warning,
+};
+use crate::scan::manifest::{Collections, read_collections};
+use crate::scan::{self, ArtifactKey, Prior, ScanFailure};
+use crate::store::{Mode, OpenFailure, Store, Tuning, now_ms};
+
+/// Options of one refresh.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshOptions {
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Re-read every file even when size and mtime did not change.
+    pub force: bool,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    closed: AtomicBool,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    warnings: Mutex<Vec<Warning>>,
+    recovered: Option<Recovery>,
+    /// Serialises refreshes inside this process.
+    refresh_gate: Mutex<()>,
+}
+
+/// A handle to an open cache. Cheap to clone; all clones share one store and runtime.
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn warning(code: &str, message: String) -> Warning {
+    Warning {
+        code: code.into(),
+        message,
+        at: now_ms(),
+    }
+}
+
+impl Cache {
+    /// Opens a cache with the process environment.
+    pub fn open(opts: Options) -> Result<Cache> {
+        Self::open_with_env(opts, &ProcessEnv)
+    }
+
+    /// Opens a cache, resolving configuration against `env`.
+    pub fn open_with_env(opts: Options, env: &dyn Env) -> Result<Cache> {
+        let config = Config::resolve(&opts, env)?;
+        let tuning = Tuning {
+            busy_timeout_ms: config.busy_timeout_ms.value,
+            max_size_mb: config.max_size_mb.value,
+        };
+        let mut warnings = Vec::new();
+        let mut recovered = None;
+        let mut carried = Vec::new();
+
+        let store = match (&config.path.value, config.enabled.value) {
+            (_, false) => {
+                warnings.push(warning(
+                    "CACHE_DISABLED",
+                    format!(
+                        "the on-disk cache is disabled ({}); data is kept in memory for this process only",
+                        match config.enabled.source {
+                            Source::Env => "SKILLMEAT_CACHE_ENABLED",
+                            Source::File => "config.toml [cache] enabled",
+                            _ => "option enabled: false",
+                        }
+                    ),
+                ));
+                Store::open_memory(tuning)?
+            }
+            (None, true) => Store::open_memory(tuning)?,
+            (Some(path), true) => match Store::open_file(path, tuning) {
+                Ok(s) => s,
+                Err(OpenFailure::Corrupt(reason)) => {
+                    carried = Store::salvage_registrations(path);
+                    let moved = Store::move_aside(path)?;
+                    recovered = Some(Recovery {
+                        moved_to: moved.to_string_lossy().into_owned(),
+                        reason: reason.clone(),
+                        at: now_ms(),
+                    });
+                    warnings.push(warning(
+                        "CACHE_CORRUPT",
+                        format!(
+                            "the cache database was damaged ({reason}); it was moved to {} and a new cache is being rebuilt from your project folders",
+                            moved.display()
+                        ),
+                    ));
+                    match Store::open_file(path, tuning) {
+                        Ok(s) => s,
+                        Err(f) => Self::fallback(path, f, &mut warnings, tuning)?,
+                    }
+                }
+                Err(f) => Self::fallback(path, f, &mut warnings, tuning)?,
+            },
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(4)
+            .thread_name("skillmeat-cache")
+            .enable_time()
+            .build()
+            .map_err(|e| {
+                Error::Internal(format!("cannot start the cache's worker threads: {e}"))
+            })?;
+        let cache = Cache {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                runtime: Mutex::new(Some(runtime)),
+                closed: AtomicBool::new(false),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+                warnings: Mutex::new(warnings),
+                recovered,
+                refresh_gate: Mutex::new(()),
+            }),
+        };
+        for path in carried {
+            let name = Path::new(&path)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let _ = cache.inner.store.register(&path, &name, "registered");
+        }
+        if cache.inner.recovered.is_some() {
+            // Rebuild from disk in the background; reads answer meanwhile.
+            cache.spawn_refresh_with_trigger(RefreshOptions::default(), "recovery", |_| {});
+        }
+        Ok(cache)
+    }
+
+    fn fallback(
+        path: &Path,
+        f: OpenFailure,
+        warnings: &mut Vec<Warning>,
+        tuning: Tuning,
+    ) -> Result<Store> {
+        let reason = match f {
+            OpenFailure::Unwritable(r) => r,
+            OpenFailure::Corrupt(r) => format!("still damaged after recovery: {r}"),
+            OpenFailure::Other(e) => e.to_string(),
+        };
+        warnings.push(warning(
+            "CACHE_READONLY",
+            format!(
+                "cannot use the cache file {} ({reason}); falling back to an in-memory cache for this process. Set SKILLMEAT_CACHE_PATH to a writable location",
+                path.display()
+            ),
+        ));
+        Store::open_memory(tuning)
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn stale_before(&self) -> i64 {
+        now_ms() - self.inner.config.ttl_minutes.value as i64 * 60_000
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Direct access to the store (diagnostics and tests).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Health, counts and configuration.
+    pub fn status(&self) -> Result<Status> {
+        self.check_open()?;
+        let s = &self.inner.store;
+        let (by, artifacts, errors, modified, outdated) = s.totals(self.stale_before())?;
+        Ok(Status {
+            mode: match s.mode() {
+                Mode::File => "file".into(),
+                Mode::Memory => "memory".into(),
+            },
+            db_path: s
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| ":memory:".into()),
+            size_bytes: s.size_bytes(),
+            schema_version: s.schema_version()?,
+            projects: by.iter().map(|(_, n)| n).sum(),
+            projects_by_status: by.into_iter().collect(),
+            artifacts,
+            artifact_errors: errors,
+            modified_artifacts: modified,
+            outdated_artifacts: outdated,
+            last_refresh: s.last_refresh()?,
+            recovered: self.inner.recovered.clone(),
+            warnings: lock(&self.inner.warnings).clone(),
+            hits: self.inner.hits.load(Ordering::Relaxed),
+            misses: self.inner.misses.load(Ordering::Relaxed),
+            config: self.inner.config.to_json(),
+        })
+    }
+
+    fn count(&self, hit: bool) {
+        let c = if hit {
+            &self.inner.hits
+        } else {
+            &self.inner.misses
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One project, or `None`.
+    pub fn get_project(&self, id: &str) -> Result<Option<Project>> {
+        self.check_open()?;
+        let p = self.inner.store.get_project(id, self.stale_before())?;
+        self.count(p.as_ref().is_some_and(|p| p.status != "stale"));
+        Ok(p)
+    }
+
+    /// A page of projects.
+    pub fn list_projects(&self, q: &ProjectQuery) -> Result<Page<Project>> {
+        self.check_open()?;
+        let page = self.inner.store.list_projects(q, self.stale_before())?;
+        self.count(true);
+        Ok(page)
+    }
+
+    /// A page of artifacts.
+    pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<Page<Artifact>> {
+        self.check_open()?;
+        let page = self.inner.store.list_artifacts(q)?;
+        self.count(true);
+        Ok(page)
+    }
+
+    /// One artifact by id.
+    pub fn get_artifact(&self, id: &str) -> Result<Option<Artifact>> {
+        self.check_open()?;
+        let a = self.inner.store.get_artifact(id)?;
+        self.count(a.is_some());
+        Ok(a)
+    }
+
+    /// Registers a project folder and scans it now. Returns the cached project.
+    pub fn register_project(&self, path: &str) -> Result<Project> {
+        self.check_open()?;
+        if path.trim().is_empty() {
+            return Err(Error::invalid(
+                "path",
+                "must be a folder path, got an empty string",
+            ));
+        }
+        let raw = crate::config::expand_home(path);
+        let canonical = match raw.canonicalize() {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound(format!(
+                    "project folder {} does not exist",
+                    raw.display()
+                )));
+            }
+            Err(e) => return Err(Error::io(format!("resolving {}", raw.display()), e)),
+        };
+        if !canonical.is_dir() {
+            return Err(Error::invalid(
+                "path",
+                format!("{} is not a folder", canonical.display()),
+            ));
+        }
+        let p = canonical.to_string_lossy().into_owned();
+        let name = canonical
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.clone());
+        let id = self.inner.store.register(&p, &name, "registered")?;
+        let collections = read_collections(&self.inner.config.home.value);
+        let mut summary = RefreshSummary::default();
+        self.scan_one(&id, &p, None, &collections, false, &mut summary)?;
+        self.inner
+            .store
+            .get_project(&id, self.stale_before())?
+            .ok_or_else(|| Error::Internal("project vanished right after registration".into()))
+    }
+
+    /// Forgets a project; returns whether it was known.
+    pub fn unregister_project(&self, id: &str) -> Result<bool> {
+        self.check_open()?;
+        self.inner.store.unregister(id)
+    }
+
+    /// Marks one project (or all) for a full re-scan; returns how many.
+    pub fn invalidate(&self, project_id: Option<&str>) -> Result<usize> {
+        self.check_open()?;
+        self.inner.store.invalidate(project_id)
+    }
+
+    /// Empties the cache, keeping registered folders (the next refresh rebuilds it).
+    pub fn clear(&self) -> Result<()> {
+        self.check_open()?;
+        let _gate = lock(&self.inner.refresh_gate);
+        self.inner.store.clear()
+    }
+
+    fn priors(&self, project_id: &str) -> HashMap<ArtifactKey, Prior> {
+        self.inner
+            .store
+            .artifact_fingerprints(project_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(profile, kind, name, fingerprint)| {
+                (
+                    ArtifactKey {
+                        profile,
+                        kind,
+                        name,
+                    },
+                    Prior { fingerprint },
+                )
+            })
+            .collect()
+    }
+
+    /// Scans and writes one project; unchanged projects are returned for a batched touch.
+    fn scan_one(
+        &self,
+        id: &str,
+        path: &str,
+        fingerprint: Option<&str>,
+        collections: &Collections,
+        force: bool,
+        summary: &mut RefreshSummary,
+    ) -> Result<bool> {
+        let outcome = self.scan_only(id, path, fingerprint, collections, force);
+        self.write_outcome(id, outcome, summary)
+    }
+
+    fn scan_only(
+        &self,
+        id: &str,
+        path: &str,
+        fingerprint: Option<&str>,
+        collections: &Collections,
+        force: bool,
+    ) -> ScanOutcome {
+        let priors = if force {
+            HashMap::new()
+        } else {
+            self.priors(id)
+        };
+        match scan::scan_project(Path::new(path), &priors, fingerprint, collections, force) {
+            Ok(s) if s.unchanged => ScanOutcome::Unchanged,
+            Ok(s) => ScanOutcome::Scanned(Box::new(s)),
+            Err(ScanFailure::Missing) => {
+                ScanOutcome::Failed("missing", format!("project folder {path} no longer exists"))
+            }
+            Err(ScanFailure::Unreadable(m)) => {
+                ScanOutcome::Failed("error", format!("cannot read project folder: {m}"))
+            }
+        }
+    }
+
+    /// Writes one scan outcome; returns `true` when the project was unchanged (to be touched later).
+    fn write_outcome(
+        &self,
+        id: &str,
+        outcome: ScanOutcome,
+        summary: &mut RefreshSummary,
+    ) -> Result<bool> {
+        summary.projects_scanned += 1;
+        match outcome {
+            ScanOutcome::Unchanged => Ok(true),
+            ScanOutcome::Scanned(s) => {
+                let out = self.inner.store.apply_scan(id, &s)?;
+                summary.artifacts_read += s.read_count as u32;
+                summary.artifacts_added += out.changes.added.len() as u32;
+                summary.artifacts_updated += out.changes.updated.len() as u32;
+                summary.artifacts_removed += out.changes.removed.len() as u32;
+                summary.projects_changed += 1;
+                summary
+                    .errors
+                    .extend(s.errors.iter().map(|e| format!("{}: {e}", s.name)));
+                for a in &s.artifacts {
+                    if let Some(e) = a.content.as_ref().and_then(|c| c.error.as_ref()) {
+                        summary.errors.push(format!("{}: {e}", s.name));
+                    }
+                }
+                Ok(false)
+            }
+            ScanOutcome::Failed(status, msg) => {
+                if status == "missing" {
+                    summary.projects_missing += 1;
+                }
+                summary.errors.push(msg.clone());
+                self.inner.store.mark_failed(id, status, &msg)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Runs a refresh on the calling thread: discovery, then every project (or one), scanned in
+    /// parallel and written one transaction per project.
+    pub fn refresh_blocking(&self, opts: &RefreshOptions, trigger: &str) -> Result<RefreshSummary> {
+        self.check_open()?;
+        let _gate = lock(&self.inner.refresh_gate);
+        let started = Instant::now();
+        let started_ms = now_ms();
+        let mut summary = RefreshSummary::default();
+        let result = self.refresh_inner(opts, &mut summary);
+        summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let (outcome, message) = match &result {
+            Ok(()) => ("ok", None),
+            Err(e) => ("error", Some(e.to_string())),
+        };
+        if let Err(Error::DiskFull(_)) = &result {
+            let mut w = lock(&self.inner.warnings);
+            w.retain(|w| w.code != "CACHE_DISK_FULL");
+            w.push(warning(
+                "CACHE_DISK_FULL",
+                "the last refresh stopped because the cache database is full; cached data is still served. Free disk space (or raise max_size_mb) and refresh again".into(),
+            ));
+        } else if result.is_ok() {
+            lock(&self.inner.warnings).retain(|w| w.code != "CACHE_DISK_FULL");
+        }
+        let _ = self.inner.store.record_run(
+            started_ms,
+            trigger,
+            opts.project_id.as_deref(),
+            &summary,
+            outcome,
+            message.as_deref(),
+        );
+        result.map(|()| summary)
+    }
+
+    fn refresh_inner(&self, opts: &RefreshOptions, summary: &mut RefreshSummary) -> Result<()> {
+        let store = &self.inner.store;
+        if opts.project_id.is_none() {
+            // Registered folders always have a row (a clear() removes rows, not registrations).
+            let known: std::collections::HashSet<String> = store
+                .project_paths(None)?
+                .into_iter()
+                .map(|(_, p, _)| p)
+                .collect();
+            for path in store.registrations()? {
+                if !known.contains(&path) {
+                    let name = Path::new(&path)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    store.register(&path, &name, "registered")?;
+                }
+            }
+            for root in &self.inner.config.project_roots.value {
+                for dir in scan::discovery::discover(root, self.inner.config.discovery_depth.value)
+                {
+                    let p = dir.to_string_lossy().into_owned();
+                    if !known.contains(&p) {
+                        let name = dir
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        store.register(&p, &name, "discovered")?;
+                        summary.projects_discovered += 1;
+                    }
+                }
+            }
+        }
+        let targets = store.project_paths(opts.project_id.as_deref())?;
+        if let Some(id) = &opts.project_id {
+            if targets.is_empty() {
+                return Err(Error::NotFound(format!(
+                    "no project with id {id:?}; register it first"
+                )));
+            }
+        }
+        let collections = read_collections(&self.inner.config.home.value);
+        summary
+            .errors
+            .extend(collections.errors.iter().map(|e| e.to_string()));
+
+        // Scan in parallel (stat + read), write on this thread as results arrive.
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 4);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, ScanOutcome)>(workers * 2);
+        let mut unchanged = Vec::new();
+        let mut failure = None;
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let (next, stop, targets, collections) = (&next, &stop, &targets, &collections);
+                scope.spawn(move || {
+                    loop {
+                        if stop.load(Ordering::Relaxed) || self.inner.closed.load(Ordering::Relaxed)
+                        {
+                            return;
+                        }
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((id, path, fp)) = targets.get(i) else {
+                            return;
+                        };
+                        let out = self.scan_only(id, path, fp.as_deref(), collections, opts.force);
+                        if tx.send((i, out)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for (i, outcome) in rx {
+                if failure.is_some() {
+                    continue;
+                }
+                let id = &targets[i].0;
+                match self.write_outcome(id, outcome, summary) {
+                    Ok(true) => unchanged.push(id.clone()),
+                    Ok(false) => {}
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        failure = Some(e);
+                    }
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        store.touch_unchanged(&unchanged)?;
+        Ok(())
+    }
+
+    fn spawn_refresh_with_trigger(
+        &self,
+        opts: RefreshOptions,
+        trigger: &'static str,
+        done: impl FnOnce(Result<RefreshSummary>) + Send + 'static,
+    ) {
+        let rt = lock(&self.inner.runtime);
+        let Some(rt) = rt.as_ref() else {
+            done(Err(Error::Closed));
+            return;
+        };
+        let me = self.clone();
+        rt.spawn_blocking(move || done(me.refresh_blocking(&opts, trigger)));
+    }
+
+    /// Starts a refresh on the cache's runtime and calls `done` with its result.
+    pub fn spawn_refresh(
+        &self,
+        opts: RefreshOptions,
+        done: impl FnOnce(Result<RefreshSummary>) + Send + 'static,
+    ) {
+        if let Err(e) = self.check_open() {
+            return done(Err(e));
+        }
+        self.spawn_refresh_with_trigger(opts, "manual", done);
+    }
+
+    /// Empties the cache on the runtime and calls `done`.
+    pub fn spawn_clear(&self, done: impl FnOnce(Result<()>) + Send + 'static) {
+        if let Err(e) = self.check_open() {
+            return done(Err(e));
+        }
+        let rt = lock(&self.inner.runtime);
+        let Some(rt) = rt.as_ref() else {
+            return done(Err(Error::Closed));
+        };
+        let me = self.clone();
+        rt.spawn_blocking(move || done(me.clear()));
+    }
+
+    /// Whether `close()` was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Stops background work and waits for it (a running refresh stops between projects), then
+    /// checkpoints the database. Further calls fail with `CACHE_CLOSED`. Idempotent.
+    pub fn close(&self) {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let rt = lock(&self.inner.runtime).take();
+        if let Some(rt) = rt {
+            rt.shutdown_timeout(std::time::Duration::from_secs(10));
+        }
+        self.inner.store.checkpoint();
+    }
+
+    /// The folder a project path canonicalises to (for callers that hold a path, not an id).
+    pub fn project_id_for_path(path: &Path) -> Option<String> {
+        let c: PathBuf = path.canonicalize().ok()?;
+        Some(crate::store::project_id_of(&c.to_string_lossy()))
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Never block or panic here: this may run on any thread, including one of the runtime's.
+        if let Some(rt) = lock(&self.runtime).take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+enum ScanOutcome {
+    Unchanged,
+    Scanned(Box<scan::ProjectScan>),
+    Failed(&'static str, String),
+}

@@ -1,0 +1,578 @@
+//! Configuration: explicit options, then environment, then `<home>/config.toml` `[cache]`, then defaults.
+//! Every resolved value remembers where it came from so `status()` can show it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Options a caller passes to `Cache::open`; `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// SkillMeat home folder (default `~/.skillmeat`).
+    pub home: Option<PathBuf>,
+    /// Database file; `:memory:` for an in-memory cache.
+    pub path: Option<String>,
+    /// Minutes after which a project scan is stale.
+    pub ttl_minutes: Option<u32>,
+    /// `false` keeps the cache in memory only.
+    pub enabled: Option<bool>,
+    /// Folders searched for projects.
+    pub project_roots: Option<Vec<PathBuf>>,
+    /// How deep under each project root to look for projects.
+    pub discovery_depth: Option<u32>,
+    /// Cap on the database size in MiB (0 = no cap).
+    pub max_size_mb: Option<u32>,
+    /// How long to wait for another process's lock, in ms.
+    pub busy_timeout_ms: Option<u32>,
+}
+
+/// Where a configuration value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Passed to `Cache.open()`.
+    Option,
+    /// An environment variable.
+    Env,
+    /// `<home>/config.toml`, table `[cache]`.
+    File,
+    /// The built-in default.
+    Default,
+}
+
+impl Source {
+    /// Lower-case name used in status output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Option => "option",
+            Source::Env => "env",
+            Source::File => "file",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// A resolved value with its origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setting<T> {
+    /// The value in force.
+    pub value: T,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// The configuration in force for one cache.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// SkillMeat home folder.
+    pub home: Setting<PathBuf>,
+    /// Database path, or `None` for memory.
+    pub path: Setting<Option<PathBuf>>,
+    /// Project scan TTL in minutes.
+    pub ttl_minutes: Setting<u32>,
+    /// Whether the on-disk cache is enabled.
+    pub enabled: Setting<bool>,
+    /// Discovery roots.
+    pub project_roots: Setting<Vec<PathBuf>>,
+    /// Discovery depth.
+    pub discovery_depth: Setting<u32>,
+    /// Size cap in MiB (0 = none).
+    pub max_size_mb: Setting<u32>,
+    /// Busy timeout in ms.
+    pub busy_timeout_ms: Setting<u32>,
+}
+
+/// Default TTL for project scans (6 hours).
+pub const DEFAULT_TTL_MINUTES: u32 = 360;
+/// Default discovery depth.
+pub const DEFAULT_DISCOVERY_DEPTH: u32 = 3;
+/// Default busy timeout.
+pub const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5000;
+
+/// Every key of the `[cache]` table this package reads, with its env var and default, for docs and the CLI.
+pub const KEYS: &[(&str, &str, &str)] = &[
+    ("path", "SKILLMEAT_CACHE_PATH", "<home>/cache/cache.db"),
+    ("ttl_minutes", "SKILLMEAT_CACHE_TTL", "360"),
+    ("enabled", "SKILLMEAT_CACHE_ENABLED", "true"),
+    ("project_roots", "SKILLMEAT_CACHE_PROJECT_ROOTS", "[]"),
+    ("discovery_depth", "SKILLMEAT_CACHE_DISCOVERY_DEPTH", "3"),
+    ("max_size_mb", "SKILLMEAT_CACHE_MAX_SIZE_MB", "0"),
+    ("busy_timeout_ms", "SKILLMEAT_CACHE_BUSY_TIMEOUT_MS", "5000"),
+];
+
+/// Environment lookup, injectable for tests.
+pub trait Env {
+    /// Returns the variable's value if set and not empty.
+    fn var(&self, key: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Env for BTreeMap<String, String> {
+    fn var(&self, key: &str) -> Option<String> {
+        self.get(key).cloned()
+    }
+}
+
+/// Default SkillMeat home: `$HOME/.skillmeat`.
+pub fn default_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".skillmeat")
+}
+
+/// Path of the config file under a home folder.
+pub fn config_file(home: &Path) -> PathBuf {
+    home.join("config.toml")
+}
+
+/// Reads `<home>/config.toml` and returns its `[cache]` table (empty when the file or table is absent).
+pub fn read_cache_table(home: &Path) -> Result<toml::Table> {
+    let path = config_file(home);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(toml::Table::new()),
+        Err(e) => {
+            return Err(Error::ConfigInvalid {
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| Error::ConfigInvalid {
+            path: path.clone(),
+            reason: e.to_string().trim().to_string(),
+        })?;
+    match doc.get("cache") {
+        None => Ok(toml::Table::new()),
+        Some(toml::Value::Table(t)) => Ok(t.clone()),
+        Some(_) => Err(Error::ConfigInvalid {
+            path,
+            reason: "`cache` must be a table ([cache])".into(),
+        }),
+    }
+}
+
+fn parse_u32(name: &str, raw: &str) -> Result<u32> {
+    raw.trim()
+        .parse::<u32>()
+        .map_err(|_| Error::invalid(name, format!("expected a whole number, got {raw:?}")))
+}
+
+fn parse_bool(name: &str, raw: &str) -> Result<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::invalid(
+            name,
+            format!("expected true/false (or 1/0), got {raw:?}"),
+        )),
+    }
+}
+
+fn file_u32(table: &toml::Table, key: &str, file: &Path) -> Result<Option<u32>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Integer(i)) if *i >= 0 && *i <= u32::MAX as i64 => Ok(Some(*i as u32)),
+        Some(v) => Err(Error::ConfigInvalid {
+            path: file.to_path_buf(),
+            reason: format!("[cache] {key} must be a non-negative whole number, got {v}"),
+        }),
+    }
+}
+
+fn file_bool(table: &toml::Table, key: &str, file: &Path) -> Result<Option<bool>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+        Some(v) => Err(Error::ConfigInvalid {
+            path: file.to_path_buf(),
+            reason: format!("[cache] {key} must be true or false, got {v}"),
+        }),
+    }
+}
+
+fn file_str(table: &toml::Table, key: &str, file: &Path) -> Result<Option<String>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+        Some(v) => Err(Error::ConfigInvalid {
+            path: file.to_path_buf(),
+            reason: format!("[cache] {key} must be a string, got {v}"),
+        }),
+    }
+}
+
+fn file_paths(table: &toml::Table, key: &str, file: &Path) -> Result<Option<Vec<PathBuf>>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                toml::Value::String(s) => Ok(expand_home(s)),
+                other => Err(Error::ConfigInvalid {
+                    path: file.to_path_buf(),
+                    reason: format!("[cache] {key} must be a list of paths, found {other}"),
+                }),
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some),
+        Some(v) => Err(Error::ConfigInvalid {
+            path: file.to_path_buf(),
+            reason: format!("[cache] {key} must be a list of paths, got {v}"),
+        }),
+    }
+}
+
+/// Expands a leading `~/` to the user's home directory.
+pub fn expand_home(s: &str) -> PathBuf {
+    if let Some(rest) = s.strip_prefix("~/") {
+        if let Some(h) = std::env::var_os("HOME") {
+            return PathBuf::from(h).join(rest);
+        }
+    }
+    PathBuf::from(s)
+}
+
+/// Picks the first present value among option, env and file, else the default.
+fn pick<T>(opt: Option<T>, env: Option<T>, file: Option<T>, default: T) -> Setting<T> {
+    if let Some(v) = opt {
+        Setting {
+            value: v,
+            source: Source::Option,
+        }
+    } else if let Some(v) = env {
+        Setting {
+            value: v,
+            source: Source::Env,
+        }
+    } else if let Some(v) = file {
+        Setting {
+            value: v,
+            source: Source::File,
+        }
+    } else {
+        Setting {
+            value: default,
+            source: Source::Default,
+        }
+    }
+}
+
+fn db_path(raw: &str) -> Option<PathBuf> {
+    if raw == ":memory:" {
+        None
+    } else {
+        Some(expand_home(raw))
+    }
+}
+
+impl Config {
+    /// Resolves the configuration from options, the given environment and the config file.
+    pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Config> {
+        let home = pick(
+            opts.home.clone(),
+            env.var("SKILLMEAT_HOME").map(|h| expand_home(&h)),
+            None,
+            default_home(),
+        );
+        let file = config_file(&home.value);
+        let table = read_cache_table(&home.value)?;
+
+        let env_u32 = |key: &str| env.var(key).map(|v| parse_u32(key, &v)).transpose();
+        let env_bool = |key: &str| env.var(key).map(|v| parse_bool(key, &v)).transpose();
+
+        let default_path = home.value.join("cache").join("cache.db");
+        let path = pick(
+            opts.path.as_deref().map(db_path),
+            env.var("SKILLMEAT_CACHE_PATH").as_deref().map(db_path),
+            file_str(&table, "path", &file)?.as_deref().map(db_path),
+            Some(default_path),
+        );
+        if let (Some(p), Source::Option) = (&path.value, path.source) {
+            if p.as_os_str().is_empty() {
+                return Err(Error::invalid("path", "must not be empty"));
+            }
+        }
+        let ttl_minutes = pick(
+            opts.ttl_minutes,
+            env_u32("SKILLMEAT_CACHE_TTL")?,
+            file_u32(&table, "ttl_minutes", &file)?,
+            DEFAULT_TTL_MINUTES,
+        );
+        let enabled = pick(
+            opts.enabled,
+            env_bool("SKILLMEAT_CACHE_ENABLED")?,
+            file_bool(&table, "enabled", &file)?,
+            true,
+        );
+        let env_roots = env.var("SKILLMEAT_CACHE_PROJECT_ROOTS").map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| expand_home(&p.to_string_lossy()))
+                .collect::<Vec<_>>()
+        });
+        let project_roots = pick(
+            opts.project_roots.clone(),
+            env_roots,
+            file_paths(&table, "project_roots", &file)?,
+            Vec::new(),
+        );
+        let discovery_depth = pick(
+            opts.discovery_depth,
+            env_u32("SKILLMEAT_CACHE_DISCOVERY_DEPTH")?,
+            file_u32(&table, "discovery_depth", &file)?,
+            DEFAULT_DISCOVERY_DEPTH,
+        );
+        if discovery_depth.value > 32 {
+            return Err(Error::invalid("discoveryDepth", "must be between 0 and 32"));
+        }
+        let max_size_mb = pick(
+            opts.max_size_mb,
+            env_u32("SKILLMEAT_CACHE_MAX_SIZE_MB")?,
+            file_u32(&table, "max_size_mb", &file)?,
+            0,
+        );
+        let busy_timeout_ms = pick(
+            opts.busy_timeout_ms,
+            env_u32("SKILLMEAT_CACHE_BUSY_TIMEOUT_MS")?,
+            file_u32(&table, "busy_timeout_ms", &file)?,
+            DEFAULT_BUSY_TIMEOUT_MS,
+        );
+        Ok(Config {
+            home,
+            path,
+            ttl_minutes,
+            enabled,
+            project_roots,
+            discovery_depth,
+            max_size_mb,
+            busy_timeout_ms,
+        })
+    }
+
+    /// The configuration as `key -> {value, source}` JSON, for `status()`.
+    pub fn to_json(&self) -> serde_json::Value {
+        fn entry<T: Serialize>(s: &Setting<T>) -> serde_json::Value {
+            serde_json::json!({ "value": s.value, "source": s.source.as_str() })
+        }
+        let path = Setting {
+            value: self
+                .path
+                .value
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| ":memory:".into()),
+            source: self.path.source,
+        };
+        serde_json::json!({
+            "home": entry(&self.home),
+            "path": entry(&path),
+            "ttlMinutes": entry(&self.ttl_minutes),
+            "enabled": entry(&self.enabled),
+            "projectRoots": entry(&self.project_roots),
+            "discoveryDepth": entry(&self.discovery_depth),
+            "maxSizeMb": entry(&self.max_size_mb),
+            "busyTimeoutMs": entry(&self.busy_timeout_ms),
+        })
+    }
+}
+
+/// Sets (or, with `None`, removes) one key of `<home>/config.toml` `[cache]`, keeping the rest of the
+/// file and its comments. The value is checked against the key's type first.
+pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
+    let Some(_) = KEYS.iter().find(|(k, _, _)| *k == key) else {
+        let known: Vec<&str> = KEYS.iter().map(|(k, _, _)| *k).collect();
+        return Err(Error::invalid(
+            "key",
+            format!("unknown key {key:?}; known keys: {}", known.join(", ")),
+        ));
+    };
+    let path = config_file(home);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut doc: toml_edit::DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| Error::ConfigInvalid {
+                path: path.clone(),
+                reason: e.to_string().trim().to_string(),
+            })?;
+    if !doc.contains_key("cache") {
+        doc["cache"] = toml_edit::table();
+    }
+    let Some(table) = doc["cache"].as_table_mut() else {
+        return Err(Error::ConfigInvalid {
+            path,
+            reason: "`cache` must be a table ([cache])".into(),
+        });
+    };
+    match value {
+        None => {
+            table.remove(key);
+        }
+        Some(raw) => {
+            let item = match key {
+                "ttl_minutes" | "discovery_depth" | "max_size_mb" | "busy_timeout_ms" => {
+                    toml_edit::value(parse_u32(key, raw)? as i64)
+                }
+                "enabled" => toml_edit::value(parse_bool(key, raw)?),
+                "project_roots" => {
+                    let mut arr = toml_edit::Array::new();
+                    for p in raw
+                        .split([',', ':'])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                    {
+                        arr.push(p);
+                    }
+                    toml_edit::value(arr)
+                }
+                _ => toml_edit::value(raw),
+            };
+            table[key] = item;
+        }
+    }
+    std::fs::create_dir_all(home)
+        .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, doc.to_string())
+        .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(format!("replacing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn precedence_option_env_file_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[other]\nx=1\n[cache]\nttl_minutes = 30\ndiscovery_depth = 5\nenabled = false\n",
+        )
+        .unwrap();
+        let e = env(&[
+            ("SKILLMEAT_CACHE_TTL", "45"),
+            ("SKILLMEAT_CACHE_ENABLED", "1"),
+        ]);
+        let opts = Options {
+            home: Some(dir.path().into()),
+            enabled: Some(false),
+            ..Default::default()
+        };
+        let c = Config::resolve(&opts, &e).unwrap();
+        assert_eq!(
+            (c.ttl_minutes.value, c.ttl_minutes.source),
+            (45, Source::Env)
+        );
+        assert_eq!(
+            (c.discovery_depth.value, c.discovery_depth.source),
+            (5, Source::File)
+        );
+        assert_eq!((c.enabled.value, c.enabled.source), (false, Source::Option));
+        assert_eq!(c.max_size_mb.source, Source::Default);
+        assert_eq!(
+            c.path.value,
+            Some(dir.path().join("cache").join("cache.db"))
+        );
+        assert_eq!(c.home.source, Source::Option);
+    }
+
+    #[test]
+    fn home_from_env_and_memory_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = env(&[
+            ("SKILLMEAT_HOME", dir.path().to_str().unwrap()),
+            ("SKILLMEAT_CACHE_PATH", ":memory:"),
+        ]);
+        let c = Config::resolve(&Options::default(), &e).unwrap();
+        assert_eq!(c.home.value, dir.path());
+        assert_eq!(c.path.value, None);
+        assert_eq!(c.path.source, Source::Env);
+    }
+
+    #[test]
+    fn bad_values_name_the_culprit() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(&opts, &env(&[("SKILLMEAT_CACHE_TTL", "soon")])).unwrap_err();
+        assert_eq!(err.code(), "INVALID_ARGUMENT");
+        assert!(err.to_string().contains("SKILLMEAT_CACHE_TTL"), "{err}");
+
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[cache]\nttl_minutes = \"x\"\n",
+        )
+        .unwrap();
+        let err = Config::resolve(&opts, &env(&[])).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+        assert!(err.to_string().contains("ttl_minutes"), "{err}");
+
+        std::fs::write(dir.path().join("config.toml"), "[cache\n").unwrap();
+        let err = Config::resolve(&opts, &env(&[])).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+    }
+
+    #[test]
+    fn set_value_keeps_other_content_and_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "# mine\n[ui]\ntheme = \"dark\"\n",
+        )
+        .unwrap();
+        set_value(dir.path(), "ttl_minutes", Some("15")).unwrap();
+        set_value(dir.path(), "project_roots", Some("/a,/b")).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+        assert!(
+            text.contains("# mine") && text.contains("theme = \"dark\""),
+            "{text}"
+        );
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&opts, &env(&[])).unwrap();
+        assert_eq!(
+            (c.ttl_minutes.value, c.ttl_minutes.source),
+            (15, Source::File)
+        );
+        assert_eq!(
+            c.project_roots.value,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert!(set_value(dir.path(), "ttl_minutes", Some("x")).is_err());
+        assert!(set_value(dir.path(), "nope", Some("1")).is_err());
+        set_value(dir.path(), "ttl_minutes", None).unwrap();
+        let c = Config::resolve(&opts, &env(&[])).unwrap();
+        assert_eq!(c.ttl_minutes.source, Source::Default);
+    }
+}

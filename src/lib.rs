@@ -1,0 +1,20 @@
+//! # @skillmeat/cache core
+//!
+//! A persistent cache of SkillMeat projects and the Claude Code artifacts deployed in them:
+//! SQLite storage ([`store`]), a lenient incremental scanner of the SkillMeat layout ([`scan`]),
+//! layered configuration ([`config`]), and the [`Cache`] that ties them together. The Node-API
+//! binding lives in `binding` and only converts types and errors; everything else is plain Rust,
+//! tested with `cargo test`.
+
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod scan;
+pub mod store;
+
+mod binding;
+
+pub use cache::{Cache, RefreshOptions};
+pub use config::Options;
+pub use error::{Error, Result};

@@ -1,0 +1,302 @@
+//! Plain data returned by the cache: projects, artifacts, pages, summaries, status.
+
+use serde::Serialize;
+
+use crate::scan::FileError;
+
+/// A project folder known to the cache.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    /// Stable id derived from the canonical path.
+    pub id: String,
+    /// Name from `.skillmeat-project.toml`, else the folder name.
+    pub name: String,
+    /// Canonical absolute path.
+    pub path: String,
+    /// Description from `.skillmeat-project.toml`.
+    pub description: Option<String>,
+    /// `active`, `stale` (older than the TTL, or the last refresh failed), `error` or `missing`.
+    pub status: String,
+    /// Summary of what is wrong, when anything is.
+    pub error: Option<String>,
+    /// Project-level file problems.
+    pub errors: Vec<FileError>,
+    /// `registered` or `discovered`.
+    pub origin: String,
+    /// Profile roots present (`.claude`, …).
+    pub profiles: Vec<String>,
+    /// Artifacts cached for it.
+    pub artifact_count: i64,
+    /// Artifacts in error.
+    pub error_count: i64,
+    /// Artifacts changed locally since deployment.
+    pub modified_count: i64,
+    /// Artifacts with a newer upstream version.
+    pub outdated_count: i64,
+    /// When it became known (ms since the epoch).
+    pub registered_at: i64,
+    /// Last scan (ms since the epoch; 0 = never or invalidated).
+    pub scanned_at: i64,
+    /// Last time its cached content changed (ms).
+    pub updated_at: i64,
+}
+
+/// An artifact deployed in (or found in) a project.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Artifact {
+    /// Stable id derived from project, profile, type and name.
+    pub id: String,
+    /// Owning project.
+    pub project_id: String,
+    /// Owning project's name.
+    pub project_name: String,
+    /// Profile root (`.claude`, …; `.` for the project's `.mcp.json`).
+    pub profile: String,
+    /// `skill`, `command`, `agent`, `hook` or `mcp`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Folder or file name (identity inside the project).
+    pub name: String,
+    /// Frontmatter `name`, which may differ from the file name.
+    pub display_name: Option<String>,
+    /// Path relative to the project folder.
+    pub path: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Frontmatter version.
+    pub version: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// License.
+    pub license: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Tools.
+    pub tools: Vec<String>,
+    /// `local` or `collection`.
+    pub origin: String,
+    /// Upstream source spec.
+    pub source: Option<String>,
+    /// Version spec.
+    pub version_spec: Option<String>,
+    /// Collection deployed from.
+    pub from_collection: Option<String>,
+    /// When deployed (as recorded).
+    pub deployed_at: Option<String>,
+    /// Deployed version.
+    pub deployed_version: Option<String>,
+    /// Deployed commit.
+    pub deployed_sha: Option<String>,
+    /// Hash recorded at deployment.
+    pub deployed_hash: Option<String>,
+    /// Current content hash.
+    pub content_hash: Option<String>,
+    /// Whether the files differ from what was deployed.
+    pub local_modified: bool,
+    /// Latest upstream version known.
+    pub upstream_version: Option<String>,
+    /// Latest upstream commit known.
+    pub upstream_sha: Option<String>,
+    /// When upstream was last checked (ms).
+    pub upstream_checked_at: Option<i64>,
+    /// Whether upstream is newer.
+    pub is_outdated: bool,
+    /// Kind of difference to upstream.
+    pub version_diff: Option<String>,
+    /// `ok` or `error`.
+    pub status: String,
+    /// File and reason when in error.
+    pub error: Option<String>,
+    /// Total size of its files.
+    pub size_bytes: i64,
+    /// Number of files.
+    pub file_count: i64,
+    /// Newest file mtime (ms).
+    pub modified_at: i64,
+    /// All frontmatter as a JSON object text.
+    pub metadata: String,
+    /// Last scan (ms).
+    pub scanned_at: i64,
+    /// Last content change seen (ms).
+    pub updated_at: i64,
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Ascending.
+    #[default]
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// Filters and paging for `list_projects`.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectQuery {
+    /// `active`, `stale`, `error` or `missing`.
+    pub status: Option<String>,
+    /// `name` (default), `path`, `status`, `scanned`, `updated`, `artifactCount`.
+    pub sort_by: Option<String>,
+    /// Direction.
+    pub order: Option<Order>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+    /// Page size (default 100, at most 10 000).
+    pub limit: Option<i64>,
+}
+
+/// Filters and paging for `list_artifacts`.
+#[derive(Debug, Clone, Default)]
+pub struct ArtifactQuery {
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this type.
+    pub kind: Option<String>,
+    /// Only outdated (`true`) or up-to-date (`false`).
+    pub outdated: Option<bool>,
+    /// Only this origin.
+    pub origin: Option<String>,
+    /// Only `ok` or `error`.
+    pub status: Option<String>,
+    /// `name` (default), `type`, `project`, `updated`.
+    pub sort_by: Option<String>,
+    /// Direction.
+    pub order: Option<Order>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+    /// Page size.
+    pub limit: Option<i64>,
+}
+
+/// One page of results with the total count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Rows matching, over all pages.
+    pub total: i64,
+    /// Offset used.
+    pub offset: i64,
+    /// Limit used.
+    pub limit: i64,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshSummary {
+    /// Projects looked at.
+    pub projects_scanned: u32,
+    /// Projects whose files changed.
+    pub projects_changed: u32,
+    /// Projects found for the first time under a discovery root.
+    pub projects_discovered: u32,
+    /// Projects whose folder is gone.
+    pub projects_missing: u32,
+    /// Artifacts new to the cache.
+    pub artifacts_added: u32,
+    /// Artifacts whose content changed.
+    pub artifacts_updated: u32,
+    /// Artifacts no longer on disk.
+    pub artifacts_removed: u32,
+    /// Files re-read (the rest were skipped by size and mtime).
+    pub artifacts_read: u32,
+    /// Problems found (malformed files, unreadable folders).
+    pub errors: Vec<String>,
+    /// Wall time in ms.
+    pub duration_ms: f64,
+}
+
+/// The outcome of writing one project's scan.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    /// Names added.
+    pub added: Vec<String>,
+    /// Names whose content changed.
+    pub updated: Vec<String>,
+    /// Names removed.
+    pub removed: Vec<String>,
+}
+
+/// The last refresh as recorded in the database.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRun {
+    /// Start (ms).
+    pub started_at: i64,
+    /// End (ms).
+    pub finished_at: i64,
+    /// `manual`, `register`, `recovery`.
+    pub trigger: String,
+    /// `ok` or `error`.
+    pub outcome: String,
+    /// Error message when it failed.
+    pub message: Option<String>,
+    /// Projects scanned.
+    pub projects_scanned: i64,
+}
+
+/// A database moved aside at open because it was corrupt.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recovery {
+    /// Where the damaged file now is.
+    pub moved_to: String,
+    /// What was wrong.
+    pub reason: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// A condition the user should know about.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    /// Stable code (`CACHE_DISK_FULL`, `CACHE_READONLY`, `CACHE_DISABLED`, `CACHE_CORRUPT`, …).
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// When (ms).
+    pub at: i64,
+}
+
+/// Health and counts of a cache.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// `file` or `memory`.
+    pub mode: String,
+    /// Database file (`:memory:` in memory mode).
+    pub db_path: String,
+    /// Bytes on disk, including the WAL.
+    pub size_bytes: i64,
+    /// Schema version.
+    pub schema_version: u32,
+    /// Projects cached.
+    pub projects: i64,
+    /// Projects by status.
+    pub projects_by_status: std::collections::BTreeMap<String, i64>,
+    /// Artifacts cached.
+    pub artifacts: i64,
+    /// Artifacts in error.
+    pub artifact_errors: i64,
+    /// Artifacts modified locally.
+    pub modified_artifacts: i64,
+    /// Outdated artifacts.
+    pub outdated_artifacts: i64,
+    /// Last refresh recorded by any process.
+    pub last_refresh: Option<RefreshRun>,
+    /// Set when a corrupt database was moved aside at open.
+    pub recovered: Option<Recovery>,
+    /// Conditions needing attention.
+    pub warnings: Vec<Warning>,
+    /// Reads that served fresh data.
+    pub hits: u64,
+    /// Reads that found nothing or stale data.
+    pub misses: u64,
+    /// Configuration in force: `{ key: { value, source } }`.
+    pub config: serde_json::Value,
+}

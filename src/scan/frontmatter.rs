@@ -1,0 +1,234 @@
+//! YAML frontmatter of Markdown artifacts, read strictly first and leniently when YAML rejects it.
+
+use serde_json::{Map, Value};
+
+/// What the frontmatter of a Markdown file yields.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Frontmatter {
+    /// All keys, converted to JSON (non-string keys become strings).
+    pub fields: Map<String, Value>,
+    /// Whether the file had a frontmatter block at all.
+    pub present: bool,
+    /// Set when the block is not valid YAML: `(line in the file, reason)`. `fields` then holds
+    /// what a line-by-line `key: value` reading could recover.
+    pub error: Option<(u32, String)>,
+    /// The first line of body text, used as a description when the frontmatter has none.
+    pub first_line: Option<String>,
+}
+
+impl Frontmatter {
+    /// A string field, trimmed, or `None` when absent or empty. Numbers are rendered as text.
+    pub fn string(&self, key: &str) -> Option<String> {
+        match self.fields.get(key)? {
+            Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Object(o) => o.get("name").and_then(|v| v.as_str()).map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// A list field, accepting a YAML list or a comma-separated string.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        match self.fields.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s.trim().to_string()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Some(Value::String(s)) => s
+                .trim_matches(|c| c == '[' || c == ']')
+                .split(',')
+                .map(|t| t.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Splits and parses the frontmatter of `text`.
+pub fn parse(text: &str) -> Frontmatter {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Frontmatter {
+            first_line: first_body_line(text),
+            ..Default::default()
+        };
+    }
+    let mut yaml = String::new();
+    let mut closed = false;
+    let mut consumed = first.len();
+    for line in lines.by_ref() {
+        consumed += line.len();
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            closed = true;
+            break;
+        }
+        yaml.push_str(line);
+    }
+    let body = if closed {
+        &text[consumed.min(text.len())..]
+    } else {
+        ""
+    };
+    let mut fm = Frontmatter {
+        present: true,
+        first_line: first_body_line(body),
+        ..Default::default()
+    };
+    if !closed {
+        fm.error = Some((
+            1,
+            "frontmatter starts with `---` but is never closed".into(),
+        ));
+        fm.fields = lenient(&yaml);
+        return fm;
+    }
+    if yaml.trim().is_empty() {
+        return fm;
+    }
+    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&yaml) {
+        Ok(serde_yaml_ng::Value::Mapping(m)) => {
+            for (k, v) in m {
+                fm.fields.insert(key_string(&k), to_json(v));
+            }
+        }
+        Ok(serde_yaml_ng::Value::Null) => {}
+        Ok(_) => {
+            fm.error = Some((2, "frontmatter is not a `key: value` mapping".into()));
+        }
+        Err(e) => {
+            let line = e.location().map(|l| l.line() as u32 + 1).unwrap_or(2);
+            let reason = e.to_string();
+            let reason = reason
+                .split(" at line ")
+                .next()
+                .unwrap_or(&reason)
+                .to_string();
+            fm.error = Some((line, format!("frontmatter is not valid YAML: {reason}")));
+            fm.fields = lenient(&yaml);
+        }
+    }
+    fm
+}
+
+/// Line-by-line `key: value` reading of top-level keys, for frontmatter YAML rejects.
+fn lenient(yaml: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    for line in yaml.lines() {
+        if line.starts_with([' ', '\t', '-', '#']) {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim();
+            if k.is_empty()
+                || !k
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
+                continue;
+            }
+            let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+            if !v.is_empty() && v != "|" && v != ">" {
+                out.insert(k.to_string(), Value::String(v.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn first_body_line(body: &str) -> Option<String> {
+    body.lines()
+        .map(|l| l.trim().trim_start_matches('#').trim())
+        .find(|l| !l.is_empty() && !l.starts_with("<!--") && *l != "---")
+        .map(|l| l.chars().take(300).collect())
+}
+
+fn key_string(k: &serde_yaml_ng::Value) -> String {
+    match k {
+        serde_yaml_ng::Value::String(s) => s.clone(),
+        serde_yaml_ng::Value::Number(n) => n.to_string(),
+        serde_yaml_ng::Value::Bool(b) => b.to_string(),
+        other => serde_yaml_ng::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+fn to_json(v: serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number)
+                    .unwrap_or_else(|| Value::String(n.to_string()))
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Mapping(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (key_string(&k), to_json(v)))
+                .collect(),
+        ),
+        Y::Tagged(t) => to_json(t.value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_fields_lists_and_blocks() {
+        let fm = parse(
+            "---\nname: my-skill\ndescription: |\n  Line one\n  line two\nversion: 1.2\ntags: [a, b]\ntools: Read, Grep\nauthor:\n  name: Ann\n---\n# Title\nbody\n",
+        );
+        assert!(fm.present && fm.error.is_none());
+        assert_eq!(fm.string("name").as_deref(), Some("my-skill"));
+        assert_eq!(
+            fm.string("description").as_deref(),
+            Some("Line one\nline two")
+        );
+        assert_eq!(fm.string("version").as_deref(), Some("1.2"));
+        assert_eq!(fm.list("tags"), vec!["a", "b"]);
+        assert_eq!(fm.list("tools"), vec!["Read", "Grep"]);
+        assert_eq!(fm.string("author").as_deref(), Some("Ann"));
+        assert_eq!(fm.first_line.as_deref(), Some("Title"));
+    }
+
+    #[test]
+    fn bad_yaml_reports_line_and_recovers_keys() {
+        let fm = parse("---\nname: x\ndescription: Use when: a: b\n  - [oops\n---\nbody");
+        let (line, reason) = fm.error.clone().unwrap();
+        assert!(line >= 2, "{line}");
+        assert!(reason.contains("YAML"), "{reason}");
+        assert_eq!(fm.string("name").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn no_frontmatter_uses_first_line() {
+        let fm = parse("# Deploy checklist\n\nDo things");
+        assert!(!fm.present);
+        assert_eq!(fm.first_line.as_deref(), Some("Deploy checklist"));
+        let fm = parse("---\nname: x\n");
+        assert!(fm.error.is_some());
+    }
+}

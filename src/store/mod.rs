@@ -1,0 +1,336 @@
+//! The SQLite store: opening (with corruption recovery and a memory fallback), pragmas, and the
+//! SQL for every read and write. All SQL of the package lives under this module.
+
+mod read;
+pub mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+pub use write::{ApplyOutcome, artifact_id, project_id as project_id_of};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// How the store holds its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A database file shared with other processes.
+    File,
+    /// A private in-memory database (fallback or `:memory:`).
+    Memory,
+}
+
+/// Settings applied to every connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Busy timeout in ms.
+    pub busy_timeout_ms: u32,
+    /// Size cap in MiB (0 = none).
+    pub max_size_mb: u32,
+}
+
+/// The database: one connection for writes and one for reads (the same one in memory mode).
+pub struct Store {
+    path: Option<PathBuf>,
+    writer: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
+    tuning: Tuning,
+}
+
+/// Why a database file could not be opened.
+#[derive(Debug)]
+pub enum OpenFailure {
+    /// The file exists but is not a healthy SQLite database.
+    Corrupt(String),
+    /// The location cannot be written.
+    Unwritable(String),
+    /// Anything else.
+    Other(Error),
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a connection half-used in a way SQLite does
+    // not roll back itself, so a poisoned lock is still safe to use.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn is_unwritable(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi::ErrorCode::*;
+    matches!(
+        e.sqlite_error_code(),
+        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) | Some(SystemIoFailure)
+    )
+}
+
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi::ErrorCode::*;
+    matches!(
+        e.sqlite_error_code(),
+        Some(DatabaseCorrupt) | Some(NotADatabase)
+    )
+}
+
+fn classify(e: rusqlite::Error) -> OpenFailure {
+    if is_corrupt(&e) {
+        OpenFailure::Corrupt(e.to_string())
+    } else if is_unwritable(&e) {
+        OpenFailure::Unwritable(e.to_string())
+    } else {
+        OpenFailure::Other(e.into())
+    }
+}
+
+fn configure(conn: &Connection, tuning: Tuning, wal: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_millis(tuning.busy_timeout_ms as u64))?;
+    if wal {
+        // Switching to WAL needs a brief exclusive lock; retry if another process holds it.
+        let mut tries = 0;
+        loop {
+            match conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            {
+                Ok(_) => break,
+                Err(e)
+                    if tries < 50
+                        && e.sqlite_error_code()
+                            == Some(rusqlite::ffi::ErrorCode::DatabaseBusy) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn apply_size_cap(conn: &Connection, tuning: Tuning) -> rusqlite::Result<()> {
+    if tuning.max_size_mb > 0 {
+        let page_size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages = (tuning.max_size_mb as i64 * 1024 * 1024) / page_size.max(512);
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path`, checks its health, migrates it and
+    /// proves it writable.
+    pub fn open_file(path: &Path, tuning: Tuning) -> Result<Store, OpenFailure> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                OpenFailure::Unwritable(format!("cannot create folder {}: {e}", parent.display()))
+            })?;
+        }
+        match std::fs::File::open(path) {
+            Ok(mut f) => {
+                use std::io::Read;
+                let mut header = [0u8; 16];
+                let n = f.read(&mut header).unwrap_or(0);
+                if n > 0 && (n < 16 || &header != SQLITE_HEADER) {
+                    return Err(OpenFailure::Corrupt(
+                        "the file is not a SQLite database (bad header)".into(),
+                    ));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(OpenFailure::Unwritable(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut writer = Connection::open_with_flags(path, flags).map_err(classify)?;
+        configure(&writer, tuning, true).map_err(classify)?;
+        let check: String = writer
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(classify)?;
+        if check != "ok" {
+            return Err(OpenFailure::Corrupt(format!(
+                "quick_check reported: {check}"
+            )));
+        }
+        schema::migrate(&mut writer).map_err(|e| match e {
+            Error::ReadOnly { reason, .. } => OpenFailure::Unwritable(reason),
+            Error::Corrupt { reason, .. } => OpenFailure::Corrupt(reason),
+            other => OpenFailure::Other(other),
+        })?;
+        // Prove the location writable now rather than at the first refresh.
+        writer
+            .execute(
+                "INSERT INTO cache_metadata(key, value) VALUES ('last_open', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [now_ms().to_string()],
+            )
+            .map_err(classify)?;
+        apply_size_cap(&writer, tuning).map_err(classify)?;
+        let reader = Connection::open_with_flags(path, flags).map_err(classify)?;
+        configure(&reader, tuning, false).map_err(classify)?;
+        Ok(Store {
+            path: Some(path.to_path_buf()),
+            writer: Mutex::new(writer),
+            reader: Some(Mutex::new(reader)),
+            tuning,
+        })
+    }
+
+    /// Opens a private in-memory database.
+    pub fn open_memory(tuning: Tuning) -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn, tuning, false)?;
+        schema::migrate(&mut conn)?;
+        apply_size_cap(&conn, tuning)?;
+        Ok(Store {
+            path: None,
+            writer: Mutex::new(conn),
+            reader: None,
+            tuning,
+        })
+    }
+
+    /// Best effort: the registered project paths of a damaged database, to carry over.
+    pub fn salvage_registrations(path: &Path) -> Vec<String> {
+        let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+            return Vec::new();
+        };
+        let Ok(mut stmt) = conn.prepare("SELECT path FROM registrations") else {
+            return Vec::new();
+        };
+        let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else {
+            return Vec::new();
+        };
+        rows.filter_map(|r| r.ok()).collect()
+    }
+
+    /// Moves a damaged database (and its `-wal`/`-shm`) aside with a timestamped name; returns the new path.
+    pub fn move_aside(path: &Path) -> Result<PathBuf> {
+        let stamp = now_ms();
+        let target = PathBuf::from(format!("{}.corrupt-{stamp}", path.display()));
+        std::fs::rename(path, &target).map_err(|e| {
+            Error::io(
+                format!("moving the damaged cache {} aside", path.display()),
+                e,
+            )
+        })?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            if side.exists() {
+                let _ = std::fs::rename(&side, format!("{}{suffix}", target.display()));
+            }
+        }
+        Ok(target)
+    }
+
+    /// File or memory.
+    pub fn mode(&self) -> Mode {
+        if self.path.is_some() {
+            Mode::File
+        } else {
+            Mode::Memory
+        }
+    }
+
+    /// The database file, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs `f` with the read connection.
+    pub(crate) fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        match &self.reader {
+            Some(r) => f(&lock(r)),
+            None => f(&lock(&self.writer)),
+        }
+    }
+
+    /// Runs `f` inside a `BEGIN IMMEDIATE` transaction on the write connection, retrying when
+    /// another process holds the write lock past the busy timeout.
+    pub(crate) fn write<T>(
+        &self,
+        mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let started = std::time::Instant::now();
+        let budget = Duration::from_millis(self.tuning.busy_timeout_ms as u64 * 4 + 1000);
+        loop {
+            let attempt = (|| {
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            match attempt {
+                Err(Error::Busy(_)) if started.elapsed() < budget => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                Err(Error::Busy(_)) => {
+                    return Err(Error::Busy(started.elapsed().as_millis() as u64));
+                }
+                Err(Error::ReadOnly { reason, .. }) => {
+                    return Err(Error::ReadOnly {
+                        path: self.path.clone().unwrap_or_default(),
+                        reason,
+                    });
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Bytes used: the database file plus its WAL, or pages in memory.
+    pub fn size_bytes(&self) -> i64 {
+        match &self.path {
+            Some(p) => ["", "-wal"]
+                .iter()
+                .map(|s| std::fs::metadata(format!("{}{s}", p.display())).map(|m| m.len() as i64).unwrap_or(0))
+                .sum(),
+            None => self
+                .with_reader(|c| {
+                    Ok(c.query_row("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", [], |r| r.get(0))?)
+                })
+                .unwrap_or(0),
+        }
+    }
+
+    /// `PRAGMA integrity_check` result (`ok` when healthy).
+    pub fn integrity_check(&self) -> Result<String> {
+        self.with_reader(|c| Ok(c.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?))
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32> {
+        self.with_reader(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+
+    /// Checkpoints the WAL into the main file (used at close).
+    pub fn checkpoint(&self) {
+        if self.path.is_some() {
+            let conn = lock(&self.writer);
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! Read queries: one indexed statement per call, paged, never loading more rows than asked for.
+
+use rusqlite::{Connection, Row, params_from_iter, types::Value};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::{Artifact, ArtifactQuery, Order, Page, Project, ProjectQuery, RefreshRun};
+
+/// Default page size.
+pub const DEFAULT_LIMIT: i64 = 100;
+/// Largest page a caller may ask for.
+pub const MAX_LIMIT: i64 = 10_000;
+
+const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_json, origin, profiles_json, \
+     artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at";
+
+const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, display_name, path, description, \
+     version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
+     deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, \
+     upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, \
+     metadata_json, scanned_at, updated_at";
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+/// Reported status: an active project scanned longer ago than the TTL is `stale`.
+fn effective_status(stored: String, scanned_at: i64, stale_before: i64) -> String {
+    if stored == "active" && scanned_at < stale_before {
+        "stale".into()
+    } else {
+        stored
+    }
+}
+
+fn project_from_row(r: &Row<'_>, stale_before: i64) -> rusqlite::Result<Project> {
+    let scanned_at: i64 = r.get(14)?;
+    Ok(Project {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        path: r.get(2)?,
+        description: r.get(3)?,
+        status: effective_status(r.get(4)?, scanned_at, stale_before),
+        error: r.get(5)?,
+        errors: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+        origin: r.get(7)?,
+        profiles: json_list(&r.get::<_, String>(8)?),
+        artifact_count: r.get(9)?,
+        error_count: r.get(10)?,
+        modified_count: r.get(11)?,
+        outdated_count: r.get(12)?,
+        registered_at: r.get(13)?,
+        scanned_at,
+        updated_at: r.get(15)?,
+    })
+}
+
+fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
+    Ok(Artifact {
+        id: r.get(0)?,
+        project_id: r.get(1)?,
+        project_name: r.get(2)?,
+        profile: r.get(3)?,
+        kind: r.get(4)?,
+        name: r.get(5)?,
+        display_name: r.get(6)?,
+        path: r.get(7)?,
+        description: r.get(8)?,
+        version: r.get(9)?,
+        author: r.get(10)?,
+        license: r.get(11)?,
+        tags: json_list(&r.get::<_, String>(12)?),
+        tools: json_list(&r.get::<_, String>(13)?),
+        origin: r.get(14)?,
+        source: r.get(15)?,
+        version_spec: r.get(16)?,
+        from_collection: r.get(17)?,
+        deployed_at: r.get(18)?,
+        deployed_version: r.get(19)?,
+        deployed_sha: r.get(20)?,
+        deployed_hash: r.get(21)?,
+        content_hash: r.get(22)?,
+        local_modified: r.get(23)?,
+        upstream_version: r.get(24)?,
+        upstream_sha: r.get(25)?,
+        upstream_checked_at: r.get(26)?,
+        is_outdated: r.get(27)?,
+        version_diff: r.get(28)?,
+        status: r.get(29)?,
+        error: r.get(30)?,
+        size_bytes: r.get(31)?,
+        file_count: r.get(32)?,
+        modified_at: r.get(33)?,
+        metadata: r.get(34)?,
+        scanned_at: r.get(35)?,
+        updated_at: r.get(36)?,
+    })
+}
+
+fn paging(offset: Option<i64>, limit: Option<i64>) -> Result<(i64, i64)> {
+    let offset = offset.unwrap_or(0);
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if offset < 0 {
+        return Err(Error::invalid(
+            "offset",
+            format!("must be 0 or more, got {offset}"),
+        ));
+    }
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
+        ));
+    }
+    Ok((offset, limit))
+}
+
+fn dir(o: Option<Order>) -> &'static str {
+    match o.unwrap_or_default() {
+        Order::Asc => "ASC",
+        Order::Desc => "DESC",
+    }
+}
+
+/// A WHERE clause built from optional filters, with its bound values.
+#[derive(Default)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Filter {
+    fn eq(&mut self, col: &str, v: impl Into<Value>) {
+        self.values.push(v.into());
+        self.clauses.push(format!("{col} = ?{}", self.values.len()));
+    }
+    fn raw(&mut self, sql: &str, vals: Vec<Value>) {
+        let mut sql = sql.to_string();
+        for v in vals {
+            self.values.push(v);
+            sql = sql.replacen("?", &format!("?{}", self.values.len()), 1);
+        }
+        self.clauses.push(sql);
+    }
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+/// The SQL (without paging) that `list_projects` runs; exposed for query-plan tests.
+pub(crate) fn project_query_sql(q: &ProjectQuery, stale_before: i64) -> Result<(String, Filter)> {
+    let mut f = Filter::default();
+    match q.status.as_deref() {
+        None => {}
+        Some("stale") => f.raw(
+            "(status = 'stale' OR (status = 'active' AND scanned_at < ?))",
+            vec![stale_before.into()],
+        ),
+        Some("active") => f.raw(
+            "status = 'active' AND scanned_at >= ?",
+            vec![stale_before.into()],
+        ),
+        Some(s @ ("error" | "missing")) => f.eq("status", s.to_string()),
+        Some(other) => {
+            return Err(Error::invalid(
+                "status",
+                format!("expected active, stale, error or missing, got {other:?}"),
+            ));
+        }
+    }
+    let col = match q.sort_by.as_deref().unwrap_or("name") {
+        "name" => "name",
+        "path" => "path",
+        "status" => "status",
+        "scanned" | "scannedAt" => "scanned_at",
+        "updated" | "updatedAt" => "updated_at",
+        "artifactCount" | "artifacts" => "artifact_count",
+        other => {
+            return Err(Error::invalid(
+                "sortBy",
+                format!(
+                    "expected name, path, status, scanned, updated or artifactCount, got {other:?}"
+                ),
+            ));
+        }
+    };
+    let d = dir(q.order);
+    Ok((
+        format!("FROM projects{} ORDER BY {col} {d}, id {d}", f.sql()),
+        f,
+    ))
+}
+
+/// The SQL (without paging) that `list_artifacts` runs; exposed for query-plan tests.
+pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> {
+    let mut f = Filter::default();
+    if let Some(p) = &q.project_id {
+        f.eq("project_id", p.clone());
+    }
+    if let Some(t) = &q.kind {
+        if !["skill", "command", "agent", "hook", "mcp"].contains(&t.as_str()) {
+            return Err(Error::invalid(
+                "type",
+                format!("expected skill, command, agent, hook or mcp, got {t:?}"),
+            ));
+        }
+        f.eq("type", t.clone());
+    }
+    if let Some(o) = q.outdated {
+        f.eq("is_outdated", o as i64);
+    }
+    if let Some(o) = &q.origin {
+        f.eq("origin", o.clone());
+    }
+    if let Some(s) = &q.status {
+        if s != "ok" && s != "error" {
+            return Err(Error::invalid(
+                "status",
+                format!("expected ok or error, got {s:?}"),
+            ));
+        }
+        f.eq("status", s.clone());
+    }
+    let d = dir(q.order);
+    let order = match q.sort_by.as_deref().unwrap_or("name") {
+        "name" => format!("name {d}, id {d}"),
+        "type" => format!("type {d}, name {d}, id {d}"),
+        "project" => format!("project_name {d}, name {d}, id {d}"),
+        "updated" | "updatedAt" => format!("updated_at {d}, id {d}"),
+        other => {
+            return Err(Error::invalid(
+                "sortBy",
+                format!("expected name, type, project or updated, got {other:?}"),
+            ));
+        }
+    };
+    Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
+}
+
+fn page<T>(
+    conn: &Connection,
+    cols: &str,
+    body: &str,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Page<T>> {
+    let n = f.values.len();
+    let sql = format!("SELECT {cols} {body} LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let bound = f
+        .values
+        .iter()
+        .cloned()
+        .chain([Value::from(limit), Value::from(offset)]);
+    let items = stmt
+        .query_map(params_from_iter(bound), map)?
+        .collect::<rusqlite::Result<Vec<T>>>()?;
+    let total = if offset == 0 && (items.len() as i64) < limit {
+        items.len() as i64
+    } else {
+        let where_part = body.split(" ORDER BY ").next().unwrap_or(body);
+        let mut count = conn.prepare_cached(&format!("SELECT COUNT(*) {where_part}"))?;
+        count.query_row(params_from_iter(f.values.iter()), |r| r.get(0))?
+    };
+    Ok(Page {
+        items,
+        total,
+        offset,
+        limit,
+    })
+}
+
+impl Store {
+    /// One project by id.
+    pub fn get_project(&self, id: &str, stale_before: i64) -> Result<Option<Project>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {PROJECT_COLS} FROM projects WHERE id = ?1"
+            ))?;
+            let mut rows = stmt.query([id])?;
+            match rows.next()? {
+                Some(r) => Ok(Some(project_from_row(r, stale_before)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// One project by canonical path.
+    pub fn project_by_path(&self, path: &str, stale_before: i64) -> Result<Option<Project>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {PROJECT_COLS} FROM projects WHERE path = ?1"
+            ))?;
+            let mut rows = stmt.query([path])?;
+            match rows.next()? {
+                Some(r) => Ok(Some(project_from_row(r, stale_before)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// A page of projects.
+    pub fn list_projects(&self, q: &ProjectQuery, stale_before: i64) -> Result<Page<Project>> {
+        let (offset, limit) = paging(q.offset, q.limit)?;
+        let (body, f) = project_query_sql(q, stale_before)?;
+        self.with_reader(|c| {
+            page(c, PROJECT_COLS, &body, &f, offset, limit, |r| {
+                project_from_row(r, stale_before)
+            })
+        })
+    }
+
+    /// A page of artifacts.
+    pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<Page<Artifact>> {
+        let (offset, limit) = paging(q.offset, q.limit)?;
+        let (body, f) = artifact_query_sql(q)?;
+        self.with_reader(|c| {
+            page(
+                c,
+                ARTIFACT_COLS,
+                &body,
+                &f,
+                offset,
+                limit,
+                artifact_from_row,
+            )
+        })
+    }
+
+    /// One artifact by id.
+    pub fn get_artifact(&self, id: &str) -> Result<Option<Artifact>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ARTIFACT_COLS} FROM artifacts WHERE id = ?1"
+            ))?;
+            let mut rows = stmt.query([id])?;
+            match rows.next()? {
+                Some(r) => Ok(Some(artifact_from_row(r)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// `(id, path, fingerprint)` of every project, or of one.
+    pub fn project_paths(
+        &self,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached("SELECT id, path, fingerprint FROM projects WHERE ?1 IS NULL OR id = ?1 ORDER BY path")?;
+            let rows = stmt.query_map([only], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Registered folders.
+    pub fn registrations(&self) -> Result<Vec<String>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached("SELECT path FROM registrations ORDER BY path")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Artifact fingerprints of one project, for incremental scans.
+    pub fn artifact_fingerprints(
+        &self,
+        project_id: &str,
+    ) -> Result<Vec<(String, String, String, String)>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT profile, type, name, fingerprint FROM artifacts WHERE project_id = ?1",
+            )?;
+            let rows = stmt.query_map([project_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Totals for `status()`: `(projects by status, artifacts, errors, modified, outdated)`.
+    pub fn totals(&self, stale_before: i64) -> Result<(Vec<(String, i64)>, i64, i64, i64, i64)> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT CASE WHEN status = 'active' AND scanned_at < ?1 THEN 'stale' ELSE status END AS s,
+                        COUNT(*), SUM(artifact_count), SUM(error_count), SUM(modified_count), SUM(outdated_count)
+                 FROM projects GROUP BY s",
+            )?;
+            let mut by = Vec::new();
+            let (mut a, mut e, mut m, mut o) = (0, 0, 0, 0);
+            let mut rows = stmt.query([stale_before])?;
+            while let Some(r) = rows.next()? {
+                by.push((r.get::<_, String>(0)?, r.get::<_, i64>(1)?));
+                a += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
+                e += r.get::<_, Option<i64>>(3)?.unwrap_or(0);
+                m += r.get::<_, Option<i64>>(4)?.unwrap_or(0);
+                o += r.get::<_, Option<i64>>(5)?.unwrap_or(0);
+            }
+            Ok((by, a, e, m, o))
+        })
+    }
+
+    /// The most recent refresh run recorded.
+    pub fn last_refresh(&self) -> Result<Option<RefreshRun>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT started_at, finished_at, trigger, outcome, message, projects_scanned
+                 FROM refresh_runs ORDER BY id DESC LIMIT 1",
+            )?;
+            let mut rows = stmt.query([])?;
+            match rows.next()? {
+                Some(r) => Ok(Some(RefreshRun {
+                    started_at: r.get(0)?,
+                    finished_at: r.get(1)?,
+                    trigger: r.get(2)?,
+                    outcome: r.get(3)?,
+                    message: r.get(4)?,
+                    projects_scanned: r.get(5)?,
+                })),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// `EXPLAIN QUERY PLAN` details for the SQL a query would run (for tests and diagnostics).
+    pub fn explain_artifacts(&self, q: &ArtifactQuery) -> Result<Vec<String>> {
+        let (body, f) = artifact_query_sql(q)?;
+        self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
+    }
+
+    /// `EXPLAIN QUERY PLAN` for a projects query.
+    pub fn explain_projects(&self, q: &ProjectQuery) -> Result<Vec<String>> {
+        let (body, f) = project_query_sql(q, 0)?;
+        self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
+    }
+
+    fn explain(&self, sql: &str, f: &Filter) -> Result<Vec<String>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows =
+                stmt.query_map(params_from_iter(f.values.iter()), |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! Schema and forward migrations, versioned with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Migrations in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE cache_metadata (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Folders the user registered explicitly. Kept by clear(): they are configuration, not cache.
+CREATE TABLE registrations (
+    path          TEXT PRIMARY KEY,
+    registered_at INTEGER NOT NULL
+);
+
+CREATE TABLE projects (
+    id             TEXT PRIMARY KEY,
+    path           TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL,
+    description    TEXT,
+    status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','stale','error','missing')),
+    error          TEXT,
+    errors_json    TEXT NOT NULL DEFAULT '[]',
+    origin         TEXT NOT NULL DEFAULT 'registered',
+    profiles_json  TEXT NOT NULL DEFAULT '[]',
+    artifact_count INTEGER NOT NULL DEFAULT 0,
+    error_count    INTEGER NOT NULL DEFAULT 0,
+    modified_count INTEGER NOT NULL DEFAULT 0,
+    outdated_count INTEGER NOT NULL DEFAULT 0,
+    fingerprint    TEXT,
+    registered_at  INTEGER NOT NULL,
+    scanned_at     INTEGER NOT NULL DEFAULT 0,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX projects_name ON projects(name, id);
+CREATE INDEX projects_status_name ON projects(status, name, id);
+CREATE INDEX projects_scanned ON projects(scanned_at, id);
+CREATE INDEX projects_updated ON projects(updated_at, id);
+CREATE INDEX projects_artifact_count ON projects(artifact_count, id);
+
+CREATE TABLE artifacts (
+    id                  TEXT PRIMARY KEY,
+    project_id          TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    project_name        TEXT NOT NULL,
+    profile             TEXT NOT NULL,
+    type                TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    display_name        TEXT,
+    path                TEXT NOT NULL,
+    description         TEXT,
+    version             TEXT,
+    author              TEXT,
+    license             TEXT,
+    tags_json           TEXT NOT NULL DEFAULT '[]',
+    tools_json          TEXT NOT NULL DEFAULT '[]',
+    origin              TEXT NOT NULL DEFAULT 'local',
+    source              TEXT,
+    version_spec        TEXT,
+    from_collection     TEXT,
+    deployed_at         TEXT,
+    deployed_version    TEXT,
+    deployed_sha        TEXT,
+    deployed_hash       TEXT,
+    content_hash        TEXT,
+    local_modified      INTEGER NOT NULL DEFAULT 0,
+    upstream_version    TEXT,
+    upstream_sha        TEXT,
+    upstream_checked_at INTEGER,
+    is_outdated         INTEGER NOT NULL DEFAULT 0,
+    version_diff        TEXT,
+    status              TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok','error')),
+    error               TEXT,
+    size_bytes          INTEGER NOT NULL DEFAULT 0,
+    file_count          INTEGER NOT NULL DEFAULT 0,
+    modified_at         INTEGER NOT NULL DEFAULT 0,
+    fingerprint         TEXT NOT NULL,
+    metadata_json       TEXT NOT NULL DEFAULT '{}',
+    scanned_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    UNIQUE (project_id, profile, type, name)
+);
+CREATE INDEX artifacts_project_name ON artifacts(project_id, name, id);
+CREATE INDEX artifacts_project_type_name ON artifacts(project_id, type, name, id);
+CREATE INDEX artifacts_name ON artifacts(name, id);
+CREATE INDEX artifacts_type_name ON artifacts(type, name, id);
+CREATE INDEX artifacts_outdated_name ON artifacts(is_outdated, name, id);
+CREATE INDEX artifacts_origin_name ON artifacts(origin, name, id);
+CREATE INDEX artifacts_status_name ON artifacts(status, name, id);
+CREATE INDEX artifacts_projectname_name ON artifacts(project_name, name, id);
+CREATE INDEX artifacts_updated ON artifacts(updated_at, id);
+
+CREATE TABLE refresh_runs (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at        INTEGER NOT NULL,
+    finished_at       INTEGER NOT NULL,
+    trigger           TEXT NOT NULL,
+    project_id        TEXT,
+    projects_scanned  INTEGER NOT NULL,
+    artifacts_added   INTEGER NOT NULL,
+    artifacts_updated INTEGER NOT NULL,
+    artifacts_removed INTEGER NOT NULL,
+    errors            INTEGER NOT NULL,
+    outcome           TEXT NOT NULL,
+    message           TEXT
+);
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database up to [`SCHEMA_VERSION`] inside one `BEGIN IMMEDIATE` transaction, so two
+/// processes opening a new file at once do not both migrate it.
+pub fn migrate(conn: &mut Connection) -> Result<u32> {
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current >= SCHEMA_VERSION {
+        return Ok(current);
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+    }
+    tx.commit()?;
+    Ok(SCHEMA_VERSION)
+}

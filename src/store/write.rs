@@ -1,0 +1,310 @@
+//! Writes: each project's scan lands in one `BEGIN IMMEDIATE` transaction, so readers in any
+//! process see either the previous scan or the new one, never half of it.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, now_ms};
+use crate::error::Result;
+use crate::model::ProjectChanges;
+use crate::scan::{FileError, ProjectScan};
+
+/// What writing one project's scan changed.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOutcome {
+    /// Artifact names added, updated and removed.
+    pub changes: ProjectChanges,
+}
+
+/// Stable id for a project from its canonical path.
+pub fn project_id(path: &str) -> String {
+    crate::scan::hash::fingerprint(path)[..16].to_string()
+}
+
+/// Stable id for an artifact.
+pub fn artifact_id(project_id: &str, profile: &str, kind: &str, name: &str) -> String {
+    crate::scan::hash::fingerprint(&format!("{project_id}\0{profile}\0{kind}\0{name}"))[..16]
+        .to_string()
+}
+
+fn summary(errors: &[FileError]) -> Option<String> {
+    match errors.len() {
+        0 => None,
+        1 => Some(errors[0].to_string()),
+        n => Some(format!("{} (and {} more)", errors[0], n - 1)),
+    }
+}
+
+const UPSERT_ARTIFACT: &str = "
+INSERT INTO artifacts (id, project_id, project_name, profile, type, name, display_name, path, description,
+    version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at,
+    deployed_version, deployed_sha, deployed_hash, content_hash, status, error, size_bytes, file_count,
+    modified_at, fingerprint, metadata_json, scanned_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
+    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31)
+ON CONFLICT(id) DO UPDATE SET
+    project_name = excluded.project_name, display_name = excluded.display_name, path = excluded.path,
+    description = excluded.description, version = excluded.version, author = excluded.author,
+    license = excluded.license, tags_json = excluded.tags_json, tools_json = excluded.tools_json,
+    origin = excluded.origin, source = excluded.source, version_spec = excluded.version_spec,
+    from_collection = excluded.from_collection, deployed_at = excluded.deployed_at,
+    deployed_version = excluded.deployed_version, deployed_sha = excluded.deployed_sha,
+    deployed_hash = excluded.deployed_hash, content_hash = excluded.content_hash, status = excluded.status,
+    error = excluded.error, size_bytes = excluded.size_bytes, file_count = excluded.file_count,
+    modified_at = excluded.modified_at, fingerprint = excluded.fingerprint,
+    metadata_json = excluded.metadata_json, scanned_at = excluded.scanned_at,
+    updated_at = CASE WHEN artifacts.content_hash IS excluded.content_hash AND artifacts.error IS excluded.error
+                      THEN artifacts.updated_at ELSE excluded.updated_at END";
+
+const UPDATE_DEPLOY: &str = "
+UPDATE artifacts SET project_name = ?2, origin = ?3, source = ?4, version_spec = ?5, from_collection = ?6,
+    deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12
+WHERE id = ?1";
+
+impl Store {
+    /// Adds a folder to the registrations and makes sure a project row exists for it.
+    pub fn register(&self, path: &str, name: &str, origin: &str) -> Result<String> {
+        let id = project_id(path);
+        let now = now_ms();
+        self.write(|tx| {
+            if origin == "registered" {
+                tx.execute(
+                    "INSERT INTO registrations(path, registered_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
+                    params![path, now],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO projects(id, path, name, origin, registered_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT(id) DO UPDATE SET origin = CASE WHEN ?4 = 'registered' THEN 'registered' ELSE projects.origin END",
+                params![id, path, name, origin, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Forgets a project and its registration; returns whether it existed.
+    pub fn unregister(&self, id: &str) -> Result<bool> {
+        self.write(|tx| {
+            let path: Option<String> = tx
+                .query_row("SELECT path FROM projects WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(path) = path else { return Ok(false) };
+            tx.execute("DELETE FROM registrations WHERE path = ?1", [&path])?;
+            tx.execute("DELETE FROM projects WHERE id = ?1", [id])?;
+            Ok(true)
+        })
+    }
+
+    /// Writes a full scan of one project in a single transaction.
+    pub fn apply_scan(&self, project_id: &str, scan: &ProjectScan) -> Result<ApplyOutcome> {
+        let now = now_ms();
+        self.write(|tx| {
+            let mut existing: HashMap<String, (String, Option<String>)> = HashMap::new();
+            {
+                let mut stmt = tx.prepare_cached("SELECT id, name, content_hash FROM artifacts WHERE project_id = ?1")?;
+                let mut rows = stmt.query([project_id])?;
+                while let Some(r) = rows.next()? {
+                    existing.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+                }
+            }
+            let mut out = ApplyOutcome::default();
+            let mut seen = HashSet::new();
+            let mut upsert = tx.prepare_cached(UPSERT_ARTIFACT)?;
+            let mut deploy = tx.prepare_cached(UPDATE_DEPLOY)?;
+            for a in &scan.artifacts {
+                let id = artifact_id(project_id, &a.key.profile, &a.key.kind, &a.key.name);
+                seen.insert(id.clone());
+                let d = &a.deploy;
+                match &a.content {
+                    Some(c) => {
+                        match existing.get(&id) {
+                            None => out.changes.added.push(a.key.name.clone()),
+                            Some((_, old)) if *old != c.content_hash => out.changes.updated.push(a.key.name.clone()),
+                            _ => {}
+                        }
+                        let error = c.error.as_ref().map(|e| e.to_string());
+                        upsert.execute(params![
+                            id,
+                            project_id,
+                            scan.name,
+                            a.key.profile,
+                            a.key.kind,
+                            a.key.name,
+                            c.display_name,
+                            a.rel_path,
+                            c.description,
+                            c.version,
+                            c.author,
+                            c.license,
+                            serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()),
+                            serde_json::to_string(&c.tools).unwrap_or_else(|_| "[]".into()),
+                            d.origin,
+                            d.source,
+                            d.version_spec,
+                            d.from_collection,
+                            d.deployed_at,
+                            d.deployed_version,
+                            d.deployed_sha,
+                            d.deployed_hash,
+                            c.content_hash,
+                            if error.is_some() { "error" } else { "ok" },
+                            error,
+                            c.size as i64,
+                            c.file_count as i64,
+                            c.modified_ms,
+                            a.fingerprint,
+                            serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
+                            now,
+                        ])?;
+                    }
+                    None => {
+                        deploy.execute(params![
+                            id,
+                            scan.name,
+                            d.origin,
+                            d.source,
+                            d.version_spec,
+                            d.from_collection,
+                            d.deployed_at,
+                            d.deployed_version,
+                            d.deployed_sha,
+                            d.deployed_hash,
+                            a.rel_path,
+                            now,
+                        ])?;
+                    }
+                }
+            }
+            let mut delete = tx.prepare_cached("DELETE FROM artifacts WHERE id = ?1")?;
+            for (id, (name, _)) in &existing {
+                if !seen.contains(id) {
+                    delete.execute([id])?;
+                    out.changes.removed.push(name.clone());
+                }
+            }
+            tx.execute(
+                "UPDATE artifacts SET local_modified = CASE
+                     WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
+                     WHEN deployed_hash = content_hash THEN 0 ELSE 1 END
+                 WHERE project_id = ?1",
+                [project_id],
+            )?;
+            let changed = !(out.changes.added.is_empty() && out.changes.updated.is_empty() && out.changes.removed.is_empty());
+            tx.execute(
+                "UPDATE projects SET name = ?2, description = ?3, status = ?4, error = ?5, errors_json = ?6,
+                     profiles_json = ?7, fingerprint = ?8, scanned_at = ?9,
+                     updated_at = CASE WHEN ?10 THEN ?9 ELSE updated_at END,
+                     artifact_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1),
+                     error_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND status = 'error'),
+                     modified_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND local_modified = 1),
+                     outdated_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND is_outdated = 1)
+                 WHERE id = ?1",
+                params![
+                    project_id,
+                    scan.name,
+                    scan.description,
+                    if scan.errors.is_empty() { "active" } else { "error" },
+                    summary(&scan.errors),
+                    serde_json::to_string(&scan.errors).unwrap_or_else(|_| "[]".into()),
+                    serde_json::to_string(&scan.profiles).unwrap_or_else(|_| "[]".into()),
+                    scan.fingerprint,
+                    now,
+                    changed,
+                ],
+            )?;
+            Ok(out.clone())
+        })
+    }
+
+    /// Marks projects whose files did not change as freshly scanned, in one transaction.
+    pub fn touch_unchanged(&self, ids: &[String]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE projects SET scanned_at = ?2, status = CASE WHEN status = 'stale' THEN 'active' ELSE status END
+                 WHERE id = ?1",
+            )?;
+            for id in ids {
+                stmt.execute(params![id, now])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records a project that could not be scanned (`missing` or `error`), keeping its artifacts.
+    pub fn mark_failed(&self, id: &str, status: &str, message: &str) -> Result<()> {
+        let now = now_ms();
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE projects SET status = ?2, error = ?3, scanned_at = ?4, fingerprint = NULL WHERE id = ?1",
+                params![id, status, message, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Forces a full re-scan of one project (or all) at the next refresh; returns how many.
+    pub fn invalidate(&self, id: Option<&str>) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE projects SET fingerprint = NULL, scanned_at = 0 WHERE ?1 IS NULL OR id = ?1",
+                [id],
+            )?)
+        })
+    }
+
+    /// Empties the cache (projects, artifacts, history), keeping registrations.
+    pub fn clear(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "DELETE FROM artifacts; DELETE FROM projects; DELETE FROM refresh_runs;",
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records a refresh in the history (keeping the last 200).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_run(
+        &self,
+        started_at: i64,
+        trigger: &str,
+        project_id: Option<&str>,
+        s: &crate::model::RefreshSummary,
+        outcome: &str,
+        message: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO refresh_runs(started_at, finished_at, trigger, project_id, projects_scanned,
+                     artifacts_added, artifacts_updated, artifacts_removed, errors, outcome, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    started_at,
+                    now_ms(),
+                    trigger,
+                    project_id,
+                    s.projects_scanned,
+                    s.artifacts_added,
+                    s.artifacts_updated,
+                    s.artifacts_removed,
+                    s.errors.len() as i64,
+                    outcome,
+                    message
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM refresh_runs WHERE id <= (SELECT MAX(id) - 200 FROM refresh_runs)",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+}
