@@ -366,6 +366,8 @@ impl Cache {
         collections: &Collections,
         force: bool,
     ) -> ScanOutcome {
+        // No stored fingerprint means never scanned, or invalidated: read everything again.
+        let force = force || fingerprint.is_none();
         let priors = if force {
             HashMap::new()
         } else {

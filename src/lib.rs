@@ -13,6 +13,7 @@ pub mod model;
 pub mod scan;
 pub mod store;
 
+#[cfg(feature = "node")]
 mod binding;
 
 pub use cache::{Cache, RefreshOptions};

@@ -172,13 +172,14 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, stale_before: i64) -> Result<(
             ));
         }
     }
-    let col = match q.sort_by.as_deref().unwrap_or("name") {
-        "name" => "name",
-        "path" => "path",
-        "status" => "status",
-        "scanned" | "scannedAt" => "scanned_at",
-        "updated" | "updatedAt" => "updated_at",
-        "artifactCount" | "artifacts" => "artifact_count",
+    let d = dir(q.order);
+    let order = match q.sort_by.as_deref().unwrap_or("name") {
+        "name" => format!("name {d}, id {d}"),
+        "path" => format!("path {d}"),
+        "status" => format!("status {d}, name {d}, id {d}"),
+        "scanned" | "scannedAt" => format!("scanned_at {d}, id {d}"),
+        "updated" | "updatedAt" => format!("updated_at {d}, id {d}"),
+        "artifactCount" | "artifacts" => format!("artifact_count {d}, id {d}"),
         other => {
             return Err(Error::invalid(
                 "sortBy",
@@ -188,11 +189,7 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, stale_before: i64) -> Result<(
             ));
         }
     };
-    let d = dir(q.order);
-    Ok((
-        format!("FROM projects{} ORDER BY {col} {d}, id {d}", f.sql()),
-        f,
-    ))
+    Ok((format!("FROM projects{} ORDER BY {order}", f.sql()), f))
 }
 
 /// The SQL (without paging) that `list_artifacts` runs; exposed for query-plan tests.

@@ -1,0 +1,464 @@
+'use strict'
+// The addon against real folders, real SQLite files and real child processes.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { spawn, spawnSync } = require('node:child_process')
+const { Cache } = require('../index.js')
+const { tmpdir, write, md, sha256, folderHash, makeProject } = require('./helpers.js')
+
+const ADDON = path.join(__dirname, '..', 'index.js')
+
+function openIn(home, extra = {}) {
+  return Cache.open({ home, ...extra })
+}
+
+function byName(page) {
+  return Object.fromEntries(page.items.map((a) => [a.name, a]))
+}
+
+test('every field is read from the SkillMeat layout', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'shop')
+  const c = path.join(dir, '.claude')
+  write(path.join(c, '.skillmeat-project.toml'), '[project]\nname = "Shop Front"\ndescription = "The web shop"\n')
+  write(path.join(c, 'hooks', 'pre-commit.sh'), '#!/bin/sh\necho hi\n')
+  write(path.join(c, 'commands', 'tools', 'deploy.md'), '# Deploy the app\n\nSteps.\n')
+  write(path.join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { github: { command: 'gh-mcp', env: { TOKEN: 'secret-value' } } } }))
+  const skillHash = folderHash(path.join(c, 'skills', 'pdf-tools'))
+  const reviewHash = sha256(fs.readFileSync(path.join(c, 'commands', 'review.md')))
+  write(
+    path.join(c, '.skillmeat-deployed.toml'),
+    `[[deployed]]
+artifact_name = "pdf-tools"
+artifact_type = "skill"
+from_collection = "default"
+deployed_at = "2025-11-01T10:00:00"
+artifact_path = "skills/pdf-tools"
+content_hash = "${skillHash}"
+local_modifications = false
+
+[[deployed]]
+artifact_name = "review"
+artifact_type = "command"
+from_collection = "default"
+deployed_at = "2025-11-02T10:00:00"
+artifact_path = "commands/review.md"
+content_hash = "${reviewHash.replace(/^./, reviewHash[0] === '0' ? '1' : '0')}"
+local_modifications = false
+`,
+  )
+  write(
+    path.join(home, 'collections', 'default', 'collection.toml'),
+    '[[artifacts]]\nname = "pdf-tools"\ntype = "skill"\nupstream = "anthropics/skills/pdf"\nversion_spec = "latest"\n',
+  )
+  write(path.join(home, 'collections', 'default', 'collection.lock'), '["pdf-tools::skill"]\nresolved_sha = "abc1234def"\nresolved_version = "v1.2.0"\n')
+
+  const cache = openIn(home)
+  try {
+    const p = cache.registerProject(dir)
+    assert.equal(p.name, 'Shop Front')
+    assert.equal(p.description, 'The web shop')
+    assert.equal(p.path, fs.realpathSync(dir))
+    assert.equal(p.status, 'active')
+    assert.deepEqual(p.profiles, ['.claude'])
+    assert.equal(p.origin, 'registered')
+    assert.equal(p.artifactCount, 6)
+    assert.equal(p.modifiedCount, 1)
+    assert.ok(p.scannedAt > 0 && p.registeredAt > 0)
+
+    const arts = byName(cache.listArtifacts({ projectId: p.id }))
+    const skill = arts['pdf-tools']
+    assert.equal(skill.type, 'skill')
+    assert.equal(skill.description, 'Work with PDF files')
+    assert.equal(skill.version, '1.2.0')
+    assert.deepEqual(skill.tags, ['docs', 'pdf'])
+    assert.equal(skill.author, 'Ann')
+    assert.equal(skill.license, 'MIT')
+    assert.equal(skill.fileCount, 2)
+    assert.equal(skill.contentHash, skillHash)
+    assert.equal(skill.localModified, false)
+    assert.equal(skill.origin, 'collection')
+    assert.equal(skill.fromCollection, 'default')
+    assert.equal(skill.deployedAt, '2025-11-01T10:00:00')
+    assert.equal(skill.source, 'anthropics/skills/pdf')
+    assert.equal(skill.versionSpec, 'latest')
+    assert.equal(skill.deployedVersion, 'v1.2.0')
+    assert.equal(skill.deployedSha, 'abc1234def')
+    assert.equal(skill.path, '.claude/skills/pdf-tools')
+    assert.equal(skill.projectName, 'Shop Front')
+    assert.equal(JSON.parse(skill.metadata).name, 'pdf-tools')
+
+    assert.equal(arts.review.localModified, true, 'recorded hash differs from the file')
+    assert.deepEqual(arts.review.tools, ['Read', 'Grep'])
+    assert.equal(arts.planner.displayName, 'team-planner')
+    assert.deepEqual(arts.planner.tools, ['Read', 'Write'])
+    assert.equal(arts.planner.origin, 'local')
+    assert.equal(arts['tools/deploy'].description, 'Deploy the app')
+    assert.equal(arts['pre-commit.sh'].type, 'hook')
+    assert.equal(arts.github.type, 'mcp')
+    assert.ok(!arts.github.metadata.includes('secret-value'), 'MCP env values are redacted')
+    for (const a of Object.values(arts)) assert.equal(a.status, 'ok', `${a.name}: ${a.error}`)
+
+    assert.deepEqual(cache.getProject(p.id), p)
+    assert.equal(cache.getProject('nope'), null)
+    const one = cache.getArtifact(skill.id)
+    assert.equal(one.name, 'pdf-tools')
+  } finally {
+    cache.close()
+  }
+})
+
+test('re-scan picks up edited, added and deleted files and skips unchanged ones', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'app')
+  const cache = openIn(home, { projectRoots: [root], discoveryDepth: 1 })
+  try {
+    let s = await cache.refresh()
+    assert.equal(s.projectsDiscovered, 1)
+    assert.equal(s.artifactsAdded, 3)
+    s = await cache.refresh()
+    assert.equal(s.artifactsRead, 0, 'nothing re-read when nothing changed')
+    assert.equal(s.projectsChanged, 0)
+
+    const c = path.join(dir, '.claude')
+    const f = path.join(c, 'commands', 'review.md')
+    write(f, md({ description: 'Review it again, carefully' }))
+    const later = new Date(Date.now() + 5000)
+    fs.utimesSync(f, later, later)
+    write(path.join(c, 'agents', 'writer.md'), md({ description: 'Writes docs' }))
+    fs.rmSync(path.join(c, 'skills', 'pdf-tools'), { recursive: true })
+
+    s = await cache.refresh()
+    assert.equal(s.artifactsAdded, 1)
+    assert.equal(s.artifactsUpdated, 1)
+    assert.equal(s.artifactsRemoved, 1)
+    assert.equal(s.artifactsRead, 2, 'only the edited and the new file were read')
+    const arts = byName(cache.listArtifacts())
+    assert.deepEqual(Object.keys(arts).sort(), ['planner', 'review', 'writer'])
+    assert.equal(arts.review.description, 'Review it again, carefully')
+
+    const forced = await cache.refresh({ force: true })
+    assert.equal(forced.artifactsRead, 3)
+  } finally {
+    cache.close()
+  }
+})
+
+test('malformed files are reported on their artifact or project and the rest is cached', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'messy')
+  const c = path.join(dir, '.claude')
+  write(path.join(c, 'commands', 'bad-yaml.md'), '---\nname: x\ndescription: Use when: a: b\n  - [oops\n---\nbody\n')
+  write(path.join(c, 'commands', 'binary.md'), Buffer.from([0x00, 0x01, 0x02, 0xff, 0x00]))
+  write(path.join(c, 'commands', 'latin1.md'), Buffer.from('---\ndescription: caf\xe9\n---\n', 'latin1'))
+  write(path.join(c, 'commands', 'huge.md'), Buffer.alloc(10 * 1024 * 1024, 'a'))
+  fs.writeFileSync(Buffer.concat([Buffer.from(path.join(c, 'agents') + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.md')]), md({ description: 'x' }))
+  write(path.join(c, '.skillmeat-deployed.toml'), '[[deployed]\nartifact_name = \n')
+  write(path.join(c, 'skills', 'no-skill-md', 'notes.txt'), 'hello')
+
+  const cache = openIn(home)
+  try {
+    const p = cache.registerProject(dir)
+    assert.equal(p.status, 'error')
+    const files = p.errors.map((e) => e.file)
+    assert.ok(files.includes('.claude/.skillmeat-deployed.toml'), JSON.stringify(p.errors))
+    assert.ok(p.errors.find((e) => e.file === '.claude/.skillmeat-deployed.toml').line >= 1)
+    assert.ok(p.errors.some((e) => /UTF-8/.test(e.reason)), 'non-UTF-8 file name reported')
+    const arts = byName(cache.listArtifacts({ projectId: p.id }))
+    assert.match(arts['bad-yaml'].error, /commands\/bad-yaml\.md line \d+: .*YAML/)
+    assert.equal(arts['bad-yaml'].status, 'error')
+    assert.equal(arts['bad-yaml'].displayName, 'x', 'lenient reading still recovers simple keys')
+    assert.match(arts.binary.error, /binary/)
+    assert.match(arts.latin1.error, /UTF-8/)
+    assert.match(arts.huge.error, /MB/)
+    assert.ok(arts.huge.contentHash, 'large files are still hashed')
+    assert.match(arts['no-skill-md'].error, /SKILL\.md/)
+    for (const ok of ['pdf-tools', 'review', 'planner']) assert.equal(arts[ok].status, 'ok')
+    assert.equal(p.errorCount, 5)
+    assert.equal(cache.listArtifacts({ status: 'error' }).total, 5)
+  } finally {
+    cache.close()
+  }
+})
+
+test('a corrupt database file is moved aside and rebuilt from disk', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  makeProject(root, 'one')
+  const dbPath = path.join(home, 'cache', 'cache.db')
+  write(dbPath, 'this is not a database at all, just text that happens to be here'.repeat(100))
+  const cache = openIn(home, { projectRoots: [root], discoveryDepth: 1 })
+  try {
+    const st = cache.status()
+    assert.equal(st.mode, 'file')
+    assert.ok(st.recovered, 'status reports the recovery')
+    assert.ok(fs.existsSync(st.recovered.movedTo), 'damaged file kept aside')
+    assert.match(path.basename(st.recovered.movedTo), /^cache\.db\.corrupt-\d+$/)
+    assert.ok(st.warnings.some((w) => w.code === 'CACHE_CORRUPT'))
+    await cache.refresh()
+    assert.equal(cache.listProjects().total, 1)
+    assert.equal(cache.checkIntegrity(), 'ok')
+  } finally {
+    cache.close()
+  }
+  // A truncated real database is caught by the header / quick_check too.
+  const c2 = openIn(home)
+  c2.close()
+  const bytes = fs.readFileSync(dbPath)
+  fs.writeFileSync(dbPath, bytes.subarray(0, 4096 + 100))
+  for (const side of ['-wal', '-shm']) fs.rmSync(dbPath + side, { force: true })
+  const c3 = openIn(home)
+  try {
+    const st = c3.status()
+    assert.equal(st.mode, 'file')
+    assert.ok(st.recovered, 'truncated database detected')
+  } finally {
+    c3.close()
+  }
+})
+
+test('an unwritable location falls back to an in-memory cache', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'mem')
+  const blocker = path.join(home, 'a-file')
+  write(blocker, 'x')
+  const cache = openIn(home, { path: path.join(blocker, 'sub', 'cache.db') })
+  try {
+    const st = cache.status()
+    assert.equal(st.mode, 'memory')
+    assert.ok(st.warnings.some((w) => w.code === 'CACHE_READONLY' && w.message.includes('a-file')))
+    const p = cache.registerProject(dir)
+    assert.equal(cache.listArtifacts({ projectId: p.id }).total, 3)
+  } finally {
+    cache.close()
+  }
+  if (process.getuid && process.getuid() !== 0) {
+    const ro = tmpdir()
+    fs.chmodSync(ro, 0o555)
+    const c2 = openIn(ro)
+    assert.equal(c2.status().mode, 'memory')
+    c2.close()
+  }
+})
+
+test('a full disk fails the refresh with CACHE_DISK_FULL and keeps reads working', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const small = makeProject(root, 'small')
+  const cache = openIn(home, { maxSizeMb: 1 })
+  try {
+    const p = cache.registerProject(small)
+    const big = path.join(root, 'big')
+    const text = 'A long description that fills pages. '.repeat(60)
+    for (let i = 0; i < 600; i++) write(path.join(big, '.claude', 'commands', `cmd-${i}.md`), md({ description: `${i} ${text}` }))
+    await assert.rejects(
+      (async () => {
+        cache.registerProject(big)
+      })(),
+      (e) => e.code === 'CACHE_DISK_FULL',
+    )
+    const arts = cache.listArtifacts({ projectId: p.id })
+    assert.equal(arts.total, 3, 'data cached before is still served')
+    await assert.rejects(cache.refresh(), (e) => e.code === 'CACHE_DISK_FULL' && /full/.test(e.message))
+    assert.ok(cache.status().warnings.some((w) => w.code === 'CACHE_DISK_FULL'))
+    assert.equal(cache.listArtifacts({ projectId: p.id }).total, 3)
+    assert.equal(cache.checkIntegrity(), 'ok')
+  } finally {
+    cache.close()
+  }
+})
+
+function runChild(script, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.on('exit', (code) => resolve({ code, out, err }))
+  })
+}
+
+test('two processes refresh the same database while a third reads', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  for (let i = 0; i < 6; i++) {
+    const d = makeProject(root, `p${i}`)
+    for (let j = 0; j < 30; j++) write(path.join(d, '.claude', 'commands', `c${j}.md`), md({ description: `command ${j}` }))
+  }
+  const opts = JSON.stringify({ home, projectRoots: [root], discoveryDepth: 1 })
+  const writer = `
+    const { Cache } = require(${JSON.stringify(ADDON)})
+    const c = Cache.open(${opts})
+    ;(async () => {
+      for (let i = 0; i < 8; i++) await c.refresh({ force: true })
+      c.close()
+      console.log('ok')
+    })().catch((e) => { console.error(e.code, e.message); process.exit(1) })`
+  const reader = `
+    const { Cache } = require(${JSON.stringify(ADDON)})
+    const c = Cache.open(${opts})
+    const end = Date.now() + 3000
+    let n = 0
+    while (Date.now() < end) { c.listProjects(); c.listArtifacts({ limit: 50 }); c.status(); n++ }
+    c.close()
+    console.log('reads', n)`
+  const results = await Promise.all([runChild(writer), runChild(writer), runChild(reader)])
+  for (const r of results) assert.equal(r.code, 0, r.err)
+  const cache = openIn(home)
+  try {
+    assert.equal(cache.checkIntegrity(), 'ok')
+    assert.equal(cache.listProjects().total, 6)
+    assert.equal(cache.listArtifacts().total, 6 * 33)
+  } finally {
+    cache.close()
+  }
+})
+
+test('closed caches throw CACHE_CLOSED and bad arguments throw INVALID_ARGUMENT', async () => {
+  const home = tmpdir()
+  const cache = openIn(home)
+  const bad = [
+    () => cache.listArtifacts({ limit: 0 }),
+    () => cache.listArtifacts({ type: 'widget' }),
+    () => cache.listArtifacts({ sortBy: 'colour' }),
+    () => cache.listArtifacts({ projectid: 'x' }),
+    () => cache.listProjects({ status: 'sleeping' }),
+    () => cache.listProjects({ order: 'sideways' }),
+    () => cache.listProjects({ offset: -1 }),
+    () => cache.getProject(42),
+    () => cache.registerProject(''),
+  ]
+  for (const f of bad) {
+    assert.throws(f, (e) => e.code === 'INVALID_ARGUMENT' && /`[a-zA-Z.]+`/.test(e.message), String(f))
+  }
+  assert.throws(() => cache.listArtifacts({ sortBy: 'colour' }), /sortBy/)
+  assert.throws(() => cache.registerProject(path.join(home, 'nope')), (e) => e.code === 'NOT_FOUND')
+  await assert.rejects(cache.refresh({ projectId: 'unknown' }), (e) => e.code === 'NOT_FOUND')
+  assert.throws(() => Cache.open({ home, ttlMinutes: 'soon' }), (e) => e.code === 'INVALID_ARGUMENT' && /ttlMinutes/.test(e.message))
+  cache.close()
+  cache.close()
+  for (const f of [() => cache.status(), () => cache.listProjects(), () => cache.getProject('x'), () => cache.invalidate()]) {
+    assert.throws(f, (e) => e.code === 'CACHE_CLOSED')
+  }
+  await assert.rejects(cache.refresh(), (e) => e.code === 'CACHE_CLOSED')
+  await assert.rejects(cache.clear(), (e) => e.code === 'CACHE_CLOSED')
+})
+
+test('configuration resolves option > env > config.toml > default and reports sources', () => {
+  const home = tmpdir()
+  write(path.join(home, 'config.toml'), '[cache]\nttl_minutes = 30\ndiscovery_depth = 5\n')
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `const {Cache}=require(${JSON.stringify(ADDON)}); const c=Cache.open({ home: ${JSON.stringify(home)}, maxSizeMb: 64 }); console.log(JSON.stringify(c.status().config)); c.close()`],
+    { env: { ...process.env, SKILLMEAT_CACHE_TTL: '45' }, encoding: 'utf8' },
+  )
+  assert.equal(r.status, 0, r.stderr)
+  const cfg = JSON.parse(r.stdout)
+  assert.deepEqual(cfg.ttlMinutes, { value: 45, source: 'env' })
+  assert.deepEqual(cfg.discoveryDepth, { value: 5, source: 'file' })
+  assert.deepEqual(cfg.maxSizeMb, { value: 64, source: 'option' })
+  assert.deepEqual(cfg.busyTimeoutMs, { value: 5000, source: 'default' })
+  const off = spawnSync(
+    process.execPath,
+    ['-e', `const {Cache}=require(${JSON.stringify(ADDON)}); const c=Cache.open({ home: ${JSON.stringify(home)} }); console.log(c.status().mode); c.close()`],
+    { env: { ...process.env, SKILLMEAT_CACHE_ENABLED: '0' }, encoding: 'utf8' },
+  )
+  assert.equal(off.stdout.trim(), 'memory')
+})
+
+test('invalidate, unregister and clear', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'x')
+  const cache = openIn(home)
+  try {
+    const p = cache.registerProject(dir)
+    assert.equal(cache.invalidate(p.id), 1)
+    assert.equal(cache.getProject(p.id).status, 'stale')
+    assert.equal(cache.listProjects({ status: 'stale' }).total, 1)
+    const s = await cache.refresh()
+    assert.equal(s.artifactsRead, 3, 'an invalidated project is fully re-read')
+    assert.equal(cache.getProject(p.id).status, 'active')
+    await cache.clear()
+    assert.equal(cache.listArtifacts().total, 0)
+    assert.equal(cache.listProjects().total, 0)
+    await cache.refresh()
+    assert.equal(cache.listArtifacts().total, 3, 'registered folders survive clear() and are rebuilt')
+    assert.equal(cache.unregisterProject(p.id), true)
+    assert.equal(cache.unregisterProject(p.id), false)
+    await cache.refresh()
+    assert.equal(cache.listProjects().total, 0)
+  } finally {
+    cache.close()
+  }
+})
+
+test('a deleted project folder becomes missing and keeps its last data', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'gone')
+  const cache = openIn(home)
+  try {
+    const p = cache.registerProject(dir)
+    fs.rmSync(dir, { recursive: true })
+    const s = await cache.refresh()
+    assert.equal(s.projectsMissing, 1)
+    const q = cache.getProject(p.id)
+    assert.equal(q.status, 'missing')
+    assert.match(q.error, /no longer exists/)
+    assert.equal(cache.listArtifacts({ projectId: p.id }).total, 3)
+  } finally {
+    cache.close()
+  }
+})
+
+test('paging never truncates: totals and pages cover every row', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = path.join(root, 'many')
+  for (let i = 0; i < 250; i++) write(path.join(dir, '.claude', 'commands', `c${String(i).padStart(3, '0')}.md`), md({ description: `n${i}` }))
+  const other = makeProject(root, 'other')
+  const cache = openIn(home)
+  try {
+    cache.registerProject(dir)
+    cache.registerProject(other)
+    const all = cache.listArtifacts()
+    assert.equal(all.total, 253)
+    assert.equal(all.items.length, 100)
+    const seen = new Set()
+    for (let off = 0; off < 253; off += 60) for (const a of cache.listArtifacts({ offset: off, limit: 60 }).items) seen.add(a.id)
+    assert.equal(seen.size, 253)
+    const desc = cache.listArtifacts({ sortBy: 'name', order: 'desc', limit: 1 })
+    assert.equal(desc.items[0].name, 'review')
+    assert.equal(desc.total, 253)
+    const same = cache.listArtifacts({ type: 'skill' })
+    assert.equal(same.total, 1)
+  } finally {
+    cache.close()
+  }
+})
+
+test('a script that opens, refreshes and closes a cache exits at once', () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  makeProject(root, 'quick')
+  const script = `
+    const { Cache } = require(${JSON.stringify(ADDON)})
+    const c = Cache.open({ home: ${JSON.stringify(home)}, projectRoots: [${JSON.stringify(root)}] })
+    c.refresh().then((s) => { c.close(); console.log('done', s.projectsScanned) })`
+  const t0 = Date.now()
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 })
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /done 1/)
+  assert.ok(Date.now() - t0 < 15000)
+  // Without close(), the process must still exit once its work is done.
+  const r2 = spawnSync(process.execPath, ['-e', script.replace('c.close();', '')], { encoding: 'utf8', timeout: 20000 })
+  assert.equal(r2.status, 0, r2.stderr)
+})

@@ -1,0 +1,268 @@
+//! Store and cache behaviour through the public Rust API, on real temp folders and SQLite files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use skillmeat_cache::model::{ArtifactQuery, Order, ProjectQuery};
+use skillmeat_cache::{Cache, Options, RefreshOptions};
+
+fn write(p: &Path, s: &str) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, s).unwrap();
+}
+
+fn project(root: &Path, name: &str, commands: usize) -> std::path::PathBuf {
+    let d = root.join(name);
+    write(
+        &d.join(".claude/skills/s1/SKILL.md"),
+        "---\nname: s1\ndescription: skill one\n---\n",
+    );
+    for i in 0..commands {
+        write(
+            &d.join(format!(".claude/commands/c{i}.md")),
+            &format!("---\ndescription: command {i}\n---\n"),
+        );
+    }
+    d
+}
+
+fn open(home: &Path, roots: Vec<std::path::PathBuf>) -> Cache {
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    Cache::open_with_env(
+        Options {
+            home: Some(home.into()),
+            project_roots: Some(roots),
+            discovery_depth: Some(1),
+            ..Default::default()
+        },
+        &env,
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_filter_and_sort_uses_an_index() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![]);
+    let store = cache.store();
+    let uses_index = |plan: &[String]| {
+        plan.iter()
+            .any(|l| l.contains("USING INDEX") || l.contains("USING COVERING INDEX"))
+            && !plan
+                .iter()
+                .any(|l| l.starts_with("SCAN artifacts") && !l.contains("INDEX"))
+            && !plan
+                .iter()
+                .any(|l| l.starts_with("SCAN projects") && !l.contains("INDEX"))
+            && !plan.iter().any(|l| l.contains("TEMP B-TREE"))
+    };
+    let mut queries = vec![ArtifactQuery::default()];
+    for sort in ["name", "type", "project", "updated"] {
+        for order in [Order::Asc, Order::Desc] {
+            queries.push(ArtifactQuery {
+                sort_by: Some(sort.into()),
+                order: Some(order),
+                ..Default::default()
+            });
+        }
+    }
+    queries.push(ArtifactQuery {
+        project_id: Some("p".into()),
+        ..Default::default()
+    });
+    queries.push(ArtifactQuery {
+        project_id: Some("p".into()),
+        kind: Some("skill".into()),
+        ..Default::default()
+    });
+    queries.push(ArtifactQuery {
+        kind: Some("skill".into()),
+        ..Default::default()
+    });
+    queries.push(ArtifactQuery {
+        outdated: Some(true),
+        ..Default::default()
+    });
+    queries.push(ArtifactQuery {
+        origin: Some("local".into()),
+        ..Default::default()
+    });
+    queries.push(ArtifactQuery {
+        status: Some("error".into()),
+        ..Default::default()
+    });
+    for q in &queries {
+        let plan = store.explain_artifacts(q).unwrap();
+        assert!(uses_index(&plan), "{q:?}: {plan:?}");
+    }
+    let mut pq = vec![
+        ProjectQuery::default(),
+        ProjectQuery {
+            status: Some("error".into()),
+            ..Default::default()
+        },
+    ];
+    for sort in [
+        "name",
+        "path",
+        "status",
+        "scanned",
+        "updated",
+        "artifactCount",
+    ] {
+        pq.push(ProjectQuery {
+            sort_by: Some(sort.into()),
+            ..Default::default()
+        });
+    }
+    for q in &pq {
+        let plan = store.explain_projects(q).unwrap();
+        assert!(uses_index(&plan), "{q:?}: {plan:?}");
+    }
+}
+
+#[test]
+fn same_name_in_two_projects_keeps_both_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    project(root.path(), "a", 2);
+    project(root.path(), "b", 2);
+    let cache = open(home.path(), vec![root.path().into()]);
+    let s = cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    assert_eq!(s.artifacts_added, 6);
+    let page = cache.list_artifacts(&ArtifactQuery::default()).unwrap();
+    assert_eq!(page.total, 6);
+    let s1: Vec<_> = page.items.iter().filter(|a| a.name == "s1").collect();
+    assert_eq!(s1.len(), 2);
+    assert_ne!(s1[0].project_id, s1[1].project_id);
+    assert!(
+        s1.iter()
+            .all(|a| a.description.as_deref() == Some("skill one"))
+    );
+}
+
+#[test]
+fn status_counts_and_size_include_the_wal() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    project(root.path(), "a", 20);
+    let cache = open(home.path(), vec![root.path().into()]);
+    cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    let st = cache.status().unwrap();
+    assert_eq!(st.projects, 1);
+    assert_eq!(st.artifacts, 21);
+    let db = home.path().join("cache/cache.db");
+    let on_disk = std::fs::metadata(&db).unwrap().len() as i64
+        + std::fs::metadata(format!("{}-wal", db.display()))
+            .map(|m| m.len() as i64)
+            .unwrap_or(0);
+    assert_eq!(st.size_bytes, on_disk);
+    assert_eq!(st.last_refresh.unwrap().outcome, "ok");
+}
+
+#[test]
+fn a_project_write_is_all_or_nothing_on_disk_full() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    project(root.path(), "small", 1);
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let cache = Cache::open_with_env(
+        Options {
+            home: Some(home.path().into()),
+            project_roots: Some(vec![root.path().into()]),
+            discovery_depth: Some(1),
+            max_size_mb: Some(1),
+            ..Default::default()
+        },
+        &env,
+    )
+    .unwrap();
+    cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    let big = root.path().join("big");
+    let text = "lorem ipsum dolor ".repeat(200);
+    for i in 0..800 {
+        write(
+            &big.join(format!(".claude/commands/c{i}.md")),
+            &format!("---\ndescription: {i} {text}\n---\n"),
+        );
+    }
+    let err = cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap_err();
+    assert_eq!(err.code(), "CACHE_DISK_FULL", "{err}");
+    let page = cache.list_artifacts(&ArtifactQuery::default()).unwrap();
+    assert_eq!(
+        page.total, 2,
+        "the big project's rows were rolled back as a whole"
+    );
+    assert!(
+        cache
+            .status()
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.code == "CACHE_DISK_FULL")
+    );
+}
+
+#[test]
+fn every_corpus_artifact_scans() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/projects");
+    if !corpus.is_dir() {
+        eprintln!("corpus not present at {}; skipping", corpus.display());
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![corpus.clone()]);
+    let s = cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    assert_eq!(s.projects_scanned, 8);
+    let page = cache
+        .list_artifacts(&ArtifactQuery {
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap();
+    // Every SKILL.md, agent and command file of the corpus is one artifact.
+    let mut expected = 0;
+    for e in walkdir::WalkDir::new(&corpus).into_iter().flatten() {
+        let p = e.path().to_string_lossy().into_owned();
+        if e.file_type().is_file()
+            && (p.ends_with("/SKILL.md")
+                || (p.ends_with(".md")
+                    && (p.contains("/.claude/agents/") || p.contains("/.claude/commands/"))))
+        {
+            expected += 1;
+        }
+    }
+    assert_eq!(page.total as usize, expected);
+    for a in &page.items {
+        assert!(
+            a.description.as_deref().is_some_and(|d| !d.is_empty()),
+            "{} in {} has no description",
+            a.name,
+            a.project_name
+        );
+        if a.status == "error" {
+            let e = a.error.as_deref().unwrap_or("");
+            assert!(e.contains(".md line "), "error names file and line: {e}");
+        }
+    }
+    // Names that differ from file names are kept as display names; ids stay unique.
+    assert!(
+        page.items
+            .iter()
+            .any(|a| a.display_name.as_deref().is_some_and(|d| d != a.name))
+    );
+    let again = cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    assert_eq!(again.artifacts_read, 0);
+}
