@@ -122,7 +122,10 @@ export interface Artifact {
   fileCount: number
   /** Newest file modification time (ms). */
   modifiedAt: number
-  /** All frontmatter as JSON text (`JSON.parse` it when needed). */
+  /**
+   * Frontmatter keys not surfaced as their own fields (`model`, `color`, …), as JSON text;
+   * `JSON.parse` it when needed. For MCP servers, the server config (secrets redacted).
+   */
   metadata: string
   /** Last scan (ms). */
   scannedAt: number

@@ -89,7 +89,8 @@ local_modifications = false
     assert.equal(skill.deployedSha, 'abc1234def')
     assert.equal(skill.path, '.claude/skills/pdf-tools')
     assert.equal(skill.projectName, 'Shop Front')
-    assert.equal(JSON.parse(skill.metadata).name, 'pdf-tools')
+    assert.deepEqual(JSON.parse(skill.metadata), {}, 'surfaced keys are not repeated in metadata')
+    assert.deepEqual(JSON.parse(arts.planner.metadata), { model: 'sonnet' })
 
     assert.equal(arts.review.localModified, true, 'recorded hash differs from the file')
     assert.deepEqual(arts.review.tools, ['Read', 'Grep'])

@@ -558,6 +558,9 @@ impl Cache {
             return Err(Error::Closed);
         }
         store.touch_unchanged(&unchanged)?;
+        if summary.projects_changed > 0 {
+            store.checkpoint(false);
+        }
         Ok(())
     }
 
@@ -616,7 +619,7 @@ impl Cache {
         if let Some(rt) = rt {
             rt.shutdown_timeout(std::time::Duration::from_secs(10));
         }
-        self.inner.store.checkpoint();
+        self.inner.store.checkpoint(true);
     }
 
     /// The folder a project path canonicalises to (for callers that hold a path, not an id).

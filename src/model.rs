@@ -115,7 +115,7 @@ pub struct Artifact {
     pub file_count: i64,
     /// Newest file mtime (ms).
     pub modified_at: i64,
-    /// All frontmatter as a JSON object text.
+    /// Other frontmatter keys (or the MCP config) as JSON object text.
     pub metadata: String,
     /// Last scan (ms).
     pub scanned_at: i64,

@@ -132,7 +132,8 @@ pub struct Artifact {
     pub file_count: i64,
     /// Newest file modification time (ms).
     pub modified_at: i64,
-    /// All frontmatter as JSON text (`JSON.parse` it when needed).
+    /// Frontmatter keys not surfaced as their own fields (`model`, `color`, …), as JSON text;
+    /// `JSON.parse` it when needed. For MCP servers, the server config (secrets redacted).
     pub metadata: String,
     /// Last scan (ms).
     pub scanned_at: i64,

@@ -83,7 +83,7 @@ pub struct Content {
     pub tags: Vec<String>,
     /// Frontmatter `tools` / `allowed-tools`.
     pub tools: Vec<String>,
-    /// All frontmatter (or MCP config) as JSON.
+    /// Frontmatter keys not surfaced as their own fields (or the MCP config), as JSON.
     pub metadata: Map<String, Value>,
     /// SkillMeat content hash of the artifact's files.
     pub content_hash: Option<String>,
@@ -252,10 +252,8 @@ fn walk_files(root: &Path, prefix_for_errors: &str, errors: &mut Vec<FileError>)
             }
         }
     }
-    let mut rels: Vec<String> = out.iter().map(|s| s.rel.clone()).collect();
-    hash::sort_components(&mut rels);
-    let mut by: HashMap<String, Stat> = out.into_iter().map(|s| (s.rel.clone(), s)).collect();
-    rels.into_iter().filter_map(|r| by.remove(&r)).collect()
+    out.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    out
 }
 
 /// Sorted UTF-8 entries of a folder; non-UTF-8 names are reported.
@@ -275,9 +273,14 @@ fn entries(dir: &Path, rel_dir: &str, errors: &mut Vec<FileError>) -> Vec<(Strin
             continue;
         };
         let path = e.path();
-        let is_dir = std::fs::metadata(&path)
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
+        // d_type from the directory listing; only symlinks need a stat to see what they point at.
+        let is_dir = match e.file_type() {
+            Ok(ft) if ft.is_symlink() => std::fs::metadata(&path)
+                .map(|m| m.is_dir())
+                .unwrap_or(false),
+            Ok(ft) => ft.is_dir(),
+            Err(_) => false,
+        };
         out.push((name.to_string(), path, is_dir));
     }
     out.sort();
@@ -365,6 +368,10 @@ fn folder_candidate(
     }
 }
 
+fn is_skill_md(rel: &str) -> bool {
+    matches!(rel, "SKILL.md" | "skill.md" | "Skill.md")
+}
+
 fn find_skill_md(dir: &Path) -> Option<PathBuf> {
     ["SKILL.md", "skill.md", "Skill.md"]
         .iter()
@@ -383,16 +390,18 @@ fn locate_profile(project: &Path, profile: &str, errors: &mut Vec<FileError>) ->
             continue;
         }
         let rel = format!("{profile}/skills/{name}");
-        if let Some(main) = find_skill_md(&path) {
-            out.push(folder_candidate(
-                profile,
-                "skill",
-                name,
-                path,
-                rel,
-                Some(main),
-                errors,
-            ));
+        let mut c = folder_candidate(
+            profile,
+            "skill",
+            name.clone(),
+            path.clone(),
+            rel.clone(),
+            None,
+            errors,
+        );
+        if let Some(main) = c.files.iter().find(|f| is_skill_md(&f.rel)) {
+            c.main = Some(path.join(&main.rel));
+            out.push(c);
             continue;
         }
         // A category folder (skills/<group>/<skill>/SKILL.md) holds skills one level down.
@@ -401,7 +410,6 @@ fn locate_profile(project: &Path, profile: &str, errors: &mut Vec<FileError>) ->
             .filter(|(n, p, d)| *d && !n.starts_with('.') && find_skill_md(p).is_some())
             .collect();
         if nested.is_empty() {
-            let mut c = folder_candidate(profile, "skill", name, path, rel.clone(), None, errors);
             c.error = Some(FileError {
                 file: rel,
                 line: None,
@@ -712,14 +720,12 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
     content.author = fm.string("author");
     content.license = fm.string("license");
     content.tags = fm.list("tags");
-    content.tools = {
-        let t = fm.list("tools");
-        if t.is_empty() {
-            fm.list("allowed-tools")
-        } else {
-            t
-        }
+    let tools_key = if fm.fields.contains_key("tools") {
+        "tools"
+    } else {
+        "allowed-tools"
     };
+    content.tools = fm.list(tools_key);
     if let Some((line, reason)) = &fm.error {
         content.error.get_or_insert(FileError {
             file: main_rel,
@@ -727,7 +733,20 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
             reason: reason.clone(),
         });
     }
-    content.metadata = fm.fields;
+    // Keys surfaced as their own fields are not repeated in `metadata`.
+    let mut extra = fm.fields;
+    for k in [
+        "name",
+        "description",
+        "version",
+        "author",
+        "license",
+        "tags",
+        tools_key,
+    ] {
+        extra.remove(k);
+    }
+    content.metadata = extra;
     content
 }
 

@@ -116,6 +116,8 @@ fn configure(conn: &Connection, tuning: Tuning, wal: bool) -> rusqlite::Result<(
             }
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Keep the WAL from staying at its high-water mark after a big refresh.
+        conn.pragma_update(None, "journal_size_limit", 1024 * 1024)?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -326,11 +328,18 @@ impl Store {
         self.with_reader(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
     }
 
-    /// Checkpoints the WAL into the main file (used at close).
-    pub fn checkpoint(&self) {
+    /// Checkpoints the WAL into the main file; `truncate` also shrinks the WAL file to zero
+    /// (used at close, when no write of ours is pending). Best effort: another process's
+    /// readers may keep part of the WAL alive.
+    pub fn checkpoint(&self, truncate: bool) {
         if self.path.is_some() {
             let conn = lock(&self.writer);
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            let sql = if truncate {
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            } else {
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            };
+            let _ = conn.query_row(sql, [], |_| Ok(()));
         }
     }
 }

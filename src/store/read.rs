@@ -174,12 +174,12 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, stale_before: i64) -> Result<(
     }
     let d = dir(q.order);
     let order = match q.sort_by.as_deref().unwrap_or("name") {
-        "name" => format!("name {d}, id {d}"),
+        "name" => format!("name {d}, rowid {d}"),
         "path" => format!("path {d}"),
-        "status" => format!("status {d}, name {d}, id {d}"),
-        "scanned" | "scannedAt" => format!("scanned_at {d}, id {d}"),
-        "updated" | "updatedAt" => format!("updated_at {d}, id {d}"),
-        "artifactCount" | "artifacts" => format!("artifact_count {d}, id {d}"),
+        "status" => format!("status {d}, name {d}, rowid {d}"),
+        "scanned" | "scannedAt" => format!("scanned_at {d}, rowid {d}"),
+        "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
+        "artifactCount" | "artifacts" => format!("artifact_count {d}, rowid {d}"),
         other => {
             return Err(Error::invalid(
                 "sortBy",
@@ -207,8 +207,16 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
         }
         f.eq("type", t.clone());
     }
+    // Enum-like filters are inlined (validated values only) so the partial indexes apply.
     if let Some(o) = q.outdated {
-        f.eq("is_outdated", o as i64);
+        f.raw(
+            if o {
+                "is_outdated = 1"
+            } else {
+                "is_outdated = 0"
+            },
+            vec![],
+        );
     }
     if let Some(o) = &q.origin {
         f.eq("origin", o.clone());
@@ -220,14 +228,21 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
                 format!("expected ok or error, got {s:?}"),
             ));
         }
-        f.eq("status", s.clone());
+        f.raw(
+            if s == "error" {
+                "status = 'error'"
+            } else {
+                "status = 'ok'"
+            },
+            vec![],
+        );
     }
     let d = dir(q.order);
     let order = match q.sort_by.as_deref().unwrap_or("name") {
-        "name" => format!("name {d}, id {d}"),
-        "type" => format!("type {d}, name {d}, id {d}"),
-        "project" => format!("project_name {d}, name {d}, id {d}"),
-        "updated" | "updatedAt" => format!("updated_at {d}, id {d}"),
+        "name" => format!("name {d}, rowid {d}"),
+        "type" => format!("type {d}, name {d}, rowid {d}"),
+        "project" => format!("project_name {d}, name {d}, rowid {d}"),
+        "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
         other => {
             return Err(Error::invalid(
                 "sortBy",
@@ -254,12 +269,15 @@ fn page<T>(
         .values
         .iter()
         .cloned()
-        .chain([Value::from(limit), Value::from(offset)]);
-    let items = stmt
+        .chain([Value::from(limit + 1), Value::from(offset)]);
+    // One row past the page tells whether more exist; only then is a COUNT needed.
+    let mut items = stmt
         .query_map(params_from_iter(bound), map)?
         .collect::<rusqlite::Result<Vec<T>>>()?;
-    let total = if offset == 0 && (items.len() as i64) < limit {
-        items.len() as i64
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let total = if !more && (offset == 0 || !items.is_empty()) {
+        offset + items.len() as i64
     } else {
         let where_part = body.split(" ORDER BY ").next().unwrap_or(body);
         let mut count = conn.prepare_cached(&format!("SELECT COUNT(*) {where_part}"))?;

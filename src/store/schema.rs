@@ -36,11 +36,11 @@ CREATE TABLE projects (
     scanned_at     INTEGER NOT NULL DEFAULT 0,
     updated_at     INTEGER NOT NULL
 );
-CREATE INDEX projects_name ON projects(name, id);
-CREATE INDEX projects_status_name ON projects(status, name, id);
-CREATE INDEX projects_scanned ON projects(scanned_at, id);
-CREATE INDEX projects_updated ON projects(updated_at, id);
-CREATE INDEX projects_artifact_count ON projects(artifact_count, id);
+CREATE INDEX projects_name ON projects(name);
+CREATE INDEX projects_status_name ON projects(status, name);
+CREATE INDEX projects_scanned ON projects(scanned_at);
+CREATE INDEX projects_updated ON projects(updated_at);
+CREATE INDEX projects_artifact_count ON projects(artifact_count);
 
 CREATE TABLE artifacts (
     id                  TEXT PRIMARY KEY,
@@ -80,18 +80,17 @@ CREATE TABLE artifacts (
     fingerprint         TEXT NOT NULL,
     metadata_json       TEXT NOT NULL DEFAULT '{}',
     scanned_at          INTEGER NOT NULL,
-    updated_at          INTEGER NOT NULL,
-    UNIQUE (project_id, profile, type, name)
+    updated_at          INTEGER NOT NULL
 );
-CREATE INDEX artifacts_project_name ON artifacts(project_id, name, id);
-CREATE INDEX artifacts_project_type_name ON artifacts(project_id, type, name, id);
-CREATE INDEX artifacts_name ON artifacts(name, id);
-CREATE INDEX artifacts_type_name ON artifacts(type, name, id);
-CREATE INDEX artifacts_outdated_name ON artifacts(is_outdated, name, id);
-CREATE INDEX artifacts_origin_name ON artifacts(origin, name, id);
-CREATE INDEX artifacts_status_name ON artifacts(status, name, id);
-CREATE INDEX artifacts_projectname_name ON artifacts(project_name, name, id);
-CREATE INDEX artifacts_updated ON artifacts(updated_at, id);
+-- Identity (project, profile, type, name) is enforced by `id`, a hash of it. Indexes end in the
+-- implicit rowid, which list queries use as the tie-break, so sorts never need a temp B-tree.
+CREATE INDEX artifacts_project_name ON artifacts(project_id, name);
+CREATE INDEX artifacts_name ON artifacts(name);
+CREATE INDEX artifacts_type_name ON artifacts(type, name);
+CREATE INDEX artifacts_projectname_name ON artifacts(project_name, name);
+CREATE INDEX artifacts_updated ON artifacts(updated_at);
+CREATE INDEX artifacts_outdated_name ON artifacts(name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_error_name ON artifacts(name) WHERE status = 'error';
 
 CREATE TABLE refresh_runs (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
