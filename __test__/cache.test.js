@@ -463,3 +463,28 @@ test('a script that opens, refreshes and closes a cache exits at once', () => {
   const r2 = spawnSync(process.execPath, ['-e', script.replace('c.close();', '')], { encoding: 'utf8', timeout: 20000 })
   assert.equal(r2.status, 0, r2.stderr)
 })
+
+test('a deployment entry belongs to the file at its artifact_path, not to a namesake', () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = path.join(root, 'a')
+  const c = path.join(dir, '.claude')
+  write(path.join(c, 'commands', 'git', 'review-pr.md'), md({ name: 'review-pr' }))
+  write(path.join(c, 'commands', 'review-pr.md'), md({ name: 'review-pr' }, 'other\n'))
+  const h = sha256(fs.readFileSync(path.join(c, 'commands', 'git', 'review-pr.md')))
+  write(
+    path.join(c, '.skillmeat-deployed.toml'),
+    `[[deployed]]\nartifact_name = "review-pr"\nartifact_type = "command"\nfrom_collection = "default"\ndeployed_at = "2025-01-01T00:00:00Z"\nartifact_path = "commands/git/review-pr.md"\ncontent_hash = "${h}"\n`,
+  )
+  const cache = openIn(home)
+  try {
+    const p = cache.registerProject(dir)
+    const arts = byName(cache.listArtifacts({ projectId: p.id }))
+    assert.equal(arts['git/review-pr'].origin, 'collection')
+    assert.equal(arts['git/review-pr'].localModified, false)
+    assert.equal(arts['review-pr'].origin, 'local')
+    assert.equal(arts['review-pr'].localModified, false)
+  } finally {
+    cache.close()
+  }
+})

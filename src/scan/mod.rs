@@ -942,9 +942,12 @@ pub fn scan_project(
                         && d.artifact_path.as_deref().map(|p| p.trim_end_matches('/'))
                             == Some(rel_in_profile.as_str())
                 })
+                // By name only for entries that record no path: an entry with a path belongs
+                // to the file at that path, never to a namesake elsewhere.
                 .or_else(|| {
-                    list.iter()
-                        .find(|d| d.kind == c.key.kind && d.name == c.key.name)
+                    list.iter().find(|d| {
+                        d.kind == c.key.kind && d.artifact_path.is_none() && d.name == c.key.name
+                    })
                 })
         });
         let deploy = deploy_info(entry, &c.key.kind, &c.key.name, collections);
