@@ -66,8 +66,8 @@ export interface Artifact {
   type: 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
   /** Folder or file name (identity inside the project). */
   name: string
-  /** Frontmatter `name`, which may differ from the file name. */
-  displayName?: string
+  /** Frontmatter `name` (which may differ from the file name), else `name`. */
+  displayName: string
   /** Path relative to the project folder. */
   path: string
   /** Description (frontmatter, or the first line of the body). */
@@ -196,7 +196,7 @@ export interface CacheStatus {
   mode: 'file' | 'memory'
   /** Database file (`:memory:` in memory mode). */
   dbPath: string
-  /** Bytes on disk including the WAL file. */
+  /** Bytes on disk including the WAL file (in memory mode: bytes of pages in use). */
   sizeBytes: number
   /** Schema version (`PRAGMA user_version`). */
   schemaVersion: number

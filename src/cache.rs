@@ -197,7 +197,7 @@ impl Cache {
     pub fn status(&self) -> Result<Status> {
         self.check_open()?;
         let s = &self.inner.store;
-        let (by, artifacts, errors, modified, outdated) = s.totals(self.stale_before())?;
+        let t = s.totals(self.stale_before())?;
         Ok(Status {
             mode: match s.mode() {
                 Mode::File => "file".into(),
@@ -209,12 +209,12 @@ impl Cache {
                 .unwrap_or_else(|| ":memory:".into()),
             size_bytes: s.size_bytes(),
             schema_version: s.schema_version()?,
-            projects: by.iter().map(|(_, n)| n).sum(),
-            projects_by_status: by.into_iter().collect(),
-            artifacts,
-            artifact_errors: errors,
-            modified_artifacts: modified,
-            outdated_artifacts: outdated,
+            projects: t.projects_by_status.iter().map(|(_, n)| n).sum(),
+            projects_by_status: t.projects_by_status.into_iter().collect(),
+            artifacts: t.artifacts,
+            artifact_errors: t.errors,
+            modified_artifacts: t.modified,
+            outdated_artifacts: t.outdated,
             last_refresh: s.last_refresh()?,
             recovered: self.inner.recovered.clone(),
             warnings: lock(&self.inner.warnings).clone(),
@@ -375,7 +375,10 @@ impl Cache {
         };
         match scan::scan_project(Path::new(path), &priors, fingerprint, collections, force) {
             Ok(s) if s.unchanged => ScanOutcome::Unchanged,
-            Ok(s) => ScanOutcome::Scanned(Box::new(s)),
+            Ok(s) => {
+                let files_changed = fingerprint != Some(s.fingerprint.as_str());
+                ScanOutcome::Scanned(Box::new(s), files_changed)
+            }
             Err(ScanFailure::Missing) => {
                 ScanOutcome::Failed("missing", format!("project folder {path} no longer exists"))
             }
@@ -395,13 +398,18 @@ impl Cache {
         summary.projects_scanned += 1;
         match outcome {
             ScanOutcome::Unchanged => Ok(true),
-            ScanOutcome::Scanned(s) => {
+            ScanOutcome::Scanned(s, files_changed) => {
                 let out = self.inner.store.apply_scan(id, &s)?;
                 summary.artifacts_read += s.read_count as u32;
                 summary.artifacts_added += out.changes.added.len() as u32;
                 summary.artifacts_updated += out.changes.updated.len() as u32;
                 summary.artifacts_removed += out.changes.removed.len() as u32;
-                summary.projects_changed += 1;
+                let content_changed = !(out.changes.added.is_empty()
+                    && out.changes.updated.is_empty()
+                    && out.changes.removed.is_empty());
+                if files_changed || content_changed {
+                    summary.projects_changed += 1;
+                }
                 summary
                     .errors
                     .extend(s.errors.iter().map(|e| format!("{}: {e}", s.name)));
@@ -427,6 +435,14 @@ impl Cache {
     /// parallel and written one transaction per project.
     pub fn refresh_blocking(&self, opts: &RefreshOptions, trigger: &str) -> Result<RefreshSummary> {
         self.check_open()?;
+        if let Some(id) = &opts.project_id {
+            // An unknown id is a caller mistake, not a failed refresh: do not record it as one.
+            if self.inner.store.get_project(id, 0)?.is_none() {
+                return Err(Error::NotFound(format!(
+                    "no project with id {id:?}; register it first"
+                )));
+            }
+        }
         let _gate = lock(&self.inner.refresh_gate);
         let started = Instant::now();
         let started_ms = now_ms();
@@ -640,6 +656,7 @@ impl Drop for Inner {
 
 enum ScanOutcome {
     Unchanged,
-    Scanned(Box<scan::ProjectScan>),
+    /// A fresh scan, and whether the project's files changed since the stored fingerprint.
+    Scanned(Box<scan::ProjectScan>, bool),
     Failed(&'static str, String),
 }

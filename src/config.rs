@@ -303,9 +303,17 @@ impl Config {
             file_str(&table, "path", &file)?.as_deref().map(db_path),
             Some(default_path),
         );
-        if let (Some(p), Source::Option) = (&path.value, path.source) {
+        if let Some(p) = &path.value {
             if p.as_os_str().is_empty() {
-                return Err(Error::invalid("path", "must not be empty"));
+                return Err(match path.source {
+                    Source::File => Error::ConfigInvalid {
+                        path: file.clone(),
+                        reason: "[cache] path must not be empty (remove the key for the default)"
+                            .into(),
+                    },
+                    Source::Env => Error::invalid("SKILLMEAT_CACHE_PATH", "must not be empty"),
+                    _ => Error::invalid("path", "must not be empty"),
+                });
             }
         }
         let ttl_minutes = pick(
@@ -435,14 +443,16 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
                 "enabled" => toml_edit::value(parse_bool(key, raw)?),
                 "project_roots" => {
                     let mut arr = toml_edit::Array::new();
-                    for p in raw
-                        .split([',', ':'])
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                    {
+                    for p in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                         arr.push(p);
                     }
                     toml_edit::value(arr)
+                }
+                _ if raw.trim().is_empty() => {
+                    return Err(Error::invalid(
+                        "value",
+                        format!("{key} must not be empty; unset the key to use the default"),
+                    ));
                 }
                 _ => toml_edit::value(raw),
             };
@@ -551,6 +561,7 @@ mod tests {
         .unwrap();
         set_value(dir.path(), "ttl_minutes", Some("15")).unwrap();
         set_value(dir.path(), "project_roots", Some("/a,/b")).unwrap();
+        assert!(set_value(dir.path(), "path", Some("")).is_err());
         let text = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
         assert!(
             text.contains("# mine") && text.contains("theme = \"dark\""),

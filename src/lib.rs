@@ -14,7 +14,8 @@ pub mod scan;
 pub mod store;
 
 #[cfg(feature = "node")]
-mod binding;
+#[doc(hidden)]
+pub mod binding;
 
 pub use cache::{Cache, RefreshOptions};
 pub use config::Options;

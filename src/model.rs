@@ -59,8 +59,8 @@ pub struct Artifact {
     pub kind: String,
     /// Folder or file name (identity inside the project).
     pub name: String,
-    /// Frontmatter `name`, which may differ from the file name.
-    pub display_name: Option<String>,
+    /// Frontmatter `name` (which may differ from the file name), else the name.
+    pub display_name: String,
     /// Path relative to the project folder.
     pub path: String,
     /// Description.

@@ -75,8 +75,8 @@ pub struct Artifact {
     pub kind: String,
     /// Folder or file name (identity inside the project).
     pub name: String,
-    /// Frontmatter `name`, which may differ from the file name.
-    pub display_name: Option<String>,
+    /// Frontmatter `name` (which may differ from the file name), else `name`.
+    pub display_name: String,
     /// Path relative to the project folder.
     pub path: String,
     /// Description (frontmatter, or the first line of the body).
@@ -239,7 +239,7 @@ pub struct CacheStatus {
     pub mode: String,
     /// Database file (`:memory:` in memory mode).
     pub db_path: String,
-    /// Bytes on disk including the WAL file.
+    /// Bytes on disk including the WAL file (in memory mode: bytes of pages in use).
     pub size_bytes: i64,
     /// Schema version (`PRAGMA user_version`).
     pub schema_version: u32,

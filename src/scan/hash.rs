@@ -47,7 +47,7 @@ pub fn folder_hash(root: &Path, sorted_rel_paths: &[String]) -> std::io::Result<
 /// A short hash of stat data (not file contents), used as a change fingerprint.
 pub fn fingerprint(parts: &str) -> String {
     let d = Sha256::digest(parts.as_bytes());
-    hex::encode(&d[..12])
+    hex::encode(&d[..8])
 }
 
 #[cfg(test)]

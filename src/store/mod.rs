@@ -15,6 +15,29 @@ use crate::error::{Error, Result};
 
 pub use write::{ApplyOutcome, artifact_id, project_id as project_id_of};
 
+/// A SHA-256 hex digest is stored as its 32 bytes (half the space of the text); anything else
+/// (a hash SkillMeat recorded in another form) is stored as written.
+pub(crate) fn hash_to_sql(h: Option<&str>) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    match h {
+        None => Value::Null,
+        Some(s) => match hex::decode(s) {
+            Ok(bytes) if bytes.len() == 32 => Value::Blob(bytes),
+            _ => Value::Text(s.to_string()),
+        },
+    }
+}
+
+/// Reads a hash column back as lower-case hex text.
+pub(crate) fn hash_from_sql(v: rusqlite::types::ValueRef<'_>) -> Option<String> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Blob(b) => Some(hex::encode(b)),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        _ => None,
+    }
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now()

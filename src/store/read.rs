@@ -6,6 +6,21 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{Artifact, ArtifactQuery, Order, Page, Project, ProjectQuery, RefreshRun};
 
+/// Counts shown by `status()`.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Projects per reported status.
+    pub projects_by_status: Vec<(String, i64)>,
+    /// Artifacts cached.
+    pub artifacts: i64,
+    /// Artifacts in error.
+    pub errors: i64,
+    /// Artifacts modified locally.
+    pub modified: i64,
+    /// Outdated artifacts.
+    pub outdated: i64,
+}
+
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 100;
 /// Largest page a caller may ask for.
@@ -14,7 +29,7 @@ pub const MAX_LIMIT: i64 = 10_000;
 const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_json, origin, profiles_json, \
      artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at";
 
-const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, display_name, path, description, \
+const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, COALESCE(display_name, name), path, description, \
      version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
      deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, \
      upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, \
@@ -78,8 +93,8 @@ fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
         deployed_at: r.get(18)?,
         deployed_version: r.get(19)?,
         deployed_sha: r.get(20)?,
-        deployed_hash: r.get(21)?,
-        content_hash: r.get(22)?,
+        deployed_hash: super::hash_from_sql(r.get_ref(21)?),
+        content_hash: super::hash_from_sql(r.get_ref(22)?),
         local_modified: r.get(23)?,
         upstream_version: r.get(24)?,
         upstream_sha: r.get(25)?,
@@ -399,25 +414,24 @@ impl Store {
         })
     }
 
-    /// Totals for `status()`: `(projects by status, artifacts, errors, modified, outdated)`.
-    pub fn totals(&self, stale_before: i64) -> Result<(Vec<(String, i64)>, i64, i64, i64, i64)> {
+    /// Totals for `status()`, from the per-project counters (never the artifact rows).
+    pub fn totals(&self, stale_before: i64) -> Result<Totals> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT CASE WHEN status = 'active' AND scanned_at < ?1 THEN 'stale' ELSE status END AS s,
                         COUNT(*), SUM(artifact_count), SUM(error_count), SUM(modified_count), SUM(outdated_count)
                  FROM projects GROUP BY s",
             )?;
-            let mut by = Vec::new();
-            let (mut a, mut e, mut m, mut o) = (0, 0, 0, 0);
+            let mut t = Totals::default();
             let mut rows = stmt.query([stale_before])?;
             while let Some(r) = rows.next()? {
-                by.push((r.get::<_, String>(0)?, r.get::<_, i64>(1)?));
-                a += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
-                e += r.get::<_, Option<i64>>(3)?.unwrap_or(0);
-                m += r.get::<_, Option<i64>>(4)?.unwrap_or(0);
-                o += r.get::<_, Option<i64>>(5)?.unwrap_or(0);
+                t.projects_by_status.push((r.get::<_, String>(0)?, r.get::<_, i64>(1)?));
+                t.artifacts += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
+                t.errors += r.get::<_, Option<i64>>(3)?.unwrap_or(0);
+                t.modified += r.get::<_, Option<i64>>(4)?.unwrap_or(0);
+                t.outdated += r.get::<_, Option<i64>>(5)?.unwrap_or(0);
             }
-            Ok((by, a, e, m, o))
+            Ok(t)
         })
     }
 

@@ -108,7 +108,7 @@ impl Store {
                 let mut stmt = tx.prepare_cached("SELECT id, name, content_hash FROM artifacts WHERE project_id = ?1")?;
                 let mut rows = stmt.query([project_id])?;
                 while let Some(r) = rows.next()? {
-                    existing.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+                    existing.insert(r.get(0)?, (r.get(1)?, super::hash_from_sql(r.get_ref(2)?)));
                 }
             }
             let mut out = ApplyOutcome::default();
@@ -134,7 +134,7 @@ impl Store {
                             a.key.profile,
                             a.key.kind,
                             a.key.name,
-                            c.display_name,
+                            c.display_name.as_deref().filter(|d| *d != a.key.name),
                             a.rel_path,
                             c.description,
                             c.version,
@@ -149,8 +149,8 @@ impl Store {
                             d.deployed_at,
                             d.deployed_version,
                             d.deployed_sha,
-                            d.deployed_hash,
-                            c.content_hash,
+                            super::hash_to_sql(d.deployed_hash.as_deref()),
+                            super::hash_to_sql(c.content_hash.as_deref()),
                             if error.is_some() { "error" } else { "ok" },
                             error,
                             c.size as i64,
@@ -172,7 +172,7 @@ impl Store {
                             d.deployed_at,
                             d.deployed_version,
                             d.deployed_sha,
-                            d.deployed_hash,
+                            super::hash_to_sql(d.deployed_hash.as_deref()),
                             a.rel_path,
                             now,
                         ])?;
