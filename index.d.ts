@@ -42,6 +42,12 @@ export declare class Cache {
   invalidate(projectId?: string): number
   /** Empties the cache (registered folders are kept; the next refresh rebuilds it). */
   clear(): Promise<void>
+  /**
+   * Calls `callback` with every event of this cache (`refreshStarted`, `refreshCompleted`,
+   * `refreshError`, `refreshProgress`, `changesDetected`, `invalidated`, `watcherDegraded`).
+   * Returns a function that unsubscribes. The subscription never keeps the process alive.
+   */
+  onEvent(callback: (event: CacheEvent) => void): () => void
   /** Runs SQLite's `integrity_check` on the database; `"ok"` when healthy. */
   checkIntegrity(): string
   /**
@@ -167,6 +173,62 @@ export interface ArtifactQueryOptions {
   limit?: number
 }
 
+/** State of the background refresher. */
+export interface BackgroundStatus {
+  /** TTL refresh loop enabled (`backgroundRefresh`). */
+  refreshEnabled: boolean
+  /** File watcher enabled (`watch`). */
+  watchEnabled: boolean
+  /** `running` while a refresh runs in this process, else `idle`. */
+  state: 'running' | 'idle'
+  /** Whether this process holds the refresher lease (only the holder runs the loop and watcher). */
+  isLeaseHolder: boolean
+  /** The lease as stored in the database, whoever holds it. */
+  leaseHolder?: LeaseHolder
+  /** Last background refresh in this process (ms). */
+  lastRefreshAt?: number
+  /** When the next TTL refresh is due (ms), if this process runs the loop. */
+  nextRefreshAt?: number
+  /** Watcher state. */
+  watcherState: 'off' | 'standby' | 'watching' | 'degraded'
+  /** Paths watched. */
+  watchedPaths: number
+  /** Why the watcher is degraded, or what it could not watch. */
+  watcherReason?: string
+}
+
+/** An event of `onEvent()`; `type` tells which fields are present. */
+export interface CacheEvent {
+  /** Event type. */
+  type: 'refreshStarted' | 'refreshCompleted' | 'refreshError' | 'refreshProgress' | 'changesDetected' | 'invalidated' | 'watcherDegraded'
+  /** What started a refresh: `manual`, `watch`, `ttl`, `startup`, `recovery`. */
+  trigger?: string
+  /** The project concerned, if one. */
+  projectId?: string
+  /** `changesDetected`: the project's name. */
+  projectName?: string
+  /** `refreshCompleted`: what the refresh did. */
+  summary?: RefreshSummary
+  /** `refreshError`: stable error code. */
+  code?: string
+  /** `refreshError`: message. */
+  message?: string
+  /** `changesDetected`: artifact names added. */
+  added?: Array<string>
+  /** `changesDetected`: artifact names whose content changed. */
+  updated?: Array<string>
+  /** `changesDetected`: artifact names removed. */
+  removed?: Array<string>
+  /** `invalidated`: projects marked. */
+  count?: number
+  /** `refreshProgress`: projects done. */
+  done?: number
+  /** `refreshProgress`: projects in the refresh. */
+  total?: number
+  /** `watcherDegraded`: why. */
+  reason?: string
+}
+
 /**
  * Options of `Cache.open()`. Each falls back to its environment variable, then to
  * `<home>/config.toml` `[cache]`, then to the default (see docs/configuration.md).
@@ -188,6 +250,17 @@ export interface CacheOptions {
   maxSizeMb?: number
   /** How long to wait for another process's write lock (env `SKILLMEAT_CACHE_BUSY_TIMEOUT_MS`, default 5000). */
   busyTimeoutMs?: number
+  /**
+   * Re-scan projects older than the TTL in the background, and catch up at open (env
+   * `SKILLMEAT_CACHE_BACKGROUND`, default false: one-shot scripts should not start background work).
+   */
+  backgroundRefresh?: boolean
+  /** Watch project folders and re-scan what changes (env `SKILLMEAT_CACHE_WATCH`, default false). */
+  watch?: boolean
+  /** Most folders to watch before falling back to TTL refresh (env `SKILLMEAT_CACHE_WATCH_LIMIT`, default 10000). */
+  watchLimit?: number
+  /** How long the background-refresher lease survives its holder's silence, in ms (default 15000). */
+  leaseTtlMs?: number
 }
 
 /** Health, counts and configuration of a cache. */
@@ -224,6 +297,8 @@ export interface CacheStatus {
   misses: number
   /** Configuration in force and where each value came from. */
   config: Record<string, { value: unknown; source: 'option' | 'env' | 'file' | 'default' }>
+  /** The background refresher, file watcher and cross-process lease. */
+  background: BackgroundStatus
 }
 
 /**
@@ -261,6 +336,18 @@ export interface FileError {
   reason: string
 }
 
+/** Holder of the refresher lease. */
+export interface LeaseHolder {
+  /** Holder id (`<pid>-<random>`). */
+  holder: string
+  /** Its process id. */
+  pid: number
+  /** Last heartbeat (ms). */
+  heartbeatAt: number
+  /** Expiry unless renewed (ms). */
+  expiresAt: number
+}
+
 /** A project folder known to the cache. */
 export interface Project {
   /** Stable id derived from the canonical path. */
@@ -295,6 +382,8 @@ export interface Project {
   scannedAt: number
   /** Last time its cached content changed (ms since the epoch). */
   updatedAt: number
+  /** Milliseconds since the last scan ("updated 5 minutes ago"); -1 if never scanned. */
+  ageMs: number
 }
 
 /** A page of projects. */

@@ -27,6 +27,14 @@ pub struct Options {
     pub max_size_mb: Option<u32>,
     /// How long to wait for another process's lock, in ms.
     pub busy_timeout_ms: Option<u32>,
+    /// Run the background refresh loop (TTL refreshes, startup catch-up).
+    pub background_refresh: Option<bool>,
+    /// Run the file watcher.
+    pub watch: Option<bool>,
+    /// Most folders the watcher may watch before degrading to TTL refresh.
+    pub watch_limit: Option<u32>,
+    /// How long the background-refresher lease lasts without a heartbeat, in ms.
+    pub lease_ttl_ms: Option<u32>,
 }
 
 /// Where a configuration value came from.
@@ -83,6 +91,14 @@ pub struct Config {
     pub max_size_mb: Setting<u32>,
     /// Busy timeout in ms.
     pub busy_timeout_ms: Setting<u32>,
+    /// Background refresh loop on/off.
+    pub background_refresh: Setting<bool>,
+    /// File watcher on/off.
+    pub watch: Setting<bool>,
+    /// Watch limit (folders).
+    pub watch_limit: Setting<u32>,
+    /// Lease TTL in ms.
+    pub lease_ttl_ms: Setting<u32>,
 }
 
 /// Default TTL for project scans (6 hours).
@@ -101,7 +117,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("discovery_depth", "SKILLMEAT_CACHE_DISCOVERY_DEPTH", "3"),
     ("max_size_mb", "SKILLMEAT_CACHE_MAX_SIZE_MB", "0"),
     ("busy_timeout_ms", "SKILLMEAT_CACHE_BUSY_TIMEOUT_MS", "5000"),
+    ("background_refresh", "SKILLMEAT_CACHE_BACKGROUND", "false"),
+    ("watch", "SKILLMEAT_CACHE_WATCH", "false"),
+    ("watch_limit", "SKILLMEAT_CACHE_WATCH_LIMIT", "10000"),
+    ("lease_ttl_ms", "SKILLMEAT_CACHE_LEASE_TTL_MS", "15000"),
 ];
+
+/// Default most folders watched.
+pub const DEFAULT_WATCH_LIMIT: u32 = 10_000;
+/// Default lease TTL.
+pub const DEFAULT_LEASE_TTL_MS: u32 = 15_000;
 
 /// Environment lookup, injectable for tests.
 pub trait Env {
@@ -361,7 +386,38 @@ impl Config {
             file_u32(&table, "busy_timeout_ms", &file)?,
             DEFAULT_BUSY_TIMEOUT_MS,
         );
+        let background_refresh = pick(
+            opts.background_refresh,
+            env_bool("SKILLMEAT_CACHE_BACKGROUND")?,
+            file_bool(&table, "background_refresh", &file)?,
+            false,
+        );
+        let watch = pick(
+            opts.watch,
+            env_bool("SKILLMEAT_CACHE_WATCH")?,
+            file_bool(&table, "watch", &file)?,
+            false,
+        );
+        let watch_limit = pick(
+            opts.watch_limit,
+            env_u32("SKILLMEAT_CACHE_WATCH_LIMIT")?,
+            file_u32(&table, "watch_limit", &file)?,
+            DEFAULT_WATCH_LIMIT,
+        );
+        let lease_ttl_ms = pick(
+            opts.lease_ttl_ms,
+            env_u32("SKILLMEAT_CACHE_LEASE_TTL_MS")?,
+            file_u32(&table, "lease_ttl_ms", &file)?,
+            DEFAULT_LEASE_TTL_MS,
+        );
+        if lease_ttl_ms.value < 500 {
+            return Err(Error::invalid("leaseTtlMs", "must be at least 500 ms"));
+        }
         Ok(Config {
+            background_refresh,
+            watch,
+            watch_limit,
+            lease_ttl_ms,
             home,
             path,
             ttl_minutes,
@@ -396,6 +452,10 @@ impl Config {
             "discoveryDepth": entry(&self.discovery_depth),
             "maxSizeMb": entry(&self.max_size_mb),
             "busyTimeoutMs": entry(&self.busy_timeout_ms),
+            "backgroundRefresh": entry(&self.background_refresh),
+            "watch": entry(&self.watch),
+            "watchLimit": entry(&self.watch_limit),
+            "leaseTtlMs": entry(&self.lease_ttl_ms),
         })
     }
 }
@@ -437,10 +497,11 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         }
         Some(raw) => {
             let item = match key {
-                "ttl_minutes" | "discovery_depth" | "max_size_mb" | "busy_timeout_ms" => {
-                    toml_edit::value(parse_u32(key, raw)? as i64)
+                "ttl_minutes" | "discovery_depth" | "max_size_mb" | "busy_timeout_ms"
+                | "watch_limit" | "lease_ttl_ms" => toml_edit::value(parse_u32(key, raw)? as i64),
+                "enabled" | "background_refresh" | "watch" => {
+                    toml_edit::value(parse_bool(key, raw)?)
                 }
-                "enabled" => toml_edit::value(parse_bool(key, raw)?),
                 "project_roots" => {
                     let mut arr = toml_edit::Array::new();
                     for p in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {

@@ -66,6 +66,14 @@ pub enum Error {
     /// A bug or an unexpected state inside the cache.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A copy of another error handed to several waiters (see [`Error::duplicate`]).
+    #[error("{message}")]
+    Shared {
+        /// The original error's code.
+        code: &'static str,
+        /// The original error's message.
+        message: String,
+    },
 }
 
 /// Shorthand for results of cache operations.
@@ -86,6 +94,15 @@ impl Error {
             Error::Io { .. } => "IO_ERROR",
             Error::Sqlite(_) => "CACHE_DB_ERROR",
             Error::Internal(_) => "INTERNAL",
+            Error::Shared { code, .. } => code,
+        }
+    }
+
+    /// An equivalent error (same code and message) for another waiter on the same operation.
+    pub fn duplicate(&self) -> Error {
+        Error::Shared {
+            code: self.code(),
+            message: self.to_string(),
         }
     }
 

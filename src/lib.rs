@@ -9,9 +9,11 @@
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod model;
 pub mod scan;
 pub mod store;
+pub mod watch;
 
 #[cfg(feature = "node")]
 #[doc(hidden)]

@@ -40,6 +40,8 @@ pub struct Project {
     pub scanned_at: i64,
     /// Last time its cached content changed (ms).
     pub updated_at: i64,
+    /// Milliseconds since the last scan (for "updated 5 minutes ago"); -1 if never scanned.
+    pub age_ms: i64,
 }
 
 /// An artifact deployed in (or found in) a project.
@@ -299,4 +301,46 @@ pub struct Status {
     pub misses: u64,
     /// Configuration in force: `{ key: { value, source } }`.
     pub config: serde_json::Value,
+    /// The background refresher and file watcher.
+    pub background: BackgroundStatus,
+}
+
+/// State of the background refresher (loop, watcher, lease).
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BackgroundStatus {
+    /// Whether the TTL refresh loop is enabled.
+    pub refresh_enabled: bool,
+    /// Whether the file watcher is enabled.
+    pub watch_enabled: bool,
+    /// `running` (a refresh is in progress in this process) or `idle`.
+    pub state: String,
+    /// Whether this process holds the refresher lease (runs the loop and the watcher).
+    pub is_lease_holder: bool,
+    /// The lease as stored: holder id, pid, expiry.
+    pub lease_holder: Option<LeaseHolder>,
+    /// When this process's background work last refreshed (ms).
+    pub last_refresh_at: Option<i64>,
+    /// When the next TTL refresh is due (ms), when the loop runs here.
+    pub next_refresh_at: Option<i64>,
+    /// `off`, `standby` (another process holds the lease), `watching` or `degraded`.
+    pub watcher_state: String,
+    /// Paths watched.
+    pub watched_paths: u32,
+    /// Why the watcher is degraded.
+    pub watcher_reason: Option<String>,
+}
+
+/// Holder of the refresher lease.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseHolder {
+    /// Holder id.
+    pub holder: String,
+    /// Its process id.
+    pub pid: i64,
+    /// Last heartbeat (ms).
+    pub heartbeat_at: i64,
+    /// Expiry unless renewed (ms).
+    pub expires_at: i64,
 }

@@ -1,7 +1,8 @@
 //! The `Cache` class as JavaScript sees it.
 
 use napi::Env;
-use napi::bindgen_prelude::Object;
+use napi::bindgen_prelude::{Function, Object};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -34,6 +35,15 @@ pub struct CacheOptions {
     pub max_size_mb: Option<u32>,
     /// How long to wait for another process's write lock (env `SKILLMEAT_CACHE_BUSY_TIMEOUT_MS`, default 5000).
     pub busy_timeout_ms: Option<u32>,
+    /// Re-scan projects older than the TTL in the background, and catch up at open (env
+    /// `SKILLMEAT_CACHE_BACKGROUND`, default false: one-shot scripts should not start background work).
+    pub background_refresh: Option<bool>,
+    /// Watch project folders and re-scan what changes (env `SKILLMEAT_CACHE_WATCH`, default false).
+    pub watch: Option<bool>,
+    /// Most folders to watch before falling back to TTL refresh (env `SKILLMEAT_CACHE_WATCH_LIMIT`, default 10000).
+    pub watch_limit: Option<u32>,
+    /// How long the background-refresher lease survives its holder's silence, in ms (default 15000).
+    pub lease_ttl_ms: Option<u32>,
 }
 
 /// Filters, sort and paging of `listProjects()`.
@@ -119,6 +129,10 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
             "discoveryDepth",
             "maxSizeMb",
             "busyTimeoutMs",
+            "backgroundRefresh",
+            "watch",
+            "watchLimit",
+            "leaseTtlMs",
         ],
     )?;
     let u32_of = |k: &str| -> Result<Option<u32>, crate::Error> {
@@ -135,6 +149,10 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
         discovery_depth: u32_of("discoveryDepth")?,
         max_size_mb: u32_of("maxSizeMb")?,
         busy_timeout_ms: u32_of("busyTimeoutMs")?,
+        background_refresh: o.boolean("backgroundRefresh")?,
+        watch: o.boolean("watch")?,
+        watch_limit: u32_of("watchLimit")?,
+        lease_ttl_ms: u32_of("leaseTtlMs")?,
     })
 }
 
@@ -318,6 +336,34 @@ impl JsCache {
             })
         });
         Ok(promise)
+    }
+
+    /// Calls `callback` with every event of this cache (`refreshStarted`, `refreshCompleted`,
+    /// `refreshError`, `refreshProgress`, `changesDetected`, `invalidated`, `watcherDegraded`).
+    /// Returns a function that unsubscribes. The subscription never keeps the process alive.
+    #[napi(
+        ts_args_type = "callback: (event: CacheEvent) => void",
+        ts_return_type = "() => void"
+    )]
+    pub fn on_event<'env>(
+        &self,
+        env: &'env Env,
+        callback: ThreadsafeFunction<Value, (), Value, napi::Status, false, true>,
+    ) -> napi::Result<Function<'env, (), ()>, String> {
+        if self.inner.is_closed() {
+            return Err(js_error(crate::Error::Closed));
+        }
+        let id = self.inner.subscribe(move |e| {
+            if let Ok(v) = serde_json::to_value(e) {
+                callback.call(v, ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        });
+        let cache = self.inner.clone();
+        env.create_function_from_closure("unsubscribe", move |_| {
+            cache.unsubscribe(id);
+            Ok(())
+        })
+        .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
     }
 
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.

@@ -54,6 +54,8 @@ pub struct Project {
     pub scanned_at: i64,
     /// Last time its cached content changed (ms since the epoch).
     pub updated_at: i64,
+    /// Milliseconds since the last scan ("updated 5 minutes ago"); -1 if never scanned.
+    pub age_ms: i64,
 }
 
 /// An artifact found in a project.
@@ -270,6 +272,86 @@ pub struct CacheStatus {
         ts_type = "Record<string, { value: unknown; source: 'option' | 'env' | 'file' | 'default' }>"
     )]
     pub config: serde_json::Value,
+    /// The background refresher, file watcher and cross-process lease.
+    pub background: BackgroundStatus,
+}
+
+/// State of the background refresher.
+#[napi(object)]
+pub struct BackgroundStatus {
+    /// TTL refresh loop enabled (`backgroundRefresh`).
+    pub refresh_enabled: bool,
+    /// File watcher enabled (`watch`).
+    pub watch_enabled: bool,
+    /// `running` while a refresh runs in this process, else `idle`.
+    #[napi(ts_type = "'running' | 'idle'")]
+    pub state: String,
+    /// Whether this process holds the refresher lease (only the holder runs the loop and watcher).
+    pub is_lease_holder: bool,
+    /// The lease as stored in the database, whoever holds it.
+    pub lease_holder: Option<LeaseHolder>,
+    /// Last background refresh in this process (ms).
+    pub last_refresh_at: Option<i64>,
+    /// When the next TTL refresh is due (ms), if this process runs the loop.
+    pub next_refresh_at: Option<i64>,
+    /// Watcher state.
+    #[napi(ts_type = "'off' | 'standby' | 'watching' | 'degraded'")]
+    pub watcher_state: String,
+    /// Paths watched.
+    pub watched_paths: u32,
+    /// Why the watcher is degraded, or what it could not watch.
+    pub watcher_reason: Option<String>,
+}
+
+/// Holder of the refresher lease.
+#[napi(object)]
+pub struct LeaseHolder {
+    /// Holder id (`<pid>-<random>`).
+    pub holder: String,
+    /// Its process id.
+    pub pid: i64,
+    /// Last heartbeat (ms).
+    pub heartbeat_at: i64,
+    /// Expiry unless renewed (ms).
+    pub expires_at: i64,
+}
+
+/// An event of `onEvent()`; `type` tells which fields are present.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct CacheEvent {
+    /// Event type.
+    #[napi(
+        js_name = "type",
+        ts_type = "'refreshStarted' | 'refreshCompleted' | 'refreshError' | 'refreshProgress' | 'changesDetected' | 'invalidated' | 'watcherDegraded'"
+    )]
+    pub kind: String,
+    /// What started a refresh: `manual`, `watch`, `ttl`, `startup`, `recovery`.
+    pub trigger: Option<String>,
+    /// The project concerned, if one.
+    pub project_id: Option<String>,
+    /// `changesDetected`: the project's name.
+    pub project_name: Option<String>,
+    /// `refreshCompleted`: what the refresh did.
+    pub summary: Option<RefreshSummary>,
+    /// `refreshError`: stable error code.
+    pub code: Option<String>,
+    /// `refreshError`: message.
+    pub message: Option<String>,
+    /// `changesDetected`: artifact names added.
+    pub added: Option<Vec<String>>,
+    /// `changesDetected`: artifact names whose content changed.
+    pub updated: Option<Vec<String>>,
+    /// `changesDetected`: artifact names removed.
+    pub removed: Option<Vec<String>>,
+    /// `invalidated`: projects marked.
+    pub count: Option<u32>,
+    /// `refreshProgress`: projects done.
+    pub done: Option<u32>,
+    /// `refreshProgress`: projects in the refresh.
+    pub total: Option<u32>,
+    /// `watcherDegraded`: why.
+    pub reason: Option<String>,
 }
 
 impl From<crate::scan::FileError> for FileError {
@@ -301,6 +383,7 @@ impl From<model::Project> for Project {
             registered_at: p.registered_at,
             scanned_at: p.scanned_at,
             updated_at: p.updated_at,
+            age_ms: p.age_ms,
         }
     }
 }
@@ -404,6 +487,23 @@ impl From<model::Status> for CacheStatus {
             hits: s.hits as i64,
             misses: s.misses as i64,
             config: s.config,
+            background: BackgroundStatus {
+                refresh_enabled: s.background.refresh_enabled,
+                watch_enabled: s.background.watch_enabled,
+                state: s.background.state,
+                is_lease_holder: s.background.is_lease_holder,
+                lease_holder: s.background.lease_holder.map(|l| LeaseHolder {
+                    holder: l.holder,
+                    pid: l.pid,
+                    heartbeat_at: l.heartbeat_at,
+                    expires_at: l.expires_at,
+                }),
+                last_refresh_at: s.background.last_refresh_at,
+                next_refresh_at: s.background.next_refresh_at,
+                watcher_state: s.background.watcher_state,
+                watched_paths: s.background.watched_paths,
+                watcher_reason: s.background.watcher_reason,
+            },
         }
     }
 }

@@ -48,6 +48,29 @@ pub fn discover(root: &Path, depth: u32) -> Vec<PathBuf> {
     out
 }
 
+/// Folders in which a new project could appear: `root` and its sub-folders down to `depth - 1`
+/// levels, skipping what discovery skips and the inside of existing projects.
+pub fn candidate_dirs(root: &Path, depth: u32) -> Vec<PathBuf> {
+    if depth == 0 {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .max_depth(depth as usize - 1)
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            e.file_type().is_dir() && !SKIP.contains(&name.as_ref()) && !name.starts_with('.')
+        })
+        .flatten()
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

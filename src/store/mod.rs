@@ -1,6 +1,7 @@
 //! The SQLite store: opening (with corruption recovery and a memory fallback), pragmas, and the
 //! SQL for every read and write. All SQL of the package lives under this module.
 
+mod lease;
 mod read;
 pub mod schema;
 mod write;
@@ -13,6 +14,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 
+pub use lease::LeaseInfo;
+pub use read::Totals;
 pub use write::{ApplyOutcome, artifact_id, project_id as project_id_of};
 
 /// A SHA-256 hex digest is stored as its 32 bytes (half the space of the text); anything else

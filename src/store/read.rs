@@ -50,6 +50,11 @@ fn effective_status(stored: String, scanned_at: i64, stale_before: i64) -> Strin
 
 fn project_from_row(r: &Row<'_>, stale_before: i64) -> rusqlite::Result<Project> {
     let scanned_at: i64 = r.get(14)?;
+    let age_ms = if scanned_at > 0 {
+        (super::now_ms() - scanned_at).max(0)
+    } else {
+        -1
+    };
     Ok(Project {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -67,6 +72,7 @@ fn project_from_row(r: &Row<'_>, stale_before: i64) -> rusqlite::Result<Project>
         registered_at: r.get(13)?,
         scanned_at,
         updated_at: r.get(15)?,
+        age_ms,
     })
 }
 

@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE cache_metadata (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -106,7 +107,21 @@ CREATE TABLE refresh_runs (
     outcome           TEXT NOT NULL,
     message           TEXT
 );
-"#];
+"#,
+    r#"
+-- One background refresher across processes: the holder of the 'refresher' lease runs the
+-- refresh loop and the file watcher; it renews the lease (heartbeat) and others take over
+-- when it expires.
+CREATE TABLE leases (
+    name         TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    acquired_at  INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -25,8 +25,34 @@ pub struct RefreshOptions {
     pub force: bool,
 }
 
+mod background;
+
+type Waiter = Box<dyn FnOnce(Result<RefreshSummary>) + Send>;
+/// An on-demand refresh's identity: (project, force).
+type RefreshKey = (Option<String>, bool);
+
+/// What `status()` shows of the background worker; written by the worker.
+#[derive(Debug, Default)]
+pub(crate) struct BgState {
+    pub is_holder: bool,
+    pub watcher_state: String,
+    pub watched: u32,
+    pub watcher_reason: Option<String>,
+    pub last_refresh_at: Option<i64>,
+    pub next_refresh_at: Option<i64>,
+}
+
 struct Inner {
     config: Config,
+    events: crate::events::EventBus,
+    bg_state: Mutex<BgState>,
+    background: Mutex<Option<background::Handle>>,
+    /// Pokes the background worker (after a registration) when it runs.
+    signals: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::watch::Signal>>>,
+    /// Refreshes in progress in this process.
+    running: std::sync::atomic::AtomicU32,
+    /// On-demand refreshes in flight, by (project, force): later callers wait for the same result.
+    inflight: Mutex<HashMap<RefreshKey, Vec<Waiter>>>,
     store: Store,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
     closed: AtomicBool,
@@ -125,6 +151,12 @@ impl Cache {
             })?;
         let cache = Cache {
             inner: Arc::new(Inner {
+                events: crate::events::EventBus::default(),
+                bg_state: Mutex::new(BgState::default()),
+                background: Mutex::new(None),
+                signals: Mutex::new(None),
+                running: std::sync::atomic::AtomicU32::new(0),
+                inflight: Mutex::new(HashMap::new()),
                 config,
                 store,
                 runtime: Mutex::new(Some(runtime)),
@@ -143,7 +175,12 @@ impl Cache {
                 .unwrap_or_default();
             let _ = cache.inner.store.register(&path, &name, "registered");
         }
-        if cache.inner.recovered.is_some() {
+        let background =
+            cache.inner.config.background_refresh.value || cache.inner.config.watch.value;
+        if background {
+            // The worker catches up on changes made while no process ran, then keeps watching.
+            background::start(&cache);
+        } else if cache.inner.recovered.is_some() {
             // Rebuild from disk in the background; reads answer meanwhile.
             cache.spawn_refresh_with_trigger(RefreshOptions::default(), "recovery", |_| {});
         }
@@ -221,7 +258,58 @@ impl Cache {
             hits: self.inner.hits.load(Ordering::Relaxed),
             misses: self.inner.misses.load(Ordering::Relaxed),
             config: self.inner.config.to_json(),
+            background: self.background_status(),
         })
+    }
+
+    fn background_status(&self) -> crate::model::BackgroundStatus {
+        let cfg = &self.inner.config;
+        let st = lock(&self.inner.bg_state);
+        let lease = if self.inner.store.mode() == Mode::File {
+            self.inner.store.lease(background::LEASE).ok().flatten()
+        } else {
+            None
+        };
+        crate::model::BackgroundStatus {
+            refresh_enabled: cfg.background_refresh.value,
+            watch_enabled: cfg.watch.value,
+            state: if self.inner.running.load(Ordering::Relaxed) > 0 {
+                "running"
+            } else {
+                "idle"
+            }
+            .into(),
+            is_lease_holder: st.is_holder,
+            lease_holder: lease.map(|l| crate::model::LeaseHolder {
+                holder: l.holder,
+                pid: l.pid,
+                heartbeat_at: l.heartbeat_at,
+                expires_at: l.expires_at,
+            }),
+            last_refresh_at: st.last_refresh_at,
+            next_refresh_at: st.next_refresh_at,
+            watcher_state: if st.watcher_state.is_empty() {
+                "off".into()
+            } else {
+                st.watcher_state.clone()
+            },
+            watched_paths: st.watched,
+            watcher_reason: st.watcher_reason.clone(),
+        }
+    }
+
+    /// Subscribes to events; returns an id for [`Cache::unsubscribe`].
+    pub fn subscribe(&self, f: impl Fn(&crate::events::Event) + Send + Sync + 'static) -> u64 {
+        self.inner.events.subscribe(f)
+    }
+
+    /// Removes a subscription.
+    pub fn unsubscribe(&self, id: u64) -> bool {
+        self.inner.events.unsubscribe(id)
+    }
+
+    pub(crate) fn emit(&self, e: crate::events::Event) {
+        self.inner.events.emit(e);
     }
 
     fn count(&self, hit: bool) {
@@ -300,6 +388,9 @@ impl Cache {
         let collections = read_collections(&self.inner.config.home.value);
         let mut summary = RefreshSummary::default();
         self.scan_one(&id, &p, None, &collections, false, &mut summary)?;
+        if let Some(tx) = lock(&self.inner.signals).as_ref() {
+            let _ = tx.send(crate::watch::Signal::Resync);
+        }
         self.inner
             .store
             .get_project(&id, self.stale_before())?
@@ -315,7 +406,12 @@ impl Cache {
     /// Marks one project (or all) for a full re-scan; returns how many.
     pub fn invalidate(&self, project_id: Option<&str>) -> Result<usize> {
         self.check_open()?;
-        self.inner.store.invalidate(project_id)
+        let n = self.inner.store.invalidate(project_id)?;
+        self.emit(crate::events::Event::Invalidated {
+            project_id: project_id.map(str::to_string),
+            count: n as u32,
+        });
+        Ok(n)
     }
 
     /// Empties the cache, keeping registered folders (the next refresh rebuilds it).
@@ -407,6 +503,15 @@ impl Cache {
                 let content_changed = !(out.changes.added.is_empty()
                     && out.changes.updated.is_empty()
                     && out.changes.removed.is_empty());
+                if content_changed {
+                    self.emit(crate::events::Event::ChangesDetected {
+                        project_id: id.to_string(),
+                        project_name: s.name.clone(),
+                        added: out.changes.added.clone(),
+                        updated: out.changes.updated.clone(),
+                        removed: out.changes.removed.clone(),
+                    });
+                }
                 if files_changed || content_changed {
                     summary.projects_changed += 1;
                 }
@@ -444,11 +549,30 @@ impl Cache {
             }
         }
         let _gate = lock(&self.inner.refresh_gate);
+        self.inner.running.fetch_add(1, Ordering::Relaxed);
+        self.emit(crate::events::Event::RefreshStarted {
+            trigger: trigger.to_string(),
+            project_id: opts.project_id.clone(),
+        });
         let started = Instant::now();
         let started_ms = now_ms();
         let mut summary = RefreshSummary::default();
         let result = self.refresh_inner(opts, &mut summary);
-        summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        summary.duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+        self.inner.running.fetch_sub(1, Ordering::Relaxed);
+        self.emit(match &result {
+            Ok(()) => crate::events::Event::RefreshCompleted {
+                trigger: trigger.to_string(),
+                project_id: opts.project_id.clone(),
+                summary: summary.clone(),
+            },
+            Err(e) => crate::events::Event::RefreshError {
+                trigger: trigger.to_string(),
+                project_id: opts.project_id.clone(),
+                code: e.code().to_string(),
+                message: e.to_string(),
+            },
+        });
         let (outcome, message) = match &result {
             Ok(()) => ("ok", None),
             Err(e) => ("error", Some(e.to_string())),
@@ -552,9 +676,17 @@ impl Cache {
                 });
             }
             drop(tx);
-            for (i, outcome) in rx {
+            let total = targets.len() as u32;
+            let progress = total > 1 && self.inner.events.has_listeners();
+            for (done, (i, outcome)) in rx.into_iter().enumerate() {
                 if failure.is_some() {
                     continue;
+                }
+                if progress {
+                    self.emit(crate::events::Event::RefreshProgress {
+                        done: done as u32 + 1,
+                        total,
+                    });
                 }
                 let id = &targets[i].0;
                 match self.write_outcome(id, outcome, summary) {
@@ -604,7 +736,26 @@ impl Cache {
         if let Err(e) = self.check_open() {
             return done(Err(e));
         }
-        self.spawn_refresh_with_trigger(opts, "manual", done);
+        // Concurrent requests for the same refresh share one run and its result.
+        let key = (opts.project_id.clone(), opts.force);
+        {
+            let mut inflight = lock(&self.inner.inflight);
+            if let Some(waiters) = inflight.get_mut(&key) {
+                waiters.push(Box::new(done));
+                return;
+            }
+            inflight.insert(key.clone(), vec![Box::new(done)]);
+        }
+        let me = self.clone();
+        self.spawn_refresh_with_trigger(opts, "manual", move |res| {
+            let waiters = lock(&me.inner.inflight).remove(&key).unwrap_or_default();
+            for w in waiters {
+                w(match &res {
+                    Ok(s) => Ok(s.clone()),
+                    Err(e) => Err(e.duplicate()),
+                });
+            }
+        });
     }
 
     /// Empties the cache on the runtime and calls `done`.
@@ -631,7 +782,12 @@ impl Cache {
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return;
         }
+        let bg = lock(&self.inner.background).take();
         let rt = lock(&self.inner.runtime).take();
+        if let (Some(bg), Some(rt)) = (bg, rt.as_ref()) {
+            bg.stop(rt);
+        }
+        self.inner.events.clear();
         if let Some(rt) = rt {
             rt.shutdown_timeout(std::time::Duration::from_secs(10));
         }

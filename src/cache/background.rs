@@ -1,0 +1,449 @@
+//! The background worker of a cache: holds (or waits for) the cross-process refresher lease,
+//! catches up on changes made while no process ran, re-scans projects older than the TTL a few
+//! at a time with exponential backoff on failure, and turns file-watcher events into one
+//! incremental re-scan per touched project. It holds only a weak reference to the cache, so an
+//! unreachable cache is dropped even while the worker runs.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use notify::RecursiveMode;
+use tokio::sync::{mpsc, watch};
+
+use super::{Cache, Inner, RefreshOptions, lock, warning};
+use crate::events::Event;
+use crate::scan::PROFILE_ROOTS;
+use crate::store::{Mode, now_ms};
+use crate::watch::{FsWatcher, Signal};
+
+/// Name of the lease row that elects the background refresher.
+pub(crate) const LEASE: &str = "refresher";
+/// A batch of watcher events ends after this much quiet…
+const QUIET: Duration = Duration::from_millis(150);
+/// …or after this long, whichever comes first.
+const MAX_BATCH: Duration = Duration::from_secs(2);
+/// Projects re-scanned per TTL pass.
+const TTL_BATCH: usize = 8;
+/// First retry delay after a failed background refresh; doubles up to `MAX_BACKOFF`.
+const BASE_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// Controls a running worker.
+pub(crate) struct Handle {
+    stop: watch::Sender<bool>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl Handle {
+    /// Asks the worker to stop and waits (bounded) until it has released its lease and watcher.
+    pub(crate) fn stop(self, rt: &tokio::runtime::Runtime) {
+        let _ = self.stop.send(true);
+        let join = self.join;
+        let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), join).await });
+    }
+}
+
+/// Starts the worker on the cache's runtime.
+pub(crate) fn start(cache: &Cache) {
+    let rt = lock(&cache.inner.runtime);
+    let Some(rt) = rt.as_ref() else { return };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (tx, rx) = mpsc::unbounded_channel();
+    *lock(&cache.inner.signals) = Some(tx.clone());
+    let join = rt.spawn(run(Arc::downgrade(&cache.inner), stop_rx, tx, rx));
+    *lock(&cache.inner.background) = Some(Handle {
+        stop: stop_tx,
+        join,
+    });
+}
+
+fn upgrade(w: &Weak<Inner>) -> Option<Cache> {
+    w.upgrade().map(|inner| Cache { inner })
+}
+
+struct Worker {
+    holder: String,
+    is_holder: bool,
+    watcher: Option<FsWatcher>,
+    degraded: bool,
+    tx: mpsc::UnboundedSender<Signal>,
+    backoff: HashMap<String, (u32, Instant)>,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
+async fn run(
+    weak: Weak<Inner>,
+    mut stop: watch::Receiver<bool>,
+    tx: mpsc::UnboundedSender<Signal>,
+    mut rx: mpsc::UnboundedReceiver<Signal>,
+) {
+    let Some(lease_ms) = upgrade(&weak).map(|c| c.inner.config.lease_ttl_ms.value) else {
+        return;
+    };
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut w = Worker {
+        holder: format!(
+            "{}-{:08x}",
+            std::process::id(),
+            nonce ^ (&stop as *const _ as usize as u32)
+        ),
+        is_holder: false,
+        watcher: None,
+        degraded: false,
+        tx,
+        backoff: HashMap::new(),
+    };
+    let beat = (Duration::from_millis(lease_ms as u64) / 3)
+        .clamp(Duration::from_millis(100), Duration::from_secs(5));
+    let mut tick = tokio::time::interval(beat);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            sig = rx.recv() => {
+                let Some(sig) = sig else { break };
+                let mut batch = vec![sig];
+                let started = Instant::now();
+                while started.elapsed() < MAX_BATCH {
+                    match tokio::time::timeout(QUIET, rx.recv()).await {
+                        Ok(Some(s)) => batch.push(s),
+                        _ => break,
+                    }
+                }
+                if !w.on_signals(&weak, batch).await {
+                    break;
+                }
+            }
+            _ = tick.tick() => {
+                if !w.on_tick(&weak).await {
+                    break;
+                }
+            }
+        }
+    }
+    w.watcher = None;
+    if let Some(c) = upgrade(&weak) {
+        lock(&c.inner.bg_state).is_holder = false;
+        if w.is_holder && c.inner.store.mode() == Mode::File {
+            let holder = w.holder.clone();
+            blocking(move || c.inner.store.release_lease(LEASE, &holder)).await;
+        }
+    }
+}
+
+impl Worker {
+    /// Lease heartbeat, then a TTL pass when this process is the refresher. `false` = stop.
+    async fn on_tick(&mut self, weak: &Weak<Inner>) -> bool {
+        let Some(c) = upgrade(weak) else { return false };
+        if c.is_closed() {
+            return false;
+        }
+        let got = if c.inner.store.mode() == Mode::Memory {
+            true
+        } else {
+            let (c2, holder, ttl) = (
+                c.clone(),
+                self.holder.clone(),
+                c.inner.config.lease_ttl_ms.value as i64,
+            );
+            match blocking(move || c2.inner.store.try_lease(LEASE, &holder, ttl)).await {
+                Some(Ok(got)) => got,
+                // The database was busy: keep the role we had until the next beat.
+                _ => self.is_holder,
+            }
+        };
+        if got != self.is_holder {
+            self.is_holder = got;
+            lock(&c.inner.bg_state).is_holder = got;
+            if got {
+                self.become_holder(&c).await;
+            } else {
+                self.watcher = None;
+            }
+        }
+        if !got {
+            let mut st = lock(&c.inner.bg_state);
+            st.watcher_state = if c.inner.config.watch.value {
+                "standby".into()
+            } else {
+                "off".into()
+            };
+            st.watched = 0;
+            st.next_refresh_at = None;
+            return true;
+        }
+        if self.watcher.is_some() {
+            self.resync(&c).await;
+        }
+        if c.inner.config.background_refresh.value || self.degraded {
+            self.ttl_pass(&c).await;
+        }
+        true
+    }
+
+    async fn become_holder(&mut self, c: &Cache) {
+        if c.inner.config.watch.value && !self.degraded {
+            match FsWatcher::new(self.tx.clone(), ignore_paths(c)) {
+                Ok(w) => {
+                    self.watcher = Some(w);
+                    self.resync(c).await;
+                }
+                Err(e) => self.degrade(c, format!("the file watcher could not start ({e})")),
+            }
+        }
+        // Catch up on what changed while no process was watching: stored fingerprints make this
+        // a stat-only pass for unchanged projects.
+        self.refresh(c, RefreshOptions::default(), "startup").await;
+    }
+
+    async fn refresh(&mut self, c: &Cache, opts: RefreshOptions, trigger: &'static str) -> bool {
+        let key = opts.project_id.clone().unwrap_or_default();
+        let c2 = c.clone();
+        let res = blocking(move || c2.refresh_blocking(&opts, trigger)).await;
+        lock(&c.inner.bg_state).last_refresh_at = Some(now_ms());
+        match res {
+            Some(Ok(_)) => {
+                self.backoff.remove(&key);
+                true
+            }
+            _ => {
+                let n = self.backoff.get(&key).map(|(n, _)| n + 1).unwrap_or(0);
+                let delay = BASE_BACKOFF
+                    .saturating_mul(1u32 << n.min(10))
+                    .min(MAX_BACKOFF);
+                self.backoff.insert(key, (n, Instant::now() + delay));
+                false
+            }
+        }
+    }
+
+    /// Re-scans up to `TTL_BATCH` projects older than the TTL, skipping those backing off.
+    async fn ttl_pass(&mut self, c: &Cache) {
+        let ttl_ms = c.inner.config.ttl_minutes.value as i64 * 60_000;
+        let c2 = c.clone();
+        let due = blocking(move || {
+            c2.inner
+                .store
+                .due_projects(now_ms() - ttl_ms, TTL_BATCH * 4)
+        })
+        .await
+        .and_then(|r| r.ok())
+        .unwrap_or_default();
+        let now = Instant::now();
+        let mut done = 0;
+        for id in due {
+            if done == TTL_BATCH || c.is_closed() {
+                break;
+            }
+            if self.backoff.get(&id).is_some_and(|(_, next)| *next > now) {
+                continue;
+            }
+            done += 1;
+            self.refresh(
+                c,
+                RefreshOptions {
+                    project_id: Some(id),
+                    force: false,
+                },
+                "ttl",
+            )
+            .await;
+        }
+        let c2 = c.clone();
+        let oldest = blocking(move || c2.inner.store.oldest_scan())
+            .await
+            .and_then(|r| r.ok())
+            .flatten();
+        lock(&c.inner.bg_state).next_refresh_at = oldest.map(|o| o + ttl_ms);
+    }
+
+    /// Turns a batch of watcher signals into re-scans: one per touched project, or one full
+    /// (incremental) refresh when collections, `config.toml` or a discovery root changed.
+    async fn on_signals(&mut self, weak: &Weak<Inner>, batch: Vec<Signal>) -> bool {
+        let Some(c) = upgrade(weak) else { return false };
+        if c.is_closed() {
+            return false;
+        }
+        if !self.is_holder {
+            return true;
+        }
+        let mut paths = Vec::new();
+        let mut everything = false;
+        let mut resync = false;
+        for s in batch {
+            match s {
+                Signal::Paths(p) => paths.extend(p),
+                Signal::Failed(_) => everything = true,
+                Signal::Resync => resync = true,
+            }
+        }
+        if !paths.is_empty() {
+            let c2 = c.clone();
+            let projects = blocking(move || c2.inner.store.project_paths(None))
+                .await
+                .and_then(|r| r.ok())
+                .unwrap_or_default();
+            let cfg = &c.inner.config;
+            let collections = cfg.home.value.join("collections");
+            let config_file = crate::config::config_file(&cfg.home.value);
+            let mut touched: HashSet<String> = HashSet::new();
+            for p in &paths {
+                if p.starts_with(&collections) || *p == config_file {
+                    everything = true;
+                    continue;
+                }
+                let owner = projects
+                    .iter()
+                    .filter(|(_, path, _)| p.starts_with(path))
+                    .max_by_key(|(_, path, _)| path.len());
+                match owner {
+                    Some((id, _, _)) => {
+                        touched.insert(id.clone());
+                    }
+                    None if cfg.project_roots.value.iter().any(|r| p.starts_with(r)) => {
+                        everything = true
+                    }
+                    None => {}
+                }
+            }
+            if everything {
+                self.refresh(&c, RefreshOptions::default(), "watch").await;
+            } else {
+                let mut ids: Vec<String> = touched.into_iter().collect();
+                ids.sort();
+                for id in ids {
+                    self.refresh(
+                        &c,
+                        RefreshOptions {
+                            project_id: Some(id),
+                            force: false,
+                        },
+                        "watch",
+                    )
+                    .await;
+                }
+            }
+            resync = true;
+        } else if everything {
+            self.refresh(&c, RefreshOptions::default(), "watch").await;
+            resync = true;
+        }
+        if resync && self.watcher.is_some() {
+            self.resync(&c).await;
+        }
+        true
+    }
+
+    /// Brings the watched set in line with the projects and roots now known.
+    async fn resync(&mut self, c: &Cache) {
+        let c2 = c.clone();
+        let Some(desired) = blocking(move || desired_watches(&c2)).await else {
+            return;
+        };
+        let limit = c.inner.config.watch_limit.value as usize;
+        if desired.len() > limit {
+            self.degrade(
+                c,
+                format!(
+                    "watching {} folders would pass the limit of {limit} (watch_limit); changes are picked up by TTL refreshes instead",
+                    desired.len()
+                ),
+            );
+            return;
+        }
+        let Some(w) = self.watcher.as_mut() else {
+            return;
+        };
+        let problems = w.sync(&desired);
+        let watched = w.len() as u32;
+        if let Some(p) = problems.iter().find(|p| p.limit) {
+            self.degrade(
+                c,
+                format!(
+                    "the system's file watch limit was reached at {} ({}); changes are picked up by TTL refreshes instead. Raise fs.inotify.max_user_watches or lower watch_limit",
+                    p.path.display(),
+                    p.reason
+                ),
+            );
+            return;
+        }
+        let mut st = lock(&c.inner.bg_state);
+        st.watcher_state = "watching".into();
+        st.watched = watched;
+        st.watcher_reason = problems
+            .first()
+            .map(|p| format!("could not watch {}: {}", p.path.display(), p.reason));
+    }
+
+    fn degrade(&mut self, c: &Cache, reason: String) {
+        self.watcher = None;
+        self.degraded = true;
+        {
+            let mut st = lock(&c.inner.bg_state);
+            st.watcher_state = "degraded".into();
+            st.watched = 0;
+            st.watcher_reason = Some(reason.clone());
+        }
+        {
+            let mut w = lock(&c.inner.warnings);
+            w.retain(|w| w.code != "WATCHER_DEGRADED");
+            w.push(warning("WATCHER_DEGRADED", reason.clone()));
+        }
+        c.emit(Event::WatcherDegraded { reason });
+    }
+}
+
+/// Paths the cache writes itself, never worth a re-scan.
+fn ignore_paths(c: &Cache) -> Vec<PathBuf> {
+    match c.inner.store.path() {
+        Some(p) => ["", "-wal", "-shm", "-journal"]
+            .iter()
+            .map(|s| PathBuf::from(format!("{}{s}", p.display())))
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Every path to watch: each project folder (non-recursively, to see profile roots come and go
+/// and the folder vanish), each profile root (recursively), the collections folder, the home
+/// folder (for `config.toml`), and the folders under discovery roots where a project can appear.
+fn desired_watches(c: &Cache) -> Vec<(PathBuf, RecursiveMode)> {
+    let cfg = &c.inner.config;
+    let mut out = Vec::new();
+    for (_, path, _) in c.inner.store.project_paths(None).unwrap_or_default() {
+        let p = PathBuf::from(path);
+        if !p.is_dir() {
+            continue;
+        }
+        for profile in PROFILE_ROOTS {
+            let r = p.join(profile);
+            if r.is_dir() {
+                out.push((r, RecursiveMode::Recursive));
+            }
+        }
+        out.push((p, RecursiveMode::NonRecursive));
+    }
+    let collections = cfg.home.value.join("collections");
+    if collections.is_dir() {
+        out.push((collections, RecursiveMode::Recursive));
+    }
+    if cfg.home.value.is_dir() {
+        out.push((cfg.home.value.clone(), RecursiveMode::NonRecursive));
+    }
+    for root in &cfg.project_roots.value {
+        for d in crate::scan::discovery::candidate_dirs(root, cfg.discovery_depth.value) {
+            out.push((d, RecursiveMode::NonRecursive));
+        }
+    }
+    let mut seen = HashSet::new();
+    out.retain(|(p, _)| seen.insert(p.clone()));
+    out
+}
