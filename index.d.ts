@@ -302,6 +302,14 @@ export interface CacheStatus {
 }
 
 /**
+ * Compares two versions as npm's `semver` orders them (leading `v`/`=` accepted, pre-releases
+ * below their release, build metadata ignored), coercing partial versions (`1.2` = `1.2.0`) and
+ * comparing commit SHAs (7–40 hex digits) for equality only. Never throws: anything else is
+ * `{ order: null, diff: 'unknown' }`.
+ */
+export declare function compareVersions(a: string, b: string): VersionComparison
+
+/**
  * Reads the `[cache]` settings of `<home>/config.toml` as `{ key: value }` (keys in snake_case,
  * as written in the file). `home` defaults to `SKILLMEAT_HOME` or `~/.skillmeat`.
  */
@@ -336,6 +344,12 @@ export interface FileError {
   reason: string
 }
 
+/**
+ * `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
+ * deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`).
+ */
+export declare function isOutdated(deployed: string, upstream: string): OutdatedCheck
+
 /** Holder of the refresher lease. */
 export interface LeaseHolder {
   /** Holder id (`<pid>-<random>`). */
@@ -346,6 +360,14 @@ export interface LeaseHolder {
   heartbeatAt: number
   /** Expiry unless renewed (ms). */
   expiresAt: number
+}
+
+/** Whether `deployed` is behind `upstream`, by the rules of `isOutdated` on artifacts. */
+export interface OutdatedCheck {
+  /** `true` when an update is available. */
+  outdated: boolean
+  /** The kind of difference. */
+  diff: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'
 }
 
 /** A project folder known to the cache. */
@@ -468,6 +490,14 @@ export interface RefreshSummary {
   errors: Array<string>
   /** Wall time in milliseconds. */
   durationMs: number
+}
+
+/** The result of `compareVersions(a, b)`. */
+export interface VersionComparison {
+  /** -1 when `a` is older, 0 when equal, 1 when newer; `null` when they cannot be ordered. */
+  order: -1 | 0 | 1 | null
+  /** The kind of difference. */
+  diff: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'
 }
 
 /** A condition needing attention. */

@@ -13,6 +13,7 @@ pub mod events;
 pub mod model;
 pub mod scan;
 pub mod store;
+pub mod version;
 pub mod watch;
 
 #[cfg(feature = "node")]

@@ -6,6 +6,7 @@ mod cache;
 mod types;
 
 use napi::Env;
+use napi::bindgen_prelude::{Either, Null};
 use napi_derive::napi;
 
 use crate::error::Error;
@@ -64,4 +65,52 @@ pub fn config_keys() -> Vec<ConfigKey> {
             default_value: d.to_string(),
         })
         .collect()
+}
+
+/// The result of `compareVersions(a, b)`.
+#[napi(object)]
+pub struct VersionComparison {
+    /// -1 when `a` is older, 0 when equal, 1 when newer; `null` when they cannot be ordered.
+    #[napi(ts_type = "-1 | 0 | 1 | null")]
+    pub order: Either<i32, Null>,
+    /// The kind of difference.
+    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'")]
+    pub diff: String,
+}
+
+/// Compares two versions as npm's `semver` orders them (leading `v`/`=` accepted, pre-releases
+/// below their release, build metadata ignored), coercing partial versions (`1.2` = `1.2.0`) and
+/// comparing commit SHAs (7–40 hex digits) for equality only. Never throws: anything else is
+/// `{ order: null, diff: 'unknown' }`.
+#[napi]
+pub fn compare_versions(a: String, b: String) -> VersionComparison {
+    let c = crate::version::compare(&a, &b);
+    VersionComparison {
+        order: match c.order {
+            Some(o) => Either::A(o as i32),
+            None => Either::B(Null),
+        },
+        diff: c.diff.as_str().to_string(),
+    }
+}
+
+/// Whether `deployed` is behind `upstream`, by the rules of `isOutdated` on artifacts.
+#[napi(object)]
+pub struct OutdatedCheck {
+    /// `true` when an update is available.
+    pub outdated: bool,
+    /// The kind of difference.
+    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'")]
+    pub diff: String,
+}
+
+/// `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
+/// deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`).
+#[napi]
+pub fn is_outdated(deployed: String, upstream: String) -> OutdatedCheck {
+    let (outdated, diff) = crate::version::outdated(&deployed, &upstream);
+    OutdatedCheck {
+        outdated,
+        diff: diff.as_str().to_string(),
+    }
 }
