@@ -50,11 +50,11 @@ test('edits, additions, deletions and renames appear without a refresh call, wit
 
     write(path.join(c, 'skills', 'fresh', 'SKILL.md'), md({ name: 'fresh', description: 'New skill' }))
     await waitFor('add', () => names(cache, p.id).includes('fresh'))
-    assert.ok(events.find((e) => e.type === 'changesDetected' && e.added.includes('fresh')))
+    await waitFor('added event', () => events.find((e) => e.type === 'changesDetected' && e.added.includes('fresh')))
 
     fs.rmSync(path.join(c, 'agents', 'planner.md'))
     await waitFor('delete', () => !names(cache, p.id).includes('planner'))
-    assert.ok(events.find((e) => e.type === 'changesDetected' && e.removed.includes('planner')))
+    await waitFor('removed event', () => events.find((e) => e.type === 'changesDetected' && e.removed.includes('planner')))
 
     fs.renameSync(path.join(c, 'commands', 'review.md'), path.join(c, 'commands', 'inspect.md'))
     await waitFor('rename', () => names(cache, p.id).join() === ['fresh', 'inspect', 'pdf-tools'].join())
@@ -63,6 +63,7 @@ test('edits, additions, deletions and renames appear without a refresh call, wit
     write(path.join(c, 'commands', '.inspect.md.swp'), md({ description: 'Saved via rename' }))
     fs.renameSync(path.join(c, 'commands', '.inspect.md.swp'), path.join(c, 'commands', 'inspect.md'))
     await waitFor('atomic save', () => cache.listArtifacts({ projectId: p.id }).items.find((a) => a.name === 'inspect').description === 'Saved via rename')
+    await sleep(100) // events are delivered on the JS thread after the write is visible
 
     const started = events.filter((e) => e.type === 'refreshStarted' && e.trigger === 'watch')
     assert.ok(started.length >= 5 && started.every((e) => e.projectId === p.id))
@@ -318,4 +319,45 @@ test('loading and unloading the addon in worker threads neither crashes nor leak
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 })
   assert.equal(r.status, 0, `${r.stderr} (signal ${r.signal})`)
   assert.match(r.stdout, /workers done/)
+})
+
+test('a new project under a discovery root is registered by the watcher', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  makeProject(root, 'existing')
+  const { cache, events, off } = watched(home, { projectRoots: [root], discoveryDepth: 2 })
+  try {
+    await waitFor('first project', () => cache.listProjects().total === 1)
+    await waitFor('watcher', () => cache.status().background.watcherState === 'watching')
+    makeProject(path.join(root, 'team'), 'newcomer')
+    await waitFor('discovered', () => cache.listProjects().items.some((p) => p.name === 'newcomer'))
+    const p = cache.listProjects().items.find((x) => x.name === 'newcomer')
+    assert.equal(p.origin, 'discovered')
+    assert.equal(p.artifactCount, 3)
+    await waitFor('watch event', () => events.some((e) => e.type === 'refreshStarted' && e.trigger === 'watch'))
+  } finally {
+    off()
+    cache.close()
+  }
+})
+
+test("the cache's own database writes never trigger the watcher", async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'self')
+  // The database lives inside a watched profile root on purpose.
+  const { cache, events, off } = watched(home, { path: path.join(dir, '.claude', 'cache', 'cache.db') })
+  try {
+    cache.registerProject(dir)
+    await waitFor('watcher', () => cache.status().background.watcherState === 'watching')
+    await waitFor('startup', () => events.find((e) => e.type === 'refreshCompleted' && e.trigger === 'startup'))
+    await sleep(500)
+    events.length = 0
+    for (let i = 0; i < 5; i++) await cache.refresh({ force: true })
+    await sleep(800)
+    assert.deepEqual(events.filter((e) => e.trigger === 'watch'), [])
+  } finally {
+    off()
+    cache.close()
+  }
 })

@@ -78,8 +78,12 @@ impl FsWatcher {
         })
     }
 
-    /// Makes the watched set equal `desired`, returning the paths that could not be watched.
-    pub fn sync(&mut self, desired: &[(PathBuf, RecursiveMode)]) -> Vec<WatchProblem> {
+    /// Makes the watched set equal `desired`. Returns the paths that could not be watched and
+    /// those newly watched (changes made there before now were not seen).
+    pub fn sync(
+        &mut self,
+        desired: &[(PathBuf, RecursiveMode)],
+    ) -> (Vec<WatchProblem>, Vec<PathBuf>) {
         let want: HashMap<&Path, RecursiveMode> =
             desired.iter().map(|(p, m)| (p.as_path(), *m)).collect();
         let stale: Vec<PathBuf> = self
@@ -93,6 +97,7 @@ impl FsWatcher {
             self.watched.remove(&p);
         }
         let mut problems = Vec::new();
+        let mut added = Vec::new();
         for (p, m) in desired {
             if self.watched.contains_key(p)
                 || self.ignore.iter().any(|i| p.starts_with(i) && p != i)
@@ -102,6 +107,7 @@ impl FsWatcher {
             match self.inner.watch(p, *m) {
                 Ok(()) => {
                     self.watched.insert(p.clone(), *m);
+                    added.push(p.clone());
                 }
                 Err(e) => {
                     // A path that vanished in the meantime is not a problem; the next scan notices.
@@ -116,7 +122,7 @@ impl FsWatcher {
                 }
             }
         }
-        problems
+        (problems, added)
     }
 
     /// Number of paths watched.

@@ -362,7 +362,8 @@ impl Worker {
         let Some(w) = self.watcher.as_mut() else {
             return;
         };
-        let problems = w.sync(&desired);
+        let first = w.is_empty();
+        let (problems, added) = w.sync(&desired);
         let watched = w.len() as u32;
         if let Some(p) = problems.iter().find(|p| p.limit) {
             self.degrade(
@@ -375,12 +376,36 @@ impl Worker {
             );
             return;
         }
-        let mut st = lock(&c.inner.bg_state);
-        st.watcher_state = "watching".into();
-        st.watched = watched;
-        st.watcher_reason = problems
-            .first()
-            .map(|p| format!("could not watch {}: {}", p.path.display(), p.reason));
+        {
+            let mut st = lock(&c.inner.bg_state);
+            st.watcher_state = "watching".into();
+            st.watched = watched;
+            st.watcher_reason = problems
+                .first()
+                .map(|p| format!("could not watch {}: {}", p.path.display(), p.reason));
+        }
+        // A project that just came under watch (a new registration) may have changed between its
+        // last scan and now, unseen: re-scan it once. The first sync is followed by the startup
+        // catch-up, which covers everything.
+        if !first && !added.is_empty() {
+            let c2 = c.clone();
+            let projects = blocking(move || c2.inner.store.project_paths(None))
+                .await
+                .and_then(|r| r.ok())
+                .unwrap_or_default();
+            let ids: Vec<String> = projects
+                .into_iter()
+                .filter(|(_, path, _)| added.iter().any(|a| a.starts_with(path)))
+                .map(|(id, _, _)| id)
+                .collect();
+            for id in ids {
+                let opts = RefreshOptions {
+                    project_id: Some(id),
+                    force: false,
+                };
+                self.refresh(c, opts, "watch").await;
+            }
+        }
     }
 
     fn degrade(&mut self, c: &Cache, reason: String) {

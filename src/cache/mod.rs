@@ -380,14 +380,19 @@ impl Cache {
             ));
         }
         let p = canonical.to_string_lossy().into_owned();
-        let name = canonical
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| p.clone());
-        let id = self.inner.store.register(&p, &name, "registered")?;
+        self.inner.store.add_registration(&p)?;
+        let id = crate::store::project_id_of(&p);
+        let exists = self.inner.store.get_project(&id, 0)?.is_some();
         let collections = read_collections(&self.inner.config.home.value);
         let mut summary = RefreshSummary::default();
-        self.scan_one(&id, &p, None, &collections, false, &mut summary)?;
+        // A folder registered again is re-scanned in full; a new one gets its row with its scan.
+        let outcome = self.scan_only(&id, &p, None, &collections, false);
+        let new = if exists {
+            None
+        } else {
+            Some((p.as_str(), "registered"))
+        };
+        self.write_outcome(&id, new, outcome, &mut summary)?;
         if let Some(tx) = lock(&self.inner.signals).as_ref() {
             let _ = tx.send(crate::watch::Signal::Resync);
         }
@@ -440,20 +445,6 @@ impl Cache {
             .collect()
     }
 
-    /// Scans and writes one project; unchanged projects are returned for a batched touch.
-    fn scan_one(
-        &self,
-        id: &str,
-        path: &str,
-        fingerprint: Option<&str>,
-        collections: &Collections,
-        force: bool,
-        summary: &mut RefreshSummary,
-    ) -> Result<bool> {
-        let outcome = self.scan_only(id, path, fingerprint, collections, force);
-        self.write_outcome(id, outcome, summary)
-    }
-
     fn scan_only(
         &self,
         id: &str,
@@ -488,14 +479,15 @@ impl Cache {
     fn write_outcome(
         &self,
         id: &str,
+        new: Option<crate::store::NewProject<'_>>,
         outcome: ScanOutcome,
         summary: &mut RefreshSummary,
     ) -> Result<bool> {
         summary.projects_scanned += 1;
         match outcome {
-            ScanOutcome::Unchanged => Ok(true),
+            ScanOutcome::Unchanged => Ok(new.is_none()),
             ScanOutcome::Scanned(s, files_changed) => {
-                let out = self.inner.store.apply_scan(id, &s)?;
+                let out = self.inner.store.apply_scan(id, new, &s)?;
                 summary.artifacts_read += s.read_count as u32;
                 summary.artifacts_added += out.changes.added.len() as u32;
                 summary.artifacts_updated += out.changes.updated.len() as u32;
@@ -530,7 +522,7 @@ impl Cache {
                     summary.projects_missing += 1;
                 }
                 summary.errors.push(msg.clone());
-                self.inner.store.mark_failed(id, status, &msg)?;
+                self.inner.store.mark_failed(id, new, status, &msg)?;
                 Ok(false)
             }
         }
@@ -600,38 +592,43 @@ impl Cache {
 
     fn refresh_inner(&self, opts: &RefreshOptions, summary: &mut RefreshSummary) -> Result<()> {
         let store = &self.inner.store;
+        // (id, path, stored fingerprint, origin when the row is new). New rows are written with
+        // their first scan, in one transaction, so no reader sees a project without its artifacts.
+        let mut targets: Vec<(String, String, Option<String>, Option<&'static str>)> = store
+            .project_paths(opts.project_id.as_deref())?
+            .into_iter()
+            .map(|(id, path, fp)| (id, path, fp, None))
+            .collect();
         if opts.project_id.is_none() {
-            // Registered folders always have a row (a clear() removes rows, not registrations).
-            let known: std::collections::HashSet<String> = store
-                .project_paths(None)?
-                .into_iter()
-                .map(|(_, p, _)| p)
-                .collect();
+            let mut known: std::collections::HashSet<String> =
+                targets.iter().map(|t| t.1.clone()).collect();
+            // Registered folders without a row (after clear()) come back with their scan.
             for path in store.registrations()? {
-                if !known.contains(&path) {
-                    let name = Path::new(&path)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    store.register(&path, &name, "registered")?;
+                if known.insert(path.clone()) {
+                    targets.push((
+                        crate::store::project_id_of(&path),
+                        path,
+                        None,
+                        Some("registered"),
+                    ));
                 }
             }
             for root in &self.inner.config.project_roots.value {
                 for dir in scan::discovery::discover(root, self.inner.config.discovery_depth.value)
                 {
                     let p = dir.to_string_lossy().into_owned();
-                    if !known.contains(&p) {
-                        let name = dir
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        store.register(&p, &name, "discovered")?;
+                    if known.insert(p.clone()) {
+                        targets.push((
+                            crate::store::project_id_of(&p),
+                            p,
+                            None,
+                            Some("discovered"),
+                        ));
                         summary.projects_discovered += 1;
                     }
                 }
             }
         }
-        let targets = store.project_paths(opts.project_id.as_deref())?;
         if let Some(id) = &opts.project_id {
             if targets.is_empty() {
                 return Err(Error::NotFound(format!(
@@ -665,7 +662,7 @@ impl Cache {
                             return;
                         }
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((id, path, fp)) = targets.get(i) else {
+                        let Some((id, path, fp, _)) = targets.get(i) else {
                             return;
                         };
                         let out = self.scan_only(id, path, fp.as_deref(), collections, opts.force);
@@ -688,8 +685,9 @@ impl Cache {
                         total,
                     });
                 }
-                let id = &targets[i].0;
-                match self.write_outcome(id, outcome, summary) {
+                let (id, path, _, new) = &targets[i];
+                let new = new.map(|origin| (path.as_str(), origin));
+                match self.write_outcome(id, new, outcome, summary) {
                     Ok(true) => unchanged.push(id.clone()),
                     Ok(false) => {}
                     Err(e) => {

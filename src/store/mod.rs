@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 pub use lease::LeaseInfo;
 pub use read::Totals;
-pub use write::{ApplyOutcome, artifact_id, project_id as project_id_of};
+pub use write::{ApplyOutcome, NewProject, artifact_id, project_id as project_id_of};
 
 /// A SHA-256 hex digest is stored as its 32 bytes (half the space of the text); anything else
 /// (a hash SkillMeat recorded in another form) is stored as written.

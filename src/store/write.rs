@@ -62,6 +62,29 @@ UPDATE artifacts SET project_name = ?2, origin = ?3, source = ?4, version_spec =
     deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12
 WHERE id = ?1";
 
+/// A project row to create with its first write: `(path, origin)`.
+pub type NewProject<'a> = (&'a str, &'a str);
+
+fn insert_new(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    new: Option<NewProject<'_>>,
+    now: i64,
+) -> rusqlite::Result<()> {
+    if let Some((path, origin)) = new {
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.to_string());
+        tx.execute(
+            "INSERT INTO projects(id, path, name, origin, registered_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT(id) DO NOTHING",
+            params![id, path, name, origin, now],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Adds a folder to the registrations and makes sure a project row exists for it.
     pub fn register(&self, path: &str, name: &str, origin: &str) -> Result<String> {
@@ -84,6 +107,20 @@ impl Store {
         Ok(id)
     }
 
+    /// Records a folder as registered by the user (the project row itself is written with its
+    /// first scan, so no reader ever sees it without its artifacts).
+    pub fn add_registration(&self, path: &str) -> Result<()> {
+        let now = now_ms();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO registrations(path, registered_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
+                params![path, now],
+            )?;
+            tx.execute("UPDATE projects SET origin = 'registered' WHERE path = ?1", [path])?;
+            Ok(())
+        })
+    }
+
     /// Forgets a project and its registration; returns whether it existed.
     pub fn unregister(&self, id: &str) -> Result<bool> {
         self.write(|tx| {
@@ -100,9 +137,15 @@ impl Store {
     }
 
     /// Writes a full scan of one project in a single transaction.
-    pub fn apply_scan(&self, project_id: &str, scan: &ProjectScan) -> Result<ApplyOutcome> {
+    pub fn apply_scan(
+        &self,
+        project_id: &str,
+        new: Option<NewProject<'_>>,
+        scan: &ProjectScan,
+    ) -> Result<ApplyOutcome> {
         let now = now_ms();
         self.write(|tx| {
+            insert_new(tx, project_id, new, now)?;
             let mut existing: HashMap<String, (String, Option<String>)> = HashMap::new();
             {
                 let mut stmt = tx.prepare_cached("SELECT id, name, content_hash FROM artifacts WHERE project_id = ?1")?;
@@ -239,9 +282,16 @@ impl Store {
     }
 
     /// Records a project that could not be scanned (`missing` or `error`), keeping its artifacts.
-    pub fn mark_failed(&self, id: &str, status: &str, message: &str) -> Result<()> {
+    pub fn mark_failed(
+        &self,
+        id: &str,
+        new: Option<NewProject<'_>>,
+        status: &str,
+        message: &str,
+    ) -> Result<()> {
         let now = now_ms();
         self.write(|tx| {
+            insert_new(tx, id, new, now)?;
             tx.execute(
                 "UPDATE projects SET status = ?2, error = ?3, scanned_at = ?4, fingerprint = NULL WHERE id = ?1",
                 params![id, status, message, now],
