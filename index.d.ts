@@ -48,6 +48,15 @@ export declare class Cache {
    * Returns a function that unsubscribes. The subscription never keeps the process alive.
    */
   onEvent(callback: (event: CacheEvent) => void): () => void
+  /** Cached marketplace entries (sync; a stale cache still answers, with `stale: true`). */
+  marketplaceEntries(query?: MarketplaceQuery): MarketplaceEntryPage
+  /** Every configured marketplace source as cached (freshness, errors, entry counts). */
+  marketplaceSources(): Array<MarketplaceSourceState>
+  /**
+   * Fetches marketplace listings that are past their TTL (or all with `force`), revalidating
+   * with ETag/Last-Modified. A failing source keeps its last good copy, marked stale.
+   */
+  refreshMarketplace(options?: MarketplaceRefreshRequest): Promise<MarketplaceSummary>
   /** Runs SQLite's `integrity_check` on the database; `"ok"` when healthy. */
   checkIntegrity(): string
   /**
@@ -261,6 +270,16 @@ export interface CacheOptions {
   watchLimit?: number
   /** How long the background-refresher lease survives its holder's silence, in ms (default 15000). */
   leaseTtlMs?: number
+  /** Marketplaces to cache (default: `<home>/marketplace.toml` `[[sources]]`). */
+  marketplaceSources?: Array<MarketplaceSourceConfig>
+  /** Hours a fetched listing stays fresh (env `SKILLMEAT_CACHE_MARKETPLACE_TTL_HOURS`, default 24). */
+  marketplaceTtlHours?: number
+  /** Hosts allowed over plain http; everything else must be https (env `SKILLMEAT_CACHE_ALLOW_HTTP_HOSTS`). */
+  allowHttpHosts?: Array<string>
+  /** Timeout of one HTTP request in ms (default 15000). */
+  httpTimeoutMs?: number
+  /** Largest HTTP response accepted in bytes (default 5 MiB). */
+  maxResponseBytes?: number
 }
 
 /** Health, counts and configuration of a cache. */
@@ -360,6 +379,138 @@ export interface LeaseHolder {
   heartbeatAt: number
   /** Expiry unless renewed (ms). */
   expiresAt: number
+}
+
+/** A cached marketplace entry. */
+export interface MarketplaceEntry {
+  /** Stable id. */
+  id: string
+  /** Source name. */
+  source: string
+  /** Entry name. */
+  name: string
+  /** `plugin` (Claude Code marketplaces) or the listing's type. */
+  type: string
+  /** Listed version. */
+  version?: string
+  /** Description. */
+  description?: string
+  /** Author. */
+  author?: string
+  /** Category. */
+  category?: string
+  /** Tags (or keywords). */
+  tags: Array<string>
+  /** Where it is published (`owner/repo/path@ref`, a URL or a path in the marketplace repo). */
+  origin?: string
+  /** Homepage. */
+  homepage?: string
+  /** The entry exactly as listed (JSON text). */
+  raw: string
+  /** The listing is past its TTL or its last refresh failed (served from the last good copy). */
+  stale: boolean
+  /** Artifacts with this name in cached projects. */
+  installedCount: number
+  /** Lowest deployed version among them. */
+  deployedVersion?: string
+  /** Whether the listed version is an update for the deployed one. */
+  updateAvailable: boolean
+  /** Difference between deployed and listed versions. */
+  versionDiff?: string
+}
+
+/** A page of marketplace entries. */
+export interface MarketplaceEntryPage {
+  /** Rows. */
+  items: Array<MarketplaceEntry>
+  /** Rows matching. */
+  total: number
+  /** Offset used. */
+  offset: number
+  /** Limit used. */
+  limit: number
+}
+
+/** What happened to one source. */
+export interface MarketplaceOutcome {
+  /** Source name. */
+  name: string
+  /** What happened. */
+  status: 'fetched' | 'notModified' | 'fresh' | 'cached' | 'error'
+  /** Entries now cached. */
+  entries: number
+  /** Error code when it failed. */
+  code?: string
+  /** Error message when it failed. */
+  error?: string
+}
+
+/** Filters and paging of `marketplaceEntries()`. */
+export interface MarketplaceQuery {
+  /** Only this source. */
+  source?: string
+  /** Only this type (`plugin`, `skill`, …). */
+  type?: string
+  /** Substring of name, description or tags. */
+  query?: string
+  /** Rows to skip. */
+  offset?: number
+  /** Page size (default 100). */
+  limit?: number
+}
+
+/** Options of `refreshMarketplace()`. */
+export interface MarketplaceRefreshRequest {
+  /** Only this source. */
+  source?: string
+  /** Fetch even if the cached copy is within its TTL. */
+  force?: boolean
+  /** Offline: never touch the network, report what is cached. */
+  onlyIfCached?: boolean
+}
+
+/** A marketplace to cache. */
+export interface MarketplaceSourceConfig {
+  /** Short unique name. */
+  name: string
+  /** URL of a `marketplace.json` or a SkillMeat broker listing. */
+  url: string
+  /** Hours a fetched copy stays fresh. */
+  ttlHours?: number
+}
+
+/** A marketplace source as cached. */
+export interface MarketplaceSourceState {
+  /** Name. */
+  name: string
+  /** URL. */
+  url: string
+  /** The marketplace's own name. */
+  listingName?: string
+  /** Last successful fetch (ms). */
+  fetchedAt?: number
+  /** Last attempt (ms). */
+  checkedAt?: number
+  /** End of freshness (ms). */
+  expiresAt: number
+  /** Past TTL or last refresh failed. */
+  stale: boolean
+  /** Last error. */
+  error?: string
+  /** Last error code (`NETWORK`, `HTTP_ERROR`, `INVALID_RESPONSE`, …). */
+  errorCode?: string
+  /** Entries cached. */
+  entries: number
+  /** Whether a good copy is cached. */
+  cached: boolean
+}
+
+/** What `refreshMarketplace()` did. */
+export interface MarketplaceSummary {
+  /** Per source. */
+  sources: Array<MarketplaceOutcome>
+  /** Wall time in ms. */
+  durationMs: number
 }
 
 /** Whether `deployed` is behind `upstream`, by the rules of `isOutdated` on artifacts. */

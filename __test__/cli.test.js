@@ -5,7 +5,7 @@
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -327,6 +327,14 @@ test('config list shows every key with value and source', () => {
     'discovery_depth',
     'max_size_mb',
     'busy_timeout_ms',
+    'background_refresh',
+    'watch',
+    'watch_limit',
+    'lease_ttl_ms',
+    'marketplace_ttl_hours',
+    'allow_http_hosts',
+    'http_timeout_ms',
+    'max_response_bytes',
   ])
   const roots = list.find((e) => e.key === 'project_roots')
   assert.deepEqual(roots.value, ['/srv/a', '/srv/b'])
@@ -494,4 +502,193 @@ test('invalidate marks projects for a full re-scan', () => {
   const s = runJson(home, ['refresh'])
   assert.equal(s.artifactsRead, 4)
   assert.ok(runJson(home, ['projects']).items[0].scannedAt > 0)
+})
+
+/**
+ * Starts the CLI in the background (for `watch`). `child.lines` collects complete stdout lines;
+ * `child.waitForLine(pred, ms)` resolves with the first line matching; `child.exited` resolves
+ * with { code, signal }.
+ */
+function start(home, args, { env = {} } = {}) {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...baseEnv(), SKILLMEAT_HOME: home, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.lines = []
+  child.stderrText = ''
+  const waiters = []
+  let buf = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (d) => {
+    buf += d
+    const parts = buf.split('\n')
+    buf = parts.pop()
+    for (const line of parts) {
+      child.lines.push(line)
+      for (const w of [...waiters]) {
+        if (w.pred(line)) {
+          waiters.splice(waiters.indexOf(w), 1)
+          clearTimeout(w.timer)
+          w.resolve(line)
+        }
+      }
+    }
+  })
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (d) => (child.stderrText += d))
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  child.waitForLine = (pred, ms, what = 'a line') =>
+    new Promise((resolve, reject) => {
+      const found = child.lines.find(pred)
+      if (found !== undefined) return resolve(found)
+      const w = { pred, resolve }
+      w.timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(w), 1)
+        reject(new Error(`no ${what} within ${ms} ms\nstdout:\n${child.lines.join('\n')}\nstderr:\n${child.stderrText}`))
+      }, ms)
+      waiters.push(w)
+    })
+  return child
+}
+
+/** Waits for the child to exit, failing (and killing it) after `ms`. */
+async function exitWithin(child, ms) {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal\nstderr: ${child.stderrText}`)), ms)
+  })
+  try {
+    return await Promise.race([child.exited, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Kills a child that a failed test left running. */
+async function reap(child) {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL')
+    await child.exited
+  }
+}
+
+const parseLine = (l) => {
+  try {
+    return JSON.parse(l)
+  } catch {
+    return null
+  }
+}
+
+test('watch --json prints a changesDetected line for an edit and exits 0 on SIGINT', async () => {
+  const { home, dir, project } = registered()
+  const child = start(home, ['watch', '--json'])
+  try {
+    await child.waitForLine(
+      (l) => {
+        const e = parseLine(l)
+        return e && e.type === 'refreshCompleted' && e.trigger === 'startup'
+      },
+      15_000,
+      'startup refreshCompleted',
+    )
+    // A different size, so the edit is seen even with a coarse mtime.
+    write(path.join(dir, '.claude', 'commands', 'deploy.md'), '---\ndescription: Deploy, edited\n---\nDeploy it now.\n')
+    const line = await child.waitForLine(
+      (l) => {
+        const e = parseLine(l)
+        return e && e.type === 'changesDetected' && e.updated.includes('deploy')
+      },
+      10_000,
+      'changesDetected for deploy',
+    )
+    const e = JSON.parse(line)
+    assert.equal(e.projectId, project.id)
+    assert.equal(e.projectName, 'webapp')
+    assert.deepEqual(e.added, [])
+    assert.deepEqual(e.removed, [])
+
+    child.kill('SIGINT')
+    const { code, signal } = await exitWithin(child, 5_000)
+    assert.equal(signal, null)
+    assert.equal(code, 0, child.stderrText)
+    // Every stdout line is one JSON object with a type; nothing else was printed.
+    for (const l of child.lines) assert.equal(typeof JSON.parse(l).type, 'string', l)
+    assert.equal(child.stderrText, '')
+    // The edit is in the cache for everyone.
+    const a = runJson(home, ['artifacts', '--type', 'command']).items[0]
+    assert.equal(a.description, 'Deploy, edited')
+  } finally {
+    await reap(child)
+  }
+})
+
+test('watch: a second process waits on standby and takes over when the first stops', async () => {
+  const { home, dir } = registered()
+  const first = start(home, ['watch'])
+  let second
+  try {
+    const role = await first.waitForLine((l) => /watching \d+ paths/.test(l), 15_000, 'role line')
+    assert.match(role, /^\d\d:\d\d:\d\d {2}watching \d+ paths \(1 project\); this process holds the refresher lease$/)
+
+    second = start(home, ['watch'])
+    const standby = await second.waitForLine((l) => /standby/.test(l), 15_000, 'standby line')
+    assert.match(standby, new RegExp(`standby: process ${first.pid} holds the refresher lease .*takes over if it stops`))
+
+    // Only the holder re-scans, and says what changed.
+    write(path.join(dir, '.claude', 'commands', 'deploy.md'), '---\ndescription: Deploy v2\n---\nShip it.\n')
+    write(path.join(dir, '.claude', 'skills', 'csv', 'SKILL.md'), '---\nname: csv\ndescription: CSV\n---\nCSV.\n')
+    await first.waitForLine((l) => /^\d\d:\d\d:\d\d {2}webapp {2}.*\bcsv\b/.test(l), 10_000, 'change line for csv')
+    await first.waitForLine((l) => /refresh \(watch\) webapp: \d+ read, /.test(l), 10_000, 'refresh line')
+    const changes = first.lines.filter((l) => /^\d\d:\d\d:\d\d {2}webapp {2}/.test(l)).join('\n')
+    assert.match(changes, /updated: deploy/)
+    assert.match(changes, /added: csv/)
+
+    first.kill('SIGTERM')
+    assert.deepEqual(await exitWithin(first, 5_000), { code: 0, signal: null })
+    assert.equal(first.stderrText, '')
+
+    // The released lease is taken at the standby's next heartbeat.
+    await second.waitForLine((l) => /watching \d+ paths .*this process holds the refresher lease/.test(l), 20_000, 'take-over line')
+    assert.ok(!second.lines.some((l) => /updated: deploy/.test(l)), 'the standby did not re-scan')
+
+    second.kill('SIGINT')
+    assert.deepEqual(await exitWithin(second, 5_000), { code: 0, signal: null })
+    assert.ok(!second.lines.join('\n').includes('\x1b'))
+  } finally {
+    await reap(first)
+    if (second) await reap(second)
+  }
+})
+
+test('refresh with stdout and stderr not terminals draws no progress bar', () => {
+  const home = freshHome()
+  for (const name of ['alpha', 'beta', 'gamma']) {
+    runJson(home, ['register', makeProject(name, { skills: ['pdf'], commands: ['deploy'] })])
+  }
+  const r = run(home, ['refresh', '--force'])
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^Projects\s+3 scanned/m)
+  for (const text of [r.stdout, r.stderr]) {
+    assert.ok(!text.includes('\x1b'), JSON.stringify(text))
+    assert.ok(!text.includes('\r'), JSON.stringify(text))
+    assert.doesNotMatch(text, /\[[#-]+\]|\d+\/\d+ projects/)
+  }
+  assert.equal(r.stderr, '')
+})
+
+test('--help lists watch; watch takes no arguments', () => {
+  const home = freshHome()
+  const r = run(home, ['--help'])
+  assert.equal(r.status, 0)
+  assert.match(r.stdout, /^ {2}watch\b/m)
+  const sub = run(home, ['watch', '--help'])
+  assert.equal(sub.status, 0)
+  assert.match(sub.stdout, /^Usage: skillmeat-cache watch/)
+  assert.match(sub.stdout, /standby/)
+  assert.match(sub.stdout, /--json/)
+  assert.equal(run(home, ['watch', 'extra']).status, 2)
+  assert.equal(run(home, ['watch', '--force']).status, 2)
+  // None of it opened the cache.
+  assert.equal(fs.existsSync(path.join(home, 'cache')), false)
 })

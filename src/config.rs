@@ -35,6 +35,28 @@ pub struct Options {
     pub watch_limit: Option<u32>,
     /// How long the background-refresher lease lasts without a heartbeat, in ms.
     pub lease_ttl_ms: Option<u32>,
+    /// Marketplace sources (replacing `<home>/marketplace.toml`).
+    pub marketplace_sources: Option<Vec<MarketSource>>,
+    /// Default hours a marketplace listing stays fresh.
+    pub marketplace_ttl_hours: Option<u32>,
+    /// Hosts allowed over plain http.
+    pub allow_http_hosts: Option<Vec<String>>,
+    /// Timeout of one HTTP request, in ms.
+    pub http_timeout_ms: Option<u32>,
+    /// Largest HTTP response accepted, in bytes.
+    pub max_response_bytes: Option<u32>,
+}
+
+/// A marketplace to cache.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketSource {
+    /// Short name, unique.
+    pub name: String,
+    /// URL of the listing JSON.
+    pub url: String,
+    /// Hours a fetched copy stays fresh (default: `marketplace_ttl_hours`).
+    pub ttl_hours: Option<u32>,
 }
 
 /// Where a configuration value came from.
@@ -99,6 +121,16 @@ pub struct Config {
     pub watch_limit: Setting<u32>,
     /// Lease TTL in ms.
     pub lease_ttl_ms: Setting<u32>,
+    /// Marketplace sources.
+    pub marketplace_sources: Setting<Vec<MarketSource>>,
+    /// Default marketplace TTL in hours.
+    pub marketplace_ttl_hours: Setting<u32>,
+    /// Hosts allowed over plain http.
+    pub allow_http_hosts: Setting<Vec<String>>,
+    /// HTTP timeout in ms.
+    pub http_timeout_ms: Setting<u32>,
+    /// Largest HTTP response in bytes.
+    pub max_response_bytes: Setting<u32>,
 }
 
 /// Default TTL for project scans (6 hours).
@@ -121,7 +153,71 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("watch", "SKILLMEAT_CACHE_WATCH", "false"),
     ("watch_limit", "SKILLMEAT_CACHE_WATCH_LIMIT", "10000"),
     ("lease_ttl_ms", "SKILLMEAT_CACHE_LEASE_TTL_MS", "15000"),
+    (
+        "marketplace_ttl_hours",
+        "SKILLMEAT_CACHE_MARKETPLACE_TTL_HOURS",
+        "24",
+    ),
+    ("allow_http_hosts", "SKILLMEAT_CACHE_ALLOW_HTTP_HOSTS", "[]"),
+    (
+        "http_timeout_ms",
+        "SKILLMEAT_CACHE_HTTP_TIMEOUT_MS",
+        "15000",
+    ),
+    (
+        "max_response_bytes",
+        "SKILLMEAT_CACHE_MAX_RESPONSE_BYTES",
+        "5242880",
+    ),
 ];
+
+/// Reads `<home>/marketplace.toml` (`[[sources]]` with `name`, `url`, optional `ttl_hours`).
+pub fn read_market_sources(home: &Path) -> Result<Vec<MarketSource>> {
+    let path = home.join("marketplace.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::ConfigInvalid {
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| Error::ConfigInvalid {
+            path: path.clone(),
+            reason: e.to_string().trim().to_string(),
+        })?;
+    let mut out = Vec::new();
+    if let Some(toml::Value::Array(items)) = doc.get("sources") {
+        for (i, t) in items.iter().enumerate() {
+            let t = t.as_table();
+            let get = |k: &str| {
+                t.and_then(|t| t.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let (Some(name), Some(url)) = (get("name"), get("url")) else {
+                return Err(Error::ConfigInvalid {
+                    path,
+                    reason: format!("[[sources]] entry {} needs a name and a url", i + 1),
+                });
+            };
+            let ttl_hours = t
+                .and_then(|t| t.get("ttl_hours"))
+                .and_then(|v| v.as_integer())
+                .map(|h| h.clamp(0, 100_000) as u32);
+            out.push(MarketSource {
+                name,
+                url,
+                ttl_hours,
+            });
+        }
+    }
+    Ok(out)
+}
 
 /// Default most folders watched.
 pub const DEFAULT_WATCH_LIMIT: u32 = 10_000;
@@ -410,10 +506,65 @@ impl Config {
             file_u32(&table, "lease_ttl_ms", &file)?,
             DEFAULT_LEASE_TTL_MS,
         );
+        let marketplace_sources = match &opts.marketplace_sources {
+            Some(s) => Setting {
+                value: s.clone(),
+                source: Source::Option,
+            },
+            None => {
+                let s = read_market_sources(&home.value)?;
+                let source = if s.is_empty() {
+                    Source::Default
+                } else {
+                    Source::File
+                };
+                Setting { value: s, source }
+            }
+        };
+        let marketplace_ttl_hours = pick(
+            opts.marketplace_ttl_hours,
+            env_u32("SKILLMEAT_CACHE_MARKETPLACE_TTL_HOURS")?,
+            file_u32(&table, "marketplace_ttl_hours", &file)?,
+            24,
+        );
+        let env_hosts = env.var("SKILLMEAT_CACHE_ALLOW_HTTP_HOSTS").map(|v| {
+            v.split(',')
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect::<Vec<_>>()
+        });
+        let file_hosts = file_paths(&table, "allow_http_hosts", &file)?.map(|v| {
+            v.into_iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect()
+        });
+        let allow_http_hosts = pick(
+            opts.allow_http_hosts.clone(),
+            env_hosts,
+            file_hosts,
+            Vec::new(),
+        );
+        let http_timeout_ms = pick(
+            opts.http_timeout_ms,
+            env_u32("SKILLMEAT_CACHE_HTTP_TIMEOUT_MS")?,
+            file_u32(&table, "http_timeout_ms", &file)?,
+            15_000,
+        );
+        let max_response_bytes = pick(
+            opts.max_response_bytes,
+            env_u32("SKILLMEAT_CACHE_MAX_RESPONSE_BYTES")?,
+            file_u32(&table, "max_response_bytes", &file)?,
+            5 * 1024 * 1024,
+        );
         if lease_ttl_ms.value < 500 {
             return Err(Error::invalid("leaseTtlMs", "must be at least 500 ms"));
         }
         Ok(Config {
+            marketplace_sources,
+            marketplace_ttl_hours,
+            allow_http_hosts,
+            http_timeout_ms,
+            max_response_bytes,
             background_refresh,
             watch,
             watch_limit,
@@ -456,6 +607,11 @@ impl Config {
             "watch": entry(&self.watch),
             "watchLimit": entry(&self.watch_limit),
             "leaseTtlMs": entry(&self.lease_ttl_ms),
+            "marketplaceSources": entry(&self.marketplace_sources),
+            "marketplaceTtlHours": entry(&self.marketplace_ttl_hours),
+            "allowHttpHosts": entry(&self.allow_http_hosts),
+            "httpTimeoutMs": entry(&self.http_timeout_ms),
+            "maxResponseBytes": entry(&self.max_response_bytes),
         })
     }
 }
@@ -497,12 +653,19 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         }
         Some(raw) => {
             let item = match key {
-                "ttl_minutes" | "discovery_depth" | "max_size_mb" | "busy_timeout_ms"
-                | "watch_limit" | "lease_ttl_ms" => toml_edit::value(parse_u32(key, raw)? as i64),
+                "ttl_minutes"
+                | "discovery_depth"
+                | "max_size_mb"
+                | "busy_timeout_ms"
+                | "watch_limit"
+                | "lease_ttl_ms"
+                | "marketplace_ttl_hours"
+                | "http_timeout_ms"
+                | "max_response_bytes" => toml_edit::value(parse_u32(key, raw)? as i64),
                 "enabled" | "background_refresh" | "watch" => {
                     toml_edit::value(parse_bool(key, raw)?)
                 }
-                "project_roots" => {
+                "project_roots" | "allow_http_hosts" => {
                     let mut arr = toml_edit::Array::new();
                     for p in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                         arr.push(p);

@@ -66,6 +66,15 @@ pub enum Error {
     /// A bug or an unexpected state inside the cache.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A remote source failed: `NETWORK`, `NETWORK_TIMEOUT`, `HTTP_ERROR`, `INVALID_RESPONSE`,
+    /// `RESPONSE_TOO_LARGE`, `INSECURE_URL`, `TOO_MANY_REDIRECTS`, `RATE_LIMITED`.
+    #[error("{message}")]
+    Remote {
+        /// Stable code.
+        code: &'static str,
+        /// What happened, with the URL.
+        message: String,
+    },
     /// A copy of another error handed to several waiters (see [`Error::duplicate`]).
     #[error("{message}")]
     Shared {
@@ -95,6 +104,7 @@ impl Error {
             Error::Sqlite(_) => "CACHE_DB_ERROR",
             Error::Internal(_) => "INTERNAL",
             Error::Shared { code, .. } => code,
+            Error::Remote { code, .. } => code,
         }
     }
 

@@ -344,3 +344,114 @@ pub struct LeaseHolder {
     /// Expiry unless renewed (ms).
     pub expires_at: i64,
 }
+
+/// Filters and paging of `marketplace_entries`.
+#[derive(Debug, Clone, Default)]
+pub struct MarketQuery {
+    /// Only this source.
+    pub source: Option<String>,
+    /// Only this type (`plugin`, `skill`, …).
+    pub kind: Option<String>,
+    /// Substring of name, description or tags (case-insensitive).
+    pub query: Option<String>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+    /// Page size.
+    pub limit: Option<i64>,
+}
+
+/// A cached marketplace entry.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketEntry {
+    /// Stable id (source, type, name).
+    pub id: String,
+    /// Source name.
+    pub source: String,
+    /// Entry name.
+    pub name: String,
+    /// `plugin`, `skill`, ….
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Listed version.
+    pub version: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Where it is published (`owner/repo/path@ref`, a URL or a path).
+    pub origin: Option<String>,
+    /// Homepage.
+    pub homepage: Option<String>,
+    /// The entry as listed (JSON text).
+    pub raw: String,
+    /// Whether the listing is past its TTL or its last refresh failed.
+    pub stale: bool,
+    /// Artifacts with this name in cached projects.
+    pub installed_count: i64,
+    /// Lowest deployed version among them.
+    pub deployed_version: Option<String>,
+    /// Whether the listed version is an update for the deployed one.
+    pub update_available: bool,
+    /// Difference between deployed and listed versions.
+    pub version_diff: Option<String>,
+}
+
+/// One marketplace source as cached.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketSourceState {
+    /// Source name.
+    pub name: String,
+    /// URL.
+    pub url: String,
+    /// The marketplace's own name.
+    pub listing_name: Option<String>,
+    /// Last successful fetch (ms).
+    pub fetched_at: Option<i64>,
+    /// Last attempt (ms).
+    pub checked_at: Option<i64>,
+    /// End of freshness (ms).
+    pub expires_at: i64,
+    /// Past TTL or last refresh failed.
+    pub stale: bool,
+    /// Last error.
+    pub error: Option<String>,
+    /// Last error's code.
+    pub error_code: Option<String>,
+    /// Entries cached.
+    pub entries: i64,
+    /// Whether a good copy is cached.
+    pub cached: bool,
+}
+
+/// What happened to one source in `refresh_marketplace`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketOutcome {
+    /// Source name.
+    pub name: String,
+    /// `fetched`, `notModified` (304, TTL renewed), `fresh` (within TTL, not fetched),
+    /// `cached` (offline mode), `error` (last good copy kept, marked stale).
+    pub status: String,
+    /// Entries now cached.
+    pub entries: i64,
+    /// Error code when it failed.
+    pub code: Option<String>,
+    /// Error message when it failed.
+    pub error: Option<String>,
+}
+
+/// What `refresh_marketplace` did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketSummary {
+    /// Per source.
+    pub sources: Vec<MarketOutcome>,
+    /// Wall time (ms).
+    pub duration_ms: f64,
+}

@@ -126,6 +126,35 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// `marketplaceSources`: `[{ name, url, ttlHours? }]`.
+    pub fn sources(&self, key: &str) -> Result<Option<Vec<crate::config::MarketSource>>> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = v else {
+            return Err(Error::invalid(
+                self.name(key),
+                format!("must be a list of {{ name, url }} objects, got {}", kind(v)),
+            ));
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let arg = format!("{}[{i}]", self.name(key));
+            let item = Some(item.clone());
+            let o = Obj::new(&arg, &item, &["name", "url", "ttlHours"])?;
+            let (Some(name), Some(url)) = (o.string("name")?, o.string("url")?) else {
+                return Err(Error::invalid(arg, "needs a name and a url"));
+            };
+            let ttl_hours = o.int("ttlHours", 100_000)?.map(|n| n as u32);
+            out.push(crate::config::MarketSource {
+                name,
+                url,
+                ttl_hours,
+            });
+        }
+        Ok(Some(out))
+    }
+
     /// `order`: `asc` or `desc`.
     pub fn order(&self) -> Result<Option<Order>> {
         match self.string("order")?.as_deref() {

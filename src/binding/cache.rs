@@ -7,7 +7,10 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::args::{Obj, required_string};
-use super::types::{Artifact, ArtifactPage, CacheStatus, Project, ProjectPage, RefreshSummary};
+use super::types::{
+    Artifact, ArtifactPage, CacheStatus, MarketplaceEntryPage, MarketplaceSourceState,
+    MarketplaceSummary, Project, ProjectPage, RefreshSummary,
+};
 use super::{js_error, rejection};
 use crate::cache::{Cache, RefreshOptions};
 use crate::config::Options;
@@ -44,6 +47,57 @@ pub struct CacheOptions {
     pub watch_limit: Option<u32>,
     /// How long the background-refresher lease survives its holder's silence, in ms (default 15000).
     pub lease_ttl_ms: Option<u32>,
+    /// Marketplaces to cache (default: `<home>/marketplace.toml` `[[sources]]`).
+    pub marketplace_sources: Option<Vec<MarketplaceSourceConfig>>,
+    /// Hours a fetched listing stays fresh (env `SKILLMEAT_CACHE_MARKETPLACE_TTL_HOURS`, default 24).
+    pub marketplace_ttl_hours: Option<u32>,
+    /// Hosts allowed over plain http; everything else must be https (env `SKILLMEAT_CACHE_ALLOW_HTTP_HOSTS`).
+    pub allow_http_hosts: Option<Vec<String>>,
+    /// Timeout of one HTTP request in ms (default 15000).
+    pub http_timeout_ms: Option<u32>,
+    /// Largest HTTP response accepted in bytes (default 5 MiB).
+    pub max_response_bytes: Option<u32>,
+}
+
+/// A marketplace to cache.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct MarketplaceSourceConfig {
+    /// Short unique name.
+    pub name: String,
+    /// URL of a `marketplace.json` or a SkillMeat broker listing.
+    pub url: String,
+    /// Hours a fetched copy stays fresh.
+    pub ttl_hours: Option<u32>,
+}
+
+/// Filters and paging of `marketplaceEntries()`.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct MarketplaceQuery {
+    /// Only this source.
+    pub source: Option<String>,
+    /// Only this type (`plugin`, `skill`, …).
+    #[napi(js_name = "type")]
+    pub kind: Option<String>,
+    /// Substring of name, description or tags.
+    pub query: Option<String>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+    /// Page size (default 100).
+    pub limit: Option<u32>,
+}
+
+/// Options of `refreshMarketplace()`.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct MarketplaceRefreshRequest {
+    /// Only this source.
+    pub source: Option<String>,
+    /// Fetch even if the cached copy is within its TTL.
+    pub force: Option<bool>,
+    /// Offline: never touch the network, report what is cached.
+    pub only_if_cached: Option<bool>,
 }
 
 /// Filters, sort and paging of `listProjects()`.
@@ -133,6 +187,11 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
             "watch",
             "watchLimit",
             "leaseTtlMs",
+            "marketplaceSources",
+            "marketplaceTtlHours",
+            "allowHttpHosts",
+            "httpTimeoutMs",
+            "maxResponseBytes",
         ],
     )?;
     let u32_of = |k: &str| -> Result<Option<u32>, crate::Error> {
@@ -153,6 +212,11 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
         watch: o.boolean("watch")?,
         watch_limit: u32_of("watchLimit")?,
         lease_ttl_ms: u32_of("leaseTtlMs")?,
+        marketplace_sources: o.sources("marketplaceSources")?,
+        marketplace_ttl_hours: u32_of("marketplaceTtlHours")?,
+        allow_http_hosts: o.strings("allowHttpHosts")?,
+        http_timeout_ms: u32_of("httpTimeoutMs")?,
+        max_response_bytes: u32_of("maxResponseBytes")?,
     })
 }
 
@@ -364,6 +428,77 @@ impl JsCache {
             Ok(())
         })
         .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    }
+
+    /// Cached marketplace entries (sync; a stale cache still answers, with `stale: true`).
+    #[napi(ts_args_type = "query?: MarketplaceQuery")]
+    pub fn marketplace_entries(
+        &self,
+        query: Option<Value>,
+    ) -> napi::Result<MarketplaceEntryPage, String> {
+        let q = (|| -> Result<crate::model::MarketQuery, crate::Error> {
+            let o = Obj::new(
+                "query",
+                &query,
+                &["source", "type", "query", "offset", "limit"],
+            )?;
+            Ok(crate::model::MarketQuery {
+                source: o.string("source")?,
+                kind: o.string("type")?,
+                query: o.string("query")?,
+                offset: o.int("offset", i64::from(u32::MAX))?,
+                limit: o.int("limit", i64::from(u32::MAX))?,
+            })
+        })()
+        .map_err(js_error)?;
+        let page = self.inner.marketplace_entries(&q).map_err(js_error)?;
+        Ok(MarketplaceEntryPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+        })
+    }
+
+    /// Every configured marketplace source as cached (freshness, errors, entry counts).
+    #[napi]
+    pub fn marketplace_sources(&self) -> napi::Result<Vec<MarketplaceSourceState>, String> {
+        self.inner
+            .marketplace_sources()
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .map_err(js_error)
+    }
+
+    /// Fetches marketplace listings that are past their TTL (or all with `force`), revalidating
+    /// with ETag/Last-Modified. A failing source keeps its last good copy, marked stale.
+    #[napi(
+        ts_args_type = "options?: MarketplaceRefreshRequest",
+        ts_return_type = "Promise<MarketplaceSummary>"
+    )]
+    pub fn refresh_marketplace<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Value>,
+    ) -> napi::Result<Object<'env>, String> {
+        let opts = (|| -> Result<crate::market::MarketRefresh, crate::Error> {
+            let o = Obj::new("options", &options, &["source", "force", "onlyIfCached"])?;
+            Ok(crate::market::MarketRefresh {
+                source: o.string("source")?,
+                force: o.boolean("force")?.unwrap_or(false),
+                only_if_cached: o.boolean("onlyIfCached")?.unwrap_or(false),
+            })
+        })()
+        .map_err(js_error)?;
+        let (deferred, promise) = env
+            .create_deferred()
+            .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
+        self.inner.spawn_refresh_marketplace(opts, move |res| {
+            deferred.resolve(move |env| match res {
+                Ok(s) => Ok(MarketplaceSummary::from(s)),
+                Err(e) => rejection(env, e),
+            })
+        });
+        Ok(promise)
     }
 
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.

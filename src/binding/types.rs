@@ -507,3 +507,169 @@ impl From<model::Status> for CacheStatus {
         }
     }
 }
+
+/// A cached marketplace entry.
+#[napi(object)]
+pub struct MarketplaceEntry {
+    /// Stable id.
+    pub id: String,
+    /// Source name.
+    pub source: String,
+    /// Entry name.
+    pub name: String,
+    /// `plugin` (Claude Code marketplaces) or the listing's type.
+    #[napi(js_name = "type")]
+    pub kind: String,
+    /// Listed version.
+    pub version: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Tags (or keywords).
+    pub tags: Vec<String>,
+    /// Where it is published (`owner/repo/path@ref`, a URL or a path in the marketplace repo).
+    pub origin: Option<String>,
+    /// Homepage.
+    pub homepage: Option<String>,
+    /// The entry exactly as listed (JSON text).
+    pub raw: String,
+    /// The listing is past its TTL or its last refresh failed (served from the last good copy).
+    pub stale: bool,
+    /// Artifacts with this name in cached projects.
+    pub installed_count: i64,
+    /// Lowest deployed version among them.
+    pub deployed_version: Option<String>,
+    /// Whether the listed version is an update for the deployed one.
+    pub update_available: bool,
+    /// Difference between deployed and listed versions.
+    pub version_diff: Option<String>,
+}
+
+/// A page of marketplace entries.
+#[napi(object)]
+pub struct MarketplaceEntryPage {
+    /// Rows.
+    pub items: Vec<MarketplaceEntry>,
+    /// Rows matching.
+    pub total: i64,
+    /// Offset used.
+    pub offset: i64,
+    /// Limit used.
+    pub limit: i64,
+}
+
+/// A marketplace source as cached.
+#[napi(object)]
+pub struct MarketplaceSourceState {
+    /// Name.
+    pub name: String,
+    /// URL.
+    pub url: String,
+    /// The marketplace's own name.
+    pub listing_name: Option<String>,
+    /// Last successful fetch (ms).
+    pub fetched_at: Option<i64>,
+    /// Last attempt (ms).
+    pub checked_at: Option<i64>,
+    /// End of freshness (ms).
+    pub expires_at: i64,
+    /// Past TTL or last refresh failed.
+    pub stale: bool,
+    /// Last error.
+    pub error: Option<String>,
+    /// Last error code (`NETWORK`, `HTTP_ERROR`, `INVALID_RESPONSE`, …).
+    pub error_code: Option<String>,
+    /// Entries cached.
+    pub entries: i64,
+    /// Whether a good copy is cached.
+    pub cached: bool,
+}
+
+/// What happened to one source.
+#[napi(object)]
+pub struct MarketplaceOutcome {
+    /// Source name.
+    pub name: String,
+    /// What happened.
+    #[napi(ts_type = "'fetched' | 'notModified' | 'fresh' | 'cached' | 'error'")]
+    pub status: String,
+    /// Entries now cached.
+    pub entries: i64,
+    /// Error code when it failed.
+    pub code: Option<String>,
+    /// Error message when it failed.
+    pub error: Option<String>,
+}
+
+/// What `refreshMarketplace()` did.
+#[napi(object)]
+pub struct MarketplaceSummary {
+    /// Per source.
+    pub sources: Vec<MarketplaceOutcome>,
+    /// Wall time in ms.
+    pub duration_ms: f64,
+}
+
+impl From<model::MarketEntry> for MarketplaceEntry {
+    fn from(e: model::MarketEntry) -> Self {
+        MarketplaceEntry {
+            id: e.id,
+            source: e.source,
+            name: e.name,
+            kind: e.kind,
+            version: e.version,
+            description: e.description,
+            author: e.author,
+            category: e.category,
+            tags: e.tags,
+            origin: e.origin,
+            homepage: e.homepage,
+            raw: e.raw,
+            stale: e.stale,
+            installed_count: e.installed_count,
+            deployed_version: e.deployed_version,
+            update_available: e.update_available,
+            version_diff: e.version_diff,
+        }
+    }
+}
+
+impl From<model::MarketSourceState> for MarketplaceSourceState {
+    fn from(s: model::MarketSourceState) -> Self {
+        MarketplaceSourceState {
+            name: s.name,
+            url: s.url,
+            listing_name: s.listing_name,
+            fetched_at: s.fetched_at,
+            checked_at: s.checked_at,
+            expires_at: s.expires_at,
+            stale: s.stale,
+            error: s.error,
+            error_code: s.error_code,
+            entries: s.entries,
+            cached: s.cached,
+        }
+    }
+}
+
+impl From<model::MarketSummary> for MarketplaceSummary {
+    fn from(s: model::MarketSummary) -> Self {
+        MarketplaceSummary {
+            sources: s
+                .sources
+                .into_iter()
+                .map(|o| MarketplaceOutcome {
+                    name: o.name,
+                    status: o.status,
+                    entries: o.entries,
+                    code: o.code,
+                    error: o.error,
+                })
+                .collect(),
+            duration_ms: s.duration_ms,
+        }
+    }
+}

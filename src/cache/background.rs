@@ -29,6 +29,8 @@ const TTL_BATCH: usize = 8;
 /// First retry delay after a failed background refresh; doubles up to `MAX_BACKOFF`.
 const BASE_BACKOFF: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How often the loop looks at marketplace TTLs (a failing source is retried at this pace).
+const MARKET_EVERY: Duration = Duration::from_secs(60);
 
 /// Controls a running worker.
 pub(crate) struct Handle {
@@ -70,6 +72,7 @@ struct Worker {
     degraded: bool,
     tx: mpsc::UnboundedSender<Signal>,
     backoff: HashMap<String, (u32, Instant)>,
+    last_market: Option<Instant>,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
@@ -100,6 +103,7 @@ async fn run(
         degraded: false,
         tx,
         backoff: HashMap::new(),
+        last_market: None,
     };
     let beat = (Duration::from_millis(lease_ms as u64) / 3)
         .clamp(Duration::from_millis(100), Duration::from_secs(5));
@@ -256,6 +260,12 @@ impl Worker {
                 "ttl",
             )
             .await;
+        }
+        let market_due = self.last_market.is_none_or(|t| t.elapsed() >= MARKET_EVERY);
+        if market_due && !c.inner.config.marketplace_sources.value.is_empty() {
+            self.last_market = Some(Instant::now());
+            // Sources within their TTL are skipped without a request.
+            let _ = crate::market::refresh(c, crate::market::MarketRefresh::default()).await;
         }
         let c2 = c.clone();
         let oldest = blocking(move || c2.inner.store.oldest_scan())

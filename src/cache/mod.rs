@@ -70,6 +70,15 @@ pub struct Cache {
     inner: Arc<Inner>,
 }
 
+/// Runs `f`, turning a panic into an error so a pending Promise is always settled.
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::Internal(
+            "a background task failed unexpectedly; see the log above".into(),
+        ))
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -144,7 +153,7 @@ impl Cache {
             .worker_threads(1)
             .max_blocking_threads(4)
             .thread_name("skillmeat-cache")
-            .enable_time()
+            .enable_all()
             .build()
             .map_err(|e| {
                 Error::Internal(format!("cannot start the cache's worker threads: {e}"))
@@ -722,7 +731,7 @@ impl Cache {
             return;
         };
         let me = self.clone();
-        rt.spawn_blocking(move || done(me.refresh_blocking(&opts, trigger)));
+        rt.spawn_blocking(move || done(guarded(|| me.refresh_blocking(&opts, trigger))));
     }
 
     /// Starts a refresh on the cache's runtime and calls `done` with its result.
@@ -766,7 +775,53 @@ impl Cache {
             return done(Err(Error::Closed));
         };
         let me = self.clone();
-        rt.spawn_blocking(move || done(me.clear()));
+        rt.spawn_blocking(move || done(guarded(|| me.clear())));
+    }
+
+    /// A page of cached marketplace entries (answers from the cache even when it is stale).
+    pub fn marketplace_entries(
+        &self,
+        q: &crate::model::MarketQuery,
+    ) -> Result<Page<crate::model::MarketEntry>> {
+        self.check_open()?;
+        let page = self.inner.store.market_entries(q)?;
+        self.count(!page.items.iter().any(|e| e.stale));
+        Ok(page)
+    }
+
+    /// The configured marketplace sources as cached.
+    pub fn marketplace_sources(&self) -> Result<Vec<crate::model::MarketSourceState>> {
+        self.check_open()?;
+        self.inner.store.market_sources()
+    }
+
+    /// Refreshes marketplace listings on the cache's runtime and calls `done`.
+    pub fn spawn_refresh_marketplace(
+        &self,
+        opts: crate::market::MarketRefresh,
+        done: impl FnOnce(Result<crate::model::MarketSummary>) + Send + 'static,
+    ) {
+        if let Err(e) = self.check_open() {
+            return done(Err(e));
+        }
+        let rt = lock(&self.inner.runtime);
+        let Some(rt) = rt.as_ref() else {
+            return done(Err(Error::Closed));
+        };
+        let me = self.clone();
+        rt.spawn(async move {
+            use futures_util::FutureExt;
+            // A panic must never leave the caller's Promise pending or reach Node.
+            let res = std::panic::AssertUnwindSafe(crate::market::refresh(&me, opts))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Internal(
+                        "the marketplace refresh failed unexpectedly".into(),
+                    ))
+                });
+            done(res)
+        });
     }
 
     /// Whether `close()` was called.

@@ -2,6 +2,7 @@
 //! SQL for every read and write. All SQL of the package lives under this module.
 
 mod lease;
+mod market;
 mod read;
 pub mod schema;
 mod write;
@@ -15,6 +16,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, Result};
 
 pub use lease::LeaseInfo;
+pub use market::SourceCache;
 pub use read::Totals;
 pub use write::{ApplyOutcome, NewProject, artifact_id, project_id as project_id_of};
 

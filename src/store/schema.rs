@@ -121,6 +121,41 @@ CREATE TABLE leases (
     expires_at   INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Marketplace listings: the last good raw document per source (kept through errors: stale-if-error)
+-- and its normalised entries.
+CREATE TABLE marketplace_sources (
+    name          TEXT PRIMARY KEY,
+    url           TEXT NOT NULL,
+    listing_name  TEXT,
+    etag          TEXT,
+    last_modified TEXT,
+    raw_json      TEXT,
+    fetched_at    INTEGER,
+    checked_at    INTEGER,
+    expires_at    INTEGER NOT NULL DEFAULT 0,
+    error         TEXT,
+    error_code    TEXT,
+    entry_count   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE marketplace_entries (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL REFERENCES marketplace_sources(name) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    version     TEXT,
+    description TEXT,
+    author      TEXT,
+    category    TEXT,
+    tags_json   TEXT NOT NULL DEFAULT '[]',
+    origin      TEXT,
+    homepage    TEXT,
+    raw_json    TEXT NOT NULL
+);
+CREATE INDEX marketplace_entries_name ON marketplace_entries(name);
+CREATE INDEX marketplace_entries_source_name ON marketplace_entries(source, name);
+CREATE INDEX marketplace_entries_type_name ON marketplace_entries(type, name);
+"#,
 ];
 
 /// The schema version this build writes.
