@@ -199,7 +199,7 @@ export interface BackgroundStatus {
   /** When the next TTL refresh is due (ms), if this process runs the loop. */
   nextRefreshAt?: number
   /** Watcher state. */
-  watcherState: 'off' | 'standby' | 'watching' | 'degraded'
+  watcherState: 'off' | 'starting' | 'standby' | 'watching' | 'degraded'
   /** Paths watched. */
   watchedPaths: number
   /** Why the watcher is degraded, or what it could not watch. */
@@ -210,7 +210,7 @@ export interface BackgroundStatus {
 export interface CacheEvent {
   /** Event type. */
   type: 'refreshStarted' | 'refreshCompleted' | 'refreshError' | 'refreshProgress' | 'changesDetected' | 'invalidated' | 'watcherDegraded'
-  /** What started a refresh: `manual`, `watch`, `ttl`, `startup`, `recovery`. */
+  /** What started a refresh: `manual`, `watch`, `ttl`, `startup`, `takeover`, `recovery`. */
   trigger?: string
   /** The project concerned, if one. */
   projectId?: string

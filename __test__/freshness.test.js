@@ -310,9 +310,16 @@ test('loading and unloading the addon in worker threads neither crashes nor leak
     ;(async () => {
       for (let i = 0; i < 6; i++) {
         const w = new Worker(code, { eval: true, workerData: { home: ${JSON.stringify(home)}, dir: ${JSON.stringify(dir)}, close: i % 2 === 0 } })
-        await new Promise((res, rej) => { w.once('message', res); w.once('error', rej) })
-        if (i % 3 === 2) await w.terminate()
-        else await new Promise((res) => w.once('exit', res))
+        // 'exit' may be emitted before a last message is delivered, so wait on both.
+        const exited = new Promise((res) => w.once('exit', res))
+        const failed = new Promise((res, rej) => w.once('error', rej))
+        if (i % 3 === 2) {
+          await Promise.race([new Promise((res) => w.once('message', res)), exited, failed])
+          await w.terminate()
+        } else {
+          const code = await Promise.race([exited, failed])
+          if (code !== 0) throw new Error('worker ' + i + ' exited with ' + code)
+        }
       }
       console.log('workers done', process.memoryUsage().rss)
     })().catch((e) => { console.error(e); process.exit(1) })`

@@ -16,7 +16,8 @@ pub enum Event {
     /// A refresh began.
     #[serde(rename_all = "camelCase")]
     RefreshStarted {
-        /// `manual`, `watch`, `ttl`, `startup`, `recovery`, `register`.
+        /// `manual`, `watch`, `ttl`, `startup` (catch-up at open), `takeover` (catch-up when this
+        /// process becomes the refresher after another), `recovery`.
         trigger: String,
         /// The one project refreshed, if not all.
         project_id: Option<String>,
@@ -43,9 +44,13 @@ pub enum Event {
         /// What went wrong.
         message: String,
     },
-    /// One project's progress through a refresh (for progress bars).
+    /// A project was written during a multi-project refresh (for progress bars).
     #[serde(rename_all = "camelCase")]
     RefreshProgress {
+        /// What started the refresh.
+        trigger: String,
+        /// The project just written.
+        project_id: String,
         /// Projects done.
         done: u32,
         /// Projects in this refresh.

@@ -295,7 +295,7 @@ pub struct BackgroundStatus {
     /// When the next TTL refresh is due (ms), if this process runs the loop.
     pub next_refresh_at: Option<i64>,
     /// Watcher state.
-    #[napi(ts_type = "'off' | 'standby' | 'watching' | 'degraded'")]
+    #[napi(ts_type = "'off' | 'starting' | 'standby' | 'watching' | 'degraded'")]
     pub watcher_state: String,
     /// Paths watched.
     pub watched_paths: u32,
@@ -326,7 +326,7 @@ pub struct CacheEvent {
         ts_type = "'refreshStarted' | 'refreshCompleted' | 'refreshError' | 'refreshProgress' | 'changesDetected' | 'invalidated' | 'watcherDegraded'"
     )]
     pub kind: String,
-    /// What started a refresh: `manual`, `watch`, `ttl`, `startup`, `recovery`.
+    /// What started a refresh: `manual`, `watch`, `ttl`, `startup`, `takeover`, `recovery`.
     pub trigger: Option<String>,
     /// The project concerned, if one.
     pub project_id: Option<String>,

@@ -53,6 +53,12 @@ pub(crate) fn start(cache: &Cache) {
     let Some(rt) = rt.as_ref() else { return };
     let (stop_tx, stop_rx) = watch::channel(false);
     let (tx, rx) = mpsc::unbounded_channel();
+    lock(&cache.inner.bg_state).watcher_state = if cache.inner.config.watch.value {
+        "starting"
+    } else {
+        "off"
+    }
+    .into();
     *lock(&cache.inner.signals) = Some(tx.clone());
     let join = rt.spawn(run(Arc::downgrade(&cache.inner), stop_rx, tx, rx));
     *lock(&cache.inner.background) = Some(Handle {
@@ -73,6 +79,8 @@ struct Worker {
     tx: mpsc::UnboundedSender<Signal>,
     backoff: HashMap<String, (u32, Instant)>,
     last_market: Option<Instant>,
+    /// Whether this process held the lease before (a later acquisition is a take-over).
+    held_before: bool,
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
@@ -104,6 +112,7 @@ async fn run(
         tx,
         backoff: HashMap::new(),
         last_market: None,
+        held_before: false,
     };
     let beat = (Duration::from_millis(lease_ms as u64) / 3)
         .clamp(Duration::from_millis(100), Duration::from_secs(5));
@@ -205,7 +214,13 @@ impl Worker {
         }
         // Catch up on what changed while no process was watching: stored fingerprints make this
         // a stat-only pass for unchanged projects.
-        self.refresh(c, RefreshOptions::default(), "startup").await;
+        let trigger = if self.held_before {
+            "takeover"
+        } else {
+            "startup"
+        };
+        self.held_before = true;
+        self.refresh(c, RefreshOptions::default(), trigger).await;
     }
 
     async fn refresh(&mut self, c: &Cache, opts: RefreshOptions, trigger: &'static str) -> bool {

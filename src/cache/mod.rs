@@ -558,7 +558,7 @@ impl Cache {
         let started = Instant::now();
         let started_ms = now_ms();
         let mut summary = RefreshSummary::default();
-        let result = self.refresh_inner(opts, &mut summary);
+        let result = self.refresh_inner(opts, trigger, &mut summary);
         summary.duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
         self.inner.running.fetch_sub(1, Ordering::Relaxed);
         self.emit(match &result {
@@ -599,7 +599,12 @@ impl Cache {
         result.map(|()| summary)
     }
 
-    fn refresh_inner(&self, opts: &RefreshOptions, summary: &mut RefreshSummary) -> Result<()> {
+    fn refresh_inner(
+        &self,
+        opts: &RefreshOptions,
+        trigger: &str,
+        summary: &mut RefreshSummary,
+    ) -> Result<()> {
         let store = &self.inner.store;
         // (id, path, stored fingerprint, origin when the row is new). New rows are written with
         // their first scan, in one transaction, so no reader sees a project without its artifacts.
@@ -688,15 +693,18 @@ impl Cache {
                 if failure.is_some() {
                     continue;
                 }
-                if progress {
+                let (id, path, _, new) = &targets[i];
+                let new = new.map(|origin| (path.as_str(), origin));
+                let written = self.write_outcome(id, new, outcome, summary);
+                if progress && written.is_ok() {
                     self.emit(crate::events::Event::RefreshProgress {
+                        trigger: trigger.to_string(),
+                        project_id: id.clone(),
                         done: done as u32 + 1,
                         total,
                     });
                 }
-                let (id, path, _, new) = &targets[i];
-                let new = new.map(|origin| (path.as_str(), origin));
-                match self.write_outcome(id, new, outcome, summary) {
+                match written {
                     Ok(true) => unchanged.push(id.clone()),
                     Ok(false) => {}
                     Err(e) => {
