@@ -491,3 +491,52 @@ test('a deployment entry belongs to the file at its artifact_path, not to a name
     cache.close()
   }
 })
+
+test('a really full disk (tiny tmpfs): refresh fails with CACHE_DISK_FULL, reads and reopen keep working', async (t) => {
+  const mnt = tmpdir('smc-tmpfs-')
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt], { encoding: 'utf8' })
+  if (m.status !== 0) {
+    t.skip(`cannot mount a tmpfs here (${(m.stderr || '').trim()}); the maxSizeMb test covers SQLITE_FULL`)
+    return
+  }
+  try {
+    const home = path.join(mnt, 'home')
+    const root = tmpdir()
+    const small = makeProject(root, 'small')
+    let cache = openIn(home)
+    const p = cache.registerProject(small)
+    const big = path.join(root, 'big')
+    const text = 'A long description that fills pages. '.repeat(60)
+    for (let i = 0; i < 20; i++) write(path.join(big, '.claude', 'commands', `cmd-${i}.md`), md({ description: `${i} ${text}` }))
+    const b = cache.registerProject(big)
+    // Fill the file system to the last byte.
+    const fd = fs.openSync(path.join(mnt, 'filler'), 'w')
+    const chunk = Buffer.alloc(64 * 1024, 1)
+    try {
+      for (;;) fs.writeSync(fd, chunk)
+    } catch (e) {
+      assert.equal(e.code, 'ENOSPC')
+    }
+    try {
+      for (;;) fs.writeSync(fd, Buffer.alloc(512, 1))
+    } catch {}
+    fs.closeSync(fd)
+    for (let i = 20; i < 900; i++) write(path.join(big, '.claude', 'commands', `cmd-${i}.md`), md({ description: `${i} ${text}` }))
+    await assert.rejects(cache.refresh(), (e) => e.code === 'CACHE_DISK_FULL')
+    assert.equal(cache.listArtifacts({ projectId: p.id }).total, 3)
+    assert.equal(cache.listArtifacts({ projectId: b.id }).total, 20, 'the big project keeps its last good rows')
+    assert.ok(cache.status().warnings.some((w) => w.code === 'CACHE_DISK_FULL'))
+    cache.close()
+    cache = openIn(home)
+    try {
+      const st = cache.status()
+      assert.equal(st.mode, 'file', 'a full disk does not throw the cached data away')
+      assert.equal(cache.listArtifacts({ projectId: p.id }).total, 3)
+      assert.equal(cache.checkIntegrity(), 'ok')
+    } finally {
+      cache.close()
+    }
+  } finally {
+    spawnSync('umount', ['-l', mnt])
+  }
+})

@@ -149,6 +149,12 @@ impl Cache {
                 Err(f) => Self::fallback(path, f, &mut warnings, tuning)?,
             },
         };
+        if store.disk_full_at_open {
+            warnings.push(warning(
+                "CACHE_DISK_FULL",
+                "the disk holding the cache is full; cached data is served but refreshes will fail until space is freed".into(),
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .max_blocking_threads(4)

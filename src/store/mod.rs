@@ -71,6 +71,8 @@ pub struct Tuning {
 
 /// The database: one connection for writes and one for reads (the same one in memory mode).
 pub struct Store {
+    /// The disk was full when the database was opened (reads work; writes will fail).
+    pub disk_full_at_open: bool,
     path: Option<PathBuf>,
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
@@ -208,18 +210,25 @@ impl Store {
             Error::Corrupt { reason, .. } => OpenFailure::Corrupt(reason),
             other => OpenFailure::Other(other),
         })?;
-        // Prove the location writable now rather than at the first refresh.
-        writer
-            .execute(
-                "INSERT INTO cache_metadata(key, value) VALUES ('last_open', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [now_ms().to_string()],
-            )
-            .map_err(classify)?;
+        // Prove the location writable now rather than at the first refresh. A full disk is not a
+        // reason to give up the cached data: keep serving it and report the condition.
+        let mut disk_full = false;
+        if let Err(e) = writer.execute(
+            "INSERT INTO cache_metadata(key, value) VALUES ('last_open', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [now_ms().to_string()],
+        ) {
+            if e.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::DiskFull) {
+                disk_full = true;
+            } else {
+                return Err(classify(e));
+            }
+        }
         apply_size_cap(&writer, tuning).map_err(classify)?;
         let reader = Connection::open_with_flags(path, flags).map_err(classify)?;
         configure(&reader, tuning, false).map_err(classify)?;
         Ok(Store {
+            disk_full_at_open: disk_full,
             path: Some(path.to_path_buf()),
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
@@ -234,6 +243,7 @@ impl Store {
         schema::migrate(&mut conn)?;
         apply_size_cap(&conn, tuning)?;
         Ok(Store {
+            disk_full_at_open: false,
             path: None,
             writer: Mutex::new(conn),
             reader: None,
