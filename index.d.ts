@@ -48,6 +48,11 @@ export declare class Cache {
    * Returns a function that unsubscribes. The subscription never keeps the process alive.
    */
   onEvent(callback: (event: CacheEvent) => void): () => void
+  /**
+   * Artifacts whose upstream (today: the marketplace listing of the same name) is newer than
+   * what is deployed. One indexed query; rows carry `projectName`.
+   */
+  outdatedArtifacts(query?: OutdatedQuery): ArtifactPage
   /** Cached marketplace entries (sync; a stale cache still answers, with `stale: true`). */
   marketplaceEntries(query?: MarketplaceQuery): MarketplaceEntryPage
   /** Every configured marketplace source as cached (freshness, errors, entry counts). */
@@ -519,6 +524,24 @@ export interface OutdatedCheck {
   outdated: boolean
   /** The kind of difference. */
   diff: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'
+}
+
+/** Filters, sort and paging of `outdatedArtifacts()`. */
+export interface OutdatedQuery {
+  /** Only this type. */
+  type?: 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
+  /** Only this project. */
+  projectId?: string
+  /** Only this kind of difference. */
+  difference?: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit'
+  /** Sort key (default `name`; `versionDiff` puts the most severe first). */
+  sortBy?: 'name' | 'type' | 'project' | 'versionDiff' | 'updated'
+  /** Direction. */
+  order?: 'asc' | 'desc'
+  /** Rows to skip. */
+  offset?: number
+  /** Page size (default 100). */
+  limit?: number
 }
 
 /** A project folder known to the cache. */

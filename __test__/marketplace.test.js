@@ -190,6 +190,26 @@ test('sources from marketplace.toml; real marketplace manifests; installed entri
     const all = cache.marketplaceEntries({ limit: 10000 })
     assert.equal(all.total, all.items.length)
     assert.ok(cache.marketplaceEntries({ query: '100%_\\' }).total === 0, 'LIKE wildcards are literal')
+
+    // The listing's version is the artifact's upstream: it shows as outdated, in one query.
+    const out = cache.outdatedArtifacts()
+    assert.equal(out.total, 1)
+    const a = out.items[0]
+    assert.equal(a.name, 'pdf-tools')
+    assert.equal(a.projectName, 'p')
+    assert.equal(a.isOutdated, true)
+    assert.equal(a.upstreamVersion, '2.1.0')
+    assert.equal(a.versionDiff, 'minor')
+    assert.equal(cache.outdatedArtifacts({ difference: 'major' }).total, 0)
+    assert.equal(cache.outdatedArtifacts({ sortBy: 'versionDiff', type: 'skill' }).total, 1)
+    assert.throws(() => cache.outdatedArtifacts({ difference: 'huge' }), (e) => e.code === 'INVALID_ARGUMENT')
+    assert.equal(cache.listProjects().items[0].outdatedCount, 1)
+    // Deploying the new version clears it at the next scan.
+    const manifest = path.join(proj, '.claude', '.skillmeat-deployed.toml')
+    fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('version = "2.0.0"', 'version = "2.1.0"'))
+    await cache.refresh({ force: true })
+    assert.equal(cache.outdatedArtifacts().total, 0)
+    assert.equal(cache.listProjects().items[0].outdatedCount, 0)
   } finally {
     cache.close()
     await s.close()

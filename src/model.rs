@@ -455,3 +455,22 @@ pub struct MarketSummary {
     /// Wall time (ms).
     pub duration_ms: f64,
 }
+
+/// Filters, sort and paging of `outdated_artifacts`.
+#[derive(Debug, Clone, Default)]
+pub struct OutdatedQuery {
+    /// Only this type.
+    pub kind: Option<String>,
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this kind of difference (`major`, `minor`, `patch`, `prerelease`, `commit`).
+    pub difference: Option<String>,
+    /// `name` (default), `type`, `project`, `versionDiff` (most severe first by default), `updated`.
+    pub sort_by: Option<String>,
+    /// Direction.
+    pub order: Option<Order>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+    /// Page size.
+    pub limit: Option<i64>,
+}

@@ -95,6 +95,31 @@ fn every_filter_and_sort_uses_an_index() {
         let plan = store.explain_artifacts(q).unwrap();
         assert!(uses_index(&plan), "{q:?}: {plan:?}");
     }
+    for sort in ["name", "type", "project", "versionDiff", "updated"] {
+        let q = skillmeat_cache::model::OutdatedQuery {
+            sort_by: Some(sort.into()),
+            ..Default::default()
+        };
+        let plan = store.explain_outdated(&q).unwrap();
+        assert!(uses_index(&plan), "outdated {sort}: {plan:?}");
+    }
+    for q in [
+        skillmeat_cache::model::OutdatedQuery {
+            project_id: Some("p".into()),
+            ..Default::default()
+        },
+        skillmeat_cache::model::OutdatedQuery {
+            kind: Some("skill".into()),
+            ..Default::default()
+        },
+        skillmeat_cache::model::OutdatedQuery {
+            difference: Some("major".into()),
+            ..Default::default()
+        },
+    ] {
+        let plan = store.explain_outdated(&q).unwrap();
+        assert!(uses_index(&plan), "outdated {q:?}: {plan:?}");
+    }
     let mut pq = vec![
         ProjectQuery::default(),
         ProjectQuery {

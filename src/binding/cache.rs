@@ -71,6 +71,33 @@ pub struct MarketplaceSourceConfig {
     pub ttl_hours: Option<u32>,
 }
 
+/// Filters, sort and paging of `outdatedArtifacts()`.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct OutdatedQuery {
+    /// Only this type.
+    #[napi(
+        js_name = "type",
+        ts_type = "'skill' | 'command' | 'agent' | 'hook' | 'mcp'"
+    )]
+    pub kind: Option<String>,
+    /// Only this project.
+    pub project_id: Option<String>,
+    /// Only this kind of difference.
+    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit'")]
+    pub difference: Option<String>,
+    /// Sort key (default `name`; `versionDiff` puts the most severe first).
+    #[napi(ts_type = "'name' | 'type' | 'project' | 'versionDiff' | 'updated'")]
+    pub sort_by: Option<String>,
+    /// Direction.
+    #[napi(ts_type = "'asc' | 'desc'")]
+    pub order: Option<String>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+    /// Page size (default 100).
+    pub limit: Option<u32>,
+}
+
 /// Filters and paging of `marketplaceEntries()`.
 #[allow(dead_code)]
 #[napi(object)]
@@ -428,6 +455,44 @@ impl JsCache {
             Ok(())
         })
         .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    }
+
+    /// Artifacts whose upstream (today: the marketplace listing of the same name) is newer than
+    /// what is deployed. One indexed query; rows carry `projectName`.
+    #[napi(ts_args_type = "query?: OutdatedQuery")]
+    pub fn outdated_artifacts(&self, query: Option<Value>) -> napi::Result<ArtifactPage, String> {
+        let q = (|| -> Result<crate::model::OutdatedQuery, crate::Error> {
+            let o = Obj::new(
+                "query",
+                &query,
+                &[
+                    "type",
+                    "projectId",
+                    "difference",
+                    "sortBy",
+                    "order",
+                    "offset",
+                    "limit",
+                ],
+            )?;
+            Ok(crate::model::OutdatedQuery {
+                kind: o.string("type")?,
+                project_id: o.string("projectId")?,
+                difference: o.string("difference")?,
+                sort_by: o.string("sortBy")?,
+                order: o.order()?,
+                offset: o.int("offset", i64::from(u32::MAX))?,
+                limit: o.int("limit", i64::from(u32::MAX))?,
+            })
+        })()
+        .map_err(js_error)?;
+        let page = self.inner.outdated_artifacts(&q).map_err(js_error)?;
+        Ok(ArtifactPage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            total: page.total,
+            offset: page.offset,
+            limit: page.limit,
+        })
     }
 
     /// Cached marketplace entries (sync; a stale cache still answers, with `stale: true`).

@@ -503,6 +503,8 @@ impl Cache {
             ScanOutcome::Unchanged => Ok(new.is_none()),
             ScanOutcome::Scanned(s, files_changed) => {
                 let out = self.inner.store.apply_scan(id, new, &s)?;
+                // Deployed versions may have changed: compare them with the listings again.
+                self.inner.store.apply_marketplace_upstream(Some(id))?;
                 summary.artifacts_read += s.read_count as u32;
                 summary.artifacts_added += out.changes.added.len() as u32;
                 summary.artifacts_updated += out.changes.updated.len() as u32;
@@ -800,6 +802,14 @@ impl Cache {
         self.check_open()?;
         let page = self.inner.store.market_entries(q)?;
         self.count(!page.items.iter().any(|e| e.stale));
+        Ok(page)
+    }
+
+    /// A page of outdated artifacts.
+    pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<Page<Artifact>> {
+        self.check_open()?;
+        let page = self.inner.store.outdated_artifacts(q)?;
+        self.count(true);
         Ok(page)
     }
 

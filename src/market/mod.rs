@@ -168,6 +168,10 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketSummary> {
             out.push(r?);
         }
     }
+    if out.iter().any(|o| o.status == "fetched") {
+        let c2 = c.clone();
+        blocking(move || c2.store().apply_marketplace_upstream(None)).await?;
+    }
     Ok(MarketSummary {
         sources: out,
         duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,

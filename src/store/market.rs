@@ -262,3 +262,89 @@ impl Store {
         })
     }
 }
+
+/// `(id, name, deployed_version, upstream_version, is_outdated, version_diff)` of an artifact.
+type UpstreamRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+);
+
+impl Store {
+    /// Sets each deployed artifact's upstream version from the marketplace listings that carry
+    /// its name (the highest listed version; pre-releases only for pre-release deployments),
+    /// unless another upstream source owns it, and recomputes `is_outdated` and the difference.
+    /// `project`: only that project's artifacts. Returns how many artifacts changed.
+    pub fn apply_marketplace_upstream(&self, project: Option<&str>) -> Result<usize> {
+        let has_entries: bool = self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM marketplace_entries)",
+                [],
+                |r| r.get(0),
+            )?)
+        })?;
+        let now = now_ms();
+        self.write(|tx| {
+            let mut listed: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+            if has_entries {
+                let mut stmt = tx.prepare_cached("SELECT name, version FROM marketplace_entries WHERE version IS NOT NULL")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    listed.entry(r.get(0)?).or_default().push(r.get(1)?);
+                }
+            }
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, name, deployed_version, upstream_version, is_outdated, version_diff FROM artifacts
+                 WHERE (?1 IS NULL OR project_id = ?1) AND (upstream_origin IS NULL OR upstream_origin = 'marketplace')",
+            )?;
+            let rows: Vec<UpstreamRow> = stmt
+                .query_map([project], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut update = tx.prepare_cached(
+                "UPDATE artifacts SET upstream_version = ?2, upstream_origin = ?3, upstream_checked_at = ?4,
+                     is_outdated = ?5, version_diff = ?6, diff_rank = ?7 WHERE id = ?1",
+            )?;
+            let mut changed = 0;
+            for (id, name, deployed, old_up, old_out, old_diff) in rows {
+                let up = deployed.as_deref().and_then(|d| {
+                    let pre = matches!(crate::version::parse(d), crate::version::Parsed::Semver(ref v) if v.is_prerelease());
+                    let versions = listed.get(&name)?;
+                    crate::version::highest(versions.iter().map(String::as_str), pre).map(str::to_string)
+                });
+                let (out, diff) = match (&deployed, &up) {
+                    (Some(d), Some(u)) => {
+                        let (o, diff) = crate::version::outdated(d, u);
+                        (o, Some(diff))
+                    }
+                    _ => (false, None),
+                };
+                let diff_s = diff.map(|d| d.as_str().to_string());
+                if up == old_up && out == old_out && diff_s == old_diff {
+                    continue;
+                }
+                changed += 1;
+                update.execute(params![
+                    id,
+                    up,
+                    up.as_ref().map(|_| "marketplace"),
+                    up.as_ref().map(|_| now),
+                    out,
+                    diff_s,
+                    if out { diff.map(|d| d.rank()).unwrap_or(0) } else { 0 }
+                ])?;
+            }
+            if changed > 0 {
+                tx.execute(
+                    "UPDATE projects SET outdated_count =
+                         (SELECT COUNT(*) FROM artifacts a WHERE a.project_id = projects.id AND a.is_outdated = 1)
+                     WHERE ?1 IS NULL OR id = ?1",
+                    [project],
+                )?;
+            }
+            Ok(changed)
+        })
+    }
+}

@@ -484,3 +484,69 @@ impl Store {
         })
     }
 }
+
+/// The SQL (without paging) that `outdated_artifacts` runs: one query over the partial indexes.
+pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(String, Filter)> {
+    let mut f = Filter::default();
+    f.raw("is_outdated = 1", vec![]);
+    if let Some(p) = &q.project_id {
+        f.eq("project_id", p.clone());
+    }
+    if let Some(t) = &q.kind {
+        f.eq("type", t.clone());
+    }
+    if let Some(d) = &q.difference {
+        if !["major", "minor", "patch", "prerelease", "commit"].contains(&d.as_str()) {
+            return Err(Error::invalid(
+                "difference",
+                format!("expected major, minor, patch, prerelease or commit, got {d:?}"),
+            ));
+        }
+        f.eq("version_diff", d.clone());
+    }
+    let sort = q.sort_by.as_deref().unwrap_or("name");
+    let d = dir(q.order.or(if sort == "versionDiff" {
+        Some(Order::Desc)
+    } else {
+        None
+    }));
+    let order = match sort {
+        "name" => format!("name {d}, rowid {d}"),
+        "type" => format!("type {d}, name {d}, rowid {d}"),
+        "project" => format!("project_name {d}, name {d}, rowid {d}"),
+        "versionDiff" => format!("diff_rank {d}, name {d}, rowid {d}"),
+        "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
+        other => {
+            return Err(Error::invalid(
+                "sortBy",
+                format!("expected name, type, project, versionDiff or updated, got {other:?}"),
+            ));
+        }
+    };
+    Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
+}
+
+impl Store {
+    /// A page of outdated artifacts (one indexed query; rows carry the project name).
+    pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<Page<Artifact>> {
+        let (offset, limit) = paging(q.offset, q.limit)?;
+        let (body, f) = outdated_query_sql(q)?;
+        self.with_reader(|c| {
+            page(
+                c,
+                ARTIFACT_COLS,
+                &body,
+                &f,
+                offset,
+                limit,
+                artifact_from_row,
+            )
+        })
+    }
+
+    /// `EXPLAIN QUERY PLAN` for an outdated query.
+    pub fn explain_outdated(&self, q: &crate::model::OutdatedQuery) -> Result<Vec<String>> {
+        let (body, f) = outdated_query_sql(q)?;
+        self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
+    }
+}

@@ -156,6 +156,19 @@ CREATE INDEX marketplace_entries_name ON marketplace_entries(name);
 CREATE INDEX marketplace_entries_source_name ON marketplace_entries(source, name);
 CREATE INDEX marketplace_entries_type_name ON marketplace_entries(type, name);
 "#,
+    r#"
+-- Upstream tracking: where the upstream version came from, the last error, and a severity rank
+-- of the difference for sorting. Partial indexes keep outdated queries small and indexed.
+ALTER TABLE artifacts ADD COLUMN upstream_origin TEXT;
+ALTER TABLE artifacts ADD COLUMN upstream_error TEXT;
+ALTER TABLE artifacts ADD COLUMN diff_rank INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX artifacts_outdated_rank ON artifacts(diff_rank, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_type ON artifacts(type, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_project ON artifacts(project_name, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_pid ON artifacts(project_id, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_diff ON artifacts(version_diff, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_updated ON artifacts(updated_at) WHERE is_outdated = 1;
+"#,
 ];
 
 /// The schema version this build writes.
