@@ -286,6 +286,19 @@ impl Store {
                 |r| r.get(0),
             )?)
         })?;
+        if !has_entries {
+            // Nothing listed: only rows that took their upstream from a listing need clearing.
+            let owned: bool = self.with_reader(|c| {
+                Ok(c.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM artifacts WHERE (?1 IS NULL OR project_id = ?1) AND upstream_origin = 'marketplace')",
+                    [project],
+                    |r| r.get(0),
+                )?)
+            })?;
+            if !owned {
+                return Ok(0);
+            }
+        }
         let now = now_ms();
         self.write(|tx| {
             let mut listed: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
