@@ -53,6 +53,14 @@ export declare class Cache {
    * what is deployed. One indexed query; rows carry `projectName`.
    */
   outdatedArtifacts(query?: OutdatedQuery): ArtifactPage
+  /**
+   * Full-text search over artifacts and marketplace entries (sync). Any string is a valid
+   * query: it is split into words, never parsed. Typos are tolerated (one in words of 4–7
+   * letters, two in longer ones), the last word also matches as a prefix, names weigh more
+   * than tags and tags more than descriptions, and an exact name comes first. A blank query
+   * with filters lists by name.
+   */
+  search(query: string, options?: SearchOptions): SearchResult
   /** Cached marketplace entries (sync; a stale cache still answers, with `stale: true`). */
   marketplaceEntries(query?: MarketplaceQuery): MarketplaceEntryPage
   /** Every configured marketplace source as cached (freshness, errors, entry counts). */
@@ -323,6 +331,8 @@ export interface CacheStatus {
   config: Record<string, { value: unknown; source: 'option' | 'env' | 'file' | 'default' }>
   /** The background refresher, file watcher and cross-process lease. */
   background: BackgroundStatus
+  /** The search index. */
+  search: SearchStatus
 }
 
 /**
@@ -664,6 +674,75 @@ export interface RefreshSummary {
   errors: Array<string>
   /** Wall time in milliseconds. */
   durationMs: number
+}
+
+/** Filters, sort and page of `search()` (declared for TypeScript; read from the JS object). */
+export interface SearchOptions {
+  /** Only artifacts or only marketplace entries (default both). */
+  kind?: 'artifact' | 'entry'
+  /** Only this type (`skill`, `command`, `agent`, `hook`, `mcp`, or an entry's type). */
+  type?: string
+  /** Only artifacts of this project. */
+  projectId?: string
+  /** Only documents carrying every one of these tags (case-insensitive). */
+  tags?: Array<string>
+  /** Only this source: an artifact's upstream spec, or an entry's marketplace source name. */
+  source?: string
+  /** Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`). */
+  outdated?: boolean
+  /** `relevance` (default with words), `name` (default without), or `updated`. */
+  sortBy?: 'relevance' | 'name' | 'updated'
+  /** Direction (default: `desc` for relevance and updated, `asc` for name). */
+  order?: 'asc' | 'desc'
+  /** Hits to skip (default 0). */
+  offset?: number
+  /** Page size (default 20, at most 10000; 0 returns only the total). */
+  limit?: number
+}
+
+/** A page of search hits. */
+export interface SearchResult {
+  /**
+   * Hits of this page: artifacts (`kind: 'artifact'`) and marketplace entries
+   * (`kind: 'entry'`), each with its relevance `score`.
+   */
+  items: Array<(Artifact & { kind: 'artifact'; score: number }) | (MarketplaceEntry & { kind: 'entry'; score: number })>
+  /** Hits over all pages. */
+  total: number
+  /** True when no document matched every word, so documents matching any word are listed. */
+  relaxed: boolean
+  /** Wall time in the addon, loading the rows included (ms). */
+  tookMs: number
+}
+
+/** Health and size of the search index. */
+export interface SearchStatus {
+  /** `file`, `memory`, or `unavailable` (see `lastError`). */
+  mode: 'file' | 'memory' | 'unavailable'
+  /** Folder of the index (`<database>.search`). */
+  path?: string
+  /** Documents indexed (artifacts + marketplace entries). */
+  docs: number
+  /** Index segments. */
+  segments: number
+  /** Bytes on disk. */
+  sizeBytes: number
+  /** Identifier of the database the index was built from. */
+  generation: string
+  /** When the index was last rebuilt in full (ms since the epoch), by any process. */
+  lastRebuildAt?: number
+  /** How long that rebuild took (ms). */
+  lastRebuildMs?: number
+  /** Why this process rebuilt it (missing, corrupt, out of step…), if it did. */
+  lastRebuildReason?: string
+  /** Times this process waited for another process's index write. */
+  lockWaits: number
+  /** Index writes of this process that failed; their changes stay queued and are retried. */
+  writeFailures: number
+  /** The last failure. */
+  lastError?: string
+  /** Changes saved in the database and not yet in the index. */
+  pending: number
 }
 
 /** The result of `compareVersions(a, b)`. */

@@ -303,6 +303,8 @@ pub struct Status {
     pub config: serde_json::Value,
     /// The background refresher and file watcher.
     pub background: BackgroundStatus,
+    /// The search index.
+    pub search: SearchStatus,
 }
 
 /// State of the background refresher (loop, watcher, lease).
@@ -473,4 +475,58 @@ pub struct OutdatedQuery {
     pub offset: Option<i64>,
     /// Page size.
     pub limit: Option<i64>,
+}
+
+/// One search hit: the cached row and its relevance score.
+#[derive(Debug, Clone)]
+pub enum SearchItem {
+    /// An artifact in a project.
+    Artifact(Box<Artifact>, f32),
+    /// A marketplace entry.
+    Entry(Box<MarketEntry>, f32),
+}
+
+/// A page of search hits.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    /// Hits of this page, best first (or in the requested order).
+    pub items: Vec<SearchItem>,
+    /// Hits over all pages.
+    pub total: i64,
+    /// True when no document matched every word, so documents matching any word are listed.
+    pub relaxed: bool,
+    /// Wall time, loading the rows included (ms).
+    pub took_ms: f64,
+}
+
+/// Health and size of the search index, as `status()` shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchStatus {
+    /// `file`, `memory`, or `unavailable` (see `last_error`).
+    pub mode: String,
+    /// Folder of the index.
+    pub path: Option<String>,
+    /// Documents (artifacts + marketplace entries).
+    pub docs: i64,
+    /// Index segments.
+    pub segments: i64,
+    /// Bytes on disk.
+    pub size_bytes: i64,
+    /// Identifier of the database the index was built from (a decimal string).
+    pub generation: String,
+    /// When the index was last rebuilt in full (ms since the epoch).
+    pub last_rebuild_at: Option<i64>,
+    /// How long that took (ms).
+    pub last_rebuild_ms: Option<f64>,
+    /// Why this process rebuilt it, if it did.
+    pub last_rebuild_reason: Option<String>,
+    /// Times this process waited for another process's index write.
+    pub lock_waits: i64,
+    /// Index writes of this process that failed (their changes stay queued and are retried).
+    pub write_failures: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Changes queued in the database and not yet in the index.
+    pub pending: i64,
 }

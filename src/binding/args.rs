@@ -181,7 +181,8 @@ pub fn required_string(arg: &str, v: &Value) -> Result<String> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+/// How a JSON value's type is named in messages.
+pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

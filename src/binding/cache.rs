@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::args::{Obj, required_string};
 use super::types::{
     Artifact, ArtifactPage, CacheStatus, MarketplaceEntryPage, MarketplaceSourceState,
-    MarketplaceSummary, Project, ProjectPage, RefreshSummary,
+    MarketplaceSummary, Project, ProjectPage, RefreshSummary, SearchResult,
 };
 use super::{js_error, rejection};
 use crate::cache::{Cache, RefreshOptions};
@@ -493,6 +493,90 @@ impl JsCache {
             offset: page.offset,
             limit: page.limit,
         })
+    }
+
+    /// Full-text search over artifacts and marketplace entries (sync). Any string is a valid
+    /// query: it is split into words, never parsed. Typos are tolerated (one in words of 4–7
+    /// letters, two in longer ones), the last word also matches as a prefix, names weigh more
+    /// than tags and tags more than descriptions, and an exact name comes first. A blank query
+    /// with filters lists by name.
+    #[napi(ts_args_type = "query: string, options?: SearchOptions")]
+    pub fn search(
+        &self,
+        query: Option<Value>,
+        options: Option<Value>,
+    ) -> napi::Result<SearchResult, String> {
+        let q = (|| -> Result<crate::search::SearchQuery, crate::Error> {
+            let text = match &query {
+                Some(Value::String(s)) => s.clone(),
+                None | Some(Value::Null) => String::new(),
+                Some(other) => {
+                    return Err(crate::Error::invalid(
+                        "query",
+                        format!("must be a string, got {}", super::args::kind(other)),
+                    ));
+                }
+            };
+            let o = Obj::new(
+                "options",
+                &options,
+                &[
+                    "kind",
+                    "type",
+                    "projectId",
+                    "tags",
+                    "source",
+                    "outdated",
+                    "sortBy",
+                    "order",
+                    "offset",
+                    "limit",
+                ],
+            )?;
+            let kind = match o.string("kind")?.as_deref() {
+                None => None,
+                Some("artifact") => Some(crate::search::DocKind::Artifact),
+                Some("entry") => Some(crate::search::DocKind::Entry),
+                Some(other) => {
+                    return Err(crate::Error::invalid(
+                        "options.kind",
+                        format!("must be 'artifact' or 'entry', got {other:?}"),
+                    ));
+                }
+            };
+            let sort_by = match o.string("sortBy")?.as_deref() {
+                None => None,
+                Some("relevance") => Some(crate::search::SortBy::Relevance),
+                Some("name") => Some(crate::search::SortBy::Name),
+                Some("updated") => Some(crate::search::SortBy::Updated),
+                Some(other) => {
+                    return Err(crate::Error::invalid(
+                        "options.sortBy",
+                        format!("must be 'relevance', 'name' or 'updated', got {other:?}"),
+                    ));
+                }
+            };
+            let max = crate::search::MAX_LIMIT as i64;
+            let limit = o.int("limit", max)?.unwrap_or(20);
+            Ok(crate::search::SearchQuery {
+                text,
+                kind,
+                artifact_type: o.string("type")?,
+                project_id: o.string("projectId")?,
+                tags: o.strings("tags")?.unwrap_or_default(),
+                source: o.string("source")?,
+                origin: None,
+                status: None,
+                outdated: o.boolean("outdated")?,
+                sort_by,
+                order: o.order()?,
+                offset: o.int("offset", i64::from(u32::MAX))?.unwrap_or(0) as usize,
+                limit: limit as usize,
+            })
+        })()
+        .map_err(js_error)?;
+        let res = self.inner.search(&q).map_err(js_error)?;
+        Ok(res.into())
     }
 
     /// Cached marketplace entries (sync; a stale cache still answers, with `stale: true`).

@@ -274,6 +274,149 @@ pub struct CacheStatus {
     pub config: serde_json::Value,
     /// The background refresher, file watcher and cross-process lease.
     pub background: BackgroundStatus,
+    /// The search index.
+    pub search: SearchStatus,
+}
+
+/// Health and size of the search index.
+#[napi(object)]
+pub struct SearchStatus {
+    /// `file`, `memory`, or `unavailable` (see `lastError`).
+    #[napi(ts_type = "'file' | 'memory' | 'unavailable'")]
+    pub mode: String,
+    /// Folder of the index (`<database>.search`).
+    pub path: Option<String>,
+    /// Documents indexed (artifacts + marketplace entries).
+    pub docs: i64,
+    /// Index segments.
+    pub segments: i64,
+    /// Bytes on disk.
+    pub size_bytes: i64,
+    /// Identifier of the database the index was built from.
+    pub generation: String,
+    /// When the index was last rebuilt in full (ms since the epoch), by any process.
+    pub last_rebuild_at: Option<i64>,
+    /// How long that rebuild took (ms).
+    pub last_rebuild_ms: Option<f64>,
+    /// Why this process rebuilt it (missing, corrupt, out of step…), if it did.
+    pub last_rebuild_reason: Option<String>,
+    /// Times this process waited for another process's index write.
+    pub lock_waits: i64,
+    /// Index writes of this process that failed; their changes stay queued and are retried.
+    pub write_failures: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Changes saved in the database and not yet in the index.
+    pub pending: i64,
+}
+
+impl From<model::SearchStatus> for SearchStatus {
+    fn from(s: model::SearchStatus) -> Self {
+        SearchStatus {
+            mode: s.mode,
+            path: s.path,
+            docs: s.docs,
+            segments: s.segments,
+            size_bytes: s.size_bytes,
+            generation: s.generation,
+            last_rebuild_at: s.last_rebuild_at,
+            last_rebuild_ms: s.last_rebuild_ms,
+            last_rebuild_reason: s.last_rebuild_reason,
+            lock_waits: s.lock_waits,
+            write_failures: s.write_failures,
+            last_error: s.last_error,
+            pending: s.pending,
+        }
+    }
+}
+
+/// One search hit: the cached artifact or marketplace entry, with `kind` and `score` added.
+pub struct SearchHit(pub model::SearchItem);
+
+impl napi::bindgen_prelude::ToNapiValue for SearchHit {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        use napi::bindgen_prelude::{FromNapiValue, Object};
+        let (raw, kind, score) = match val.0 {
+            model::SearchItem::Artifact(a, score) => (
+                // SAFETY: `env` is the live environment napi passed in for this conversion.
+                unsafe { Artifact::to_napi_value(env, (*a).into())? },
+                "artifact",
+                score,
+            ),
+            model::SearchItem::Entry(e, score) => (
+                // SAFETY: as above.
+                unsafe { MarketplaceEntry::to_napi_value(env, (*e).into())? },
+                "entry",
+                score,
+            ),
+        };
+        // SAFETY: `raw` is the object just created in `env`.
+        let mut obj = unsafe { Object::from_napi_value(env, raw)? };
+        obj.set("kind", kind)?;
+        obj.set("score", f64::from(score))?;
+        Ok(raw)
+    }
+}
+
+/// Filters, sort and page of `search()` (declared for TypeScript; read from the JS object).
+#[napi(object, object_to_js = false)]
+#[allow(dead_code)]
+pub struct SearchOptions {
+    /// Only artifacts or only marketplace entries (default both).
+    #[napi(ts_type = "'artifact' | 'entry'")]
+    pub kind: Option<String>,
+    /// Only this type (`skill`, `command`, `agent`, `hook`, `mcp`, or an entry's type).
+    #[napi(js_name = "type")]
+    pub kind_of: Option<String>,
+    /// Only artifacts of this project.
+    pub project_id: Option<String>,
+    /// Only documents carrying every one of these tags (case-insensitive).
+    pub tags: Option<Vec<String>>,
+    /// Only this source: an artifact's upstream spec, or an entry's marketplace source name.
+    pub source: Option<String>,
+    /// Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`).
+    pub outdated: Option<bool>,
+    /// `relevance` (default with words), `name` (default without), or `updated`.
+    #[napi(ts_type = "'relevance' | 'name' | 'updated'")]
+    pub sort_by: Option<String>,
+    /// Direction (default: `desc` for relevance and updated, `asc` for name).
+    #[napi(ts_type = "'asc' | 'desc'")]
+    pub order: Option<String>,
+    /// Hits to skip (default 0).
+    pub offset: Option<u32>,
+    /// Page size (default 20, at most 10000; 0 returns only the total).
+    pub limit: Option<u32>,
+}
+
+/// A page of search hits.
+#[napi(object, object_from_js = false)]
+pub struct SearchResult {
+    /// Hits of this page: artifacts (`kind: 'artifact'`) and marketplace entries
+    /// (`kind: 'entry'`), each with its relevance `score`.
+    #[napi(
+        ts_type = "Array<(Artifact & { kind: 'artifact'; score: number }) | (MarketplaceEntry & { kind: 'entry'; score: number })>"
+    )]
+    pub items: Vec<SearchHit>,
+    /// Hits over all pages.
+    pub total: i64,
+    /// True when no document matched every word, so documents matching any word are listed.
+    pub relaxed: bool,
+    /// Wall time in the addon, loading the rows included (ms).
+    pub took_ms: f64,
+}
+
+impl From<model::SearchResults> for SearchResult {
+    fn from(r: model::SearchResults) -> Self {
+        SearchResult {
+            items: r.items.into_iter().map(SearchHit).collect(),
+            total: r.total,
+            relaxed: r.relaxed,
+            took_ms: r.took_ms,
+        }
+    }
 }
 
 /// State of the background refresher.
@@ -504,6 +647,7 @@ impl From<model::Status> for CacheStatus {
                 watched_paths: s.background.watched_paths,
                 watcher_reason: s.background.watcher_reason,
             },
+            search: s.search.into(),
         }
     }
 }

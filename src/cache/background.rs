@@ -454,7 +454,7 @@ impl Worker {
 /// Paths the cache writes itself, never worth a re-scan.
 fn ignore_paths(c: &Cache) -> Vec<PathBuf> {
     match c.inner.store.path() {
-        Some(p) => ["", "-wal", "-shm", "-journal"]
+        Some(p) => ["", "-wal", "-shm", "-journal", ".search"]
             .iter()
             .map(|s| PathBuf::from(format!("{}{s}", p.display())))
             .collect(),

@@ -26,6 +26,7 @@ pub struct RefreshOptions {
 }
 
 mod background;
+mod search;
 
 type Waiter = Box<dyn FnOnce(Result<RefreshSummary>) + Send>;
 /// An on-demand refresh's identity: (project, force).
@@ -62,6 +63,8 @@ struct Inner {
     recovered: Option<Recovery>,
     /// Serialises refreshes inside this process.
     refresh_gate: Mutex<()>,
+    /// The search index (opened on first use).
+    search: search::SearchState,
 }
 
 /// A handle to an open cache. Cheap to clone; all clones share one store and runtime.
@@ -181,6 +184,7 @@ impl Cache {
                 warnings: Mutex::new(warnings),
                 recovered,
                 refresh_gate: Mutex::new(()),
+                search: search::SearchState::default(),
             }),
         };
         for path in carried {
@@ -274,6 +278,7 @@ impl Cache {
             misses: self.inner.misses.load(Ordering::Relaxed),
             config: self.inner.config.to_json(),
             background: self.background_status(),
+            search: self.search_status(),
         })
     }
 
@@ -408,6 +413,7 @@ impl Cache {
             Some((p.as_str(), "registered"))
         };
         self.write_outcome(&id, new, outcome, &mut summary)?;
+        self.sync_search_quietly();
         if let Some(tx) = lock(&self.inner.signals).as_ref() {
             let _ = tx.send(crate::watch::Signal::Resync);
         }
@@ -420,7 +426,11 @@ impl Cache {
     /// Forgets a project; returns whether it was known.
     pub fn unregister_project(&self, id: &str) -> Result<bool> {
         self.check_open()?;
-        self.inner.store.unregister(id)
+        let known = self.inner.store.unregister(id)?;
+        if known {
+            self.sync_search_quietly();
+        }
+        Ok(known)
     }
 
     /// Marks one project (or all) for a full re-scan; returns how many.
@@ -438,7 +448,9 @@ impl Cache {
     pub fn clear(&self) -> Result<()> {
         self.check_open()?;
         let _gate = lock(&self.inner.refresh_gate);
-        self.inner.store.clear()
+        self.inner.store.clear()?;
+        self.sync_search_quietly();
+        Ok(())
     }
 
     fn priors(&self, project_id: &str) -> HashMap<ArtifactKey, Prior> {
@@ -567,6 +579,8 @@ impl Cache {
         let started_ms = now_ms();
         let mut summary = RefreshSummary::default();
         let result = self.refresh_inner(opts, trigger, &mut summary);
+        // Whatever was written (all of it, or the projects before a failure) goes to the index.
+        self.sync_search_quietly();
         summary.duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
         self.inner.running.fetch_sub(1, Ordering::Relaxed);
         self.emit(match &result {

@@ -172,6 +172,12 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketSummary> {
         let c2 = c.clone();
         blocking(move || c2.store().apply_marketplace_upstream(None)).await?;
     }
+    let c2 = c.clone();
+    let _ = blocking(move || {
+        c2.sync_search_quietly();
+        Ok(())
+    })
+    .await;
     Ok(MarketSummary {
         sources: out,
         duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,

@@ -186,6 +186,15 @@ impl SearchDoc {
     }
 }
 
+/// The documents of one project or marketplace source, replacing what the index holds for it.
+#[derive(Debug, Clone)]
+pub enum ScopeDocs {
+    /// A project's artifacts (filed under the project id).
+    Project(String, Vec<SearchDoc>),
+    /// A source's entries (filed under the source name).
+    Source(String, Vec<SearchDoc>),
+}
+
 /// Sort order of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortBy {
@@ -508,6 +517,45 @@ impl SearchIndex {
         .map(|_| ())
     }
 
+    /// Replaces the documents of several projects and sources in one commit. `load` runs once
+    /// the write lock is held, so documents read from the database inside it cannot be
+    /// overwritten by an older copy another process read earlier. Returns documents written.
+    pub fn replace_scopes(
+        &self,
+        generation: u64,
+        load: impl FnOnce() -> Result<Vec<ScopeDocs>>,
+    ) -> Result<u64> {
+        let f = self.fields;
+        self.write(
+            "replace_scopes",
+            false,
+            GenUpdate::Max(generation),
+            |w: &mut IndexWriter| {
+                let mut n = 0u64;
+                for batch in load()? {
+                    let (kind, key, docs) = match &batch {
+                        ScopeDocs::Project(id, docs) => (DocKind::Artifact, id, docs),
+                        ScopeDocs::Source(name, docs) => (DocKind::Entry, name, docs),
+                    };
+                    w.delete_term(Term::from_field_text(
+                        f.scope,
+                        &schema::scope_key(kind, key),
+                    ));
+                    let scope = match kind {
+                        DocKind::Artifact => Scope::Project(key.as_str()),
+                        DocKind::Entry => Scope::Source(key.as_str()),
+                    };
+                    for d in docs {
+                        w.add_document(schema::to_document(&f, d, scope))
+                            .map_err(|e| tantivy_err("adding a document", e))?;
+                        n += 1;
+                    }
+                }
+                Ok(n)
+            },
+        )
+    }
+
     /// Removes the documents of project `project_id` (unregister).
     pub fn remove_project(&self, project_id: &str, generation: u64) -> Result<()> {
         self.replace_project(project_id, &[], generation)
@@ -549,6 +597,16 @@ impl SearchIndex {
         docs: impl IntoIterator<Item = SearchDoc>,
         generation: u64,
     ) -> Result<RebuildReport> {
+        self.rebuild_with(generation, || Ok(docs))
+    }
+
+    /// Like [`SearchIndex::rebuild`], with the documents loaded by `load` once the write lock
+    /// is held (see [`SearchIndex::replace_scopes`]).
+    pub fn rebuild_with<I: IntoIterator<Item = SearchDoc>>(
+        &self,
+        generation: u64,
+        load: impl FnOnce() -> Result<I>,
+    ) -> Result<RebuildReport> {
         let start = Instant::now();
         let f = self.fields;
         let n = self.write(
@@ -556,6 +614,7 @@ impl SearchIndex {
             true,
             GenUpdate::Set(generation, true),
             |w: &mut IndexWriter| {
+                let docs = load()?;
                 w.delete_all_documents()
                     .map_err(|e| tantivy_err("deleting all documents", e))?;
                 let mut n = 0u64;

@@ -164,6 +164,7 @@ pub(crate) fn compact(s: &str) -> String {
 }
 
 /// What a document is filed under for deletion.
+#[derive(Clone, Copy)]
 pub(crate) enum Scope<'a> {
     /// An artifact of this project.
     Project(&'a str),

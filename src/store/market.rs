@@ -20,6 +20,47 @@ pub struct SourceCache {
     pub has_copy: bool,
 }
 
+/// Columns read by [`entry_from_row`] (entries `e` joined with their source `s`).
+pub(super) const ENTRY_COLS: &str = "e.id, e.source, e.name, e.type, e.version, e.description, e.author, e.category, e.tags_json,
+     e.origin, e.homepage, e.raw_json, s.expires_at, s.error,
+     (SELECT COUNT(*) FROM artifacts a WHERE a.name = e.name),
+     (SELECT a.deployed_version FROM artifacts a WHERE a.name = e.name AND a.deployed_version IS NOT NULL
+      ORDER BY a.deployed_version LIMIT 1)";
+
+/// One entry from a row of [`ENTRY_COLS`], with its installed and update state.
+pub(super) fn entry_from_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<MarketEntry> {
+    let version: Option<String> = r.get(4)?;
+    let deployed: Option<String> = r.get(15)?;
+    let (update, diff) = match (&deployed, &version) {
+        (Some(d), Some(v)) => {
+            let (o, diff) = crate::version::outdated(d, v);
+            (o, Some(diff.as_str().to_string()))
+        }
+        _ => (false, None),
+    };
+    let expires_at: i64 = r.get(12)?;
+    let error: Option<String> = r.get(13)?;
+    Ok(MarketEntry {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        version,
+        description: r.get(5)?,
+        author: r.get(6)?,
+        category: r.get(7)?,
+        tags: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+        origin: r.get(9)?,
+        homepage: r.get(10)?,
+        raw: r.get(11)?,
+        stale: expires_at < now || error.is_some(),
+        installed_count: r.get(14)?,
+        deployed_version: deployed,
+        update_available: update,
+        version_diff: diff,
+    })
+}
+
 impl Store {
     /// Revalidation data of a source whose URL is `url` (a changed URL drops the old copy).
     pub fn market_source(&self, name: &str, url: &str) -> Result<SourceCache> {
@@ -212,12 +253,7 @@ impl Store {
                 .query_row(params_from_iter(vals.iter()), |r| r.get(0))?;
             let n = vals.len();
             let sql = format!(
-                "SELECT e.id, e.source, e.name, e.type, e.version, e.description, e.author, e.category, e.tags_json,
-                        e.origin, e.homepage, e.raw_json, s.expires_at, s.error,
-                        (SELECT COUNT(*) FROM artifacts a WHERE a.name = e.name),
-                        (SELECT a.deployed_version FROM artifacts a WHERE a.name = e.name AND a.deployed_version IS NOT NULL
-                         ORDER BY a.deployed_version LIMIT 1)
-                 FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source{filter}
+                "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source{filter}
                  ORDER BY e.name, e.source LIMIT ?{} OFFSET ?{}",
                 n + 1,
                 n + 2
@@ -225,38 +261,7 @@ impl Store {
             let mut stmt = c.prepare_cached(&sql)?;
             let bound = vals.iter().cloned().chain([Value::from(limit), Value::from(offset)]);
             let items = stmt
-                .query_map(params_from_iter(bound), |r| {
-                    let version: Option<String> = r.get(4)?;
-                    let deployed: Option<String> = r.get(15)?;
-                    let (update, diff) = match (&deployed, &version) {
-                        (Some(d), Some(v)) => {
-                            let (o, diff) = crate::version::outdated(d, v);
-                            (o, Some(diff.as_str().to_string()))
-                        }
-                        _ => (false, None),
-                    };
-                    let expires_at: i64 = r.get(12)?;
-                    let error: Option<String> = r.get(13)?;
-                    Ok(MarketEntry {
-                        id: r.get(0)?,
-                        source: r.get(1)?,
-                        name: r.get(2)?,
-                        kind: r.get(3)?,
-                        version,
-                        description: r.get(5)?,
-                        author: r.get(6)?,
-                        category: r.get(7)?,
-                        tags: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
-                        origin: r.get(9)?,
-                        homepage: r.get(10)?,
-                        raw: r.get(11)?,
-                        stale: expires_at < now || error.is_some(),
-                        installed_count: r.get(14)?,
-                        deployed_version: deployed,
-                        update_available: update,
-                        version_diff: diff,
-                    })
-                })?
+                .query_map(params_from_iter(bound), |r| entry_from_row(r, now))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(Page { items, total, offset, limit })
         })

@@ -5,6 +5,7 @@ mod lease;
 mod market;
 mod read;
 pub mod schema;
+mod search;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 pub use lease::LeaseInfo;
 pub use market::SourceCache;
 pub use read::Totals;
+pub use search::{Pending, Scope, ScopeRows};
 pub use write::{ApplyOutcome, NewProject, artifact_id, project_id as project_id_of};
 
 /// A SHA-256 hex digest is stored as its 32 bytes (half the space of the text); anything else

@@ -29,7 +29,7 @@ pub const MAX_LIMIT: i64 = 10_000;
 const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_json, origin, profiles_json, \
      artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at";
 
-const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, COALESCE(display_name, name), path, description, \
+pub(super) const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, COALESCE(display_name, name), path, description, \
      version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
      deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, \
      upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, \
@@ -76,7 +76,7 @@ fn project_from_row(r: &Row<'_>, stale_before: i64) -> rusqlite::Result<Project>
     })
 }
 
-fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
+pub(super) fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
     Ok(Artifact {
         id: r.get(0)?,
         project_id: r.get(1)?,

@@ -169,6 +169,59 @@ CREATE INDEX artifacts_outdated_pid ON artifacts(project_id, name) WHERE is_outd
 CREATE INDEX artifacts_outdated_diff ON artifacts(version_diff, name) WHERE is_outdated = 1;
 CREATE INDEX artifacts_outdated_updated ON artifacts(updated_at) WHERE is_outdated = 1;
 "#,
+    r#"
+-- Search index bookkeeping. The tantivy index beside the database is derived from these tables;
+-- triggers queue every change to a searchable row by scope ('p:<project id>' for a project's
+-- artifacts, 's:<source>' for a marketplace source's entries), in the same transaction as the
+-- change. Whoever writes the index takes the queued scopes, re-indexes them from these tables
+-- and removes the rows it indexed (only if their version did not move meanwhile), so a crash
+-- between the database commit and the index commit is repaired by the next writer.
+CREATE TABLE search_pending (
+    scope   TEXT PRIMARY KEY,
+    version INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+
+-- Identifies this database file; stored in the index's commits so an index left over from
+-- another database (e.g. one moved aside after corruption) is rebuilt.
+INSERT OR IGNORE INTO cache_metadata(key, value) VALUES ('instance_id', CAST(abs(random()) AS TEXT));
+
+CREATE TRIGGER search_artifact_insert AFTER INSERT ON artifacts BEGIN
+    INSERT INTO search_pending(scope) VALUES ('p:' || NEW.project_id)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+    INSERT INTO search_pending(scope)
+        SELECT DISTINCT 's:' || e.source FROM marketplace_entries e WHERE e.name = NEW.name AND NEW.deployed_version IS NOT NULL
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER search_artifact_update AFTER UPDATE OF name, display_name, type, tags_json, source, description,
+        project_id, project_name, origin, status, is_outdated, deployed_version, updated_at ON artifacts BEGIN
+    INSERT INTO search_pending(scope) VALUES ('p:' || NEW.project_id)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+    INSERT INTO search_pending(scope)
+        SELECT DISTINCT 's:' || e.source FROM marketplace_entries e
+        WHERE e.name = NEW.name AND OLD.deployed_version IS NOT NEW.deployed_version
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER search_artifact_delete AFTER DELETE ON artifacts BEGIN
+    INSERT INTO search_pending(scope) VALUES ('p:' || OLD.project_id)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+    INSERT INTO search_pending(scope)
+        SELECT DISTINCT 's:' || e.source FROM marketplace_entries e WHERE e.name = OLD.name AND OLD.deployed_version IS NOT NULL
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER search_entry_insert AFTER INSERT ON marketplace_entries BEGIN
+    INSERT INTO search_pending(scope) VALUES ('s:' || NEW.source)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER search_entry_update AFTER UPDATE ON marketplace_entries BEGIN
+    INSERT INTO search_pending(scope) VALUES ('s:' || NEW.source)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+CREATE TRIGGER search_entry_delete AFTER DELETE ON marketplace_entries BEGIN
+    INSERT INTO search_pending(scope) VALUES ('s:' || OLD.source)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+-- Everything that existed before this migration is indexed by the first rebuild.
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,238 @@
+//! Keeps the search index in step with the database and answers searches.
+//!
+//! The index lives in `<database>.search/` (in memory when the cache is). Database triggers queue
+//! every change to a searchable row (see `store/search.rs`); [`Cache::sync_search`] writes the
+//! queued projects and sources to the index in one commit after each write path (refresh,
+//! registration, unregistration, clear, marketplace refresh, upstream check) and removes what it
+//! wrote from the queue. The index is opened on first use; then, if it was missing, corrupt,
+//! built from another database file, or holds another number of documents than the database
+//! after the queue is written, it is rebuilt from the database.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{Cache, lock, warning};
+use crate::error::Result;
+use crate::model::{SearchItem, SearchResults, SearchStatus};
+use crate::search::{DocKind, ScopeDocs, SearchDoc, SearchIndex, SearchQuery};
+use crate::store::{Mode, Pending, ScopeRows};
+
+/// The index once opened, and how the last open went.
+#[derive(Default)]
+pub(crate) struct SearchState {
+    index: Mutex<Option<Arc<SearchIndex>>>,
+    last_rebuild_reason: Mutex<Option<String>>,
+}
+
+/// Folder of the index of the database at `db`.
+pub(crate) fn index_dir(db: &Path) -> PathBuf {
+    let mut s = db.as_os_str().to_os_string();
+    s.push(".search");
+    PathBuf::from(s)
+}
+
+fn docs_of(rows: Vec<ScopeRows>) -> Vec<ScopeDocs> {
+    rows.into_iter()
+        .map(|r| match r {
+            ScopeRows::Artifacts(id, arts) => {
+                ScopeDocs::Project(id, arts.iter().map(SearchDoc::from_artifact).collect())
+            }
+            ScopeRows::Entries(name, ents) => ScopeDocs::Source(
+                name,
+                ents.iter().map(|e| SearchDoc::from_entry(e, 0)).collect(),
+            ),
+        })
+        .collect()
+}
+
+impl Cache {
+    /// The index, opened (and brought in step with the database) on first use.
+    fn search_index(&self) -> Result<Arc<SearchIndex>> {
+        let mut slot = lock(&self.inner.search.index);
+        if let Some(i) = slot.as_ref() {
+            return Ok(i.clone());
+        }
+        let store = &self.inner.store;
+        let (index, mut reason) = match (store.mode(), store.path()) {
+            (Mode::File, Some(db)) => {
+                let dir = index_dir(db);
+                match SearchIndex::open(&dir) {
+                    Ok((i, report)) => (i, report.rebuilt_reason),
+                    Err(e) => {
+                        lock(&self.inner.warnings).push(warning(
+                            "SEARCH_DEGRADED",
+                            format!(
+                                "the search index in {} cannot be used ({e}); searches use an index in memory, rebuilt by this process",
+                                dir.display()
+                            ),
+                        ));
+                        (
+                            SearchIndex::open_in_ram()?,
+                            Some("index folder unusable".into()),
+                        )
+                    }
+                }
+            }
+            _ => (SearchIndex::open_in_ram()?, None),
+        };
+        let instance = store.instance_id()?;
+        if reason.is_none() && index.generation() != instance {
+            reason = Some(if index.generation() == 0 {
+                "new index".to_string()
+            } else {
+                "index built from another database".to_string()
+            });
+        }
+        if reason.is_none() {
+            // In step so far: write what is queued, then check the counts agree.
+            self.sync_into(&index, instance)?;
+            let expected = store.searchable_count()?;
+            index.reload()?;
+            let held = index.stats().docs;
+            if held != expected {
+                reason = Some(format!(
+                    "index holds {held} documents, the database {expected}"
+                ));
+            }
+        }
+        if let Some(r) = reason {
+            let in_memory = index.dir().is_none();
+            self.rebuild_into(&index, instance)?;
+            if !in_memory || store.mode() == Mode::File {
+                *lock(&self.inner.search.last_rebuild_reason) = Some(r);
+            }
+        }
+        let index = Arc::new(index);
+        *slot = Some(index.clone());
+        Ok(index)
+    }
+
+    fn rebuild_into(&self, index: &SearchIndex, instance: u64) -> Result<()> {
+        let store = &self.inner.store;
+        let mut snapshot: Vec<Pending> = Vec::new();
+        index.rebuild_with(instance, || {
+            let (arts, ents, pending) = store.search_all()?;
+            snapshot = pending;
+            Ok(arts
+                .iter()
+                .map(SearchDoc::from_artifact)
+                .chain(ents.iter().map(|e| SearchDoc::from_entry(e, 0)))
+                .collect::<Vec<_>>())
+        })?;
+        store.search_done(&snapshot)
+    }
+
+    fn sync_into(&self, index: &SearchIndex, instance: u64) -> Result<u64> {
+        let store = &self.inner.store;
+        if store.search_pending_count()? == 0 {
+            return Ok(0);
+        }
+        let mut taken: Vec<Pending> = Vec::new();
+        let n = index.replace_scopes(instance, || {
+            let pending = store.search_pending()?;
+            let scopes: Vec<_> = pending.iter().map(|p| p.scope.clone()).collect();
+            let rows = store.search_rows(&scopes)?;
+            taken = pending;
+            Ok(docs_of(rows))
+        })?;
+        store.search_done(&taken)?;
+        Ok(n)
+    }
+
+    /// Writes every queued change to the search index (one commit); returns documents written.
+    /// A failure leaves the changes queued for the next call and is counted in
+    /// `status().search`.
+    pub fn sync_search(&self) -> Result<u64> {
+        self.check_open()?;
+        let index = self.search_index()?;
+        let instance = self.inner.store.instance_id()?;
+        self.sync_into(&index, instance)
+    }
+
+    /// Best effort after a write path: the write itself succeeded, so an index failure is only
+    /// recorded (the change stays queued and the index's health shows it).
+    pub(crate) fn sync_search_quietly(&self) {
+        let _ = super::guarded(|| self.sync_search());
+    }
+
+    /// Rebuilds the search index from the database now.
+    pub fn rebuild_search(&self) -> Result<()> {
+        self.check_open()?;
+        let index = self.search_index()?;
+        let instance = self.inner.store.instance_id()?;
+        self.rebuild_into(&index, instance)?;
+        *lock(&self.inner.search.last_rebuild_reason) = Some("requested".into());
+        Ok(())
+    }
+
+    /// Searches artifacts and marketplace entries; the items are the cached rows, best first.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        self.check_open()?;
+        let started = std::time::Instant::now();
+        let index = self.search_index()?;
+        let page = index.search(q)?;
+        let store = &self.inner.store;
+        let mut items = Vec::with_capacity(page.hits.len());
+        let mut missing = 0;
+        for hit in page.hits {
+            let item = match hit.kind {
+                DocKind::Artifact => store
+                    .get_artifact(&hit.id)?
+                    .map(|a| SearchItem::Artifact(Box::new(a), hit.score)),
+                DocKind::Entry => store
+                    .market_entry(&hit.id)?
+                    .map(|e| SearchItem::Entry(Box::new(e), hit.score)),
+            };
+            // A row another process removed a moment ago, before its index commit arrived.
+            match item {
+                Some(i) => items.push(i),
+                None => missing += 1,
+            }
+        }
+        self.count(true);
+        Ok(SearchResults {
+            items,
+            total: page.total.saturating_sub(missing) as i64,
+            relaxed: page.relaxed,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// Health and size of the search index (opening it if needed).
+    pub(crate) fn search_status(&self) -> SearchStatus {
+        let pending = self.inner.store.search_pending_count().unwrap_or(0);
+        match self.search_index() {
+            Ok(index) => SearchStatus {
+                last_rebuild_reason: lock(&self.inner.search.last_rebuild_reason).clone(),
+                pending,
+                ..index.stats().into()
+            },
+            Err(e) => SearchStatus {
+                mode: "unavailable".into(),
+                last_error: Some(e.to_string()),
+                pending,
+                ..SearchStatus::default()
+            },
+        }
+    }
+}
+
+impl From<crate::search::IndexStats> for SearchStatus {
+    fn from(s: crate::search::IndexStats) -> Self {
+        SearchStatus {
+            mode: s.mode,
+            path: s.path,
+            docs: s.docs as i64,
+            segments: s.segments as i64,
+            size_bytes: s.size_bytes as i64,
+            generation: s.generation.to_string(),
+            last_rebuild_at: s.last_rebuild_at,
+            last_rebuild_ms: s.last_rebuild_ms,
+            last_rebuild_reason: None,
+            lock_waits: s.lock_waits as i64,
+            write_failures: s.write_failures as i64,
+            last_error: s.last_error,
+            pending: 0,
+        }
+    }
+}

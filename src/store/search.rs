@@ -1,0 +1,192 @@
+//! What the search index needs from the database: the queue of changed scopes (filled by the
+//! triggers of schema version 5), the rows of a scope, every row for a rebuild, and the rows of
+//! a page of hits.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::Store;
+use super::market::{ENTRY_COLS, entry_from_row};
+use super::read::{ARTIFACT_COLS, artifact_from_row};
+use crate::error::Result;
+use crate::model::{Artifact, MarketEntry};
+
+/// A part of the data the index files documents under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The artifacts of one project.
+    Project(String),
+    /// The entries of one marketplace source.
+    Source(String),
+}
+
+impl Scope {
+    fn parse(key: &str) -> Option<Scope> {
+        if let Some(id) = key.strip_prefix("p:") {
+            Some(Scope::Project(id.to_string()))
+        } else {
+            key.strip_prefix("s:").map(|s| Scope::Source(s.to_string()))
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Scope::Project(id) => format!("p:{id}"),
+            Scope::Source(s) => format!("s:{s}"),
+        }
+    }
+}
+
+/// A queued change: the scope and the version of its queue row when it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// What changed.
+    pub scope: Scope,
+    /// Version of the queue row; the row is only removed if it still has this version.
+    pub version: i64,
+}
+
+/// The rows of one scope, as they are now.
+#[derive(Debug, Clone)]
+pub enum ScopeRows {
+    /// A project's artifacts (none when the project is gone).
+    Artifacts(String, Vec<Artifact>),
+    /// A source's entries (none when the source is gone).
+    Entries(String, Vec<MarketEntry>),
+}
+
+fn read_pending(c: &rusqlite::Connection) -> Result<Vec<Pending>> {
+    let mut stmt = c.prepare_cached("SELECT scope, version FROM search_pending")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (key, version) = row?;
+        if let Some(scope) = Scope::parse(&key) {
+            out.push(Pending { scope, version });
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// The id stamped on this database file when it was created (schema version 5); the index
+    /// stores it with every commit, so an index built from another file is recognised.
+    pub fn instance_id(&self) -> Result<u64> {
+        self.with_reader(|c| {
+            let v: Option<String> = c
+                .query_row(
+                    "SELECT value FROM cache_metadata WHERE key = 'instance_id'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+        })
+    }
+
+    /// Changes not yet written to the index (oldest schema rows first).
+    pub fn search_pending(&self) -> Result<Vec<Pending>> {
+        self.with_reader(read_pending)
+    }
+
+    /// How many changes wait for the index.
+    pub fn search_pending_count(&self) -> Result<i64> {
+        self.with_reader(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))?)
+        })
+    }
+
+    /// Removes queue rows the index now reflects (a row whose version moved stays queued).
+    pub fn search_done(&self, done: &[Pending]) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let mut del =
+                tx.prepare_cached("DELETE FROM search_pending WHERE scope = ?1 AND version = ?2")?;
+            for p in done {
+                del.execute(params![p.scope.key(), p.version])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The current rows of each scope, read in one transaction.
+    pub fn search_rows(&self, scopes: &[Scope]) -> Result<Vec<ScopeRows>> {
+        self.with_reader(|c| {
+            let tx = c.unchecked_transaction()?;
+            let now = super::now_ms();
+            let mut out = Vec::with_capacity(scopes.len());
+            {
+                let mut arts = tx.prepare_cached(&format!(
+                    "SELECT {ARTIFACT_COLS} FROM artifacts WHERE project_id = ?1"
+                ))?;
+                let mut ents = tx.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source
+                     WHERE e.source = ?1"
+                ))?;
+                for scope in scopes {
+                    out.push(match scope {
+                        Scope::Project(id) => ScopeRows::Artifacts(
+                            id.clone(),
+                            arts.query_map([id], artifact_from_row)?
+                                .collect::<rusqlite::Result<_>>()?,
+                        ),
+                        Scope::Source(name) => ScopeRows::Entries(
+                            name.clone(),
+                            ents.query_map([name], |r| entry_from_row(r, now))?
+                                .collect::<rusqlite::Result<_>>()?,
+                        ),
+                    });
+                }
+            }
+            tx.finish()?;
+            Ok(out)
+        })
+    }
+
+    /// Every artifact and entry, with the queue as it stood, read in one transaction (a full
+    /// rebuild).
+    pub fn search_all(&self) -> Result<(Vec<Artifact>, Vec<MarketEntry>, Vec<Pending>)> {
+        self.with_reader(|c| {
+            let tx = c.unchecked_transaction()?;
+            let now = super::now_ms();
+            let pending = read_pending(&tx)?;
+            let artifacts = tx
+                .prepare_cached(&format!("SELECT {ARTIFACT_COLS} FROM artifacts"))?
+                .query_map([], artifact_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let entries = tx
+                .prepare_cached(&format!(
+                    "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source"
+                ))?
+                .query_map([], |r| entry_from_row(r, now))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.finish()?;
+            Ok((artifacts, entries, pending))
+        })
+    }
+
+    /// Artifacts plus marketplace entries (what a complete index holds).
+    pub fn searchable_count(&self) -> Result<u64> {
+        self.with_reader(|c| {
+            let n: i64 = c.query_row(
+                "SELECT (SELECT COUNT(*) FROM artifacts) + (SELECT COUNT(*) FROM marketplace_entries)",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    /// One marketplace entry by id.
+    pub fn market_entry(&self, id: &str) -> Result<Option<MarketEntry>> {
+        let now = super::now_ms();
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source
+                 WHERE e.id = ?1"
+            ))?;
+            Ok(stmt.query_row([id], |r| entry_from_row(r, now)).optional()?)
+        })
+    }
+}

@@ -1,0 +1,232 @@
+//! The search index kept in step with the database by the cache: every write path, crash repair
+//! from the queue, and rebuilds when the index is missing, corrupt or from another database.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use skillmeat_cache::search::{DocKind, SearchQuery};
+use skillmeat_cache::{Cache, Options, RefreshOptions};
+
+fn write(p: &Path, s: &str) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, s).unwrap();
+}
+
+fn project(root: &Path, name: &str, commands: &[&str]) -> PathBuf {
+    let d = root.join(name);
+    write(
+        &d.join(".claude/skills/pdf-tools/SKILL.md"),
+        "---\nname: pdf-tools\ndescription: extract text from PDF files\ntags: [docs]\n---\n",
+    );
+    for c in commands {
+        write(
+            &d.join(format!(".claude/commands/{c}.md")),
+            &format!("---\ndescription: the {c} command\n---\n"),
+        );
+    }
+    d
+}
+
+fn open(home: &Path) -> Cache {
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    Cache::open_with_env(
+        Options {
+            home: Some(home.into()),
+            ..Default::default()
+        },
+        &env,
+    )
+    .unwrap()
+}
+
+fn names(c: &Cache, text: &str) -> Vec<String> {
+    let mut q = SearchQuery::text(text);
+    q.limit = 100;
+    let mut out: Vec<String> = c
+        .search(&q)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| match i {
+            skillmeat_cache::model::SearchItem::Artifact(a, _) => {
+                format!("{}/{}", a.project_name, a.name)
+            }
+            skillmeat_cache::model::SearchItem::Entry(e, _) => format!("entry/{}", e.name),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn db(home: &Path) -> PathBuf {
+    home.join("cache/cache.db")
+}
+
+#[test]
+fn every_write_path_reaches_the_index() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let a = project(root.path(), "alpha", &["deploy", "release-notes"]);
+    let b = project(root.path(), "beta", &["deploy"]);
+    let c = open(home.path());
+    let pa = c.register_project(a.to_str().unwrap()).unwrap();
+    let pb = c.register_project(b.to_str().unwrap()).unwrap();
+    assert_eq!(names(&c, "deploy"), ["alpha/deploy", "beta/deploy"]);
+    assert_eq!(names(&c, "pdf"), ["alpha/pdf-tools", "beta/pdf-tools"]);
+
+    // A re-scan that removes a file removes the document; one that adds a file adds it.
+    std::fs::remove_file(a.join(".claude/commands/deploy.md")).unwrap();
+    write(
+        &a.join(".claude/commands/rollback.md"),
+        "---\ndescription: undo a deploy\n---\n",
+    );
+    c.refresh_blocking(
+        &RefreshOptions {
+            project_id: Some(pa.id.clone()),
+            force: false,
+        },
+        "manual",
+    )
+    .unwrap();
+    assert_eq!(names(&c, "deploy"), ["alpha/rollback", "beta/deploy"]);
+
+    assert!(c.unregister_project(&pb.id).unwrap());
+    assert_eq!(names(&c, "deploy"), ["alpha/rollback"]);
+
+    c.clear().unwrap();
+    assert!(names(&c, "deploy").is_empty());
+    assert_eq!(c.status().unwrap().search.docs, 0);
+
+    // Registered folders come back with the next refresh, and so do their documents.
+    c.refresh_blocking(&RefreshOptions::default(), "manual")
+        .unwrap();
+    assert_eq!(names(&c, "deploy"), ["alpha/rollback"]);
+    let st = c.status().unwrap().search;
+    assert_eq!(st.pending, 0);
+    assert_eq!(st.docs, 3);
+    assert_eq!(st.write_failures, 0);
+    c.close();
+}
+
+#[test]
+fn changes_committed_without_an_index_write_are_indexed_at_next_open() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let a = project(root.path(), "alpha", &["deploy"]);
+    let c = open(home.path());
+    c.register_project(a.to_str().unwrap()).unwrap();
+    c.close();
+    // As if a process died between its database commit and its index commit: the database
+    // changes, the index does not.
+    {
+        let conn = rusqlite::Connection::open(db(home.path())).unwrap();
+        conn.execute(
+            "UPDATE artifacts SET description = 'ship the zeppelin' WHERE name = 'deploy'",
+            [],
+        )
+        .unwrap();
+        conn.execute("DELETE FROM artifacts WHERE name = 'pdf-tools'", [])
+            .unwrap();
+        let queued: i64 = conn
+            .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(queued, 1);
+    }
+    let c = open(home.path());
+    assert_eq!(names(&c, "zeppelin"), ["alpha/deploy"]);
+    assert!(names(&c, "pdf").is_empty());
+    let st = c.status().unwrap().search;
+    assert_eq!((st.pending, st.docs), (0, 1));
+    // No rebuild was needed: the queue carried the change.
+    assert_eq!(st.last_rebuild_reason, None);
+    c.close();
+}
+
+#[test]
+fn a_deleted_corrupt_or_foreign_index_is_rebuilt_with_identical_results() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let c = open(home.path());
+    for (n, cmds) in [
+        ("alpha", &["deploy", "lint"][..]),
+        ("beta", &["deploy"][..]),
+    ] {
+        c.register_project(project(root.path(), n, cmds).to_str().unwrap())
+            .unwrap();
+    }
+    let queries = ["deploy", "pdf", "lnt", "extract text", "", "docs"];
+    let before: Vec<_> = queries.iter().map(|q| names(&c, q)).collect();
+    c.close();
+    let dir = PathBuf::from(format!("{}.search", db(home.path()).display()));
+
+    // Deleted.
+    std::fs::remove_dir_all(&dir).unwrap();
+    let c = open(home.path());
+    let after: Vec<_> = queries.iter().map(|q| names(&c, q)).collect();
+    assert_eq!(before, after);
+    assert!(c.status().unwrap().search.last_rebuild_reason.is_some());
+    c.close();
+
+    // Corrupt: garbage in meta.json.
+    std::fs::write(dir.join("meta.json"), b"{ not json").unwrap();
+    let c = open(home.path());
+    let after: Vec<_> = queries.iter().map(|q| names(&c, q)).collect();
+    assert_eq!(before, after);
+    c.close();
+
+    // An index that holds fewer documents than the database (e.g. a failed write whose queue
+    // row was lost): the count check at open rebuilds it.
+    {
+        let conn = rusqlite::Connection::open(db(home.path())).unwrap();
+        conn.execute_batch(
+            "INSERT INTO search_pending(scope) VALUES ('p:nonexistent');
+             DROP TRIGGER search_artifact_insert;
+             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint, scanned_at, updated_at)
+                 SELECT 'x1', id, name, '.claude', 'command', 'quasar', '/q', 'f', 0, 0 FROM projects LIMIT 1;",
+        )
+        .unwrap();
+    }
+    let c = open(home.path());
+    assert_eq!(names(&c, "quasar").len(), 1);
+    c.close();
+
+    // The database moved aside and recreated: the index from the old file is not trusted.
+    std::fs::remove_file(db(home.path())).unwrap();
+    let _ = std::fs::remove_file(format!("{}-wal", db(home.path()).display()));
+    let _ = std::fs::remove_file(format!("{}-shm", db(home.path()).display()));
+    let c = open(home.path());
+    assert!(names(&c, "deploy").is_empty());
+    assert_eq!(c.status().unwrap().search.docs, 0);
+    c.close();
+}
+
+#[test]
+fn kinds_filters_and_memory_mode() {
+    let root = tempfile::tempdir().unwrap();
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let c = Cache::open_with_env(
+        Options {
+            path: Some(":memory:".into()),
+            home: Some(root.path().join("home")),
+            ..Default::default()
+        },
+        &env,
+    )
+    .unwrap();
+    let a = project(root.path(), "alpha", &["deploy"]);
+    let p = c.register_project(a.to_str().unwrap()).unwrap();
+    let mut q = SearchQuery::text("pdf");
+    q.kind = Some(DocKind::Artifact);
+    q.project_id = Some(p.id.clone());
+    let r = c.search(&q).unwrap();
+    assert_eq!(r.total, 1);
+    q.project_id = Some("other".into());
+    assert_eq!(c.search(&q).unwrap().total, 0);
+    let st = c.status().unwrap().search;
+    assert_eq!((st.mode.as_str(), st.docs), ("memory", 2));
+    c.close();
+    assert_eq!(
+        c.search(&SearchQuery::text("pdf")).unwrap_err().code(),
+        "CACHE_CLOSED"
+    );
+}
