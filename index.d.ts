@@ -70,6 +70,18 @@ export declare class Cache {
    * with ETag/Last-Modified. A failing source keeps its last good copy, marked stale.
    */
   refreshMarketplace(options?: MarketplaceRefreshRequest): Promise<MarketplaceSummary>
+  /**
+   * Resolves the upstream version of every artifact whose source is a GitHub spec
+   * (`owner/repo[/path]@version`) against the GitHub-compatible API (`githubApiUrl`): the
+   * latest release for `latest`, the highest semver tag for a tag, the newest commit touching
+   * the artifact's path for a branch or a pinned SHA. One request per repository and
+   * endpoint however many artifacts use it, conditional on the stored ETag; repositories
+   * answered within `upstreamTtlHours` are skipped unless `force`. Failures (including the
+   * rate limit) keep the last known upstream and are reported in the summary and on the
+   * artifacts (`upstreamError`); the Promise rejects only for a bad argument, an unknown
+   * project or a closed cache.
+   */
+  checkUpstream(options?: { projectId?: string; force?: boolean }): Promise<UpstreamSummary>
   /** Runs SQLite's `integrity_check` on the database; `"ok"` when healthy. */
   checkIntegrity(): string
   /**
@@ -136,6 +148,13 @@ export interface Artifact {
   upstreamSha?: string
   /** When upstream was last checked (ms). */
   upstreamCheckedAt?: number
+  /** Where the upstream version came from. */
+  upstreamOrigin?: 'github' | 'collection' | 'marketplace'
+  /**
+   * Why the last upstream check of this artifact failed (`CODE: message`), e.g.
+   * `RATE_LIMITED: …`; the upstream fields keep the last known answer.
+   */
+  upstreamError?: string
   /** Whether a newer upstream version exists. */
   isOutdated: boolean
   /** Kind of difference to upstream. */
@@ -293,6 +312,17 @@ export interface CacheOptions {
   httpTimeoutMs?: number
   /** Largest HTTP response accepted in bytes (default 5 MiB). */
   maxResponseBytes?: number
+  /**
+   * Base URL of the GitHub-compatible API for upstream versions (env `SKILLMEAT_GITHUB_API_URL`,
+   * default `https://api.github.com`; GitHub Enterprise: `https://HOST/api/v3`). The token is
+   * read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored.
+   */
+  githubApiUrl?: string
+  /**
+   * Hours an upstream answer stays fresh before the background refresh checks the repository
+   * again; 0 turns background checks off (env `SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS`, default 24).
+   */
+  upstreamTtlHours?: number
 }
 
 /** Health, counts and configuration of a cache. */
@@ -333,6 +363,8 @@ export interface CacheStatus {
   background: BackgroundStatus
   /** The search index. */
   search: SearchStatus
+  /** Upstream version checks. */
+  upstream: UpstreamStatus
 }
 
 /**
@@ -743,6 +775,61 @@ export interface SearchStatus {
   lastError?: string
   /** Changes saved in the database and not yet in the index. */
   pending: number
+}
+
+/** A repository an upstream check could not read. */
+export interface UpstreamError {
+  /** `owner/repo`. */
+  repository: string
+  /**
+   * Stable code: `RATE_LIMITED`, `NOT_FOUND`, `NETWORK`, `NETWORK_TIMEOUT`, `HTTP_ERROR`,
+   * `INVALID_RESPONSE`, `RESPONSE_TOO_LARGE`, `INSECURE_URL`, `TOO_MANY_REDIRECTS`.
+   */
+  code: string
+  /** What went wrong. */
+  message: string
+}
+
+/** State of upstream version checks. */
+export interface UpstreamStatus {
+  /** When the last check ran (ms since the epoch), by any process. */
+  lastCheckAt?: number
+  /**
+   * Set while the upstream API's rate limit is exhausted: when it resets (a `RATE_LIMITED`
+   * warning is shown meanwhile).
+   */
+  rateLimitedUntil?: number
+  /** Repositories whose last check failed. */
+  failedRepositories: number
+}
+
+/** What `checkUpstream()` did. */
+export interface UpstreamSummary {
+  /** Repositories checked (asked, or refused because of the rate limit). */
+  repositories: number
+  /** Repositories skipped because their answer is younger than `upstreamTtlHours`. */
+  skipped: number
+  /** Artifacts checked. */
+  artifacts: number
+  /** HTTP requests sent (at most one per repository and endpoint). */
+  requests: number
+  /** Requests answered `304 Not Modified` (free of rate limit on GitHub). */
+  notModified: number
+  /** Artifacts whose upstream version, commit or outdated state changed. */
+  updated: number
+  /** Checked artifacts that are outdated. */
+  outdated: number
+  /**
+   * Repositories that failed; their artifacts keep their last known upstream and carry the
+   * error in `upstreamError`.
+   */
+  errors: Array<UpstreamError>
+  /** The API's rate limit stopped (or prevented) the check. */
+  rateLimited: boolean
+  /** When the rate limit resets (ms since the epoch). */
+  rateLimitResetAt?: number
+  /** Wall time in ms. */
+  durationMs: number
 }
 
 /** The result of `compareVersions(a, b)`. */

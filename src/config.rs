@@ -45,6 +45,11 @@ pub struct Options {
     pub http_timeout_ms: Option<u32>,
     /// Largest HTTP response accepted, in bytes.
     pub max_response_bytes: Option<u32>,
+    /// Base URL of the GitHub-compatible API upstream versions are read from.
+    pub github_api_url: Option<String>,
+    /// Hours an upstream answer stays fresh before the background refresh checks again (0: never
+    /// in the background).
+    pub upstream_ttl_hours: Option<u32>,
 }
 
 /// A marketplace to cache.
@@ -131,7 +136,14 @@ pub struct Config {
     pub http_timeout_ms: Setting<u32>,
     /// Largest HTTP response in bytes.
     pub max_response_bytes: Setting<u32>,
+    /// GitHub-compatible API base URL.
+    pub github_api_url: Setting<String>,
+    /// Upstream TTL in hours.
+    pub upstream_ttl_hours: Setting<u32>,
 }
+
+/// Default GitHub API base URL.
+pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
 
 /// Default TTL for project scans (6 hours).
 pub const DEFAULT_TTL_MINUTES: u32 = 360;
@@ -168,6 +180,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "max_response_bytes",
         "SKILLMEAT_CACHE_MAX_RESPONSE_BYTES",
         "5242880",
+    ),
+    (
+        "github_api_url",
+        "SKILLMEAT_GITHUB_API_URL",
+        DEFAULT_GITHUB_API_URL,
+    ),
+    (
+        "upstream_ttl_hours",
+        "SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS",
+        "24",
     ),
 ];
 
@@ -556,10 +578,25 @@ impl Config {
             file_u32(&table, "max_response_bytes", &file)?,
             5 * 1024 * 1024,
         );
+        let github_api_url = pick(
+            opts.github_api_url.clone(),
+            env.var("SKILLMEAT_GITHUB_API_URL")
+                .filter(|v| !v.trim().is_empty()),
+            file_str(&table, "github_api_url", &file)?,
+            DEFAULT_GITHUB_API_URL.to_string(),
+        );
+        let upstream_ttl_hours = pick(
+            opts.upstream_ttl_hours,
+            env_u32("SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS")?,
+            file_u32(&table, "upstream_ttl_hours", &file)?,
+            24,
+        );
         if lease_ttl_ms.value < 500 {
             return Err(Error::invalid("leaseTtlMs", "must be at least 500 ms"));
         }
         Ok(Config {
+            github_api_url,
+            upstream_ttl_hours,
             marketplace_sources,
             marketplace_ttl_hours,
             allow_http_hosts,
@@ -612,6 +649,8 @@ impl Config {
             "allowHttpHosts": entry(&self.allow_http_hosts),
             "httpTimeoutMs": entry(&self.http_timeout_ms),
             "maxResponseBytes": entry(&self.max_response_bytes),
+            "githubApiUrl": entry(&self.github_api_url),
+            "upstreamTtlHours": entry(&self.upstream_ttl_hours),
         })
     }
 }
@@ -661,6 +700,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
                 | "lease_ttl_ms"
                 | "marketplace_ttl_hours"
                 | "http_timeout_ms"
+                | "upstream_ttl_hours"
                 | "max_response_bytes" => toml_edit::value(parse_u32(key, raw)? as i64),
                 "enabled" | "background_refresh" | "watch" => {
                     toml_edit::value(parse_bool(key, raw)?)

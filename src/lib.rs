@@ -15,6 +15,7 @@ pub mod model;
 pub mod scan;
 pub mod search;
 pub mod store;
+pub mod upstream;
 pub mod version;
 pub mod watch;
 

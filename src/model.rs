@@ -103,6 +103,11 @@ pub struct Artifact {
     pub upstream_sha: Option<String>,
     /// When upstream was last checked (ms).
     pub upstream_checked_at: Option<i64>,
+    /// Where the upstream version came from: `github`, `collection` or `marketplace`.
+    pub upstream_origin: Option<String>,
+    /// Why the last upstream check of this artifact failed (`CODE: message`); the upstream
+    /// fields keep the last known answer.
+    pub upstream_error: Option<String>,
     /// Whether upstream is newer.
     pub is_outdated: bool,
     /// Kind of difference to upstream.
@@ -305,6 +310,20 @@ pub struct Status {
     pub background: BackgroundStatus,
     /// The search index.
     pub search: SearchStatus,
+    /// Upstream version checks.
+    pub upstream: UpstreamStatus,
+}
+
+/// State of upstream version checks, as `status()` shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamStatus {
+    /// When the last check ran (ms since the epoch), by any process.
+    pub last_check_at: Option<i64>,
+    /// Set while the upstream API's rate limit is exhausted: when it resets.
+    pub rate_limited_until: Option<i64>,
+    /// Repositories whose last check failed.
+    pub failed_repositories: i64,
 }
 
 /// State of the background refresher (loop, watcher, lease).
@@ -529,4 +548,44 @@ pub struct SearchStatus {
     pub last_error: Option<String>,
     /// Changes queued in the database and not yet in the index.
     pub pending: i64,
+}
+
+/// A repository an upstream check could not read.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamError {
+    /// `owner/repo`.
+    pub repository: String,
+    /// Stable code (`RATE_LIMITED`, `NOT_FOUND`, `NETWORK`, `HTTP_ERROR`, …).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What `check_upstream` did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamSummary {
+    /// Repositories checked (asked, or refused by a rate limit).
+    pub repositories: u32,
+    /// Repositories skipped because their answer is within the upstream TTL.
+    pub skipped: u32,
+    /// Artifacts checked.
+    pub artifacts: u32,
+    /// HTTP requests sent.
+    pub requests: u32,
+    /// Requests answered `304 Not Modified`.
+    pub not_modified: u32,
+    /// Artifacts whose upstream version, commit or outdated state changed.
+    pub updated: u32,
+    /// Checked artifacts that are outdated.
+    pub outdated: u32,
+    /// Repositories that failed (their artifacts keep their last known upstream).
+    pub errors: Vec<UpstreamError>,
+    /// The API's rate limit stopped the check.
+    pub rate_limited: bool,
+    /// When the rate limit resets (ms since the epoch).
+    pub rate_limit_reset_at: Option<i64>,
+    /// Wall time (ms).
+    pub duration_ms: f64,
 }

@@ -9,9 +9,9 @@ use serde_json::Value;
 use super::args::{Obj, required_string};
 use super::types::{
     Artifact, ArtifactPage, CacheStatus, MarketplaceEntryPage, MarketplaceSourceState,
-    MarketplaceSummary, Project, ProjectPage, RefreshSummary, SearchResult,
+    MarketplaceSummary, Project, ProjectPage, RefreshSummary, SearchResult, UpstreamSummary,
 };
-use super::{js_error, rejection};
+use super::js_error;
 use crate::cache::{Cache, RefreshOptions};
 use crate::config::Options;
 use crate::model::{ArtifactQuery, ProjectQuery};
@@ -57,6 +57,13 @@ pub struct CacheOptions {
     pub http_timeout_ms: Option<u32>,
     /// Largest HTTP response accepted in bytes (default 5 MiB).
     pub max_response_bytes: Option<u32>,
+    /// Base URL of the GitHub-compatible API for upstream versions (env `SKILLMEAT_GITHUB_API_URL`,
+    /// default `https://api.github.com`; GitHub Enterprise: `https://HOST/api/v3`). The token is
+    /// read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored.
+    pub github_api_url: Option<String>,
+    /// Hours an upstream answer stays fresh before the background refresh checks the repository
+    /// again; 0 turns background checks off (env `SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS`, default 24).
+    pub upstream_ttl_hours: Option<u32>,
 }
 
 /// A marketplace to cache.
@@ -219,6 +226,8 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
             "allowHttpHosts",
             "httpTimeoutMs",
             "maxResponseBytes",
+            "githubApiUrl",
+            "upstreamTtlHours",
         ],
     )?;
     let u32_of = |k: &str| -> Result<Option<u32>, crate::Error> {
@@ -244,6 +253,8 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
         allow_http_hosts: o.strings("allowHttpHosts")?,
         http_timeout_ms: u32_of("httpTimeoutMs")?,
         max_response_bytes: u32_of("maxResponseBytes")?,
+        github_api_url: o.string("githubApiUrl")?,
+        upstream_ttl_hours: u32_of("upstreamTtlHours")?,
     })
 }
 
@@ -389,16 +400,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let (deferred, promise) = env
-            .create_deferred()
-            .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
-        self.inner.spawn_refresh(opts, move |res| {
-            deferred.resolve(move |env| match res {
-                Ok(s) => Ok(RefreshSummary::from(s)),
-                Err(e) => rejection(env, e),
-            })
-        });
-        Ok(promise)
+        super::promise::<_, RefreshSummary>(env, |done| self.inner.spawn_refresh(opts, done))
     }
 
     /// Marks one project (or all) for a full re-scan at the next refresh. Returns how many.
@@ -417,16 +419,7 @@ impl JsCache {
     /// Empties the cache (registered folders are kept; the next refresh rebuilds it).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>, String> {
-        let (deferred, promise) = env
-            .create_deferred()
-            .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
-        self.inner.spawn_clear(move |res| {
-            deferred.resolve(move |env| match res {
-                Ok(()) => Ok(()),
-                Err(e) => rejection(env, e),
-            })
-        });
-        Ok(promise)
+        super::promise::<(), ()>(env, |done| self.inner.spawn_clear(done))
     }
 
     /// Calls `callback` with every event of this cache (`refreshStarted`, `refreshCompleted`,
@@ -638,16 +631,40 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let (deferred, promise) = env
-            .create_deferred()
-            .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
-        self.inner.spawn_refresh_marketplace(opts, move |res| {
-            deferred.resolve(move |env| match res {
-                Ok(s) => Ok(MarketplaceSummary::from(s)),
-                Err(e) => rejection(env, e),
+        super::promise::<_, MarketplaceSummary>(env, |done| {
+            self.inner.spawn_refresh_marketplace(opts, done)
+        })
+    }
+
+    /// Resolves the upstream version of every artifact whose source is a GitHub spec
+    /// (`owner/repo[/path]@version`) against the GitHub-compatible API (`githubApiUrl`): the
+    /// latest release for `latest`, the highest semver tag for a tag, the newest commit touching
+    /// the artifact's path for a branch or a pinned SHA. One request per repository and
+    /// endpoint however many artifacts use it, conditional on the stored ETag; repositories
+    /// answered within `upstreamTtlHours` are skipped unless `force`. Failures (including the
+    /// rate limit) keep the last known upstream and are reported in the summary and on the
+    /// artifacts (`upstreamError`); the Promise rejects only for a bad argument, an unknown
+    /// project or a closed cache.
+    #[napi(
+        ts_args_type = "options?: { projectId?: string; force?: boolean }",
+        ts_return_type = "Promise<UpstreamSummary>"
+    )]
+    pub fn check_upstream<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<Value>,
+    ) -> napi::Result<Object<'env>, String> {
+        let opts = (|| -> Result<crate::cache::UpstreamOptions, crate::Error> {
+            let o = Obj::new("options", &options, &["projectId", "force"])?;
+            Ok(crate::cache::UpstreamOptions {
+                project_id: o.string("projectId")?,
+                force: o.boolean("force")?.unwrap_or(false),
             })
-        });
-        Ok(promise)
+        })()
+        .map_err(js_error)?;
+        super::promise::<_, UpstreamSummary>(env, |done| {
+            self.inner.spawn_check_upstream(opts, done)
+        })
     }
 
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.

@@ -22,6 +22,29 @@ pub(crate) fn rejection<T>(env: Env, e: Error) -> napi::Result<T> {
     Err(napi::Error::from(js))
 }
 
+/// A Promise settled from another thread: `start` receives the callback that resolves it with
+/// `R::from(value)` or rejects it with the typed error.
+pub(crate) fn promise<'env, T, R>(
+    env: &'env Env,
+    start: impl FnOnce(Box<dyn FnOnce(crate::Result<T>) + Send>),
+) -> napi::Result<napi::bindgen_prelude::Object<'env>, String>
+where
+    T: Send + 'static,
+    R: From<T> + napi::bindgen_prelude::ToNapiValue + 'static,
+{
+    type Resolver<R> = Box<dyn FnOnce(Env) -> napi::Result<R> + Send>;
+    let (deferred, promise) = env
+        .create_deferred::<R, Resolver<R>>()
+        .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
+    start(Box::new(move |res: crate::Result<T>| {
+        deferred.resolve(Box::new(move |env| match res {
+            Ok(v) => Ok(R::from(v)),
+            Err(e) => rejection(env, e),
+        }))
+    }));
+    Ok(promise)
+}
+
 /// Reads the `[cache]` settings of `<home>/config.toml` as `{ key: value }` (keys in snake_case,
 /// as written in the file). `home` defaults to `SKILLMEAT_HOME` or `~/.skillmeat`.
 #[napi(ts_return_type = "Record<string, unknown>")]

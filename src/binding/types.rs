@@ -119,6 +119,12 @@ pub struct Artifact {
     pub upstream_sha: Option<String>,
     /// When upstream was last checked (ms).
     pub upstream_checked_at: Option<i64>,
+    /// Where the upstream version came from.
+    #[napi(ts_type = "'github' | 'collection' | 'marketplace'")]
+    pub upstream_origin: Option<String>,
+    /// Why the last upstream check of this artifact failed (`CODE: message`), e.g.
+    /// `RATE_LIMITED: …`; the upstream fields keep the last known answer.
+    pub upstream_error: Option<String>,
     /// Whether a newer upstream version exists.
     pub is_outdated: bool,
     /// Kind of difference to upstream.
@@ -276,6 +282,20 @@ pub struct CacheStatus {
     pub background: BackgroundStatus,
     /// The search index.
     pub search: SearchStatus,
+    /// Upstream version checks.
+    pub upstream: UpstreamStatus,
+}
+
+/// State of upstream version checks.
+#[napi(object)]
+pub struct UpstreamStatus {
+    /// When the last check ran (ms since the epoch), by any process.
+    pub last_check_at: Option<i64>,
+    /// Set while the upstream API's rate limit is exhausted: when it resets (a `RATE_LIMITED`
+    /// warning is shown meanwhile).
+    pub rate_limited_until: Option<i64>,
+    /// Repositories whose last check failed.
+    pub failed_repositories: i64,
 }
 
 /// Health and size of the search index.
@@ -561,6 +581,8 @@ impl From<model::Artifact> for Artifact {
             upstream_version: a.upstream_version,
             upstream_sha: a.upstream_sha,
             upstream_checked_at: a.upstream_checked_at,
+            upstream_origin: a.upstream_origin,
+            upstream_error: a.upstream_error,
             is_outdated: a.is_outdated,
             version_diff: a.version_diff,
             status: a.status,
@@ -648,6 +670,11 @@ impl From<model::Status> for CacheStatus {
                 watcher_reason: s.background.watcher_reason,
             },
             search: s.search.into(),
+            upstream: UpstreamStatus {
+                last_check_at: s.upstream.last_check_at,
+                rate_limited_until: s.upstream.rate_limited_until,
+                failed_repositories: s.upstream.failed_repositories,
+            },
         }
     }
 }
@@ -746,6 +773,72 @@ pub struct MarketplaceOutcome {
     pub code: Option<String>,
     /// Error message when it failed.
     pub error: Option<String>,
+}
+
+/// A repository an upstream check could not read.
+#[napi(object, object_from_js = false)]
+pub struct UpstreamError {
+    /// `owner/repo`.
+    pub repository: String,
+    /// Stable code: `RATE_LIMITED`, `NOT_FOUND`, `NETWORK`, `NETWORK_TIMEOUT`, `HTTP_ERROR`,
+    /// `INVALID_RESPONSE`, `RESPONSE_TOO_LARGE`, `INSECURE_URL`, `TOO_MANY_REDIRECTS`.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What `checkUpstream()` did.
+#[napi(object, object_from_js = false)]
+pub struct UpstreamSummary {
+    /// Repositories checked (asked, or refused because of the rate limit).
+    pub repositories: u32,
+    /// Repositories skipped because their answer is younger than `upstreamTtlHours`.
+    pub skipped: u32,
+    /// Artifacts checked.
+    pub artifacts: u32,
+    /// HTTP requests sent (at most one per repository and endpoint).
+    pub requests: u32,
+    /// Requests answered `304 Not Modified` (free of rate limit on GitHub).
+    pub not_modified: u32,
+    /// Artifacts whose upstream version, commit or outdated state changed.
+    pub updated: u32,
+    /// Checked artifacts that are outdated.
+    pub outdated: u32,
+    /// Repositories that failed; their artifacts keep their last known upstream and carry the
+    /// error in `upstreamError`.
+    pub errors: Vec<UpstreamError>,
+    /// The API's rate limit stopped (or prevented) the check.
+    pub rate_limited: bool,
+    /// When the rate limit resets (ms since the epoch).
+    pub rate_limit_reset_at: Option<i64>,
+    /// Wall time in ms.
+    pub duration_ms: f64,
+}
+
+impl From<model::UpstreamSummary> for UpstreamSummary {
+    fn from(s: model::UpstreamSummary) -> Self {
+        UpstreamSummary {
+            repositories: s.repositories,
+            skipped: s.skipped,
+            artifacts: s.artifacts,
+            requests: s.requests,
+            not_modified: s.not_modified,
+            updated: s.updated,
+            outdated: s.outdated,
+            errors: s
+                .errors
+                .into_iter()
+                .map(|e| UpstreamError {
+                    repository: e.repository,
+                    code: e.code,
+                    message: e.message,
+                })
+                .collect(),
+            rate_limited: s.rate_limited,
+            rate_limit_reset_at: s.rate_limit_reset_at,
+            duration_ms: s.duration_ms,
+        }
+    }
 }
 
 /// What `refreshMarketplace()` did.

@@ -79,6 +79,7 @@ struct Worker {
     tx: mpsc::UnboundedSender<Signal>,
     backoff: HashMap<String, (u32, Instant)>,
     last_market: Option<Instant>,
+    last_upstream: Option<Instant>,
     /// Whether this process held the lease before (a later acquisition is a take-over).
     held_before: bool,
 }
@@ -112,6 +113,7 @@ async fn run(
         tx,
         backoff: HashMap::new(),
         last_market: None,
+        last_upstream: None,
         held_before: false,
     };
     let beat = (Duration::from_millis(lease_ms as u64) / 3)
@@ -281,6 +283,15 @@ impl Worker {
             self.last_market = Some(Instant::now());
             // Sources within their TTL are skipped without a request.
             let _ = crate::market::refresh(c, crate::market::MarketRefresh::default()).await;
+        }
+        // Upstream versions have their own TTL (per repository); due repositories are checked
+        // in one batch, the others cost nothing.
+        let upstream_due = self
+            .last_upstream
+            .is_none_or(|t| t.elapsed() >= MARKET_EVERY);
+        if upstream_due && c.inner.config.upstream_ttl_hours.value > 0 {
+            self.last_upstream = Some(Instant::now());
+            let _ = super::upstream::check(c, super::UpstreamOptions::default()).await;
         }
         let c2 = c.clone();
         let oldest = blocking(move || c2.inner.store.oldest_scan())

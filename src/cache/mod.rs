@@ -27,6 +27,9 @@ pub struct RefreshOptions {
 
 mod background;
 mod search;
+mod upstream;
+
+pub use upstream::UpstreamOptions;
 
 type Waiter = Box<dyn FnOnce(Result<RefreshSummary>) + Send>;
 /// An on-demand refresh's identity: (project, force).
@@ -254,6 +257,18 @@ impl Cache {
         self.check_open()?;
         let s = &self.inner.store;
         let t = s.totals(self.stale_before())?;
+        let (limited_until, last_check_at) = s.upstream_state()?;
+        let limited_until = limited_until.filter(|t| *t > now_ms());
+        let mut warnings = lock(&self.inner.warnings).clone();
+        if let Some(t) = limited_until {
+            warnings.push(warning(
+                "RATE_LIMITED",
+                format!(
+                    "the upstream API's rate limit is exhausted; upstream checks resume {}. Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
+                    crate::upstream::github::describe_reset(t, now_ms())
+                ),
+            ));
+        }
         Ok(Status {
             mode: match s.mode() {
                 Mode::File => "file".into(),
@@ -273,12 +288,17 @@ impl Cache {
             outdated_artifacts: t.outdated,
             last_refresh: s.last_refresh()?,
             recovered: self.inner.recovered.clone(),
-            warnings: lock(&self.inner.warnings).clone(),
+            warnings,
             hits: self.inner.hits.load(Ordering::Relaxed),
             misses: self.inner.misses.load(Ordering::Relaxed),
             config: self.inner.config.to_json(),
             background: self.background_status(),
             search: self.search_status(),
+            upstream: crate::model::UpstreamStatus {
+                last_check_at,
+                rate_limited_until: limited_until,
+                failed_repositories: s.upstream_failed_repos()?,
+            },
         })
     }
 
@@ -516,7 +536,7 @@ impl Cache {
             ScanOutcome::Scanned(s, files_changed) => {
                 let out = self.inner.store.apply_scan(id, new, &s)?;
                 // Deployed versions may have changed: compare them with the listings again.
-                self.inner.store.apply_marketplace_upstream(Some(id))?;
+                self.inner.store.apply_local_upstream(Some(id))?;
                 summary.artifacts_read += s.read_count as u32;
                 summary.artifacts_added += out.changes.added.len() as u32;
                 summary.artifacts_updated += out.changes.updated.len() as u32;

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, ETAG, HeaderMap, HeaderName, HeaderValue, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
+};
 
 use crate::error::Error;
 
@@ -88,31 +91,146 @@ fn describe(e: &reqwest::Error) -> (&'static str, String) {
     }
 }
 
-/// GETs `url` (revalidating with `etag`/`last_modified` when given), following up to
-/// `max_redirects` redirects that each pass [`check_url`], and reading at most `max_bytes`.
-pub async fn get(
+/// Per-request options of [`get_with`].
+#[derive(Clone, Copy, Default)]
+pub struct RequestOptions<'a> {
+    /// `ETag` of the cached copy, sent as `If-None-Match`.
+    pub etag: Option<&'a str>,
+    /// `Last-Modified` of the cached copy, sent as `If-Modified-Since`.
+    pub last_modified: Option<&'a str>,
+    /// Extra headers; they replace defaults of the same name (`Accept: application/json`).
+    pub headers: &'a [(&'a str, &'a str)],
+    /// Token sent as `Authorization: Bearer …`, only to the origin of the first URL: it is
+    /// dropped when a redirect leads to another scheme, host or port.
+    pub bearer: Option<&'a str>,
+}
+
+impl std::fmt::Debug for RequestOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("etag", &self.etag)
+            .field("last_modified", &self.last_modified)
+            .field("headers", &self.headers)
+            .field("bearer", &self.bearer.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Rate-limit headers of a response (`x-ratelimit-remaining`, `x-ratelimit-reset`,
+/// `retry-after`), when present and well-formed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateInfo {
+    /// Requests left in the current window.
+    pub remaining: Option<u64>,
+    /// When the window resets, in epoch seconds.
+    pub reset_epoch_s: Option<i64>,
+    /// Seconds to wait before retrying (delta-seconds form only).
+    pub retry_after_s: Option<u64>,
+}
+
+impl RateInfo {
+    fn from_headers(h: &HeaderMap) -> RateInfo {
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        RateInfo {
+            remaining: get("x-ratelimit-remaining").and_then(|v| v.parse().ok()),
+            reset_epoch_s: get("x-ratelimit-reset").and_then(|v| v.parse().ok()),
+            retry_after_s: h
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok()),
+        }
+    }
+}
+
+/// A response of [`get_with`]: any final (non-redirect) status, with its body.
+#[derive(Debug)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body (or `NotModified` on 304). For error statuses the body is cut at the size limit
+    /// instead of failing.
+    pub fetched: Fetched,
+    /// Rate-limit headers.
+    pub rate: RateInfo,
+    /// The URL that answered (after redirects).
+    pub url: String,
+}
+
+fn too_large(target: &reqwest::Url, limits: &Limits) -> Error {
+    remote(
+        "RESPONSE_TOO_LARGE",
+        format!(
+            "{target}: the response is larger than the {} byte limit",
+            limits.max_bytes
+        ),
+    )
+}
+
+fn request_headers(opts: &RequestOptions<'_>) -> Result<HeaderMap, Error> {
+    let mut map = HeaderMap::new();
+    map.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    for (name, value) in opts.headers {
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| Error::invalid("headers", format!("bad header name {name:?}: {e}")))?;
+        let v = HeaderValue::from_str(value)
+            .map_err(|e| Error::invalid("headers", format!("bad value for header {name}: {e}")))?;
+        map.insert(n, v);
+    }
+    let conditional = [
+        (IF_NONE_MATCH, opts.etag),
+        (IF_MODIFIED_SINCE, opts.last_modified),
+    ];
+    for (name, value) in conditional {
+        // A cached validator that is not a valid header value is simply not sent.
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
+            map.insert(name, v);
+        }
+    }
+    Ok(map)
+}
+
+/// GETs `url` with `opts`, following up to `max_redirects` redirects that each pass
+/// [`check_url`], and reading at most `max_bytes`. Every final status is returned (callers decide
+/// what 4xx/5xx mean); errors are transport, policy and size failures only.
+pub async fn get_with(
     client: &reqwest::Client,
     url: &str,
-    etag: Option<&str>,
-    last_modified: Option<&str>,
+    opts: &RequestOptions<'_>,
     limits: &Limits,
-) -> Result<Fetched, Error> {
+) -> Result<Response, Error> {
     let mut target = check_url(url, limits)?;
+    let origin = target.origin();
+    let base = request_headers(opts)?;
+    let auth = match opts.bearer {
+        Some(t) => {
+            let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
+                Error::invalid(
+                    "token",
+                    "the token contains characters not allowed in a header",
+                )
+            })?;
+            v.set_sensitive(true);
+            Some(v)
+        }
+        None => None,
+    };
     let mut hops = 0;
     let mut resp = loop {
-        let mut req = client
+        let mut headers = base.clone();
+        if let Some(v) = &auth {
+            if target.origin() == origin {
+                headers.insert(AUTHORIZATION, v.clone());
+            }
+        }
+        let resp = client
             .get(target.clone())
-            .header("accept", "application/json");
-        if let Some(t) = etag {
-            req = req.header(IF_NONE_MATCH, t);
-        }
-        if let Some(t) = last_modified {
-            req = req.header(IF_MODIFIED_SINCE, t);
-        }
-        let resp = req.send().await.map_err(|e| {
-            let (code, msg) = describe(&e);
-            remote(code, format!("{target}: {msg}"))
-        })?;
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| {
+                let (code, msg) = describe(&e);
+                remote(code, format!("{target}: {msg}"))
+            })?;
         if resp.status().is_redirection() && resp.status() != reqwest::StatusCode::NOT_MODIFIED {
             hops += 1;
             if hops > limits.max_redirects {
@@ -139,31 +257,28 @@ pub async fn get(
         break resp;
     };
     let status = resp.status();
+    let rate = RateInfo::from_headers(resp.headers());
+    let done = |fetched| Response {
+        status: status.as_u16(),
+        fetched,
+        rate,
+        url: target.to_string(),
+    };
     if status == reqwest::StatusCode::NOT_MODIFIED {
-        return Ok(Fetched::NotModified);
+        return Ok(done(Fetched::NotModified));
     }
-    if !status.is_success() {
-        return Err(remote(
-            "HTTP_ERROR",
-            format!("{target}: the server answered {status}"),
-        ));
-    }
-    if resp
-        .content_length()
-        .is_some_and(|n| n as usize > limits.max_bytes)
+    let ok = status.is_success();
+    if ok
+        && resp
+            .content_length()
+            .is_some_and(|n| n > limits.max_bytes as u64)
     {
-        return Err(remote(
-            "RESPONSE_TOO_LARGE",
-            format!(
-                "{target}: the response is larger than the {} byte limit",
-                limits.max_bytes
-            ),
-        ));
+        return Err(too_large(&target, limits));
     }
     let header = |h| {
         resp.headers()
             .get(h)
-            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .and_then(|v: &HeaderValue| v.to_str().ok())
             .map(str::to_string)
     };
     let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
@@ -172,26 +287,55 @@ pub async fn get(
         match resp.chunk().await {
             Ok(Some(c)) => {
                 if body.len() + c.len() > limits.max_bytes {
-                    return Err(remote(
-                        "RESPONSE_TOO_LARGE",
-                        format!(
-                            "{target}: the response is larger than the {} byte limit",
-                            limits.max_bytes
-                        ),
-                    ));
+                    if ok {
+                        return Err(too_large(&target, limits));
+                    }
+                    let room = limits.max_bytes - body.len();
+                    body.extend_from_slice(&c[..room]);
+                    break;
                 }
                 body.extend_from_slice(&c);
             }
             Ok(None) => break,
-            Err(e) => {
+            Err(e) if ok => {
                 let (code, msg) = describe(&e);
                 return Err(remote(code, format!("{target}: {msg}")));
             }
+            // The status already says what went wrong; a broken error body does not matter.
+            Err(_) => break,
         }
     }
-    Ok(Fetched::Body {
+    Ok(done(Fetched::Body {
         body,
         etag,
         last_modified,
-    })
+    }))
+}
+
+/// GETs `url` (revalidating with `etag`/`last_modified` when given), following up to
+/// `max_redirects` redirects that each pass [`check_url`], and reading at most `max_bytes`.
+/// Statuses other than 2xx and 304 are `HTTP_ERROR`.
+pub async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    etag: Option<&str>,
+    last_modified: Option<&str>,
+    limits: &Limits,
+) -> Result<Fetched, Error> {
+    let opts = RequestOptions {
+        etag,
+        last_modified,
+        ..RequestOptions::default()
+    };
+    let r = get_with(client, url, &opts, limits).await?;
+    if r.status == 304 || (200..300).contains(&r.status) {
+        return Ok(r.fetched);
+    }
+    let status = reqwest::StatusCode::from_u16(r.status)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|_| r.status.to_string());
+    Err(remote(
+        "HTTP_ERROR",
+        format!("{}: the server answered {status}", r.url),
+    ))
 }

@@ -116,6 +116,10 @@ pub struct DeployInfo {
     pub deployed_sha: Option<String>,
     /// Hash recorded at deployment.
     pub deployed_hash: Option<String>,
+    /// Version the user's collection lock resolves this artifact to (`collection.lock`).
+    pub collection_version: Option<String>,
+    /// Commit the user's collection lock resolves this artifact to.
+    pub collection_sha: Option<String>,
 }
 
 /// One artifact found by a scan.
@@ -788,6 +792,8 @@ fn deploy_info(
             .clone()
             .or_else(|| col.and_then(|c| c.resolved_sha.clone())),
         deployed_hash: d.content_hash.clone(),
+        collection_version: col.and_then(|c| c.resolved_version.clone()),
+        collection_sha: col.and_then(|c| c.resolved_sha.clone()),
     }
 }
 

@@ -33,7 +33,7 @@ pub(super) const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, t
      version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
      deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, \
      upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, \
-     metadata_json, scanned_at, updated_at";
+     metadata_json, scanned_at, updated_at, upstream_origin, upstream_error";
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
@@ -115,6 +115,8 @@ pub(super) fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
         metadata: r.get(34)?,
         scanned_at: r.get(35)?,
         updated_at: r.get(36)?,
+        upstream_origin: r.get(37)?,
+        upstream_error: r.get(38)?,
     })
 }
 

@@ -222,6 +222,28 @@ CREATE TRIGGER search_entry_delete AFTER DELETE ON marketplace_entries BEGIN
 END;
 -- Everything that existed before this migration is indexed by the first rebuild.
 "#,
+    r#"
+-- Upstream versions: what the user's collection lock resolves each artifact to (an upstream of
+-- its own), the HTTP answers of the GitHub-compatible API kept for conditional requests, and
+-- when each repository was last checked (its own TTL, separate from project scans).
+ALTER TABLE artifacts ADD COLUMN collection_version TEXT;
+ALTER TABLE artifacts ADD COLUMN collection_sha TEXT;
+CREATE INDEX artifacts_source ON artifacts(source) WHERE source IS NOT NULL;
+CREATE TABLE upstream_http (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    body          TEXT NOT NULL,
+    fetched_at    INTEGER NOT NULL
+);
+CREATE TABLE upstream_repos (
+    repo       TEXT PRIMARY KEY,
+    checked_at INTEGER NOT NULL,
+    ok_at      INTEGER,
+    error_code TEXT,
+    error      TEXT
+);
+"#,
 ];
 
 /// The schema version this build writes.

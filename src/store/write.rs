@@ -40,9 +40,9 @@ const UPSERT_ARTIFACT: &str = "
 INSERT INTO artifacts (id, project_id, project_name, profile, type, name, display_name, path, description,
     version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at,
     deployed_version, deployed_sha, deployed_hash, content_hash, status, error, size_bytes, file_count,
-    modified_at, fingerprint, metadata_json, scanned_at, updated_at)
+    modified_at, fingerprint, metadata_json, scanned_at, updated_at, collection_version, collection_sha)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31)
+    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31, ?32, ?33)
 ON CONFLICT(id) DO UPDATE SET
     project_name = excluded.project_name, display_name = excluded.display_name, path = excluded.path,
     description = excluded.description, version = excluded.version, author = excluded.author,
@@ -54,12 +54,14 @@ ON CONFLICT(id) DO UPDATE SET
     error = excluded.error, size_bytes = excluded.size_bytes, file_count = excluded.file_count,
     modified_at = excluded.modified_at, fingerprint = excluded.fingerprint,
     metadata_json = excluded.metadata_json, scanned_at = excluded.scanned_at,
+    collection_version = excluded.collection_version, collection_sha = excluded.collection_sha,
     updated_at = CASE WHEN artifacts.content_hash IS excluded.content_hash AND artifacts.error IS excluded.error
                       THEN artifacts.updated_at ELSE excluded.updated_at END";
 
 const UPDATE_DEPLOY: &str = "
 UPDATE artifacts SET project_name = ?2, origin = ?3, source = ?4, version_spec = ?5, from_collection = ?6,
-    deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12
+    deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12,
+    collection_version = ?13, collection_sha = ?14
 WHERE id = ?1";
 
 /// A project row to create with its first write: `(path, origin)`.
@@ -202,6 +204,8 @@ impl Store {
                             a.fingerprint,
                             serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
                             now,
+                            d.collection_version,
+                            d.collection_sha,
                         ])?;
                     }
                     None => {
@@ -218,6 +222,8 @@ impl Store {
                             super::hash_to_sql(d.deployed_hash.as_deref()),
                             a.rel_path,
                             now,
+                            d.collection_version,
+                            d.collection_sha,
                         ])?;
                     }
                 }

@@ -1,0 +1,275 @@
+'use strict'
+// checkUpstream() end to end: a GitHub-shaped API on 127.0.0.1 (releases, tags, commits with
+// ETags), deployed artifacts with source specs, and what the cache keeps through failures.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const path = require('node:path')
+const { Cache } = require('../index.js')
+const { tmpdir, write, md } = require('./helpers.js')
+
+/** A GitHub-like API: `repos[owner/repo] = { releases, tags, commits: {path: sha} }`. */
+async function github(repos) {
+  const log = []
+  const state = { fail: null, token: null }
+  const srv = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x')
+    log.push({ path: url.pathname, query: url.search, auth: req.headers.authorization, inm: req.headers['if-none-match'] })
+    const m = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/(releases|tags|commits)$/)
+    const repo = m && repos[`${m[1]}/${m[2]}`]
+    if (state.fail) return state.fail(req, res, url)
+    if (!repo) {
+      res.writeHead(404, { 'content-type': 'application/json' })
+      return res.end('{"message":"Not Found"}')
+    }
+    let body
+    if (m[3] === 'releases') {
+      body = (repo.releases || []).map((r) => ({ tag_name: r.tag, prerelease: !!r.pre, draft: false, name: r.tag, body: 'notes '.repeat(50) }))
+    } else if (m[3] === 'tags') {
+      body = (repo.tags || []).map((t) => ({ name: t, commit: { sha: 'f'.repeat(40) } }))
+    } else {
+      const p = url.searchParams.get('path') || ''
+      const sha = (repo.commits || {})[p]
+      body = sha ? [{ sha, commit: { message: 'change' } }] : []
+    }
+    const text = JSON.stringify(body)
+    const etag = `"${Buffer.from(text).toString('base64').slice(0, 16)}-${text.length}"`
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag, 'x-ratelimit-remaining': '4999' })
+      return res.end()
+    }
+    res.writeHead(200, { 'content-type': 'application/json', etag, 'x-ratelimit-remaining': '4999' })
+    res.end(text)
+  })
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
+  return { srv, log, state, base: `http://127.0.0.1:${srv.address().port}`, close: () => new Promise((r) => srv.close(r)) }
+}
+
+const REPOS = () => ({
+  'acme/tools': {
+    releases: [{ tag: 'v1.3.0-beta.1', pre: true }, { tag: 'v1.2.0' }],
+    tags: ['v1.1.0', 'v1.0.0', 'v0.9.0'],
+    commits: { 'agents/pinned.md': 'def5678def5678def5678def5678def5678def56', 'agents/tracked.md': 'abc1234abc1234abc1234abc1234abc1234abc12' },
+  },
+  'acme/beta': { releases: [{ tag: '1.3.0' }, { tag: '1.3.0-beta.1', pre: true }] },
+})
+
+/** A project whose deployments name upstream sources. */
+function project(root, name) {
+  const dir = path.join(root, name)
+  const c = path.join(dir, '.claude')
+  const arts = {
+    'skills/pdf/SKILL.md': md({ name: 'pdf', description: 'PDF helpers' }),
+    'commands/beta.md': md({ description: 'Beta command' }),
+    'commands/tagged.md': md({ description: 'Tagged command' }),
+    'agents/pinned.md': md({ description: 'Pinned agent' }),
+    'agents/tracked.md': md({ description: 'Tracks main' }),
+    'commands/local.md': md({ description: 'No upstream' }),
+  }
+  for (const [rel, content] of Object.entries(arts)) write(path.join(c, rel), content)
+  const entry = (name, type, p, extra) =>
+    `[[deployed]]\nartifact_name = "${name}"\nartifact_type = "${type}"\nartifact_path = "${p}"\nfrom_collection = "default"\n${extra}\n`
+  write(
+    path.join(c, '.skillmeat-deployed.toml'),
+    [
+      entry('pdf', 'skill', 'skills/pdf', 'source = "acme/tools/skills/pdf"\nversion_spec = "latest"\nversion = "1.2.0"'),
+      entry('beta', 'command', 'commands/beta.md', 'source = "acme/beta/commands/beta.md@latest"\nversion = "1.3.0-beta.1"'),
+      entry('tagged', 'command', 'commands/tagged.md', 'source = "acme/tools/commands/tagged.md@v1.0.0"\nversion = "v1.0.0"'),
+      entry('pinned', 'agent', 'agents/pinned.md', 'source = "acme/tools/agents/pinned.md@abc1234"\nresolved_sha = "abc1234"'),
+      entry('tracked', 'agent', 'agents/tracked.md', 'source = "acme/tools/agents/tracked.md@main"\nresolved_sha = "abc1234abc1234abc1234abc1234abc1234abc12"'),
+    ].join('\n'),
+  )
+  return dir
+}
+
+function open(home, base, extra = {}) {
+  return Cache.open({ home, path: path.join(home, 'cache.db'), githubApiUrl: base, allowHttpHosts: ['127.0.0.1'], httpTimeoutMs: 2000, ...extra })
+}
+
+function byName(page) {
+  return Object.fromEntries(page.items.map((a) => [a.name, a]))
+}
+
+test('one request per repository and endpoint; versions, tags and commits resolved; pre-releases follow the deployment', async () => {
+  const gh = await github(REPOS())
+  const root = tmpdir()
+  const home = tmpdir()
+  const cache = open(home, gh.base)
+  try {
+    const a = cache.registerProject(project(root, 'alpha'))
+    cache.registerProject(project(root, 'beta-project'))
+    const s = await cache.checkUpstream()
+    // acme/tools: releases + tags + 2 commit paths; acme/beta: releases. Two projects add nothing.
+    assert.equal(s.requests, 5, JSON.stringify(gh.log))
+    assert.equal(s.repositories, 2)
+    assert.equal(s.artifacts, 10)
+    assert.deepEqual(s.errors, [])
+    assert.equal(s.rateLimited, false)
+    assert.ok(gh.log.every((l) => l.auth === undefined), 'no token configured, none sent')
+
+    const arts = byName(cache.listArtifacts({ projectId: a.id }))
+    // Stable deployed, newer upstream only a pre-release: not outdated.
+    assert.equal(arts.pdf.upstreamVersion, 'v1.2.0')
+    assert.equal(arts.pdf.isOutdated, false)
+    assert.equal(arts.pdf.upstreamOrigin, 'github')
+    // Pre-release deployed, its release is out: outdated, a pre-release difference.
+    assert.equal(arts.beta.upstreamVersion, '1.3.0')
+    assert.equal(arts.beta.isOutdated, true)
+    assert.equal(arts.beta.versionDiff, 'prerelease')
+    // A tag spec compares against the highest tag.
+    assert.equal(arts.tagged.upstreamVersion, 'v1.1.0')
+    assert.equal(arts.tagged.versionDiff, 'minor')
+    // SHA-pinned with a newer commit on its path: outdated by a commit.
+    assert.equal(arts.pinned.upstreamSha, 'def5678def5678def5678def5678def5678def56')
+    assert.equal(arts.pinned.isOutdated, true)
+    assert.equal(arts.pinned.versionDiff, 'commit')
+    // A branch whose newest commit is the deployed one: up to date.
+    assert.equal(arts.tracked.isOutdated, false)
+    assert.equal(arts.local.upstreamVersion, undefined)
+
+    const out = cache.outdatedArtifacts({ projectId: a.id, sortBy: 'versionDiff' })
+    assert.deepEqual(out.items.map((x) => x.name).sort(), ['beta', 'pinned', 'tagged'])
+    assert.equal(cache.getProject(a.id).outdatedCount, 3)
+    // The search index follows: outdated is a filter.
+    const found = cache.search('', { outdated: true, projectId: a.id, limit: 10 })
+    assert.deepEqual(found.items.map((x) => x.name).sort(), ['beta', 'pinned', 'tagged'])
+
+    // Within the TTL nothing is asked; forced, every request is conditional and answered 304.
+    const again = await cache.checkUpstream()
+    assert.equal(again.requests, 0)
+    assert.equal(again.skipped, 2)
+    gh.log.length = 0
+    const forced = await cache.checkUpstream({ force: true })
+    assert.equal(forced.requests, 5)
+    assert.equal(forced.notModified, 5)
+    assert.ok(gh.log.every((l) => l.inm), 'every request revalidates with If-None-Match')
+    assert.equal(forced.updated, 0)
+    assert.deepEqual(byName(cache.listArtifacts({ projectId: a.id })).beta.upstreamVersion, '1.3.0')
+
+    // Only one project.
+    const one = await cache.checkUpstream({ projectId: a.id, force: true })
+    assert.equal(one.artifacts, 5)
+    await assert.rejects(cache.checkUpstream({ projectId: 'nope' }), { code: 'NOT_FOUND' })
+    assert.throws(() => cache.checkUpstream({ force: 'yes' }), { code: 'INVALID_ARGUMENT' })
+  } finally {
+    cache.close()
+    await gh.close()
+  }
+})
+
+test('failures keep the last known upstream and record the error; a rate limit stops the check and shows in status', async () => {
+  const gh = await github(REPOS())
+  const root = tmpdir()
+  const home = tmpdir()
+  const cache = open(home, gh.base, { httpTimeoutMs: 500 })
+  try {
+    const a = cache.registerProject(project(root, 'alpha'))
+    await cache.checkUpstream()
+    const before = byName(cache.listArtifacts({ projectId: a.id }))
+
+    const cases = {
+      500: (req, res) => { res.writeHead(500); res.end('oops') },
+      invalidJson: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"tag_name": ') },
+      oversize: (req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('[' + '"x",'.repeat(2_000_000) + '"x"]') },
+      slow: (req, res) => { setTimeout(() => { res.writeHead(200); res.end('[]') }, 1500) },
+      redirect: (req, res) => { res.writeHead(302, { location: 'http://example.com/elsewhere' }); res.end() },
+    }
+    const codes = {}
+    for (const [name, fail] of Object.entries(cases)) {
+      gh.state.fail = fail
+      const s = await (name === 'oversize'
+        ? (() => { const c2 = open(home, gh.base, { maxResponseBytes: 100_000 }); return c2.checkUpstream({ force: true }).finally(() => c2.close()) })()
+        : cache.checkUpstream({ force: true }))
+      codes[name] = [...new Set(s.errors.map((e) => e.code))].join(',')
+      const now = byName(cache.listArtifacts({ projectId: a.id }))
+      for (const n of ['pdf', 'beta', 'tagged', 'pinned']) {
+        assert.equal(now[n].upstreamVersion, before[n].upstreamVersion, `${name}: ${n} keeps its upstream version`)
+        assert.equal(now[n].upstreamSha, before[n].upstreamSha, `${name}: ${n} keeps its upstream commit`)
+        assert.equal(now[n].isOutdated, before[n].isOutdated, `${name}: ${n} keeps its outdated flag`)
+        assert.ok(now[n].upstreamError, `${name}: ${n} carries the error`)
+      }
+    }
+    assert.deepEqual(codes, {
+      500: 'HTTP_ERROR',
+      invalidJson: 'INVALID_RESPONSE',
+      oversize: 'RESPONSE_TOO_LARGE',
+      slow: 'NETWORK_TIMEOUT',
+      redirect: 'INSECURE_URL',
+    })
+
+    // Rate limited: 403 with remaining 0 and a reset time.
+    const reset = Math.floor(Date.now() / 1000) + 600
+    gh.state.fail = (req, res) => {
+      res.writeHead(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'content-type': 'application/json' })
+      res.end('{"message":"API rate limit exceeded"}')
+    }
+    gh.log.length = 0
+    const limited = await cache.checkUpstream({ force: true })
+    assert.equal(limited.rateLimited, true)
+    assert.equal(limited.rateLimitResetAt, reset * 1000)
+    // Both repositories may be in flight when the first 403 arrives; nothing is sent after it
+    // (acme/tools alone needs four requests).
+    assert.ok(gh.log.length <= 2, `no request after the limit was hit (${gh.log.length} sent)`)
+    assert.ok(limited.errors.every((e) => e.code === 'RATE_LIMITED'))
+    const st = cache.status()
+    assert.equal(st.upstream.rateLimitedUntil, reset * 1000)
+    assert.ok(st.warnings.some((w) => w.code === 'RATE_LIMITED'), JSON.stringify(st.warnings))
+    // Until the reset, checks do not even ask.
+    gh.log.length = 0
+    const still = await cache.checkUpstream({ force: true })
+    assert.equal(still.requests, 0)
+    assert.equal(gh.log.length, 0)
+    assert.equal(still.rateLimited, true)
+    const after = byName(cache.listArtifacts({ projectId: a.id }))
+    assert.equal(after.beta.upstreamVersion, before.beta.upstreamVersion)
+  } finally {
+    cache.close()
+    await gh.close()
+  }
+})
+
+test('connection refused and the token: sent as Bearer, never in errors or status', async () => {
+  const gh = await github(REPOS())
+  const root = tmpdir()
+  const home = tmpdir()
+  const secret = 'ghp_secretTOKEN1234567890'
+  process.env.SKILLMEAT_GITHUB_TOKEN = secret
+  const cache = open(home, gh.base)
+  try {
+    cache.registerProject(project(root, 'alpha'))
+    await cache.checkUpstream()
+    assert.ok(gh.log.length > 0 && gh.log.every((l) => l.auth === `Bearer ${secret}`))
+    await gh.close()
+    const s = await cache.checkUpstream({ force: true })
+    assert.ok(s.errors.length > 0 && s.errors.every((e) => e.code === 'NETWORK'), JSON.stringify(s.errors))
+    const everything = JSON.stringify([s, cache.status(), cache.listArtifacts({ limit: 100 })])
+    assert.ok(!everything.includes(secret), 'the token never appears')
+  } finally {
+    delete process.env.SKILLMEAT_GITHUB_TOKEN
+    cache.close()
+  }
+})
+
+test('the collection lock is an upstream of its own', async () => {
+  const root = tmpdir()
+  const home = tmpdir()
+  write(path.join(home, 'collections', 'default', 'collection.toml'), '[[artifacts]]\nname = "notes"\ntype = "command"\n')
+  write(path.join(home, 'collections', 'default', 'collection.lock'), '["notes::command"]\nresolved_version = "2.1.0"\n')
+  const dir = path.join(root, 'p')
+  write(path.join(dir, '.claude', 'commands', 'notes.md'), md({ description: 'Notes' }))
+  write(
+    path.join(dir, '.claude', '.skillmeat-deployed.toml'),
+    '[[deployed]]\nartifact_name = "notes"\nartifact_type = "command"\nartifact_path = "commands/notes.md"\nfrom_collection = "default"\nversion = "2.0.3"\n',
+  )
+  const cache = Cache.open({ home, path: path.join(home, 'cache.db') })
+  try {
+    const p = cache.registerProject(dir)
+    const notes = cache.listArtifacts({ projectId: p.id }).items.find((a) => a.name === 'notes')
+    assert.equal(notes.upstreamVersion, '2.1.0')
+    assert.equal(notes.upstreamOrigin, 'collection')
+    assert.equal(notes.versionDiff, 'minor')
+    assert.equal(notes.isOutdated, true)
+  } finally {
+    cache.close()
+  }
+})

@@ -1,0 +1,244 @@
+//! Upstream checks: which repositories are due, one batched check against the GitHub-compatible
+//! API (see [`crate::upstream`]), and the results written in one transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use super::Cache;
+use crate::config::ProcessEnv;
+use crate::error::{Error, Result};
+use crate::model::{UpstreamError, UpstreamSummary};
+use crate::store::{HttpRecord, RepoOutcome, UpstreamResult, now_ms};
+use crate::upstream::{self, Cached, GithubConfig, SourceSpec, VersionSpec};
+
+/// Options of one upstream check.
+#[derive(Debug, Clone, Default)]
+pub struct UpstreamOptions {
+    /// Only the artifacts of this project.
+    pub project_id: Option<String>,
+    /// Check repositories whose answer is still within the upstream TTL too.
+    pub force: bool,
+}
+
+/// Runs `f` with the store on a blocking thread.
+async fn on_store<T: Send + 'static>(
+    c: &Cache,
+    f: impl FnOnce(&crate::store::Store) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let c = c.clone();
+    tokio::task::spawn_blocking(move || f(c.store()))
+        .await
+        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
+}
+
+fn first_error(a: &upstream::RepoAnswer) -> Option<&upstream::RemoteError> {
+    let releases = a.releases.as_ref().and_then(|r| r.as_ref().err());
+    let tags = a.tags.as_ref().and_then(|r| r.as_ref().err());
+    releases
+        .or(tags)
+        .or_else(|| a.commits.iter().find_map(|(_, r)| r.as_ref().err()))
+}
+
+/// Checks the upstream versions of every artifact with a GitHub source (of one project, or all):
+/// repositories answered within the upstream TTL are skipped unless `force`; the rest are asked
+/// in one batch (one request per repository and endpoint, conditional on the stored ETag).
+pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> {
+    let started = Instant::now();
+    if let Some(id) = &opts.project_id {
+        let id2 = id.clone();
+        if on_store(c, move |s| s.get_project(&id2, 0))
+            .await?
+            .is_none()
+        {
+            return Err(Error::NotFound(format!(
+                "no project with id {id:?}; register it first"
+            )));
+        }
+    }
+    let project = opts.project_id.clone();
+    let candidates = on_store(c, move |s| s.upstream_candidates(project.as_deref())).await?;
+    let checked = on_store(c, |s| s.upstream_repo_checks()).await?;
+    let (limited_until, _) = on_store(c, |s| s.upstream_state()).await?;
+
+    let cfg = c.config();
+    let ttl_ms = i64::from(cfg.upstream_ttl_hours.value) * 3_600_000;
+    let now = now_ms();
+    let mut summary = UpstreamSummary::default();
+    // (artifact id, parsed spec, deployed version) of every artifact due for a check.
+    let mut due: Vec<(String, SourceSpec, Option<String>)> = Vec::new();
+    let mut repos: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut skipped: HashSet<String> = HashSet::new();
+    for a in candidates {
+        let Some(spec) = upstream::spec::parse(&a.source, a.version_spec.as_deref()) else {
+            continue;
+        };
+        let key = spec.repo_key();
+        let fresh = checked.get(&key).is_some_and(|t| now - t < ttl_ms);
+        if fresh && !opts.force {
+            skipped.insert(key);
+            continue;
+        }
+        if seen.insert(key.clone()) {
+            repos.push(key);
+        }
+        due.push((a.id, spec, a.deployed_version));
+    }
+    summary.skipped = skipped.len() as u32;
+    summary.repositories = repos.len() as u32;
+    summary.artifacts = due.len() as u32;
+
+    if let Some(until) = limited_until.filter(|u| *u > now) {
+        // Still inside the API's rate-limit window: do not ask, say when it resets.
+        summary.rate_limited = true;
+        summary.rate_limit_reset_at = Some(until);
+        let msg = format!(
+            "the upstream API's rate limit is exhausted until {}; set GITHUB_TOKEN for a higher limit",
+            crate::upstream::github::describe_reset(until, now)
+        );
+        summary.errors = repos
+            .iter()
+            .map(|r| UpstreamError {
+                repository: r.clone(),
+                code: "RATE_LIMITED".into(),
+                message: msg.clone(),
+            })
+            .collect();
+        summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        return Ok(summary);
+    }
+    if due.is_empty() {
+        summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        return Ok(summary);
+    }
+
+    let limits = crate::market::limits(c);
+    let client = crate::market::fetch::client(&limits)?;
+    let mut gh = GithubConfig::new(limits);
+    gh.api_url = cfg.github_api_url.value.trim_end_matches('/').to_string();
+    gh.token = upstream::token_from_env(&ProcessEnv);
+    let queries = upstream::queries(due.iter().map(|(_, s, _)| s));
+    let prefix = gh.api_url.clone();
+    let stored = on_store(c, move |s| s.upstream_http(&prefix)).await?;
+    let cached: HashMap<String, Cached> = stored
+        .into_iter()
+        .map(|r| {
+            (
+                r.url,
+                Cached {
+                    etag: r.etag,
+                    last_modified: r.last_modified,
+                    body: r.body,
+                },
+            )
+        })
+        .collect();
+    let outcome = upstream::check(&client, &gh, queries, &cached).await;
+    summary.requests = outcome.requests;
+    summary.not_modified = outcome.not_modified;
+
+    let results: Vec<(String, UpstreamResult)> = due
+        .iter()
+        .map(|(id, spec, deployed)| {
+            let r = upstream::resolve_spec(&outcome, spec, deployed.as_deref());
+            let res = match (r.error, r.version, r.sha) {
+                (Some(e), _, _) => UpstreamResult::Failed(format!("{}: {}", e.code, e.message)),
+                (None, None, None) => UpstreamResult::Failed(format!(
+                    "NO_VERSIONS: {}/{} has no release or tag that is a version",
+                    spec.owner, spec.repo
+                )),
+                (None, version, sha) => UpstreamResult::Found {
+                    version,
+                    sha,
+                    pinned_sha: match &spec.version {
+                        VersionSpec::Sha(s) => Some(s.clone()),
+                        _ => None,
+                    },
+                },
+            };
+            (id.clone(), res)
+        })
+        .collect();
+    let mut repo_outcomes = Vec::new();
+    for key in &repos {
+        let answer = outcome
+            .repos
+            .iter()
+            .find(|a| upstream::spec::repo_key(&a.owner, &a.repo) == *key);
+        let error = match answer {
+            Some(a) => first_error(a).map(|e| (e.code.clone(), e.message.clone())),
+            None => Some(("NOT_CHECKED".into(), "not part of this check".into())),
+        };
+        if let Some((code, message)) = &error {
+            summary.errors.push(UpstreamError {
+                repository: key.clone(),
+                code: code.clone(),
+                message: message.clone(),
+            });
+        }
+        repo_outcomes.push(RepoOutcome {
+            repo: key.clone(),
+            error,
+        });
+    }
+    let records: Vec<HttpRecord> = outcome
+        .records
+        .iter()
+        .map(|(url, r)| HttpRecord {
+            url: url.clone(),
+            etag: r.etag.clone(),
+            last_modified: r.last_modified.clone(),
+            body: r.body.clone(),
+        })
+        .collect();
+    if let Some(rl) = &outcome.rate_limit {
+        summary.rate_limited = true;
+        summary.rate_limit_reset_at = rl.reset_at_ms;
+    }
+    let limited = outcome
+        .rate_limit
+        .as_ref()
+        .map(|rl| rl.reset_at_ms.unwrap_or(now + 60_000));
+    let (changed, outdated) = on_store(c, move |s| {
+        let out = s.apply_upstream_check(&records, &repo_outcomes, &results)?;
+        s.set_upstream_state(limited, now)?;
+        Ok(out)
+    })
+    .await?;
+    summary.updated = changed as u32;
+    summary.outdated = outdated as u32;
+    let c2 = c.clone();
+    let _ = tokio::task::spawn_blocking(move || c2.sync_search_quietly()).await;
+    summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(summary)
+}
+
+impl Cache {
+    /// Runs an upstream check on the cache's runtime and calls `done` with its summary.
+    pub fn spawn_check_upstream(
+        &self,
+        opts: UpstreamOptions,
+        done: impl FnOnce(Result<UpstreamSummary>) + Send + 'static,
+    ) {
+        if let Err(e) = self.check_open() {
+            return done(Err(e));
+        }
+        let rt = super::lock(&self.inner.runtime);
+        let Some(rt) = rt.as_ref() else {
+            return done(Err(Error::Closed));
+        };
+        let me = self.clone();
+        rt.spawn(async move {
+            use futures_util::FutureExt;
+            let res = std::panic::AssertUnwindSafe(check(&me, opts))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Internal(
+                        "the upstream check failed unexpectedly".into(),
+                    ))
+                });
+            done(res)
+        });
+    }
+}

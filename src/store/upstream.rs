@@ -1,0 +1,481 @@
+//! Upstream versions of artifacts: from the GitHub-compatible API (written by an upstream check),
+//! from the user's collection lock and from marketplace listings (recomputed after scans and
+//! marketplace refreshes), with the outdated flag and the difference kept beside them.
+//!
+//! Precedence: an answer from the repository itself (`github`) wins, then the collection lock
+//! (`collection`), then the highest listed version of the same name (`marketplace`).
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::params;
+
+use super::{Store, now_ms};
+use crate::error::Result;
+use crate::version::{self, Diff};
+
+/// An artifact with an upstream source spec, as an upstream check needs it.
+#[derive(Debug, Clone)]
+pub struct UpstreamCandidate {
+    /// Artifact id.
+    pub id: String,
+    /// Owning project.
+    pub project_id: String,
+    /// Source spec (`owner/repo[/path][@version]`).
+    pub source: String,
+    /// Version spec, when recorded apart from the source.
+    pub version_spec: Option<String>,
+    /// Deployed version.
+    pub deployed_version: Option<String>,
+    /// Deployed commit.
+    pub deployed_sha: Option<String>,
+}
+
+/// What an upstream check found for one artifact.
+#[derive(Debug, Clone)]
+pub enum UpstreamResult {
+    /// The upstream version and/or commit.
+    Found {
+        /// Upstream version (a tag or release name).
+        version: Option<String>,
+        /// Upstream commit.
+        sha: Option<String>,
+        /// The commit the artifact is pinned to by its spec (compared when nothing was deployed
+        /// with a commit recorded).
+        pinned_sha: Option<String>,
+    },
+    /// The check failed; the last known upstream is kept and the error recorded.
+    Failed(String),
+}
+
+/// One repository's outcome in an upstream check.
+#[derive(Debug, Clone)]
+pub struct RepoOutcome {
+    /// `owner/repo` (lower case).
+    pub repo: String,
+    /// `(code, message)` of the failure, if it failed.
+    pub error: Option<(String, String)>,
+}
+
+/// A stored HTTP answer of the upstream API, for conditional requests.
+#[derive(Debug, Clone)]
+pub struct HttpRecord {
+    /// Request URL.
+    pub url: String,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// Body.
+    pub body: String,
+}
+
+/// Whether `deployed` is behind `upstream`: versions compared as semver, else commits for
+/// equality. Returns the flag and the difference (`None` when nothing is comparable).
+pub fn judge(
+    deployed_version: Option<&str>,
+    deployed_sha: Option<&str>,
+    up_version: Option<&str>,
+    up_sha: Option<&str>,
+) -> (bool, Option<Diff>) {
+    match (deployed_version, up_version, deployed_sha, up_sha) {
+        (Some(d), Some(u), _, _) => {
+            let (o, diff) = version::outdated(d, u);
+            (o, Some(diff))
+        }
+        (_, _, Some(d), Some(u)) => {
+            let (o, diff) = version::outdated(d, u);
+            (o, Some(diff))
+        }
+        _ => (false, None),
+    }
+}
+
+fn rank(out: bool, diff: Option<Diff>) -> i64 {
+    if out {
+        diff.map(|d| d.rank()).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
+/// A commit SHA (7–40 hex digits).
+fn is_sha(s: &str) -> bool {
+    (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The commit a source spec pins (`…@<sha>` or a SHA version spec).
+pub fn pinned_sha(source: Option<&str>, version_spec: Option<&str>) -> Option<String> {
+    let at = source.and_then(|s| s.rsplit_once('@')).map(|(_, v)| v);
+    at.or(version_spec)
+        .map(str::trim)
+        .filter(|v| is_sha(v))
+        .map(str::to_ascii_lowercase)
+}
+
+/// `(id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
+/// collection_sha, upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff)`.
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+);
+
+impl Store {
+    /// Recomputes each artifact's upstream from the collection lock and the marketplace
+    /// listings (unless the repository itself answered for it), and for every artifact the
+    /// outdated flag and difference against its deployed version. `project`: only that
+    /// project's artifacts. Returns how many artifacts changed.
+    pub fn apply_local_upstream(&self, project: Option<&str>) -> Result<usize> {
+        let (has_entries, relevant): (bool, bool) = self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM marketplace_entries),
+                        EXISTS(SELECT 1 FROM artifacts WHERE (?1 IS NULL OR project_id = ?1)
+                               AND (upstream_origin IS NOT NULL OR collection_version IS NOT NULL
+                                    OR collection_sha IS NOT NULL))",
+                [project],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })?;
+        if !has_entries && !relevant {
+            return Ok(0);
+        }
+        let now = now_ms();
+        self.write(|tx| {
+            let mut listed: HashMap<String, Vec<String>> = HashMap::new();
+            if has_entries {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT name, version FROM marketplace_entries WHERE version IS NOT NULL",
+                )?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    listed.entry(r.get(0)?).or_default().push(r.get(1)?);
+                }
+            }
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
+                        collection_sha, upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff
+                 FROM artifacts WHERE (?1 IS NULL OR project_id = ?1)",
+            )?;
+            let rows: Vec<Row> = stmt
+                .query_map([project], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut update = tx.prepare_cached(
+                "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = ?4,
+                     upstream_checked_at = CASE WHEN ?4 IS upstream_origin AND ?2 IS upstream_version
+                         AND ?3 IS upstream_sha THEN upstream_checked_at ELSE ?5 END,
+                     is_outdated = ?6, version_diff = ?7, diff_rank = ?8
+                 WHERE id = ?1",
+            )?;
+            let mut changed = 0;
+            for (id, name, source, spec, dv, ds, cv, cs, origin, uv, us, old_out, old_diff) in rows {
+                let (new_origin, nv, ns) = if origin.as_deref() == Some("github") && source.is_some() {
+                    (origin.clone(), uv.clone(), us.clone())
+                } else if cv.is_some() && dv.is_some() {
+                    (Some("collection".to_string()), cv, None)
+                } else if cs.is_some() && ds.is_some() {
+                    (Some("collection".to_string()), None, cs)
+                } else {
+                    let up = dv.as_deref().and_then(|d| {
+                        let pre = matches!(version::parse(d), version::Parsed::Semver(ref v) if v.is_prerelease());
+                        let versions = listed.get(&name)?;
+                        version::highest(versions.iter().map(String::as_str), pre).map(str::to_string)
+                    });
+                    (up.as_ref().map(|_| "marketplace".to_string()), up, None)
+                };
+                let pinned = ds.clone().or_else(|| pinned_sha(source.as_deref(), spec.as_deref()));
+                let (out, diff) = judge(dv.as_deref(), pinned.as_deref(), nv.as_deref(), ns.as_deref());
+                let diff_s = diff.map(|d| d.as_str().to_string());
+                if new_origin == origin && nv == uv && ns == us && out == old_out && diff_s == old_diff {
+                    continue;
+                }
+                changed += 1;
+                update.execute(params![id, nv, ns, new_origin, now, out, diff_s, rank(out, diff)])?;
+            }
+            if changed > 0 {
+                refresh_outdated_counts(tx, project)?;
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Artifacts with a source spec (one project's, or all).
+    pub fn upstream_candidates(&self, project: Option<&str>) -> Result<Vec<UpstreamCandidate>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, project_id, source, version_spec, deployed_version, deployed_sha FROM artifacts
+                 WHERE source IS NOT NULL AND (?1 IS NULL OR project_id = ?1)",
+            )?;
+            let rows = stmt.query_map([project], |r| {
+                Ok(UpstreamCandidate {
+                    id: r.get(0)?,
+                    project_id: r.get(1)?,
+                    source: r.get(2)?,
+                    version_spec: r.get(3)?,
+                    deployed_version: r.get(4)?,
+                    deployed_sha: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// When each repository was last checked (ms since the epoch).
+    pub fn upstream_repo_checks(&self) -> Result<HashMap<String, i64>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached("SELECT repo, checked_at FROM upstream_repos")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
+        })
+    }
+
+    /// Stored answers for conditional requests of the API at `api_url`.
+    pub fn upstream_http(&self, api_url: &str) -> Result<Vec<HttpRecord>> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT url, etag, last_modified, body FROM upstream_http WHERE substr(url, 1, length(?1)) = ?1",
+            )?;
+            let rows = stmt.query_map([api_url], |r| {
+                Ok(HttpRecord {
+                    url: r.get(0)?,
+                    etag: r.get(1)?,
+                    last_modified: r.get(2)?,
+                    body: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Writes an upstream check in one transaction: the HTTP answers to revalidate with next
+    /// time, each repository's outcome, and each artifact's result (a failure keeps the last
+    /// known upstream and records the error). Returns `(artifacts whose upstream or outdated
+    /// state changed, artifacts now outdated among those checked)`.
+    pub fn apply_upstream_check(
+        &self,
+        records: &[HttpRecord],
+        repos: &[RepoOutcome],
+        results: &[(String, UpstreamResult)],
+    ) -> Result<(usize, usize)> {
+        let now = now_ms();
+        self.write(|tx| {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO upstream_http(url, etag, last_modified, body, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                     body = excluded.body, fetched_at = excluded.fetched_at",
+            )?;
+            for r in records {
+                put.execute(params![r.url, r.etag, r.last_modified, r.body, now])?;
+            }
+            let mut repo = tx.prepare_cached(
+                "INSERT INTO upstream_repos(repo, checked_at, ok_at, error_code, error) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(repo) DO UPDATE SET checked_at = excluded.checked_at,
+                     ok_at = COALESCE(excluded.ok_at, upstream_repos.ok_at),
+                     error_code = excluded.error_code, error = excluded.error",
+            )?;
+            for r in repos {
+                let (code, msg) = match &r.error {
+                    Some((c, m)) => (Some(c.as_str()), Some(m.as_str())),
+                    None => (None, None),
+                };
+                repo.execute(params![r.repo, now, code.is_none().then_some(now), code, msg])?;
+            }
+            let mut read = tx.prepare_cached(
+                "SELECT deployed_version, deployed_sha, upstream_origin, upstream_version, upstream_sha, is_outdated,
+                        version_diff, upstream_error
+                 FROM artifacts WHERE id = ?1",
+            )?;
+            let mut found = tx.prepare_cached(
+                "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = 'github',
+                     upstream_checked_at = ?4, upstream_error = NULL, is_outdated = ?5, version_diff = ?6,
+                     diff_rank = ?7
+                 WHERE id = ?1",
+            )?;
+            let mut failed =
+                tx.prepare_cached("UPDATE artifacts SET upstream_error = ?2 WHERE id = ?1")?;
+            let mut changed = 0;
+            let mut outdated = 0;
+            let mut projects: HashSet<String> = HashSet::new();
+            for (id, result) in results {
+                type Current = (
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    Option<String>,
+                    bool,
+                    Option<String>,
+                    Option<String>,
+                );
+                let mut rows = read.query([id])?;
+                let Some(r) = rows.next()? else { continue };
+                let (dv, ds, origin, uv, us, old_out, old_diff, old_err): Current = (
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                );
+                drop(rows);
+                match result {
+                    UpstreamResult::Found {
+                        version,
+                        sha,
+                        pinned_sha,
+                    } => {
+                        let deployed_sha = ds.clone().or_else(|| pinned_sha.clone());
+                        let (out, diff) = judge(
+                            dv.as_deref(),
+                            deployed_sha.as_deref(),
+                            version.as_deref(),
+                            sha.as_deref(),
+                        );
+                        if out {
+                            outdated += 1;
+                        }
+                        let diff_s = diff.map(|d| d.as_str().to_string());
+                        found.execute(params![
+                            id,
+                            version,
+                            sha,
+                            now,
+                            out,
+                            diff_s,
+                            rank(out, diff)
+                        ])?;
+                        if origin.as_deref() != Some("github")
+                            || &uv != version
+                            || &us != sha
+                            || old_out != out
+                            || old_diff != diff_s
+                            || old_err.is_some()
+                        {
+                            changed += 1;
+                        }
+                        if old_out != out {
+                            if let Some(p) = id_project(tx, id)? {
+                                projects.insert(p);
+                            }
+                        }
+                    }
+                    UpstreamResult::Failed(msg) => {
+                        if old_out {
+                            outdated += 1;
+                        }
+                        if old_err.as_deref() != Some(msg.as_str()) {
+                            failed.execute(params![id, msg])?;
+                        }
+                    }
+                }
+            }
+            for p in &projects {
+                refresh_outdated_counts(tx, Some(p))?;
+            }
+            Ok((changed, outdated))
+        })
+    }
+
+    /// `(unix ms until which the upstream API refused requests, last check time)`.
+    pub fn upstream_state(&self) -> Result<(Option<i64>, Option<i64>)> {
+        self.with_reader(|c| {
+            let get = |k: &str| -> rusqlite::Result<Option<i64>> {
+                let v: Option<String> = c
+                    .query_row(
+                        "SELECT value FROM cache_metadata WHERE key = ?1",
+                        [k],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                Ok(v.and_then(|v| v.parse().ok()))
+            };
+            Ok((
+                get("upstream_rate_limited_until")?,
+                get("upstream_checked_at")?,
+            ))
+        })
+    }
+
+    /// Repositories whose last check failed.
+    pub fn upstream_failed_repos(&self) -> Result<i64> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM upstream_repos WHERE error_code IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Records when the upstream API refuses requests until (`None` clears it) and the check time.
+    pub fn set_upstream_state(
+        &self,
+        rate_limited_until: Option<i64>,
+        checked_at: i64,
+    ) -> Result<()> {
+        self.write(|tx| {
+            match rate_limited_until {
+                Some(t) => tx.execute(
+                    "INSERT OR REPLACE INTO cache_metadata(key, value) VALUES ('upstream_rate_limited_until', ?1)",
+                    [t.to_string()],
+                )?,
+                None => tx.execute(
+                    "DELETE FROM cache_metadata WHERE key = 'upstream_rate_limited_until'",
+                    [],
+                )?,
+            };
+            tx.execute(
+                "INSERT OR REPLACE INTO cache_metadata(key, value) VALUES ('upstream_checked_at', ?1)",
+                [checked_at.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn id_project(tx: &rusqlite::Transaction<'_>, id: &str) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    tx.query_row(
+        "SELECT project_id FROM artifacts WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+fn refresh_outdated_counts(tx: &rusqlite::Transaction<'_>, project: Option<&str>) -> Result<()> {
+    tx.execute(
+        "UPDATE projects SET outdated_count =
+             (SELECT COUNT(*) FROM artifacts a WHERE a.project_id = projects.id AND a.is_outdated = 1)
+         WHERE ?1 IS NULL OR id = ?1",
+        [project],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! Upstream checks against a GitHub-API-compatible server, without storage: [`spec`] parses an
+//! artifact's source, [`resolve::queries`] groups artifacts into one query per repository,
+//! [`github::check`] asks the API (one request per repository and endpoint, revalidated with
+//! cached ETags), and [`resolve::resolve`] reads each artifact's upstream out of the answers.
+
+#![deny(missing_docs)]
+
+pub mod github;
+pub mod resolve;
+pub mod spec;
+
+pub use github::{
+    Cached, CheckOutcome, CommitQuery, GithubConfig, RateLimit, Release, RemoteError, RepoAnswer,
+    RepoQuery, check, token_from_env,
+};
+pub use resolve::{Resolved, queries, resolve, resolve_spec};
+pub use spec::{SourceSpec, VersionSpec};
