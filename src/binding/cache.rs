@@ -7,11 +7,11 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::args::{Obj, required_string};
+use super::js_error;
 use super::types::{
     Artifact, ArtifactPage, CacheStatus, MarketplaceEntryPage, MarketplaceSourceState,
     MarketplaceSummary, Project, ProjectPage, RefreshSummary, SearchResult, UpstreamSummary,
 };
-use super::js_error;
 use crate::cache::{Cache, RefreshOptions};
 use crate::config::Options;
 use crate::model::{ArtifactQuery, ProjectQuery};
@@ -262,7 +262,7 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
 impl JsCache {
     /// Opens (creating if needed) the cache. A damaged database is moved aside and rebuilt; an
     /// unwritable location falls back to memory. Both are reported by `status()`.
-    #[napi(factory, ts_args_type = "options?: CacheOptions")]
+    #[napi(catch_unwind, factory, ts_args_type = "options?: CacheOptions")]
     pub fn open(options_arg: Option<Value>) -> napi::Result<JsCache, String> {
         let opts = options(&options_arg).map_err(js_error)?;
         Ok(JsCache {
@@ -271,13 +271,13 @@ impl JsCache {
     }
 
     /// Health, counts, configuration and where each value came from.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn status(&self) -> napi::Result<CacheStatus, String> {
         self.inner.status().map(Into::into).map_err(js_error)
     }
 
     /// Registers a project folder and scans it now. Throws `NOT_FOUND` if it does not exist.
-    #[napi(ts_args_type = "path: string")]
+    #[napi(catch_unwind, ts_args_type = "path: string")]
     pub fn register_project(&self, path: Value) -> napi::Result<Project, String> {
         let path = required_string("path", &path).map_err(js_error)?;
         self.inner
@@ -287,14 +287,14 @@ impl JsCache {
     }
 
     /// Forgets a project and its cached artifacts. Returns whether it was known.
-    #[napi(ts_args_type = "id: string")]
+    #[napi(catch_unwind, ts_args_type = "id: string")]
     pub fn unregister_project(&self, id: Value) -> napi::Result<bool, String> {
         let id = required_string("id", &id).map_err(js_error)?;
         self.inner.unregister_project(&id).map_err(js_error)
     }
 
     /// One project by id, or `null`.
-    #[napi(ts_args_type = "id: string")]
+    #[napi(catch_unwind, ts_args_type = "id: string")]
     pub fn get_project(&self, id: Value) -> napi::Result<Option<Project>, String> {
         let id = required_string("id", &id).map_err(js_error)?;
         self.inner
@@ -304,7 +304,7 @@ impl JsCache {
     }
 
     /// One artifact by id, or `null`.
-    #[napi(ts_args_type = "id: string")]
+    #[napi(catch_unwind, ts_args_type = "id: string")]
     pub fn get_artifact(&self, id: Value) -> napi::Result<Option<Artifact>, String> {
         let id = required_string("id", &id).map_err(js_error)?;
         self.inner
@@ -314,7 +314,7 @@ impl JsCache {
     }
 
     /// A page of projects.
-    #[napi(ts_args_type = "query?: ProjectQueryOptions")]
+    #[napi(catch_unwind, ts_args_type = "query?: ProjectQueryOptions")]
     pub fn list_projects(&self, query: Option<Value>) -> napi::Result<ProjectPage, String> {
         let q = (|| -> Result<ProjectQuery, crate::Error> {
             let o = Obj::new(
@@ -341,7 +341,7 @@ impl JsCache {
     }
 
     /// A page of artifacts.
-    #[napi(ts_args_type = "query?: ArtifactQueryOptions")]
+    #[napi(catch_unwind, ts_args_type = "query?: ArtifactQueryOptions")]
     pub fn list_artifacts(&self, query: Option<Value>) -> napi::Result<ArtifactPage, String> {
         let q = (|| -> Result<ArtifactQuery, crate::Error> {
             let o = Obj::new(
@@ -384,6 +384,7 @@ impl JsCache {
     /// Re-scans projects (discovering new ones first). Unchanged files are skipped by size and
     /// mtime unless `force`. Resolves with what changed.
     #[napi(
+        catch_unwind,
         ts_args_type = "options?: RefreshRequest",
         ts_return_type = "Promise<RefreshSummary>"
     )]
@@ -404,7 +405,7 @@ impl JsCache {
     }
 
     /// Marks one project (or all) for a full re-scan at the next refresh. Returns how many.
-    #[napi(ts_args_type = "projectId?: string")]
+    #[napi(catch_unwind, ts_args_type = "projectId?: string")]
     pub fn invalidate(&self, project_id: Option<Value>) -> napi::Result<u32, String> {
         let id = match project_id {
             None | Some(Value::Null) => None,
@@ -417,7 +418,7 @@ impl JsCache {
     }
 
     /// Empties the cache (registered folders are kept; the next refresh rebuilds it).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>, String> {
         super::promise::<(), ()>(env, |done| self.inner.spawn_clear(done))
     }
@@ -426,6 +427,7 @@ impl JsCache {
     /// `refreshError`, `refreshProgress`, `changesDetected`, `invalidated`, `watcherDegraded`).
     /// Returns a function that unsubscribes. The subscription never keeps the process alive.
     #[napi(
+        catch_unwind,
         ts_args_type = "callback: (event: CacheEvent) => void",
         ts_return_type = "() => void"
     )]
@@ -452,7 +454,7 @@ impl JsCache {
 
     /// Artifacts whose upstream (today: the marketplace listing of the same name) is newer than
     /// what is deployed. One indexed query; rows carry `projectName`.
-    #[napi(ts_args_type = "query?: OutdatedQuery")]
+    #[napi(catch_unwind, ts_args_type = "query?: OutdatedQuery")]
     pub fn outdated_artifacts(&self, query: Option<Value>) -> napi::Result<ArtifactPage, String> {
         let q = (|| -> Result<crate::model::OutdatedQuery, crate::Error> {
             let o = Obj::new(
@@ -493,7 +495,7 @@ impl JsCache {
     /// letters, two in longer ones), the last word also matches as a prefix, names weigh more
     /// than tags and tags more than descriptions, and an exact name comes first. A blank query
     /// with filters lists by name.
-    #[napi(ts_args_type = "query: string, options?: SearchOptions")]
+    #[napi(catch_unwind, ts_args_type = "query: string, options?: SearchOptions")]
     pub fn search(
         &self,
         query: Option<Value>,
@@ -573,7 +575,7 @@ impl JsCache {
     }
 
     /// Cached marketplace entries (sync; a stale cache still answers, with `stale: true`).
-    #[napi(ts_args_type = "query?: MarketplaceQuery")]
+    #[napi(catch_unwind, ts_args_type = "query?: MarketplaceQuery")]
     pub fn marketplace_entries(
         &self,
         query: Option<Value>,
@@ -603,7 +605,7 @@ impl JsCache {
     }
 
     /// Every configured marketplace source as cached (freshness, errors, entry counts).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn marketplace_sources(&self) -> napi::Result<Vec<MarketplaceSourceState>, String> {
         self.inner
             .marketplace_sources()
@@ -614,6 +616,7 @@ impl JsCache {
     /// Fetches marketplace listings that are past their TTL (or all with `force`), revalidating
     /// with ETag/Last-Modified. A failing source keeps its last good copy, marked stale.
     #[napi(
+        catch_unwind,
         ts_args_type = "options?: MarketplaceRefreshRequest",
         ts_return_type = "Promise<MarketplaceSummary>"
     )]
@@ -646,6 +649,7 @@ impl JsCache {
     /// artifacts (`upstreamError`); the Promise rejects only for a bad argument, an unknown
     /// project or a closed cache.
     #[napi(
+        catch_unwind,
         ts_args_type = "options?: { projectId?: string; force?: boolean }",
         ts_return_type = "Promise<UpstreamSummary>"
     )]
@@ -668,7 +672,7 @@ impl JsCache {
     }
 
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn check_integrity(&self) -> napi::Result<String, String> {
         if self.inner.is_closed() {
             return Err(js_error(crate::Error::Closed));
@@ -678,7 +682,7 @@ impl JsCache {
 
     /// Stops background work, waits for it, and releases the database. Idempotent; later calls
     /// on this object throw `CACHE_CLOSED`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         self.inner.close();
     }

@@ -47,7 +47,7 @@ where
 
 /// Reads the `[cache]` settings of `<home>/config.toml` as `{ key: value }` (keys in snake_case,
 /// as written in the file). `home` defaults to `SKILLMEAT_HOME` or `~/.skillmeat`.
-#[napi(ts_return_type = "Record<string, unknown>")]
+#[napi(catch_unwind, ts_return_type = "Record<string, unknown>")]
 pub fn config_file_values(home: Option<String>) -> napi::Result<serde_json::Value, String> {
     let home = args::home_or_default(home);
     let table = crate::config::read_cache_table(&home).map_err(js_error)?;
@@ -56,7 +56,7 @@ pub fn config_file_values(home: Option<String>) -> napi::Result<serde_json::Valu
 
 /// Sets one `[cache]` key in `<home>/config.toml` (or removes it when `value` is null), keeping
 /// the rest of the file. Throws `INVALID_ARGUMENT` for unknown keys or values of the wrong type.
-#[napi]
+#[napi(catch_unwind)]
 pub fn config_set(
     key: String,
     value: Option<String>,
@@ -78,7 +78,7 @@ pub struct ConfigKey {
 }
 
 /// Lists the configuration keys this package reads.
-#[napi]
+#[napi(catch_unwind)]
 pub fn config_keys() -> Vec<ConfigKey> {
     crate::config::KEYS
         .iter()
@@ -105,7 +105,7 @@ pub struct VersionComparison {
 /// below their release, build metadata ignored), coercing partial versions (`1.2` = `1.2.0`) and
 /// comparing commit SHAs (7–40 hex digits) for equality only. Never throws: anything else is
 /// `{ order: null, diff: 'unknown' }`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn compare_versions(a: String, b: String) -> VersionComparison {
     let c = crate::version::compare(&a, &b);
     VersionComparison {
@@ -129,7 +129,7 @@ pub struct OutdatedCheck {
 
 /// `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
 /// deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`).
-#[napi]
+#[napi(catch_unwind)]
 pub fn is_outdated(deployed: String, upstream: String) -> OutdatedCheck {
     let (outdated, diff) = crate::version::outdated(&deployed, &upstream);
     OutdatedCheck {

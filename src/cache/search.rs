@@ -45,6 +45,18 @@ fn docs_of(rows: Vec<ScopeRows>) -> Vec<ScopeDocs> {
         .collect()
 }
 
+/// Runs an index operation, turning a panic inside tantivy (which a damaged file can cause)
+/// into an error, and forgetting the open index so the next use checks the files again and
+/// rebuilds them if they are damaged.
+fn shielded<T>(c: &Cache, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        *lock(&c.inner.search.index) = None;
+        Err(crate::error::Error::Internal(format!(
+            "{what} failed unexpectedly; the search index is checked again (and rebuilt if damaged) at its next use"
+        )))
+    })
+}
+
 impl Cache {
     /// The index, opened (and brought in step with the database) on first use.
     fn search_index(&self) -> Result<Arc<SearchIndex>> {
@@ -144,9 +156,11 @@ impl Cache {
     /// `status().search`.
     pub fn sync_search(&self) -> Result<u64> {
         self.check_open()?;
-        let index = self.search_index()?;
-        let instance = self.inner.store.instance_id()?;
-        self.sync_into(&index, instance)
+        shielded(self, "writing the search index", || {
+            let index = self.search_index()?;
+            let instance = self.inner.store.instance_id()?;
+            self.sync_into(&index, instance)
+        })
     }
 
     /// Best effort after a write path: the write itself succeeded, so an index failure is only
@@ -158,9 +172,11 @@ impl Cache {
     /// Rebuilds the search index from the database now.
     pub fn rebuild_search(&self) -> Result<()> {
         self.check_open()?;
-        let index = self.search_index()?;
-        let instance = self.inner.store.instance_id()?;
-        self.rebuild_into(&index, instance)?;
+        shielded(self, "rebuilding the search index", || {
+            let index = self.search_index()?;
+            let instance = self.inner.store.instance_id()?;
+            self.rebuild_into(&index, instance)
+        })?;
         *lock(&self.inner.search.last_rebuild_reason) = Some("requested".into());
         Ok(())
     }
@@ -169,8 +185,7 @@ impl Cache {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         self.check_open()?;
         let started = std::time::Instant::now();
-        let index = self.search_index()?;
-        let page = index.search(q)?;
+        let page = shielded(self, "searching", || self.search_index()?.search(q))?;
         let store = &self.inner.store;
         let mut items = Vec::with_capacity(page.hits.len());
         let mut missing = 0;
@@ -201,7 +216,7 @@ impl Cache {
     /// Health and size of the search index (opening it if needed).
     pub(crate) fn search_status(&self) -> SearchStatus {
         let pending = self.inner.store.search_pending_count().unwrap_or(0);
-        match self.search_index() {
+        match shielded(self, "reading the search index", || self.search_index()) {
             Ok(index) => SearchStatus {
                 last_rebuild_reason: lock(&self.inner.search.last_rebuild_reason).clone(),
                 pending,

@@ -156,6 +156,13 @@ pub(crate) fn payload(index: &Index) -> Result<Payload> {
 
 /// Opens the index in `dir` and checks it thoroughly; `Err` says what is wrong with it.
 pub(crate) fn check(dir: &Path, schema: &Schema) -> std::result::Result<Index, String> {
+    // tantivy can panic on some damaged files (e.g. a segment truncated below its footer):
+    // that is damage like any other.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_files(dir, schema)))
+        .unwrap_or_else(|_| Err("damaged index files (reading them failed)".into()))
+}
+
+fn check_files(dir: &Path, schema: &Schema) -> std::result::Result<Index, String> {
     if !dir.join("meta.json").is_file() {
         return Err("index missing".into());
     }

@@ -2,8 +2,9 @@
 //! from the user's collection lock and from marketplace listings (recomputed after scans and
 //! marketplace refreshes), with the outdated flag and the difference kept beside them.
 //!
-//! Precedence: an answer from the repository itself (`github`) wins, then the collection lock
-//! (`collection`), then the highest listed version of the same name (`marketplace`).
+//! Precedence: an answer from the repository itself (`github`) wins; otherwise the higher of the
+//! collection lock's version (`collection`) and the highest listed version of the same name
+//! (`marketplace`); a collection lock that only pins a commit is compared by commit.
 
 use std::collections::{HashMap, HashSet};
 
@@ -196,17 +197,23 @@ impl Store {
             for (id, name, source, spec, dv, ds, cv, cs, origin, uv, us, old_out, old_diff) in rows {
                 let (new_origin, nv, ns) = if origin.as_deref() == Some("github") && source.is_some() {
                     (origin.clone(), uv.clone(), us.clone())
-                } else if cv.is_some() && dv.is_some() {
-                    (Some("collection".to_string()), cv, None)
+                } else if let Some(d) = dv.as_deref() {
+                    // The highest of the collection lock's version and the listed versions.
+                    let pre = matches!(version::parse(d), version::Parsed::Semver(ref v) if v.is_prerelease());
+                    let listed_best = listed
+                        .get(&name)
+                        .and_then(|vs| version::highest(vs.iter().map(String::as_str), pre));
+                    let best = version::highest(cv.as_deref().into_iter().chain(listed_best), true);
+                    match (best, &cv) {
+                        (Some(b), Some(c)) if b == c => (Some("collection".to_string()), Some(b.to_string()), None),
+                        (Some(b), _) => (Some("marketplace".to_string()), Some(b.to_string()), None),
+                        (None, Some(c)) => (Some("collection".to_string()), Some(c.clone()), None),
+                        (None, None) => (None, None, None),
+                    }
                 } else if cs.is_some() && ds.is_some() {
                     (Some("collection".to_string()), None, cs)
                 } else {
-                    let up = dv.as_deref().and_then(|d| {
-                        let pre = matches!(version::parse(d), version::Parsed::Semver(ref v) if v.is_prerelease());
-                        let versions = listed.get(&name)?;
-                        version::highest(versions.iter().map(String::as_str), pre).map(str::to_string)
-                    });
-                    (up.as_ref().map(|_| "marketplace".to_string()), up, None)
+                    (None, None, None)
                 };
                 let pinned = ds.clone().or_else(|| pinned_sha(source.as_deref(), spec.as_deref()));
                 let (out, diff) = judge(dv.as_deref(), pinned.as_deref(), nv.as_deref(), ns.as_deref());
