@@ -15,15 +15,20 @@ async function github(repos) {
   const srv = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x')
     log.push({ path: url.pathname, query: url.search, auth: req.headers.authorization, inm: req.headers['if-none-match'] })
-    const m = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/(releases|tags|commits)$/)
+    const m = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/(releases|releases\/latest|tags|commits)$/)
     const repo = m && repos[`${m[1]}/${m[2]}`]
     if (state.fail) return state.fail(req, res, url)
-    if (!repo) {
+    // `latestOnly` repositories answer only /releases/latest, like some GitHub-compatible servers.
+    const offered = repo && (m[3] === 'releases/latest' ? repo.latestOnly : m[3] !== 'releases' || !repo.latestOnly)
+    if (!repo || !offered) {
       res.writeHead(404, { 'content-type': 'application/json' })
       return res.end('{"message":"Not Found"}')
     }
     let body
-    if (m[3] === 'releases') {
+    if (m[3] === 'releases/latest') {
+      const r = repo.releases.find((x) => !x.pre)
+      body = { tag_name: r.tag, prerelease: false, draft: false }
+    } else if (m[3] === 'releases') {
       body = (repo.releases || []).map((r) => ({ tag_name: r.tag, prerelease: !!r.pre, draft: false, name: r.tag, body: 'notes '.repeat(50) }))
     } else if (m[3] === 'tags') {
       body = (repo.tags || []).map((t) => ({ name: t, commit: { sha: 'f'.repeat(40) } }))
@@ -271,5 +276,26 @@ test('the collection lock is an upstream of its own', async () => {
     assert.equal(notes.isOutdated, true)
   } finally {
     cache.close()
+  }
+})
+
+test('a server offering only /releases/latest is understood', async () => {
+  const repos = REPOS()
+  repos['acme/beta'].latestOnly = true
+  const gh = await github(repos)
+  const root = tmpdir()
+  const home = tmpdir()
+  const cache = open(home, gh.base)
+  try {
+    const a = cache.registerProject(project(root, 'alpha'))
+    const s = await cache.checkUpstream()
+    assert.deepEqual(s.errors, [])
+    const beta = byName(cache.listArtifacts({ projectId: a.id })).beta
+    assert.equal(beta.upstreamVersion, '1.3.0')
+    assert.equal(beta.versionDiff, 'prerelease')
+    assert.ok(gh.log.some((l) => l.path === '/repos/acme/beta/releases/latest'))
+  } finally {
+    cache.close()
+    await gh.close()
   }
 })

@@ -462,10 +462,10 @@ impl Run<'_> {
         u.path_segments_mut()
             .map_err(|_| bad("cannot have a path".to_string()))?
             .pop_if_empty()
-            .extend(["repos", owner, repo, endpoint]);
+            .extend(["repos", owner, repo].into_iter().chain(endpoint.split('/')));
         u.set_fragment(None);
         u.set_query(None);
-        {
+        if !query.is_empty() {
             let mut q = u.query_pairs_mut();
             for (k, v) in query {
                 q.append_pair(k, v);
@@ -510,27 +510,36 @@ impl Run<'_> {
         // A 404 on a repository-wide endpoint answers every other endpoint of the repository.
         let mut missing: Option<RemoteError> = None;
         if releases {
+            let keep = |v: Vec<RawRelease>| {
+                v.into_iter()
+                    .filter(|x| !x.draft)
+                    .filter_map(|x| {
+                        Some(Release {
+                            tag: x.tag_name.filter(|t| !t.is_empty())?,
+                            prerelease: x.prerelease,
+                            draft: false,
+                            published_at: x.published_at,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            };
             let url = self.url(o, r, "releases", &[("per_page", "100")]);
-            let res = self
+            let mut res = self
                 .json::<Vec<RawRelease>>(url, o, r, What::Releases, &mut records)
                 .await
-                .map(|v| {
-                    v.into_iter()
-                        .filter(|x| !x.draft)
-                        .filter_map(|x| {
-                            Some(Release {
-                                tag: x.tag_name.filter(|t| !t.is_empty())?,
-                                prerelease: x.prerelease,
-                                draft: false,
-                                published_at: x.published_at,
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                });
-            if let Err(e) = &res {
-                if e.code == "NOT_FOUND" {
-                    missing = Some(e.clone());
-                }
+                .map(keep);
+            if matches!(&res, Err(e) if e.code == "NOT_FOUND") {
+                // Some GitHub-compatible servers only offer the latest release. Where that is
+                // missing too, the tags decide (and a 404 there means the repository is gone).
+                let url = self.url(o, r, "releases/latest", &[]);
+                res = match self
+                    .json::<RawRelease>(url, o, r, What::Releases, &mut records)
+                    .await
+                {
+                    Ok(one) => Ok(keep(vec![one])),
+                    Err(e) if e.code == "NOT_FOUND" => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                };
             }
             answer.releases = Some(res);
         }
