@@ -487,8 +487,8 @@ async fn per_repository_errors_never_fail_the_check_and_never_show_the_token() {
     assert!(matches!(&o.repos[9].commits[0].1, Err(e) if e.code == "NOT_FOUND"));
     assert_eq!(
         server.hits("/repos/missing/"),
-        1,
-        "one 404 answers the repository"
+        3,
+        "404s on the releases, the latest release and the tags answer the repository"
     );
     assert_eq!(
         server.hits("/repos/loop/"),

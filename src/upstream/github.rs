@@ -462,7 +462,11 @@ impl Run<'_> {
         u.path_segments_mut()
             .map_err(|_| bad("cannot have a path".to_string()))?
             .pop_if_empty()
-            .extend(["repos", owner, repo].into_iter().chain(endpoint.split('/')));
+            .extend(
+                ["repos", owner, repo]
+                    .into_iter()
+                    .chain(endpoint.split('/')),
+            );
         u.set_fragment(None);
         u.set_query(None);
         if !query.is_empty() {
@@ -509,6 +513,9 @@ impl Run<'_> {
         let (o, r) = (owner.as_str(), repo.as_str());
         // A 404 on a repository-wide endpoint answers every other endpoint of the repository.
         let mut missing: Option<RemoteError> = None;
+        // Set when neither /releases nor /releases/latest exists: the tags then tell a
+        // repository without releases from a missing one.
+        let mut releases_404 = false;
         if releases {
             let keep = |v: Vec<RawRelease>| {
                 v.into_iter()
@@ -528,7 +535,8 @@ impl Run<'_> {
                 .json::<Vec<RawRelease>>(url, o, r, What::Releases, &mut records)
                 .await
                 .map(keep);
-            if matches!(&res, Err(e) if e.code == "NOT_FOUND") {
+            releases_404 = matches!(&res, Err(e) if e.code == "NOT_FOUND");
+            if releases_404 {
                 // Some GitHub-compatible servers only offer the latest release. Where that is
                 // missing too, the tags decide (and a 404 there means the repository is gone).
                 let url = self.url(o, r, "releases/latest", &[]);
@@ -557,6 +565,9 @@ impl Run<'_> {
             if let Err(e) = &res {
                 if e.code == "NOT_FOUND" {
                     missing = Some(e.clone());
+                    if releases_404 {
+                        answer.releases = Some(Err(e.clone()));
+                    }
                 }
             }
             answer.tags = Some(res);
