@@ -335,6 +335,8 @@ test('config list shows every key with value and source', () => {
     'allow_http_hosts',
     'http_timeout_ms',
     'max_response_bytes',
+    'github_api_url',
+    'upstream_ttl_hours',
   ])
   const roots = list.find((e) => e.key === 'project_roots')
   assert.deepEqual(roots.value, ['/srv/a', '/srv/b'])
@@ -691,4 +693,597 @@ test('--help lists watch; watch takes no arguments', () => {
   assert.equal(run(home, ['watch', '--force']).status, 2)
   // None of it opened the cache.
   assert.equal(fs.existsSync(path.join(home, 'cache')), false)
+})
+
+// ---------------------------------------------------------------------------
+// outdated, marketplace, search, check-upstream
+
+/**
+ * Like run(), but without blocking the event loop, so that an HTTP server in this process
+ * (a marketplace or a GitHub-compatible API) can answer the CLI.
+ */
+function runAsync(home, args, { env = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...baseEnv(), SKILLMEAT_HOME: home, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.on('error', reject)
+    child.on('close', (status, signal) => {
+      clearTimeout(timer)
+      resolve({ status, signal, stdout, stderr })
+    })
+  })
+}
+
+async function runJsonAsync(home, args, { status = 0, env } = {}) {
+  const r = await runAsync(home, [...args, '--json'], { env })
+  assert.equal(r.status, status, `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  return JSON.parse(r.stdout)
+}
+
+/** An HTTP server on 127.0.0.1 whose routes the test sets; counts requests per path. */
+async function httpServer() {
+  const http = require('node:http')
+  const routes = {}
+  const hits = {}
+  const srv = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x')
+    hits[url.pathname] = (hits[url.pathname] || 0) + 1
+    const route = routes[url.pathname] || routes['*']
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'application/json' })
+      return res.end('{"message":"Not Found"}')
+    }
+    route(req, res, url)
+  })
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
+  const base = `http://127.0.0.1:${srv.address().port}`
+  return { routes, hits, base, close: () => new Promise((r) => srv.close(r)) }
+}
+
+const sendJson = (body, headers = {}) => (req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+const MARKET = {
+  name: 'test-market',
+  owner: { name: 'Tester' },
+  plugins: [
+    { name: 'pdf-tools', source: './plugins/pdf', description: 'PDF helpers', version: '2.0.0', tags: ['pdf'] },
+    { name: 'deploy', source: './plugins/deploy', description: 'Deploys the app', version: '1.3.0' },
+    { name: 'reviewer', source: './plugins/reviewer', description: 'Reviews code', version: '0.3.5' },
+    { name: 'beta-thing', source: './plugins/beta', description: 'A beta', version: '1.0.0-beta.3' },
+    { name: 'not-installed', source: './plugins/x', description: 'Nobody has it', version: '9.9.9' },
+  ],
+}
+
+/** One `[[deployed]]` entry of `.skillmeat-deployed.toml`. */
+function deployedEntry(name, type, artifactPath, version, extra = '') {
+  return (
+    `[[deployed]]\nartifact_name = "${name}"\nartifact_type = "${type}"\nfrom_collection = "default"\n` +
+    `deployed_at = "2025-01-01T00:00:00Z"\nartifact_path = "${artifactPath}"\ncontent_hash = "00"\n` +
+    `version = "${version}"\n${extra}`
+  )
+}
+
+/**
+ * A project whose deployed versions are behind the listing in MARKET by every kind of
+ * difference: pdf-tools 1.2.0 (major), deploy 1.2.0 (minor), reviewer 0.3.0 (patch),
+ * beta-thing 1.0.0-beta.1 (prerelease).
+ */
+function deployedProject(name = 'shop') {
+  const dir = path.join(root, 'projects', `${name}-${++homeCount}`, name)
+  const c = path.join(dir, '.claude')
+  write(path.join(c, 'skills', 'pdf-tools', 'SKILL.md'), '---\nname: pdf-tools\ndescription: Work with PDF files\n---\nPDF.\n')
+  write(path.join(c, 'skills', 'beta-thing', 'SKILL.md'), '---\nname: beta-thing\ndescription: Beta skill\n---\nB.\n')
+  write(path.join(c, 'commands', 'deploy.md'), '---\ndescription: Deploy it\n---\nDeploy.\n')
+  write(path.join(c, 'agents', 'reviewer.md'), '---\nname: reviewer\ndescription: Reviews\n---\nReview.\n')
+  write(path.join(c, 'commands', 'local-only.md'), '---\ndescription: Not deployed\n---\nLocal.\n')
+  write(
+    path.join(c, '.skillmeat-deployed.toml'),
+    [
+      deployedEntry('pdf-tools', 'skill', 'skills/pdf-tools', '1.2.0'),
+      deployedEntry('deploy', 'command', 'commands/deploy.md', '1.2.0'),
+      deployedEntry('reviewer', 'agent', 'agents/reviewer.md', '0.3.0'),
+      deployedEntry('beta-thing', 'skill', 'skills/beta-thing', '1.0.0-beta.1'),
+    ].join('\n'),
+  )
+  return dir
+}
+
+/** A home whose marketplace.toml lists `sources` ({name: url}) and allows http to 127.0.0.1. */
+function marketHome(sources) {
+  const home = freshHome()
+  write(
+    path.join(home, 'marketplace.toml'),
+    Object.entries(sources)
+      .map(([name, url]) => `[[sources]]\nname = "${name}"\nurl = "${url}"\n`)
+      .join('\n'),
+  )
+  write(path.join(home, 'config.toml'), '[cache]\nallow_http_hosts = ["127.0.0.1"]\nhttp_timeout_ms = 2000\n')
+  return home
+}
+
+test('marketplace: --refresh fetches, reports on stderr, lists entries and source states', async () => {
+  const s = await httpServer()
+  s.routes['/m.json'] = sendJson(MARKET)
+  try {
+    const home = marketHome({ main: `${s.base}/m.json` })
+    const project = runJson(home, ['register', deployedProject()])
+
+    // Configured but never fetched: nothing cached yet, and the source says so.
+    let r = await runAsync(home, ['marketplace'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /^No marketplace entries cached yet; run 'skillmeat-cache marketplace --refresh'\.$/m)
+    assert.match(r.stdout, /^ {2}main\s+not fetched\s+0$/m)
+    assert.deepEqual((await runJsonAsync(home, ['marketplace'])).items, [])
+
+    const doc = await runJsonAsync(home, ['marketplace', '--refresh'])
+    assert.deepEqual(Object.keys(doc).sort(), ['entries', 'refresh'])
+    assert.deepEqual(
+      doc.refresh.sources.map((x) => [x.name, x.status, x.entries]),
+      [['main', 'fetched', 5]],
+    )
+    assert.equal(typeof doc.refresh.durationMs, 'number')
+    assert.equal(doc.entries.total, 5)
+    const pdf = doc.entries.items.find((e) => e.name === 'pdf-tools')
+    assert.equal(pdf.installedCount, 1)
+    assert.equal(pdf.deployedVersion, '1.2.0')
+    assert.equal(pdf.updateAvailable, true)
+    assert.equal(pdf.versionDiff, 'major')
+    assert.equal(s.hits['/m.json'], 1)
+
+    // Within the TTL --refresh makes no request; --force does. The summary goes to stderr.
+    r = await runAsync(home, ['marketplace', '--refresh'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(s.hits['/m.json'], 1)
+    assert.match(r.stderr, /^Refreshed 1 marketplace source in /m)
+    assert.match(r.stderr, /^ {2}main\s+fresh\s+5$/m)
+    r = await runAsync(home, ['marketplace', '--refresh', '--force', '--source', 'main'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(s.hits['/m.json'], 2)
+    assert.match(r.stderr, /^ {2}main\s+(fetched|notModified)\s+5$/m)
+
+    // The table: one line per entry, installed version and kind of update.
+    const lines = r.stdout.split('\n')
+    assert.match(lines[0], /^NAME\s+TYPE\s+VERSION\s+SOURCE\s+INSTALLED\s+UPDATE\s+DESCRIPTION$/)
+    assert.ok(lines.some((l) => /^pdf-tools\s+plugin\s+2\.0\.0\s+main\s+1\.2\.0\s+major\s+PDF helpers$/.test(l)), r.stdout)
+    assert.ok(lines.some((l) => /^not-installed\s+plugin\s+9\.9\.9\s+main\s+Nobody has it$/.test(l)), r.stdout)
+    assert.match(r.stdout, /^5 entries$/m)
+    assert.match(r.stdout, /^Sources$/m)
+    assert.match(r.stdout, /^ {2}main\s+fresh\s+5\s+fetched (just now|\d+ s ago)$/m)
+    assert.ok(!r.stdout.includes('\x1b') && !r.stderr.includes('\x1b'))
+
+    // Filters and paging go to marketplaceEntries().
+    assert.deepEqual((await runJsonAsync(home, ['marketplace', '--query', 'pdf'])).items.map((e) => e.name), ['pdf-tools'])
+    assert.equal((await runJsonAsync(home, ['marketplace', '--type', 'plugin'])).total, 5)
+    assert.equal((await runJsonAsync(home, ['marketplace', '--type', 'skill'])).total, 0)
+    const page = await runJsonAsync(home, ['marketplace', '--limit', '2', '--offset', '1'])
+    assert.equal(page.total, 5)
+    assert.equal(page.items.length, 2)
+    r = await runAsync(home, ['marketplace', '--limit', '2'])
+    assert.match(r.stdout, /^1-2 of 5 entries; next page: --offset 2$/m)
+    r = await runAsync(home, ['marketplace', '--query', 'zzz-nothing'])
+    assert.equal(r.status, 0)
+    assert.match(r.stdout, /^No marketplace entries match\.$/m)
+
+    // The listing is the artifacts' upstream.
+    assert.equal(runJson(home, ['outdated', '--project', project.id]).total, 4)
+    // Entries are searchable, shown with their source.
+    r = await runAsync(home, ['search', 'nobody'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /^not-installed\s+plugin\s+main \(marketplace\)\s+\d+\.\d\d\s+Nobody has it$/m)
+    assert.equal((await runJsonAsync(home, ['search', 'nobody'])).items[0].kind, 'entry')
+  } finally {
+    await s.close()
+  }
+})
+
+test('marketplace: a failing source keeps its last copy, marked stale, and exits 0', async () => {
+  const s = await httpServer()
+  s.routes['/m.json'] = sendJson(MARKET)
+  try {
+    const home = marketHome({ main: `${s.base}/m.json` })
+    await runJsonAsync(home, ['marketplace', '--refresh'])
+    s.routes['/m.json'] = (req, res) => {
+      res.writeHead(500)
+      res.end('boom')
+    }
+    const r = await runAsync(home, ['marketplace', '--refresh', '--force'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stderr, /^ {2}main\s+error\s+5\s+HTTP_ERROR: /m)
+    assert.match(r.stdout, /^pdf-tools\s+plugin\s+2\.0\.0\*\s+main\s/m)
+    assert.match(r.stdout, /^\* stale: /m)
+    assert.match(r.stdout, /^ {2}main\s+error\s+5\s+HTTP_ERROR: .*serving the last good copy$/m)
+
+    const doc = await runJsonAsync(home, ['marketplace', '--refresh', '--force'])
+    assert.equal(doc.refresh.sources[0].status, 'error')
+    assert.equal(doc.refresh.sources[0].code, 'HTTP_ERROR')
+    assert.equal(doc.entries.total, 5)
+    assert.ok(doc.entries.items.every((e) => e.stale))
+  } finally {
+    await s.close()
+  }
+})
+
+test('marketplace: usage errors, unknown source and no sources configured', async () => {
+  const home = freshHome()
+  let r = run(home, ['marketplace'])
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^No marketplace sources configured\. Add \[\[sources\]\] .*marketplace\.toml\.$/m)
+  assert.deepEqual(runJson(home, ['marketplace']).items, [])
+
+  r = run(home, ['marketplace', '--force'])
+  assert.equal(r.status, 2)
+  assert.match(r.stderr, /--force only applies with --refresh \(USAGE\)/)
+  assert.equal(run(home, ['marketplace', '--limit', 'x']).status, 2)
+  assert.equal(run(home, ['marketplace', 'extra']).status, 2)
+  assert.equal(run(home, ['marketplace', '--bogus']).status, 2)
+
+  const err = runJson(home, ['marketplace', '--source', 'nope'], { status: 1 })
+  assert.equal(err.error.code, 'NOT_FOUND')
+  const home2 = marketHome({ main: 'http://127.0.0.1:9/m.json' })
+  r = run(home2, ['marketplace', '--source', 'nope'])
+  assert.equal(r.status, 1)
+  assert.match(r.stderr, /no marketplace source named "nope" \(configured: main\) \(NOT_FOUND\)/)
+  // A configured source that was never fetched is not unknown.
+  assert.equal(run(home2, ['marketplace', '--source', 'main']).status, 0)
+})
+
+test('outdated: like npm outdated, every kind of difference, filters, sort, paging; exit 0', async () => {
+  const s = await httpServer()
+  s.routes['/m.json'] = sendJson(MARKET)
+  try {
+    const home = marketHome({ main: `${s.base}/m.json` })
+    const project = runJson(home, ['register', deployedProject()])
+
+    // Nothing is outdated before any upstream version is known.
+    let r = run(home, ['outdated'])
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout, 'No outdated artifacts.\n')
+    assert.equal(runJson(home, ['outdated']).total, 0)
+
+    await runJsonAsync(home, ['marketplace', '--refresh'])
+    const page = runJson(home, ['outdated'])
+    assert.equal(page.total, 4)
+    assert.equal(page.offset, 0)
+    assert.equal(typeof page.limit, 'number')
+    const by = Object.fromEntries(page.items.map((a) => [a.name, a]))
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(by).map(([n, a]) => [n, [a.deployedVersion, a.upstreamVersion, a.versionDiff]])),
+      {
+        'pdf-tools': ['1.2.0', '2.0.0', 'major'],
+        deploy: ['1.2.0', '1.3.0', 'minor'],
+        reviewer: ['0.3.0', '0.3.5', 'patch'],
+        'beta-thing': ['1.0.0-beta.1', '1.0.0-beta.3', 'prerelease'],
+      },
+    )
+    for (const a of page.items) {
+      assert.equal(a.isOutdated, true)
+      assert.equal(a.projectName, 'shop')
+      assert.equal(a.projectId, project.id)
+    }
+
+    // Human output: npm-outdated-like columns, exit 0 although things are outdated.
+    r = run(home, ['outdated'])
+    assert.equal(r.status, 0, r.stderr)
+    const lines = r.stdout.trimEnd().split('\n')
+    assert.match(lines[0], /^ARTIFACT\s+TYPE\s+PROJECT\s+DEPLOYED\s+UPSTREAM\s+DIFFERENCE$/)
+    assert.ok(lines.includes(lines.find((l) => /^pdf-tools\s+skill\s+shop\s+1\.2\.0\s+2\.0\.0\s+major$/.test(l))), r.stdout)
+    assert.ok(lines.some((l) => /^beta-thing\s+skill\s+shop\s+1\.0\.0-beta\.1\s+1\.0\.0-beta\.3\s+prerelease$/.test(l)), r.stdout)
+    assert.equal(lines.at(-1), '4 outdated artifacts')
+    assert.ok(!r.stdout.includes('\x1b'))
+    assert.equal(r.stderr, '')
+
+    // Sort by difference: most severe first ('difference' is an alias of versionDiff).
+    for (const key of ['difference', 'versionDiff']) {
+      assert.deepEqual(
+        runJson(home, ['outdated', '--sort', key]).items.map((a) => a.versionDiff),
+        ['major', 'minor', 'patch', 'prerelease'],
+      )
+    }
+    assert.deepEqual(runJson(home, ['outdated', '--sort', 'name', '--desc']).items.map((a) => a.name), [
+      'reviewer',
+      'pdf-tools',
+      'deploy',
+      'beta-thing',
+    ])
+    assert.deepEqual(runJson(home, ['outdated', '--difference', 'minor']).items.map((a) => a.name), ['deploy'])
+    assert.deepEqual(runJson(home, ['outdated', '--type', 'skill']).items.map((a) => a.name).sort(), ['beta-thing', 'pdf-tools'])
+    assert.equal(runJson(home, ['outdated', '--project', project.id]).total, 4)
+    const p2 = runJson(home, ['outdated', '--limit', '1', '--offset', '1'])
+    assert.equal(p2.total, 4)
+    assert.equal(p2.items.length, 1)
+    assert.match(run(home, ['outdated', '--limit', '2']).stdout, /^1-2 of 4 outdated artifacts; next page: --offset 2$/m)
+    r = run(home, ['outdated', '--difference', 'commit'])
+    assert.equal(r.status, 0)
+    assert.equal(r.stdout, 'No outdated artifacts match.\n')
+
+    // Errors: unknown project (1), bad values (2).
+    assert.equal(runJson(home, ['outdated', '--project', 'nope'], { status: 1 }).error.code, 'NOT_FOUND')
+    assert.equal(runJson(home, ['outdated', '--difference', 'huge'], { status: 2 }).error.code, 'INVALID_ARGUMENT')
+    assert.equal(run(home, ['outdated', '--sort', 'size']).status, 2)
+    assert.equal(run(home, ['outdated', '--limit', '-1']).status, 2)
+    assert.equal(run(home, ['outdated', 'extra']).status, 2)
+  } finally {
+    await s.close()
+  }
+})
+
+test('--help lists outdated, search, marketplace and check-upstream with their options', () => {
+  const home = freshHome()
+  const r = run(home, ['--help'])
+  assert.equal(r.status, 0)
+  for (const c of ['outdated', 'search', 'marketplace', 'check-upstream']) {
+    assert.match(r.stdout, new RegExp(`^ {2}${c}\\b`, 'm'))
+    const sub = run(home, [c, '--help'])
+    assert.equal(sub.status, 0, c)
+    assert.match(sub.stdout, new RegExp(`^Usage: skillmeat-cache ${c}\\b`), c)
+  }
+  assert.match(run(home, ['outdated', '--help']).stdout, /exits 0/)
+  assert.match(run(home, ['search', '--help']).stdout, /--tag T/)
+  assert.match(run(home, ['marketplace', '--help']).stdout, /--refresh/)
+  assert.match(run(home, ['check-upstream', '--help']).stdout, /--force/)
+  assert.equal(fs.existsSync(path.join(home, 'cache')), false)
+})
+
+// --- search (needs an addon with Cache#search)
+
+/** A home with two projects whose artifacts have tags: { home, web, docs }. */
+function searchHome() {
+  const home = freshHome()
+  const a = makeProject('webapp', { skills: ['pdf', 'xlsx'], commands: ['deploy'], agents: ['reviewer'] })
+  write(
+    path.join(a, '.claude', 'skills', 'pdf-tools', 'SKILL.md'),
+    '---\nname: pdf-tools\ndescription: Fill PDF forms and extract tables\ntags: [docs, pdf]\n---\nPDF.\n',
+  )
+  const b = makeProject('handbook', { commands: ['changelog'] })
+  write(
+    path.join(b, '.claude', 'agents', 'code-reviewer.md'),
+    '---\nname: code-reviewer\ndescription: Reviews pull requests for security issues\ntags: [review, security]\n---\nReview.\n',
+  )
+  const web = runJson(home, ['register', a])
+  const docs = runJson(home, ['register', b])
+  return { home, web, docs }
+}
+
+test('search: ranked results with kind and score, typo tolerance, relaxed note, footer', () => {
+  const { home, web, docs } = searchHome()
+  let res = runJson(home, ['search', 'pdf'])
+  assert.deepEqual(Object.keys(res).sort(), ['items', 'relaxed', 'tookMs', 'total'])
+  assert.equal(res.relaxed, false)
+  assert.equal(typeof res.tookMs, 'number')
+  assert.equal(res.items[0].name, 'pdf', 'the exact name first')
+  assert.ok(res.items.some((i) => i.name === 'pdf-tools'))
+  for (const it of res.items) {
+    assert.equal(it.kind, 'artifact')
+    assert.equal(typeof it.score, 'number')
+    assert.equal(it.projectId, web.id)
+    assert.equal(it.projectName, 'webapp')
+  }
+  assert.ok(res.items[0].score >= res.items[1].score)
+
+  // One typo in a 7-letter word; several words after 'search' are one query.
+  assert.equal(runJson(home, ['search', 'reviwer']).items[0].name, 'reviewer')
+  res = runJson(home, ['search', 'code', 'reviewer'])
+  assert.equal(res.items[0].name, 'code-reviewer')
+  assert.equal(res.items[0].projectId, docs.id)
+
+  // Nothing has both words: results with either, flagged relaxed.
+  res = runJson(home, ['search', 'pdf', 'qqqzzzx'])
+  assert.equal(res.relaxed, true)
+  assert.ok(res.items.some((i) => i.name === 'pdf'))
+
+  // Human output.
+  let r = run(home, ['search', 'pdf'])
+  assert.equal(r.status, 0, r.stderr)
+  const lines = r.stdout.trimEnd().split('\n')
+  assert.match(lines[0], /^NAME\s+TYPE\s+PROJECT\/SOURCE\s+SCORE\s+DESCRIPTION$/)
+  assert.match(lines[1], /^pdf\s+skill\s+webapp\s+\d+\.\d\d\s+The pdf skill$/)
+  assert.match(lines.at(-1), /^\d+ results? \(\d+(\.\d+)? ms\)$/)
+  assert.ok(!r.stdout.includes('\x1b'))
+  r = run(home, ['search', 'pdf', 'qqqzzzx'])
+  assert.match(r.stdout, /^No result has every word of "pdf qqqzzzx"; showing results with any of them\.$/m)
+  r = run(home, ['search', 'qqqzzzx'])
+  assert.equal(r.status, 0)
+  assert.match(r.stdout, /^No results for "qqqzzzx" \(/)
+  assert.equal(runJson(home, ['search', 'qqqzzzx']).total, 0)
+})
+
+test('search: filters, blank query with a filter, sort and paging are passed through', () => {
+  const { home, web, docs } = searchHome()
+  const names = (args) => runJson(home, ['search', ...args]).items.map((i) => i.name)
+  // Blank query with a filter lists by name.
+  assert.deepEqual(names(['--type', 'skill']), ['pdf', 'pdf-tools', 'xlsx'])
+  assert.deepEqual(names(['--type', 'skill', '--desc']), ['xlsx', 'pdf-tools', 'pdf'])
+  assert.deepEqual(names(['--project', docs.id]), ['changelog', 'code-reviewer'])
+  assert.deepEqual(names(['--tag', 'pdf']), ['pdf-tools'])
+  assert.deepEqual(names(['--tag', 'review', '--tag', 'security']), ['code-reviewer'])
+  assert.deepEqual(names(['--tag', 'pdf', '--tag', 'security']), [])
+  assert.deepEqual(names(['--kind', 'artifact', '--project', web.id, '--sort', 'name', '--limit', '2', '--offset', '1']), ['pdf', 'pdf-tools'])
+  assert.deepEqual(names(['--outdated']), [])
+  assert.deepEqual(names(['--kind', 'entry']), [])
+  assert.deepEqual(names(['review', '--type', 'agent', '--sort', 'name']), ['code-reviewer', 'reviewer'])
+  assert.deepEqual(names(['review', '--type', 'agent', '--sort', 'name', '--asc']), ['code-reviewer', 'reviewer'])
+
+  // Without ranking there is no SCORE column.
+  assert.match(run(home, ['search', '--type', 'skill']).stdout, /^NAME\s+TYPE\s+PROJECT\/SOURCE\s+DESCRIPTION$/m)
+  assert.match(run(home, ['search', 'pdf', '--sort', 'name']).stdout, /^NAME\s+TYPE\s+PROJECT\/SOURCE\s+DESCRIPTION$/m)
+  const page = runJson(home, ['search', '--type', 'skill', '--limit', '1', '--offset', '1'])
+  assert.equal(page.total, 3)
+  assert.equal(page.items.length, 1)
+  const r = run(home, ['search', '--type', 'skill', '--limit', '1', '--offset', '1'])
+  assert.match(r.stdout, /^2-2 of 3 results; next page: --offset 2 \(/m)
+})
+
+test('search: usage errors (exit 2), unknown project (exit 1)', () => {
+  const { home } = searchHome()
+  let r = run(home, ['search'])
+  assert.equal(r.status, 2)
+  assert.match(r.stderr, /'search' needs QUERY/)
+  assert.equal(run(home, ['search', 'x', '--asc', '--desc']).status, 2)
+  assert.equal(run(home, ['search', 'x', '--limit', 'many']).status, 2)
+  assert.equal(run(home, ['search', 'x', '--bogus']).status, 2)
+  assert.equal(runJson(home, ['search', 'x', '--kind', 'widget'], { status: 2 }).error.code, 'INVALID_ARGUMENT')
+  assert.equal(runJson(home, ['search', 'x', '--sort', 'size'], { status: 2 }).error.code, 'INVALID_ARGUMENT')
+  assert.equal(runJson(home, ['search', 'x', '--project', 'nope'], { status: 1 }).error.code, 'NOT_FOUND')
+  // Odd query text is never a usage error.
+  for (const q of ['"unterminated', 'name:foo AND (bar OR', '*', '\\', '🔥']) {
+    const res = runJson(home, ['search', q])
+    assert.equal(typeof res.total, 'number', q)
+  }
+})
+
+// --- check-upstream (needs an addon with Cache#checkUpstream)
+
+test('check-upstream: nothing to check, summary fields, unknown project, usage errors', () => {
+  const { home } = registered()
+  const s = runJson(home, ['check-upstream'])
+  for (const k of ['repositories', 'artifacts', 'requests', 'notModified', 'updated', 'outdated', 'durationMs']) {
+    assert.equal(typeof s[k], 'number', `${k} is ${typeof s[k]}`)
+  }
+  assert.equal(s.repositories, 0)
+  assert.equal(s.requests, 0)
+  assert.deepEqual(s.errors, [])
+  assert.equal(s.rateLimited, false)
+
+  const r = run(home, ['check-upstream'])
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^Repositories\s+0 checked$/m)
+  assert.match(r.stdout, /^Requests\s+0 made, 0 not modified \(304\)$/m)
+  assert.match(r.stdout, /^Artifacts\s+\d+ checked, 0 updated, 0 outdated$/m)
+  assert.match(r.stdout, /^Rate limit\s+ok$/m)
+  assert.equal(r.stderr, '')
+
+  assert.equal(runJson(home, ['check-upstream', '--project', 'nope'], { status: 1 }).error.code, 'NOT_FOUND')
+  assert.equal(run(home, ['check-upstream', 'extra']).status, 2)
+  assert.equal(run(home, ['check-upstream', '--type', 'skill']).status, 2)
+})
+
+/** The configuration key (with its environment variable) of the GitHub API base URL, if any. */
+function githubApiKey() {
+  const { configKeys } = require('../index.js')
+  return configKeys().find((k) => k.key === 'github_api_url') || null
+}
+
+/**
+ * A GitHub-compatible API for owner/repo pairs: `repos[name] = { tags: ['v1.4.0', ...] }`. Serves
+ * repos/:o/:r, releases (latest and list), tags, git refs and commits, with ETags (304 on a match)
+ * and rate-limit headers; `api.limited = true` answers every request 403 with remaining 0.
+ */
+function githubRoutes(s, repos) {
+  const api = { limited: false, resetAt: Math.floor(Date.now() / 1000) + 600 }
+  s.routes['*'] = (req, res, url) => {
+    const headers = {
+      'content-type': 'application/json',
+      'x-ratelimit-limit': '60',
+      'x-ratelimit-remaining': api.limited ? '0' : '59',
+      'x-ratelimit-reset': String(api.resetAt),
+    }
+    if (api.limited) {
+      res.writeHead(403, headers)
+      return res.end(JSON.stringify({ message: 'API rate limit exceeded for 127.0.0.1.' }))
+    }
+    const m = /^\/(?:api\/v3\/)?repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname)
+    const repo = m && repos[`${m[1]}/${m[2]}`]
+    if (!repo) {
+      res.writeHead(404, headers)
+      return res.end(JSON.stringify({ message: 'Not Found' }))
+    }
+    const sha = (t) => require('node:crypto').createHash('sha1').update(`${m[1]}/${m[2]}@${t}`).digest('hex')
+    const rest = m[3] || ''
+    let body
+    if (rest === '') body = { full_name: `${m[1]}/${m[2]}`, default_branch: 'main' }
+    else if (rest === '/releases/latest') body = { tag_name: repo.tags[0], name: repo.tags[0], draft: false, prerelease: false }
+    else if (rest === '/releases') body = repo.tags.map((t) => ({ tag_name: t, name: t, draft: false, prerelease: /-/.test(t) }))
+    else if (rest === '/tags') body = repo.tags.map((t) => ({ name: t, commit: { sha: sha(t) } }))
+    else if (/^\/git\/(matching-)?refs\/tags/.test(rest)) body = repo.tags.map((t) => ({ ref: `refs/tags/${t}`, object: { sha: sha(t), type: 'commit' } }))
+    else if (rest.startsWith('/commits')) body = [{ sha: sha('main'), commit: { committer: { date: '2026-01-01T00:00:00Z' } } }]
+    else {
+      res.writeHead(404, headers)
+      return res.end(JSON.stringify({ message: 'Not Found' }))
+    }
+    const text = JSON.stringify(body)
+    const etag = `"${require('node:crypto').createHash('sha1').update(rest + text).digest('hex')}"`
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { ...headers, etag })
+      return res.end()
+    }
+    res.writeHead(200, { ...headers, etag })
+    res.end(text)
+  }
+  return api
+}
+
+test('check-upstream against a local GitHub-compatible API: versions, 304s, rate limit', async (t) => {
+  const key = githubApiKey()
+  if (!key) {
+    t.skip('this build has no configuration key for the GitHub API base URL')
+    return
+  }
+  const s = await httpServer()
+  const api = githubRoutes(s, {
+    'acme/tools': { tags: ['v1.4.0', 'v1.0.0'] },
+    'acme/agents': { tags: ['v0.2.0', 'v0.1.0'] },
+  })
+  try {
+    const home = freshHome()
+    write(path.join(home, 'config.toml'), '[cache]\nallow_http_hosts = ["127.0.0.1"]\nhttp_timeout_ms = 2000\n')
+    const env = { [key.env]: s.base, GITHUB_TOKEN: '' } // blank: no token is sent
+    const dir = path.join(root, 'projects', `upstream-${++homeCount}`, 'upstream')
+    const c = path.join(dir, '.claude')
+    write(path.join(c, 'skills', 'pdf', 'SKILL.md'), '---\nname: pdf\ndescription: PDF\n---\nPDF.\n')
+    write(path.join(c, 'skills', 'csv', 'SKILL.md'), '---\nname: csv\ndescription: CSV\n---\nCSV.\n')
+    write(path.join(c, 'agents', 'planner.md'), '---\nname: planner\ndescription: Plans\n---\nPlan.\n')
+    write(
+      path.join(c, '.skillmeat-deployed.toml'),
+      [
+        deployedEntry('pdf', 'skill', 'skills/pdf', '1.0.0', 'source = "acme/tools/skills/pdf@v1.0.0"\n'),
+        deployedEntry('csv', 'skill', 'skills/csv', '1.4.0', 'source = "acme/tools/skills/csv@v1.4.0"\n'),
+        deployedEntry('planner', 'agent', 'agents/planner.md', '0.1.0', 'source = "acme/agents/agents/planner.md@v0.1.0"\n'),
+      ].join('\n'),
+    )
+    runJson(home, ['register', dir], { env })
+
+    const first = await runJsonAsync(home, ['check-upstream'], { env })
+    assert.equal(first.repositories, 2, JSON.stringify(first))
+    assert.equal(first.artifacts, 3)
+    assert.ok(first.requests >= 2, 'at least one request per repository')
+    assert.ok(first.requests <= 2 * 4, 'requests are batched per repository, not per artifact')
+    assert.deepEqual(first.errors, [])
+    assert.equal(first.rateLimited, false)
+    assert.equal(first.outdated, 2, 'pdf 1.0.0 < 1.4.0 and planner 0.1.0 < 0.2.0')
+    const out = runJson(home, ['outdated'], { env })
+    assert.deepEqual(out.items.map((a) => [a.name, a.versionDiff]).sort(), [['pdf', 'minor'], ['planner', 'minor']])
+    assert.match(out.items.find((a) => a.name === 'pdf').upstreamVersion, /^v?1\.4\.0$/)
+
+    // Asking again with --force revalidates: the unchanged answers are 304s.
+    const again = await runJsonAsync(home, ['check-upstream', '--force'], { env })
+    assert.ok(again.requests >= 2)
+    assert.ok(again.notModified >= 1, JSON.stringify(again))
+    assert.equal(again.outdated, 2)
+
+    // Rate limited: reported with the reset time, errors on stderr, exit 0.
+    api.limited = true
+    const r = await runAsync(home, ['check-upstream', '--force'], { env })
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /^Rate limit\s+reached; resets at \d\d:\d\d:\d\d/m)
+    assert.match(r.stderr, /^skillmeat-cache: acme\/(tools|agents): .+ \([A-Z_]+\)$/m)
+    const limited = await runJsonAsync(home, ['check-upstream', '--force'], { env })
+    assert.equal(limited.rateLimited, true)
+    assert.ok(limited.errors.length >= 1)
+    const resetMs = limited.rateLimitResetAt < 1e12 ? limited.rateLimitResetAt * 1000 : limited.rateLimitResetAt
+    assert.ok(Math.abs(resetMs - api.resetAt * 1000) < 2000, `rateLimitResetAt ${limited.rateLimitResetAt}`)
+    // What was found before is kept.
+    assert.equal(runJson(home, ['outdated'], { env }).total, 2)
+  } finally {
+    await s.close()
+  }
 })

@@ -534,9 +534,8 @@ impl Cache {
         match outcome {
             ScanOutcome::Unchanged => Ok(new.is_none()),
             ScanOutcome::Scanned(s, files_changed) => {
+                // Upstream versions (collection lock, listings) are recomputed with the scan.
                 let out = self.inner.store.apply_scan(id, new, &s)?;
-                // Deployed versions may have changed: compare them with the listings again.
-                self.inner.store.apply_local_upstream(Some(id))?;
                 summary.artifacts_read += s.read_count as u32;
                 summary.artifacts_added += out.changes.added.len() as u32;
                 summary.artifacts_updated += out.changes.updated.len() as u32;

@@ -193,7 +193,14 @@ CREATE TRIGGER search_artifact_insert AFTER INSERT ON artifacts BEGIN
         ON CONFLICT(scope) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER search_artifact_update AFTER UPDATE OF name, display_name, type, tags_json, source, description,
-        project_id, project_name, origin, status, is_outdated, deployed_version, updated_at ON artifacts BEGIN
+        project_id, project_name, origin, status, is_outdated, deployed_version, updated_at ON artifacts
+    WHEN OLD.name IS NOT NEW.name OR OLD.display_name IS NOT NEW.display_name OR OLD.type IS NOT NEW.type
+        OR OLD.tags_json IS NOT NEW.tags_json OR OLD.source IS NOT NEW.source
+        OR OLD.description IS NOT NEW.description OR OLD.project_id IS NOT NEW.project_id
+        OR OLD.project_name IS NOT NEW.project_name OR OLD.origin IS NOT NEW.origin
+        OR OLD.status IS NOT NEW.status OR OLD.is_outdated IS NOT NEW.is_outdated
+        OR OLD.deployed_version IS NOT NEW.deployed_version OR OLD.updated_at IS NOT NEW.updated_at
+BEGIN
     INSERT INTO search_pending(scope) VALUES ('p:' || NEW.project_id)
         ON CONFLICT(scope) DO UPDATE SET version = version + 1;
     INSERT INTO search_pending(scope)

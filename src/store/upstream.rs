@@ -113,6 +113,100 @@ pub fn pinned_sha(source: Option<&str>, version_spec: Option<&str>) -> Option<St
         .map(str::to_ascii_lowercase)
 }
 
+/// An artifact's upstream as far as the cache can tell without asking the repository.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct LocalUpstream {
+    /// `github`, `collection`, `marketplace`, or none.
+    pub origin: Option<String>,
+    /// Upstream version.
+    pub version: Option<String>,
+    /// Upstream commit.
+    pub sha: Option<String>,
+    /// Whether the deployed version is behind.
+    pub outdated: bool,
+    /// The difference.
+    pub diff: Option<Diff>,
+}
+
+impl LocalUpstream {
+    /// Difference as stored.
+    pub fn diff_str(&self) -> Option<&'static str> {
+        self.diff.map(|d| d.as_str())
+    }
+
+    /// Severity rank for sorting (0 when not outdated).
+    pub fn rank(&self) -> i64 {
+        rank(self.outdated, self.diff)
+    }
+}
+
+/// What an artifact's deployment says about its upstream, for [`local_upstream`].
+pub(crate) struct Deployed<'a> {
+    pub source: Option<&'a str>,
+    pub version_spec: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub sha: Option<&'a str>,
+    pub collection_version: Option<&'a str>,
+    pub collection_sha: Option<&'a str>,
+}
+
+/// The upstream of an artifact from what is stored: a repository answer (`github`, kept while
+/// the artifact still has a source), else the higher of the collection lock's version and the
+/// highest listed version, else the collection lock's commit; with the outdated judgement
+/// against the deployed version (or commit, or the commit the source pins).
+pub(crate) fn local_upstream(
+    d: &Deployed<'_>,
+    stored: Option<(&str, Option<&str>, Option<&str>)>,
+    listed: &[String],
+) -> LocalUpstream {
+    let (origin, version, sha) = match stored {
+        Some(("github", v, s)) if d.source.is_some() => (
+            Some("github".to_string()),
+            v.map(str::to_string),
+            s.map(str::to_string),
+        ),
+        _ => match d.version {
+            Some(dv) => {
+                let pre = matches!(version::parse(dv), version::Parsed::Semver(ref v) if v.is_prerelease());
+                let listed_best = version::highest(listed.iter().map(String::as_str), pre);
+                let best =
+                    version::highest(d.collection_version.into_iter().chain(listed_best), true);
+                match (best, d.collection_version) {
+                    (Some(b), Some(c)) if b == c => {
+                        (Some("collection".into()), Some(b.to_string()), None)
+                    }
+                    (Some(b), _) => (Some("marketplace".into()), Some(b.to_string()), None),
+                    (None, Some(c)) => (Some("collection".into()), Some(c.to_string()), None),
+                    (None, None) => (None, None, None),
+                }
+            }
+            None if d.collection_sha.is_some() && d.sha.is_some() => (
+                Some("collection".into()),
+                None,
+                d.collection_sha.map(str::to_string),
+            ),
+            None => (None, None, None),
+        },
+    };
+    let pinned = d
+        .sha
+        .map(str::to_string)
+        .or_else(|| pinned_sha(d.source, d.version_spec));
+    let (outdated, diff) = judge(
+        d.version,
+        pinned.as_deref(),
+        version.as_deref(),
+        sha.as_deref(),
+    );
+    LocalUpstream {
+        origin,
+        version,
+        sha,
+        outdated,
+        diff,
+    }
+}
+
 /// `(id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
 /// collection_sha, upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff)`.
 type Row = (
@@ -195,34 +289,24 @@ impl Store {
             )?;
             let mut changed = 0;
             for (id, name, source, spec, dv, ds, cv, cs, origin, uv, us, old_out, old_diff) in rows {
-                let (new_origin, nv, ns) = if origin.as_deref() == Some("github") && source.is_some() {
-                    (origin.clone(), uv.clone(), us.clone())
-                } else if let Some(d) = dv.as_deref() {
-                    // The highest of the collection lock's version and the listed versions.
-                    let pre = matches!(version::parse(d), version::Parsed::Semver(ref v) if v.is_prerelease());
-                    let listed_best = listed
-                        .get(&name)
-                        .and_then(|vs| version::highest(vs.iter().map(String::as_str), pre));
-                    let best = version::highest(cv.as_deref().into_iter().chain(listed_best), true);
-                    match (best, &cv) {
-                        (Some(b), Some(c)) if b == c => (Some("collection".to_string()), Some(b.to_string()), None),
-                        (Some(b), _) => (Some("marketplace".to_string()), Some(b.to_string()), None),
-                        (None, Some(c)) => (Some("collection".to_string()), Some(c.clone()), None),
-                        (None, None) => (None, None, None),
-                    }
-                } else if cs.is_some() && ds.is_some() {
-                    (Some("collection".to_string()), None, cs)
-                } else {
-                    (None, None, None)
-                };
-                let pinned = ds.clone().or_else(|| pinned_sha(source.as_deref(), spec.as_deref()));
-                let (out, diff) = judge(dv.as_deref(), pinned.as_deref(), nv.as_deref(), ns.as_deref());
-                let diff_s = diff.map(|d| d.as_str().to_string());
-                if new_origin == origin && nv == uv && ns == us && out == old_out && diff_s == old_diff {
+                let up = local_upstream(
+                    &Deployed {
+                        source: source.as_deref(),
+                        version_spec: spec.as_deref(),
+                        version: dv.as_deref(),
+                        sha: ds.as_deref(),
+                        collection_version: cv.as_deref(),
+                        collection_sha: cs.as_deref(),
+                    },
+                    origin.as_deref().map(|o| (o, uv.as_deref(), us.as_deref())),
+                    listed.get(&name).map(Vec::as_slice).unwrap_or(&[]),
+                );
+                let diff_s = up.diff_str().map(str::to_string);
+                if up.origin == origin && up.version == uv && up.sha == us && up.outdated == old_out && diff_s == old_diff {
                     continue;
                 }
                 changed += 1;
-                update.execute(params![id, nv, ns, new_origin, now, out, diff_s, rank(out, diff)])?;
+                update.execute(params![id, up.version, up.sha, up.origin, now, up.outdated, diff_s, up.rank()])?;
             }
             if changed > 0 {
                 refresh_outdated_counts(tx, project)?;

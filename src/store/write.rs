@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, params};
 
+use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
 use crate::model::ProjectChanges;
@@ -40,9 +41,11 @@ const UPSERT_ARTIFACT: &str = "
 INSERT INTO artifacts (id, project_id, project_name, profile, type, name, display_name, path, description,
     version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at,
     deployed_version, deployed_sha, deployed_hash, content_hash, status, error, size_bytes, file_count,
-    modified_at, fingerprint, metadata_json, scanned_at, updated_at, collection_version, collection_sha)
+    modified_at, fingerprint, metadata_json, scanned_at, updated_at, collection_version, collection_sha,
+    upstream_version, upstream_sha, upstream_origin, is_outdated, version_diff, diff_rank, upstream_checked_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31, ?32, ?33)
+    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,
+    CASE WHEN ?36 IS NULL THEN NULL ELSE ?31 END)
 ON CONFLICT(id) DO UPDATE SET
     project_name = excluded.project_name, display_name = excluded.display_name, path = excluded.path,
     description = excluded.description, version = excluded.version, author = excluded.author,
@@ -55,13 +58,23 @@ ON CONFLICT(id) DO UPDATE SET
     modified_at = excluded.modified_at, fingerprint = excluded.fingerprint,
     metadata_json = excluded.metadata_json, scanned_at = excluded.scanned_at,
     collection_version = excluded.collection_version, collection_sha = excluded.collection_sha,
+    upstream_checked_at = CASE WHEN artifacts.upstream_origin IS excluded.upstream_origin
+        AND artifacts.upstream_version IS excluded.upstream_version AND artifacts.upstream_sha IS excluded.upstream_sha
+        THEN artifacts.upstream_checked_at ELSE excluded.upstream_checked_at END,
+    upstream_version = excluded.upstream_version, upstream_sha = excluded.upstream_sha,
+    upstream_origin = excluded.upstream_origin, is_outdated = excluded.is_outdated,
+    version_diff = excluded.version_diff, diff_rank = excluded.diff_rank,
     updated_at = CASE WHEN artifacts.content_hash IS excluded.content_hash AND artifacts.error IS excluded.error
                       THEN artifacts.updated_at ELSE excluded.updated_at END";
 
 const UPDATE_DEPLOY: &str = "
 UPDATE artifacts SET project_name = ?2, origin = ?3, source = ?4, version_spec = ?5, from_collection = ?6,
     deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12,
-    collection_version = ?13, collection_sha = ?14
+    collection_version = ?13, collection_sha = ?14,
+    upstream_checked_at = CASE WHEN upstream_origin IS ?17 AND upstream_version IS ?15 AND upstream_sha IS ?16
+        THEN upstream_checked_at WHEN ?17 IS NULL THEN NULL ELSE ?12 END,
+    upstream_version = ?15, upstream_sha = ?16, upstream_origin = ?17, is_outdated = ?18, version_diff = ?19,
+    diff_rank = ?20
 WHERE id = ?1";
 
 /// A project row to create with its first write: `(path, origin)`.
@@ -149,13 +162,29 @@ impl Store {
         self.write(|tx| {
             insert_new(tx, project_id, new, now)?;
             let mut existing: HashMap<String, (String, Option<String>)> = HashMap::new();
+            // Upstream answers of the repositories (`github`), kept through scans.
+            let mut answered: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
             {
-                let mut stmt = tx.prepare_cached("SELECT id, name, content_hash FROM artifacts WHERE project_id = ?1")?;
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, name, content_hash, upstream_origin, upstream_version, upstream_sha FROM artifacts WHERE project_id = ?1",
+                )?;
                 let mut rows = stmt.query([project_id])?;
                 while let Some(r) = rows.next()? {
-                    existing.insert(r.get(0)?, (r.get(1)?, super::hash_from_sql(r.get_ref(2)?)));
+                    let id: String = r.get(0)?;
+                    if let Some(origin) = r.get::<_, Option<String>>(3)? {
+                        answered.insert(id.clone(), (origin, r.get(4)?, r.get(5)?));
+                    }
+                    existing.insert(id, (r.get(1)?, super::hash_from_sql(r.get_ref(2)?)));
                 }
             }
+            let listings: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM marketplace_entries WHERE version IS NOT NULL)",
+                [],
+                |r| r.get(0),
+            )?;
+            let mut listed_of = tx.prepare_cached(
+                "SELECT version FROM marketplace_entries WHERE name = ?1 AND version IS NOT NULL",
+            )?;
             let mut out = ApplyOutcome::default();
             let mut seen = HashSet::new();
             let mut upsert = tx.prepare_cached(UPSERT_ARTIFACT)?;
@@ -164,6 +193,23 @@ impl Store {
                 let id = artifact_id(project_id, &a.key.profile, &a.key.kind, &a.key.name);
                 seen.insert(id.clone());
                 let d = &a.deploy;
+                let listed: Vec<String> = if listings {
+                    listed_of.query_map([&a.key.name], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+                } else {
+                    Vec::new()
+                };
+                let up = local_upstream(
+                    &Deployed {
+                        source: d.source.as_deref(),
+                        version_spec: d.version_spec.as_deref(),
+                        version: d.deployed_version.as_deref(),
+                        sha: d.deployed_sha.as_deref(),
+                        collection_version: d.collection_version.as_deref(),
+                        collection_sha: d.collection_sha.as_deref(),
+                    },
+                    answered.get(&id).map(|(o, v, s)| (o.as_str(), v.as_deref(), s.as_deref())),
+                    &listed,
+                );
                 match &a.content {
                     Some(c) => {
                         match existing.get(&id) {
@@ -206,6 +252,12 @@ impl Store {
                             now,
                             d.collection_version,
                             d.collection_sha,
+                            up.version,
+                            up.sha,
+                            up.origin,
+                            up.outdated,
+                            up.diff_str(),
+                            up.rank(),
                         ])?;
                     }
                     None => {
@@ -224,6 +276,12 @@ impl Store {
                             now,
                             d.collection_version,
                             d.collection_sha,
+                            up.version,
+                            up.sha,
+                            up.origin,
+                            up.outdated,
+                            up.diff_str(),
+                            up.rank(),
                         ])?;
                     }
                 }
