@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod market;
 pub mod model;
+mod panic;
 pub mod scan;
 pub mod search;
 pub mod store;

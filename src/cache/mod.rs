@@ -197,6 +197,9 @@ impl Cache {
                 .unwrap_or_default();
             let _ = cache.inner.store.register(&path, &name, "registered");
         }
+        if cache.inner.store.mode() == Mode::File {
+            cache.warm_search();
+        }
         let background =
             cache.inner.config.background_refresh.value || cache.inner.config.watch.value;
         if background {
@@ -257,7 +260,8 @@ impl Cache {
         self.check_open()?;
         let s = &self.inner.store;
         let t = s.totals(self.stale_before())?;
-        let (limited_until, last_check_at) = s.upstream_state()?;
+        let api_url = self.inner.config.github_api_url.value.trim_end_matches('/');
+        let (limited_until, last_check_at) = s.upstream_state(api_url)?;
         let limited_until = limited_until.filter(|t| *t > now_ms());
         let mut warnings = lock(&self.inner.warnings).clone();
         if let Some(t) = limited_until {
@@ -846,10 +850,41 @@ impl Cache {
         Ok(page)
     }
 
-    /// The configured marketplace sources as cached.
+    /// Every configured marketplace source with its cached state (a source never fetched is
+    /// listed too: stale, nothing cached). Sources cached earlier but no longer configured are
+    /// left out.
     pub fn marketplace_sources(&self) -> Result<Vec<crate::model::MarketSourceState>> {
         self.check_open()?;
-        self.inner.store.market_sources()
+        let mut cached: HashMap<String, crate::model::MarketSourceState> = self
+            .inner
+            .store
+            .market_sources()?
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect();
+        Ok(self
+            .inner
+            .config
+            .marketplace_sources
+            .value
+            .iter()
+            .map(|src| match cached.remove(&src.name) {
+                Some(s) if s.url == src.url => s,
+                _ => crate::model::MarketSourceState {
+                    name: src.name.clone(),
+                    url: src.url.clone(),
+                    listing_name: None,
+                    fetched_at: None,
+                    checked_at: None,
+                    expires_at: 0,
+                    stale: true,
+                    error: None,
+                    error_code: None,
+                    entries: 0,
+                    cached: false,
+                },
+            })
+            .collect())
     }
 
     /// Refreshes marketplace listings on the cache's runtime and calls `done`.

@@ -49,7 +49,7 @@ fn docs_of(rows: Vec<ScopeRows>) -> Vec<ScopeDocs> {
 /// into an error, and forgetting the open index so the next use checks the files again and
 /// rebuilds them if they are damaged.
 fn shielded<T>(c: &Cache, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+    crate::panic::quietly(f).unwrap_or_else(|()| {
         *lock(&c.inner.search.index) = None;
         Err(crate::error::Error::Internal(format!(
             "{what} failed unexpectedly; the search index is checked again (and rebuilt if damaged) at its next use"
@@ -151,6 +151,20 @@ impl Cache {
         Ok(n)
     }
 
+    /// Opens the search index on the runtime, so that a rebuild it needs (missing, damaged, or
+    /// out of step) does not land on the first `search()` caller's thread.
+    pub(crate) fn warm_search(&self) {
+        let rt = lock(&self.inner.runtime);
+        if let Some(rt) = rt.as_ref() {
+            let me = self.clone();
+            rt.spawn_blocking(move || {
+                if !me.is_closed() {
+                    let _ = shielded(&me, "opening the search index", || me.search_index());
+                }
+            });
+        }
+    }
+
     /// Writes every queued change to the search index (one commit); returns documents written.
     /// A failure leaves the changes queued for the next call and is counted in
     /// `status().search`.
@@ -186,16 +200,26 @@ impl Cache {
         self.check_open()?;
         let started = std::time::Instant::now();
         let page = shielded(self, "searching", || self.search_index()?.search(q))?;
-        let store = &self.inner.store;
+        let ids = |k: DocKind| -> Vec<&str> {
+            page.hits
+                .iter()
+                .filter(|h| h.kind == k)
+                .map(|h| h.id.as_str())
+                .collect()
+        };
+        let (mut arts, mut ents) = self
+            .inner
+            .store
+            .search_rows_by_id(&ids(DocKind::Artifact), &ids(DocKind::Entry))?;
         let mut items = Vec::with_capacity(page.hits.len());
         let mut missing = 0;
-        for hit in page.hits {
+        for hit in &page.hits {
             let item = match hit.kind {
-                DocKind::Artifact => store
-                    .get_artifact(&hit.id)?
+                DocKind::Artifact => arts
+                    .remove(&hit.id)
                     .map(|a| SearchItem::Artifact(Box::new(a), hit.score)),
-                DocKind::Entry => store
-                    .market_entry(&hit.id)?
+                DocKind::Entry => ents
+                    .remove(&hit.id)
                     .map(|e| SearchItem::Entry(Box::new(e), hit.score)),
             };
             // A row another process removed a moment ago, before its index commit arrived.

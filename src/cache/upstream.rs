@@ -58,9 +58,11 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let project = opts.project_id.clone();
     let candidates = on_store(c, move |s| s.upstream_candidates(project.as_deref())).await?;
     let checked = on_store(c, |s| s.upstream_repo_checks()).await?;
-    let (limited_until, _) = on_store(c, |s| s.upstream_state()).await?;
-
     let cfg = c.config();
+    let api_url = cfg.github_api_url.value.trim_end_matches('/').to_string();
+    let api = api_url.clone();
+    let (limited_until, _) = on_store(c, move |s| s.upstream_state(&api)).await?;
+
     let ttl_ms = i64::from(cfg.upstream_ttl_hours.value) * 3_600_000;
     let now = now_ms();
     let mut summary = UpstreamSummary::default();
@@ -93,7 +95,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
         summary.rate_limited = true;
         summary.rate_limit_reset_at = Some(until);
         let msg = format!(
-            "the upstream API's rate limit is exhausted until {}; set GITHUB_TOKEN for a higher limit",
+            "the upstream API's rate limit is exhausted; it resets {}. Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
             crate::upstream::github::describe_reset(until, now)
         );
         summary.errors = repos
@@ -115,7 +117,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let limits = crate::market::limits(c);
     let client = crate::market::fetch::client(&limits)?;
     let mut gh = GithubConfig::new(limits);
-    gh.api_url = cfg.github_api_url.value.trim_end_matches('/').to_string();
+    gh.api_url = api_url.clone();
     gh.token = upstream::token_from_env(&ProcessEnv);
     let queries = upstream::queries(due.iter().map(|(_, s, _)| s));
     let prefix = gh.api_url.clone();
@@ -201,7 +203,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
         .map(|rl| rl.reset_at_ms.unwrap_or(now + 60_000));
     let (changed, outdated) = on_store(c, move |s| {
         let out = s.apply_upstream_check(&records, &repo_outcomes, &results)?;
-        s.set_upstream_state(limited, now)?;
+        s.set_upstream_state(&api_url, limited, now)?;
         Ok(out)
     })
     .await?;

@@ -158,8 +158,8 @@ pub(crate) fn payload(index: &Index) -> Result<Payload> {
 pub(crate) fn check(dir: &Path, schema: &Schema) -> std::result::Result<Index, String> {
     // tantivy can panic on some damaged files (e.g. a segment truncated below its footer):
     // that is damage like any other.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_files(dir, schema)))
-        .unwrap_or_else(|_| Err("damaged index files (reading them failed)".into()))
+    crate::panic::quietly(|| check_files(dir, schema))
+        .unwrap_or_else(|()| Err("damaged index files (reading them failed)".into()))
 }
 
 fn check_files(dir: &Path, schema: &Schema) -> std::result::Result<Index, String> {

@@ -140,14 +140,18 @@ fn term_clause(f: &Fields, term: &str, prefix: bool) -> Box<dyn Query> {
             Occur::Should,
             boxed(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs), w),
         )];
-        if d > 0 {
+        // Typos are tolerated where they matter (names and tags): a Levenshtein automaton
+        // per field is the most expensive part of a query, and a misspelt word of a
+        // description or a project name is rarely what the user meant to find.
+        let key_field = field == f.name || field == f.tags_text;
+        if d > 0 && key_field {
             should.push((
                 Occur::Should,
                 boxed(FuzzyTermQuery::new(t.clone(), d, true), w * FUZZY),
             ));
         }
         // Prefixes of one or two letters are only worth it where words are few (names, tags).
-        if prefix && (len >= 3 || field == f.name || field == f.tags_text) {
+        if prefix && (len >= 3 || key_field) && field != f.context {
             should.push((
                 Occur::Should,
                 boxed(FuzzyTermQuery::new_prefix(t, 0, true), w * PREFIX),

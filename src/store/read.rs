@@ -222,12 +222,7 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
         f.eq("project_id", p.clone());
     }
     if let Some(t) = &q.kind {
-        if !["skill", "command", "agent", "hook", "mcp"].contains(&t.as_str()) {
-            return Err(Error::invalid(
-                "type",
-                format!("expected skill, command, agent, hook or mcp, got {t:?}"),
-            ));
-        }
+        check_type(t)?;
         f.eq("type", t.clone());
     }
     // Enum-like filters are inlined (validated values only) so the partial indexes apply.
@@ -488,6 +483,18 @@ impl Store {
 }
 
 /// The SQL (without paging) that `outdated_artifacts` runs: one query over the partial indexes.
+/// An artifact type filter must name a type the cache knows.
+fn check_type(t: &str) -> Result<()> {
+    if ["skill", "command", "agent", "hook", "mcp"].contains(&t) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "type",
+            format!("expected skill, command, agent, hook or mcp, got {t:?}"),
+        ))
+    }
+}
+
 pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(String, Filter)> {
     let mut f = Filter::default();
     f.raw("is_outdated = 1", vec![]);
@@ -495,6 +502,7 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
         f.eq("project_id", p.clone());
     }
     if let Some(t) = &q.kind {
+        check_type(t)?;
         f.eq("type", t.clone());
     }
     if let Some(d) = &q.difference {

@@ -2,6 +2,8 @@
 //! triggers of schema version 5), the rows of a scope, every row for a rebuild, and the rows of
 //! a page of hits.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
@@ -175,6 +177,48 @@ impl Store {
                 |r| r.get(0),
             )?;
             Ok(n.max(0) as u64)
+        })
+    }
+
+    /// The artifacts and entries of a page of hits, by id (ids that no longer exist are
+    /// missing from the maps). A few cached statements of fixed width serve every page.
+    pub fn search_rows_by_id(
+        &self,
+        artifact_ids: &[&str],
+        entry_ids: &[&str],
+    ) -> Result<(HashMap<String, Artifact>, HashMap<String, MarketEntry>)> {
+        const WIDTH: usize = 25;
+        let placeholders = vec!["?"; WIDTH].join(", ");
+        let now = super::now_ms();
+        self.with_reader(|c| {
+            let tx = c.unchecked_transaction()?;
+            let mut arts = HashMap::with_capacity(artifact_ids.len());
+            let mut ents = HashMap::with_capacity(entry_ids.len());
+            {
+                let mut by_id = tx.prepare_cached(&format!(
+                    "SELECT {ARTIFACT_COLS} FROM artifacts WHERE id IN ({placeholders})"
+                ))?;
+                for chunk in artifact_ids.chunks(WIDTH) {
+                    let params = (0..WIDTH).map(|i| chunk.get(i).copied().unwrap_or(""));
+                    for a in by_id.query_map(rusqlite::params_from_iter(params), artifact_from_row)? {
+                        let a = a?;
+                        arts.insert(a.id.clone(), a);
+                    }
+                }
+                let mut by_id = tx.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source
+                     WHERE e.id IN ({placeholders})"
+                ))?;
+                for chunk in entry_ids.chunks(WIDTH) {
+                    let params = (0..WIDTH).map(|i| chunk.get(i).copied().unwrap_or(""));
+                    for e in by_id.query_map(rusqlite::params_from_iter(params), |r| entry_from_row(r, now))? {
+                        let e = e?;
+                        ents.insert(e.id.clone(), e);
+                    }
+                }
+            }
+            tx.finish()?;
+            Ok((arts, ents))
         })
     }
 

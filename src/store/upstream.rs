@@ -494,22 +494,21 @@ impl Store {
         })
     }
 
-    /// `(unix ms until which the upstream API refused requests, last check time)`.
-    pub fn upstream_state(&self) -> Result<(Option<i64>, Option<i64>)> {
+    /// `(unix ms until which the upstream API at `api_url` refuses requests, last check time)`.
+    pub fn upstream_state(&self, api_url: &str) -> Result<(Option<i64>, Option<i64>)> {
         self.with_reader(|c| {
-            let get = |k: &str| -> rusqlite::Result<Option<i64>> {
-                let v: Option<String> = c
-                    .query_row(
-                        "SELECT value FROM cache_metadata WHERE key = ?1",
-                        [k],
-                        |r| r.get(0),
-                    )
-                    .ok();
-                Ok(v.and_then(|v| v.parse().ok()))
+            let get = |k: &str| -> Option<i64> {
+                c.query_row(
+                    "SELECT value FROM cache_metadata WHERE key = ?1",
+                    [k],
+                    |r| r.get::<_, String>(0),
+                )
+                .ok()
+                .and_then(|v| v.parse().ok())
             };
             Ok((
-                get("upstream_rate_limited_until")?,
-                get("upstream_checked_at")?,
+                get(&format!("upstream_rate_limited_until:{api_url}")),
+                get("upstream_checked_at"),
             ))
         })
     }
@@ -525,22 +524,22 @@ impl Store {
         })
     }
 
-    /// Records when the upstream API refuses requests until (`None` clears it) and the check time.
+    /// Records until when the upstream API at `api_url` refuses requests (`None` clears it) and
+    /// the check time.
     pub fn set_upstream_state(
         &self,
+        api_url: &str,
         rate_limited_until: Option<i64>,
         checked_at: i64,
     ) -> Result<()> {
+        let key = format!("upstream_rate_limited_until:{api_url}");
         self.write(|tx| {
             match rate_limited_until {
                 Some(t) => tx.execute(
-                    "INSERT OR REPLACE INTO cache_metadata(key, value) VALUES ('upstream_rate_limited_until', ?1)",
-                    [t.to_string()],
+                    "INSERT OR REPLACE INTO cache_metadata(key, value) VALUES (?1, ?2)",
+                    [&key, &t.to_string()],
                 )?,
-                None => tx.execute(
-                    "DELETE FROM cache_metadata WHERE key = 'upstream_rate_limited_until'",
-                    [],
-                )?,
+                None => tx.execute("DELETE FROM cache_metadata WHERE key = ?1", [&key])?,
             };
             tx.execute(
                 "INSERT OR REPLACE INTO cache_metadata(key, value) VALUES ('upstream_checked_at', ?1)",
