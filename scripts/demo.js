@@ -13,7 +13,7 @@ const { Cache } = require('../index.js')
 const SAMPLE = path.join(__dirname, '..', 'examples', 'sample')
 const keep = process.argv.includes('--keep')
 
-const ms = (x) => `${x.toFixed(1)} ms`
+const ms = (x) => (x < 10 ? `${x.toFixed(2)} ms` : `${x.toFixed(1)} ms`)
 const short = (h) => (h ? `${h.slice(0, 12)}…` : '-')
 
 /** Prints rows as a left-aligned table under a header. */
@@ -103,7 +103,25 @@ async function main() {
     section(`Artifacts in error (${broken.length})`)
     for (const a of broken) console.log(`  ${a.projectName}: ${a.error}`)
 
-    // 6. Warm refresh: nothing changed on disk, so nothing is read again.
+    // 6. Search: typo-tolerant, prefix on the last word, over every project.
+    for (const q of ['reveiw', 'sql optim', 'diagr']) {
+      const r = cache.search(q, { limit: 5 })
+      section(`search(${JSON.stringify(q)}): ${r.total} match${r.total === 1 ? '' : 'es'} in ${ms(r.tookMs)}${r.relaxed ? ' (any word)' : ''}`)
+      table(
+        ['SCORE', 'TYPE', 'NAME', 'PROJECT'],
+        r.items.map((it) => [it.score.toFixed(2), it.type, it.name, it.kind === 'artifact' ? it.projectName : it.source]),
+      )
+    }
+
+    // 7. Outdated artifacts (upstream from the collection lock here; checkUpstream() asks GitHub).
+    const outdated = cache.outdatedArtifacts({ sortBy: 'versionDiff' }).items
+    section(`Outdated (${outdated.length})`)
+    table(
+      ['PROJECT', 'NAME', 'DEPLOYED', 'UPSTREAM', 'FROM', 'DIFFERENCE'],
+      outdated.map((a) => [a.projectName, a.name, a.deployedVersion || short(a.deployedSha), a.upstreamVersion || short(a.upstreamSha), a.upstreamOrigin, a.versionDiff]),
+    )
+
+    // 8. Warm refresh: nothing changed on disk, so nothing is read again.
     const second = await cache.refresh()
     section('Refresh again (nothing changed on disk)')
     console.log(

@@ -9,7 +9,7 @@
 //
 // For each size: generate the tree (scripts/gen-fixtures.js, 100 artifacts per project), open a
 // cache on a temporary database, refresh (which indexes), then run the same deterministic
-// queries through both engines, interleaved: single words, two words, prefixes (the first 3-5
+// queries through both engines (alternating rounds, GC between): single words, two words, prefixes (the first 3-5
 // characters of a real name), and real names with one typo (in a 4-7 letter word) or two typos
 // (in a word of 8 letters or more). Reports p50/p99 latency of `search(q, { limit: 20 })`,
 // recall@5 of the intended artifact for the typo queries, index size on disk, full rebuild
@@ -280,23 +280,32 @@ async function runSize(size, work, results) {
   r.noResults = { ours: oursEmpty, miniSearch: miniEmpty }
   r.relaxed = relaxed
 
-  // Latency: rounds of all queries, the two engines interleaved query by query.
+  // Latency: rounds of all queries, the engines alternating round by round with a full GC
+  // between rounds, so that neither pays for the other's garbage (interleaving query by query
+  // let MiniSearch's collections land inside our timings and the other way round).
   const lat = { ours: [], mini: [] }
   const byKind = { ours: {}, mini: {} }
+  const slowest = []
   for (let round = 0; round < Number(args.rounds); round++) {
+    gc()
     for (const { kind, q } of queries) {
-      let t0 = performance.now()
+      const t0 = performance.now()
       cache.search(q, { limit: 20 })
       const a = performance.now() - t0
-      t0 = performance.now()
+      lat.ours.push(a)
+      ;(byKind.ours[kind] ||= []).push(a)
+      slowest.push({ kind, q, ms: a })
+    }
+    gc()
+    for (const { kind, q } of queries) {
+      const t0 = performance.now()
       miniSearch(mini, q)
       const b = performance.now() - t0
-      lat.ours.push(a)
       lat.mini.push(b)
-      ;(byKind.ours[kind] ||= []).push(a)
       ;(byKind.mini[kind] ||= []).push(b)
     }
   }
+  r.slowestOurs = slowest.sort((x, y) => y.ms - x.ms).slice(0, 8)
   r.latency = { ours: stats(lat.ours), miniSearch: stats(lat.mini) }
   r.latencyByKind = Object.fromEntries(
     Object.keys(byKind.ours).map((k) => [k, { ours: stats(byKind.ours[k]), miniSearch: stats(byKind.mini[k]) }]),

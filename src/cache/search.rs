@@ -17,6 +17,9 @@ use crate::model::{SearchItem, SearchResults, SearchStatus};
 use crate::search::{DocKind, ScopeDocs, SearchDoc, SearchIndex, SearchQuery};
 use crate::store::{Mode, Pending, ScopeRows};
 
+/// Queued projects and sources past which a write uses the bulk writer.
+const BULK_SCOPES: i64 = 20;
+
 /// The index once opened, and how the last open went.
 #[derive(Default)]
 pub(crate) struct SearchState {
@@ -136,11 +139,12 @@ impl Cache {
 
     fn sync_into(&self, index: &SearchIndex, instance: u64) -> Result<u64> {
         let store = &self.inner.store;
-        if store.search_pending_count()? == 0 {
+        let queued = store.search_pending_count()?;
+        if queued == 0 {
             return Ok(0);
         }
         let mut taken: Vec<Pending> = Vec::new();
-        let n = index.replace_scopes(instance, || {
+        let n = index.replace_scopes(instance, queued > BULK_SCOPES, || {
             let pending = store.search_pending()?;
             let scopes: Vec<_> = pending.iter().map(|p| p.scope.clone()).collect();
             let rows = store.search_rows(&scopes)?;

@@ -520,15 +520,18 @@ impl SearchIndex {
     /// Replaces the documents of several projects and sources in one commit. `load` runs once
     /// the write lock is held, so documents read from the database inside it cannot be
     /// overwritten by an older copy another process read earlier. Returns documents written.
+    /// `bulk` gives the write the bigger, multi-threaded writer of a rebuild (dropped when it
+    /// ends): worth it when many scopes are written at once, e.g. after a cold refresh.
     pub fn replace_scopes(
         &self,
         generation: u64,
+        bulk: bool,
         load: impl FnOnce() -> Result<Vec<ScopeDocs>>,
     ) -> Result<u64> {
         let f = self.fields;
         self.write(
             "replace_scopes",
-            false,
+            bulk,
             GenUpdate::Max(generation),
             |w: &mut IndexWriter| {
                 let mut n = 0u64;
