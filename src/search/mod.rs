@@ -75,7 +75,7 @@ pub use query::MAX_TERMS;
 /// Memory budget of the writer of one write batch (tantivy's minimum).
 const WRITE_BUDGET: usize = 15_000_000;
 /// Memory budget per thread of the writer of a full rebuild (dropped when it ends).
-const REBUILD_BUDGET_PER_THREAD: usize = 40_000_000;
+const REBUILD_BUDGET_PER_THREAD: usize = 24_000_000;
 /// Default time to wait for another writer before giving up.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest page.
