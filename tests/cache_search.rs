@@ -230,3 +230,21 @@ fn kinds_filters_and_memory_mode() {
         "CACHE_CLOSED"
     );
 }
+
+#[test]
+fn another_cache_on_the_same_database_sees_writes_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let a = open(home.path());
+    let b = open(home.path());
+    assert!(names(&b, "deploy").is_empty());
+    a.register_project(project(root.path(), "alpha", &["deploy"]).to_str().unwrap())
+        .unwrap();
+    // No waiting for tantivy's reload poll: the commit counter in the database tells.
+    assert_eq!(names(&b, "deploy"), ["alpha/deploy"]);
+    let beta = project(root.path(), "beta", &["deploy"]);
+    b.register_project(beta.to_str().unwrap()).unwrap();
+    assert_eq!(names(&a, "deploy"), ["alpha/deploy", "beta/deploy"]);
+    a.close();
+    b.close();
+}

@@ -642,7 +642,7 @@ fn missing_or_corrupt_index_is_recreated_and_rebuilds_identically() {
             "other schema version",
             Box::new(|d| {
                 let meta = std::fs::read_to_string(d.join("meta.json")).unwrap();
-                let changed = meta.replace("\\\"schema\\\":1", "\\\"schema\\\":99");
+                let changed = meta.replace("\\\"schema\\\":2", "\\\"schema\\\":99");
                 assert_ne!(meta, changed);
                 std::fs::write(d.join("meta.json"), changed).unwrap();
             }),
@@ -1130,4 +1130,29 @@ fn two_processes_write_one_folder() {
         ix.stats().docs,
         ((CHILD_PROJECTS + PARENT_PROJECTS) * 30) as u64
     );
+}
+
+#[test]
+fn a_typo_ranks_the_closest_whole_name_first_whatever_the_ids() {
+    let home = tempfile::tempdir().unwrap();
+    let ix = open(home.path());
+    // Ids chosen so that the id tie-break alone would put the longer name first.
+    let docs = vec![
+        artifact(
+            "a",
+            "p",
+            "code-reviewer",
+            "agent",
+            &["review"],
+            "Reviews code",
+        ),
+        artifact("b", "p", "reviewer", "agent", &[], "Reviews pull requests"),
+        artifact("c", "p", "reviewer-bot", "agent", &[], "Bot"),
+    ];
+    ix.replace_project("p", &docs, 1).unwrap();
+    for q in ["reviwer", "reveiwer", "REVIWER"] {
+        assert_eq!(ids(&search(&ix, q))[0], "b", "{q}");
+    }
+    // Two words with a typo: the name they spell comes first.
+    assert_eq!(ids(&search(&ix, "code reviwer"))[0], "a");
 }

@@ -9,6 +9,7 @@
 //! after the queue is written, it is rebuilt from the database.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{Cache, lock, warning};
@@ -25,6 +26,8 @@ const BULK_SCOPES: i64 = 20;
 pub(crate) struct SearchState {
     index: Mutex<Option<Arc<SearchIndex>>>,
     last_rebuild_reason: Mutex<Option<String>>,
+    /// The database's index-commit counter when this process's reader last reloaded.
+    seen_commit: AtomicI64,
 }
 
 /// Folder of the index of the database at `db`.
@@ -134,7 +137,17 @@ impl Cache {
                 .chain(ents.iter().map(|e| SearchDoc::from_entry(e, 0)))
                 .collect::<Vec<_>>())
         })?;
-        store.search_done(&snapshot)
+        self.done(index, &snapshot)
+    }
+
+    /// Takes written changes off the queue, unless this process fell back to an index in memory
+    /// over a shared database file: the queue is then left for the processes that keep the
+    /// index on disk.
+    fn done(&self, index: &SearchIndex, written: &[Pending]) -> Result<()> {
+        if index.dir().is_none() && self.inner.store.mode() == Mode::File {
+            return Ok(());
+        }
+        self.inner.store.search_done(written)
     }
 
     fn sync_into(&self, index: &SearchIndex, instance: u64) -> Result<u64> {
@@ -151,7 +164,7 @@ impl Cache {
             taken = pending;
             Ok(docs_of(rows))
         })?;
-        store.search_done(&taken)?;
+        self.done(index, &taken)?;
         Ok(n)
     }
 
@@ -203,7 +216,22 @@ impl Cache {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         self.check_open()?;
         let started = std::time::Instant::now();
-        let page = shielded(self, "searching", || self.search_index()?.search(q))?;
+        let page = shielded(self, "searching", || {
+            let index = self.search_index()?;
+            // Another process (or another cache object in this one) committed to the index:
+            // reload now rather than at tantivy's next poll, so its writes are seen at once.
+            let commit = self.inner.store.search_commit()?;
+            if self
+                .inner
+                .search
+                .seen_commit
+                .swap(commit, Ordering::Relaxed)
+                != commit
+            {
+                index.reload()?;
+            }
+            index.search(q)
+        })?;
         let ids = |k: DocKind| -> Vec<&str> {
             page.hits
                 .iter()

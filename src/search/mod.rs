@@ -764,10 +764,19 @@ impl SearchIndex {
         let total;
         match sort {
             SortBy::Relevance => {
-                let c = top.order_by(((SortBySimilarityScore, dir), (id(), tantivy::Order::Asc)));
+                // Equal scores (typo and prefix matches score flat) go to the shorter name, the
+                // one closest to what was typed, then to the id.
+                let c = top.order_by((
+                    (SortBySimilarityScore, dir),
+                    (
+                        SortByStaticFastValue::<u64>::for_field(schema::NAME_LEN),
+                        tantivy::Order::Asc,
+                    ),
+                    (id(), tantivy::Order::Asc),
+                ));
                 let (t, docs) = searcher.search(query, &(Count, c)).map_err(err)?;
                 total = t;
-                rows = docs.into_iter().map(|((s, id), a)| (id, s, a)).collect();
+                rows = docs.into_iter().map(|((s, _, id), a)| (id, s, a)).collect();
             }
             SortBy::Name => {
                 let c = top.order_by((

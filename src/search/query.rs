@@ -248,15 +248,10 @@ pub(crate) fn build(f: &Fields, terms: &Terms, q: &SearchQuery, mode: Mode) -> B
     let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.whole.len() + 1);
     text.push((Occur::Should, Box::new(BooleanQuery::new(words))));
     for w in &terms.whole {
+        let t = Term::from_field_text(f.name_exact, w);
         text.push((
             Occur::Should,
-            boxed(
-                TermQuery::new(
-                    Term::from_field_text(f.name_exact, w),
-                    IndexRecordOption::Basic,
-                ),
-                W_EXACT,
-            ),
+            boxed(TermQuery::new(t, IndexRecordOption::Basic), W_EXACT),
         ));
     }
     clauses.push((Occur::Must, Box::new(BooleanQuery::new(text))));

@@ -16,7 +16,7 @@ use super::{DocKind, SearchDoc};
 
 /// Bump whenever fields, tokenization or the meaning of a field change: an index written with
 /// another version is wiped and rebuilt at open.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// Name of the word tokenizer (registered on every `Index` instance; tokenizers are not
 /// persisted by tantivy).
@@ -29,6 +29,7 @@ pub(crate) const MAX_TOKEN_BYTES: usize = 64;
 pub(crate) const ID: &str = "id";
 pub(crate) const KIND: &str = "kind";
 pub(crate) const NAME_SORT: &str = "name_sort";
+pub(crate) const NAME_LEN: &str = "name_len";
 pub(crate) const UPDATED: &str = "updated_at";
 
 /// Handles of every field of the schema.
@@ -46,6 +47,8 @@ pub(crate) struct Fields {
     pub name_exact: Field,
     /// Lower-cased name (sort column).
     pub name_sort: Field,
+    /// Length of the name in characters (relevance tie-break: the closer name first).
+    pub name_len: Field,
     /// Tags, tokenized.
     pub tags_text: Field,
     /// Tags, lower-cased, raw (filter).
@@ -88,6 +91,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         name: b.add_text_field("name", words()),
         name_exact: b.add_text_field("name_exact", STRING),
         name_sort: b.add_text_field(NAME_SORT, TextOptions::default().set_fast("raw")),
+        name_len: b.add_u64_field(NAME_LEN, FAST),
         tags_text: b.add_text_field("tags_text", words()),
         tags: b.add_text_field("tags", STRING),
         description: b.add_text_field("description", words()),
@@ -237,6 +241,7 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc, scope: Scope<'_>) -> Tantiv
         doc.add_text(f.name_exact, v);
     }
     doc.add_text(f.name_sort, d.name.to_lowercase());
+    doc.add_u64(f.name_len, d.name.chars().count() as u64);
 
     for t in &d.tags {
         doc.add_text(f.tags_text, t);

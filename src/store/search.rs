@@ -97,18 +97,32 @@ impl Store {
         })
     }
 
-    /// Removes queue rows the index now reflects (a row whose version moved stays queued).
+    /// After an index commit: removes the queue rows the index now reflects (a row whose version
+    /// moved stays queued) and bumps the commit counter other processes' readers watch.
     pub fn search_done(&self, done: &[Pending]) -> Result<()> {
-        if done.is_empty() {
-            return Ok(());
-        }
         self.write(|tx| {
             let mut del =
                 tx.prepare_cached("DELETE FROM search_pending WHERE scope = ?1 AND version = ?2")?;
             for p in done {
                 del.execute(params![p.scope.key(), p.version])?;
             }
+            tx.execute(
+                "INSERT INTO cache_metadata(key, value) VALUES ('search_commit', '1')
+                 ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                [],
+            )?;
             Ok(())
+        })
+    }
+
+    /// How many index commits have been recorded, by any process (see [`Store::search_done`]).
+    pub fn search_commit(&self) -> Result<i64> {
+        self.with_reader(|c| {
+            let v: Option<String> = c
+                .prepare_cached("SELECT value FROM cache_metadata WHERE key = 'search_commit'")?
+                .query_row([], |r| r.get(0))
+                .optional()?;
+            Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
         })
     }
 
