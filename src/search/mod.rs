@@ -760,23 +760,35 @@ impl SearchIndex {
         let id = || SortByString::for_field(schema::ID);
         // Ties break on the id (in the same direction), so pages are stable and a rebuilt index
         // orders exactly like the one it replaced.
-        let rows: Vec<(Option<String>, f32, DocAddress)>;
+        let mut rows: Vec<(Option<String>, f32, DocAddress)>;
         let total;
         match sort {
             SortBy::Relevance => {
-                // Equal scores (typo and prefix matches score flat) go to the shorter name, the
-                // one closest to what was typed, then to the id.
-                let c = top.order_by((
-                    (SortBySimilarityScore, dir),
-                    (
-                        SortByStaticFastValue::<u64>::for_field(schema::NAME_LEN),
-                        tantivy::Order::Asc,
-                    ),
-                    (id(), tantivy::Order::Asc),
-                ));
+                let c = top.order_by(((SortBySimilarityScore, dir), (id(), tantivy::Order::Asc)));
                 let (t, docs) = searcher.search(query, &(Count, c)).map_err(err)?;
                 total = t;
-                rows = docs.into_iter().map(|((s, _, id), a)| (id, s, a)).collect();
+                rows = docs.into_iter().map(|((s, id), a)| (id, s, a)).collect();
+                // Typo and prefix matches score flat: within a run of equal scores on this page
+                // the shorter name (the one closest to what was typed) comes first, then the id.
+                // Done on the page only, so that it costs nothing per matching document.
+                let len = |a: &DocAddress| {
+                    searcher
+                        .segment_reader(a.segment_ord)
+                        .fast_fields()
+                        .u64(schema::NAME_LEN)
+                        .ok()
+                        .and_then(|c| c.first(a.doc_id))
+                        .unwrap_or(u64::MAX)
+                };
+                let mut start = 0;
+                while start < rows.len() {
+                    let score = rows[start].1;
+                    let end = start + rows[start..].iter().take_while(|r| r.1 == score).count();
+                    if end - start > 1 {
+                        rows[start..end].sort_by_cached_key(|r| (len(&r.2), r.0.clone()));
+                    }
+                    start = end;
+                }
             }
             SortBy::Name => {
                 let c = top.order_by((
