@@ -325,6 +325,17 @@ async function runSize(size, work, results) {
   log(`searched: ours p50 ${ms(r.latency.ours.p50)}, MiniSearch p50 ${ms(r.latency.miniSearch.p50)}`)
   mini = null
 
+  // The same queries from a second process that holds no MiniSearch heap: what a server sees.
+  const qfile = path.join(dir, 'queries.json')
+  fs.writeFileSync(qfile, JSON.stringify(queries.map((x) => x.q)))
+  const child = require('node:child_process').execFileSync(
+    process.execPath,
+    [path.join(__dirname, 'search-alone.js'), JSON.stringify(opts), qfile, args.rounds],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  )
+  r.latencyAlone = stats(JSON.parse(child))
+  log(`searched alone (second process): p50 ${ms(r.latencyAlone.p50)}, p99 ${ms(r.latencyAlone.p99)}`)
+
   // Full rebuild: index folder deleted while closed, reopened, first search.
   cache.close()
   const indexDir = `${dbPath}.search`
@@ -368,6 +379,7 @@ function report(results) {
       ['', 'cache.search()', 'MiniSearch'],
       ['latency p50, limit 20', ms(r.latency.ours.p50), ms(r.latency.miniSearch.p50)],
       ['latency p99, limit 20', ms(r.latency.ours.p99), ms(r.latency.miniSearch.p99)],
+      ['  alone in its process, p50 / p99', `${ms(r.latencyAlone.p50)} / ${ms(r.latencyAlone.p99)}`, '-'],
       ...Object.entries(r.latencyByKind).map(([k, v]) => [`  ${k}, p50 / p99`, `${ms(v.ours.p50)} / ${ms(v.ours.p99)}`, `${ms(v.miniSearch.p50)} / ${ms(v.miniSearch.p99)}`]),
       [`recall@5, 1 typo (${r.recallAt5.n.typo1} queries)`, pct(r.recallAt5.ours.typo1), pct(r.recallAt5.miniSearch.typo1)],
       [`recall@5, 2 typos (${r.recallAt5.n.typo2} queries)`, pct(r.recallAt5.ours.typo2), pct(r.recallAt5.miniSearch.typo2)],
