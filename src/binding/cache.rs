@@ -204,6 +204,12 @@ pub struct JsCache {
     inner: Cache,
 }
 
+/// `{ projectId?, force? }`, the options of `refresh()` and `checkUpstream()`.
+fn project_and_force(v: &Option<Value>) -> Result<(Option<String>, bool), crate::Error> {
+    let o = Obj::new("options", v, &["projectId", "force"])?;
+    Ok((o.string("projectId")?, o.boolean("force")?.unwrap_or(false)))
+}
+
 fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
     let o = Obj::new(
         "options",
@@ -393,14 +399,8 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let opts = (|| -> Result<RefreshOptions, crate::Error> {
-            let o = Obj::new("options", &options, &["projectId", "force"])?;
-            Ok(RefreshOptions {
-                project_id: o.string("projectId")?,
-                force: o.boolean("force")?.unwrap_or(false),
-            })
-        })()
-        .map_err(js_error)?;
+        let (project_id, force) = project_and_force(&options).map_err(js_error)?;
+        let opts = RefreshOptions { project_id, force };
         super::promise::<_, RefreshSummary>(env, |done| self.inner.spawn_refresh(opts, done))
     }
 
@@ -658,14 +658,8 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let opts = (|| -> Result<crate::cache::UpstreamOptions, crate::Error> {
-            let o = Obj::new("options", &options, &["projectId", "force"])?;
-            Ok(crate::cache::UpstreamOptions {
-                project_id: o.string("projectId")?,
-                force: o.boolean("force")?.unwrap_or(false),
-            })
-        })()
-        .map_err(js_error)?;
+        let (project_id, force) = project_and_force(&options).map_err(js_error)?;
+        let opts = crate::cache::UpstreamOptions { project_id, force };
         super::promise::<_, UpstreamSummary>(env, |done| {
             self.inner.spawn_check_upstream(opts, done)
         })

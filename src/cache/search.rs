@@ -200,18 +200,6 @@ impl Cache {
         let _ = super::guarded(|| self.sync_search());
     }
 
-    /// Rebuilds the search index from the database now.
-    pub fn rebuild_search(&self) -> Result<()> {
-        self.check_open()?;
-        shielded(self, "rebuilding the search index", || {
-            let index = self.search_index()?;
-            let instance = self.inner.store.instance_id()?;
-            self.rebuild_into(&index, instance)
-        })?;
-        *lock(&self.inner.search.last_rebuild_reason) = Some("requested".into());
-        Ok(())
-    }
-
     /// Searches artifacts and marketplace entries; the items are the cached rows, best first.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         self.check_open()?;

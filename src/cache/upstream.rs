@@ -9,7 +9,7 @@ use crate::config::ProcessEnv;
 use crate::error::{Error, Result};
 use crate::model::{UpstreamError, UpstreamSummary};
 use crate::store::{HttpRecord, RepoOutcome, UpstreamResult, now_ms};
-use crate::upstream::{self, Cached, GithubConfig, SourceSpec, VersionSpec};
+use crate::upstream::{self, Cached, GithubConfig, SourceSpec};
 
 /// Options of one upstream check.
 #[derive(Debug, Clone, Default)]
@@ -149,14 +149,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
                     "NO_VERSIONS: {}/{} has no release or tag that is a version",
                     spec.owner, spec.repo
                 )),
-                (None, version, sha) => UpstreamResult::Found {
-                    version,
-                    sha,
-                    pinned_sha: match &spec.version {
-                        VersionSpec::Sha(s) => Some(s.clone()),
-                        _ => None,
-                    },
-                },
+                (None, version, sha) => UpstreamResult::Found { version, sha },
             };
             (id.clone(), res)
         })

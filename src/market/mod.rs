@@ -170,7 +170,7 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketSummary> {
     }
     if out.iter().any(|o| o.status == "fetched") {
         let c2 = c.clone();
-        blocking(move || c2.store().apply_local_upstream(None)).await?;
+        blocking(move || c2.store().apply_local_upstream()).await?;
     }
     let c2 = c.clone();
     let _ = blocking(move || {

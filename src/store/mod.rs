@@ -21,7 +21,7 @@ pub use lease::LeaseInfo;
 pub use market::SourceCache;
 pub use read::Totals;
 pub use search::{Pending, Scope, ScopeRows};
-pub use upstream::{HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, judge, pinned_sha};
+pub use upstream::{HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult};
 pub use write::{ApplyOutcome, NewProject, artifact_id, project_id as project_id_of};
 
 /// A SHA-256 hex digest is stored as its 32 bytes (half the space of the text); anything else

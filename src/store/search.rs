@@ -235,16 +235,4 @@ impl Store {
             Ok((arts, ents))
         })
     }
-
-    /// One marketplace entry by id.
-    pub fn market_entry(&self, id: &str) -> Result<Option<MarketEntry>> {
-        let now = super::now_ms();
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source
-                 WHERE e.id = ?1"
-            ))?;
-            Ok(stmt.query_row([id], |r| entry_from_row(r, now)).optional()?)
-        })
-    }
 }

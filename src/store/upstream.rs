@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, now_ms};
 use crate::error::Result;
@@ -19,16 +19,12 @@ use crate::version::{self, Diff};
 pub struct UpstreamCandidate {
     /// Artifact id.
     pub id: String,
-    /// Owning project.
-    pub project_id: String,
     /// Source spec (`owner/repo[/path][@version]`).
     pub source: String,
     /// Version spec, when recorded apart from the source.
     pub version_spec: Option<String>,
     /// Deployed version.
     pub deployed_version: Option<String>,
-    /// Deployed commit.
-    pub deployed_sha: Option<String>,
 }
 
 /// What an upstream check found for one artifact.
@@ -40,9 +36,6 @@ pub enum UpstreamResult {
         version: Option<String>,
         /// Upstream commit.
         sha: Option<String>,
-        /// The commit the artifact is pinned to by its spec (compared when nothing was deployed
-        /// with a commit recorded).
-        pinned_sha: Option<String>,
     },
     /// The check failed; the last known upstream is kept and the error recorded.
     Failed(String),
@@ -72,7 +65,7 @@ pub struct HttpRecord {
 
 /// Whether `deployed` is behind `upstream`: versions compared as semver, else commits for
 /// equality. Returns the flag and the difference (`None` when nothing is comparable).
-pub fn judge(
+fn judge(
     deployed_version: Option<&str>,
     deployed_sha: Option<&str>,
     up_version: Option<&str>,
@@ -99,18 +92,14 @@ fn rank(out: bool, diff: Option<Diff>) -> i64 {
     }
 }
 
-/// A commit SHA (7–40 hex digits).
-fn is_sha(s: &str) -> bool {
-    (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The commit a source spec pins (`…@<sha>` or a SHA version spec).
-pub fn pinned_sha(source: Option<&str>, version_spec: Option<&str>) -> Option<String> {
+/// The commit a source spec pins (`…@<sha>` or a SHA version spec), as [`version::parse`]
+/// recognises commits everywhere else.
+fn pinned_sha(source: Option<&str>, version_spec: Option<&str>) -> Option<String> {
     let at = source.and_then(|s| s.rsplit_once('@')).map(|(_, v)| v);
-    at.or(version_spec)
-        .map(str::trim)
-        .filter(|v| is_sha(v))
-        .map(str::to_ascii_lowercase)
+    match version::parse(at.or(version_spec)?) {
+        version::Parsed::Sha(sha) => Some(sha),
+        _ => None,
+    }
 }
 
 /// An artifact's upstream as far as the cache can tell without asking the repository.
@@ -228,16 +217,16 @@ type Row = (
 impl Store {
     /// Recomputes each artifact's upstream from the collection lock and the marketplace
     /// listings (unless the repository itself answered for it), and for every artifact the
-    /// outdated flag and difference against its deployed version. `project`: only that
-    /// project's artifacts. Returns how many artifacts changed.
-    pub fn apply_local_upstream(&self, project: Option<&str>) -> Result<usize> {
+    /// outdated flag and difference against its deployed version, after the listings changed
+    /// (a scan does the same for its own project's artifacts in its transaction). Returns how
+    /// many artifacts changed.
+    pub fn apply_local_upstream(&self) -> Result<usize> {
         let (has_entries, relevant): (bool, bool) = self.with_reader(|c| {
             Ok(c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM marketplace_entries),
-                        EXISTS(SELECT 1 FROM artifacts WHERE (?1 IS NULL OR project_id = ?1)
-                               AND (upstream_origin IS NOT NULL OR collection_version IS NOT NULL
-                                    OR collection_sha IS NOT NULL))",
-                [project],
+                        EXISTS(SELECT 1 FROM artifacts WHERE upstream_origin IS NOT NULL
+                               OR collection_version IS NOT NULL OR collection_sha IS NOT NULL)",
+                [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
         })?;
@@ -259,10 +248,10 @@ impl Store {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
                         collection_sha, upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff
-                 FROM artifacts WHERE (?1 IS NULL OR project_id = ?1)",
+                 FROM artifacts",
             )?;
             let rows: Vec<Row> = stmt
-                .query_map([project], |r| {
+                .query_map([], |r| {
                     Ok((
                         r.get(0)?,
                         r.get(1)?,
@@ -309,7 +298,7 @@ impl Store {
                 update.execute(params![id, up.version, up.sha, up.origin, now, up.outdated, diff_s, up.rank()])?;
             }
             if changed > 0 {
-                refresh_outdated_counts(tx, project)?;
+                refresh_outdated_counts(tx, None)?;
             }
             Ok(changed)
         })
@@ -319,17 +308,15 @@ impl Store {
     pub fn upstream_candidates(&self, project: Option<&str>) -> Result<Vec<UpstreamCandidate>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, project_id, source, version_spec, deployed_version, deployed_sha FROM artifacts
+                "SELECT id, source, version_spec, deployed_version FROM artifacts
                  WHERE source IS NOT NULL AND (?1 IS NULL OR project_id = ?1)",
             )?;
             let rows = stmt.query_map([project], |r| {
                 Ok(UpstreamCandidate {
                     id: r.get(0)?,
-                    project_id: r.get(1)?,
-                    source: r.get(2)?,
-                    version_spec: r.get(3)?,
-                    deployed_version: r.get(4)?,
-                    deployed_sha: r.get(5)?,
+                    source: r.get(1)?,
+                    version_spec: r.get(2)?,
+                    deployed_version: r.get(3)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -397,8 +384,8 @@ impl Store {
                 repo.execute(params![r.repo, now, code.is_none().then_some(now), code, msg])?;
             }
             let mut read = tx.prepare_cached(
-                "SELECT deployed_version, deployed_sha, upstream_origin, upstream_version, upstream_sha, is_outdated,
-                        version_diff, upstream_error
+                "SELECT project_id, source, version_spec, deployed_version, deployed_sha, upstream_origin,
+                        upstream_version, upstream_sha, is_outdated, version_diff, upstream_error
                  FROM artifacts WHERE id = ?1",
             )?;
             let mut found = tx.prepare_cached(
@@ -413,7 +400,13 @@ impl Store {
             let mut outdated = 0;
             let mut projects: HashSet<String> = HashSet::new();
             for (id, result) in results {
+                /// `(project_id, source, version_spec, deployed_version, deployed_sha,
+                /// upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff,
+                /// upstream_error)`.
                 type Current = (
+                    String,
+                    Option<String>,
+                    Option<String>,
                     Option<String>,
                     Option<String>,
                     Option<String>,
@@ -423,58 +416,65 @@ impl Store {
                     Option<String>,
                     Option<String>,
                 );
-                let mut rows = read.query([id])?;
-                let Some(r) = rows.next()? else { continue };
-                let (dv, ds, origin, uv, us, old_out, old_diff, old_err): Current = (
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                );
-                drop(rows);
+                let current: Option<Current> = read
+                    .query_row([id], |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                            r.get(10)?,
+                        ))
+                    })
+                    .optional()?;
+                let Some((project, source, spec, dv, ds, origin, uv, us, old_out, old_diff, old_err)) =
+                    current
+                else {
+                    continue;
+                };
                 match result {
-                    UpstreamResult::Found {
-                        version,
-                        sha,
-                        pinned_sha,
-                    } => {
-                        let deployed_sha = ds.clone().or_else(|| pinned_sha.clone());
-                        let (out, diff) = judge(
-                            dv.as_deref(),
-                            deployed_sha.as_deref(),
-                            version.as_deref(),
-                            sha.as_deref(),
+                    UpstreamResult::Found { version, sha } => {
+                        // The same judgement as every other upstream, with this answer as the
+                        // repository's.
+                        if source.is_none() {
+                            // Re-scanned without a source since the check began: the answer no
+                            // longer applies (a scan drops `github` upstreams without a source).
+                            continue;
+                        }
+                        let up = local_upstream(
+                            &Deployed {
+                                source: source.as_deref(),
+                                version_spec: spec.as_deref(),
+                                version: dv.as_deref(),
+                                sha: ds.as_deref(),
+                                collection_version: None,
+                                collection_sha: None,
+                            },
+                            Some(("github", version.as_deref(), sha.as_deref())),
+                            &[],
                         );
-                        if out {
+                        if up.outdated {
                             outdated += 1;
                         }
-                        let diff_s = diff.map(|d| d.as_str().to_string());
-                        found.execute(params![
-                            id,
-                            version,
-                            sha,
-                            now,
-                            out,
-                            diff_s,
-                            rank(out, diff)
-                        ])?;
+                        let diff_s = up.diff_str().map(str::to_string);
+                        found.execute(params![id, version, sha, now, up.outdated, diff_s, up.rank()])?;
                         if origin.as_deref() != Some("github")
                             || &uv != version
                             || &us != sha
-                            || old_out != out
+                            || old_out != up.outdated
                             || old_diff != diff_s
                             || old_err.is_some()
                         {
                             changed += 1;
                         }
-                        if old_out != out {
-                            if let Some(p) = id_project(tx, id)? {
-                                projects.insert(p);
-                            }
+                        if old_out != up.outdated {
+                            projects.insert(project);
                         }
                     }
                     UpstreamResult::Failed(msg) => {
@@ -548,16 +548,6 @@ impl Store {
             Ok(())
         })
     }
-}
-
-fn id_project(tx: &rusqlite::Transaction<'_>, id: &str) -> rusqlite::Result<Option<String>> {
-    use rusqlite::OptionalExtension;
-    tx.query_row(
-        "SELECT project_id FROM artifacts WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )
-    .optional()
 }
 
 fn refresh_outdated_counts(tx: &rusqlite::Transaction<'_>, project: Option<&str>) -> Result<()> {
