@@ -12,6 +12,7 @@ const { performance } = require('node:perf_hooks')
 const Database = require('better-sqlite3')
 const { Cache } = require('../../index.js')
 const { generate } = require('../../scripts/gen-fixtures.js')
+const { stats } = require('./common.js')
 
 const { values: args } = parseArgs({
   options: {
@@ -20,12 +21,6 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
   },
 })
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
-  return { n: s.length, p50: q(0.5), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length }
-}
 
 function time(fn, n) {
   const out = []

@@ -14,6 +14,7 @@ const { parseArgs } = require('node:util')
 const { performance } = require('node:perf_hooks')
 const { Cache } = require('../../index.js')
 const { generate } = require('../../scripts/gen-fixtures.js')
+const { stats } = require('./common.js')
 
 const { values: args } = parseArgs({
   options: {
@@ -24,12 +25,6 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
   },
 })
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
-  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] }
-}
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'smc-fresh-'))

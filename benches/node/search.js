@@ -24,6 +24,7 @@ const { performance } = require('node:perf_hooks')
 const MiniSearch = require('minisearch')
 const { Cache } = require('../../index.js')
 const { generate } = require('../../scripts/gen-fixtures.js')
+const { stats, mulberry32 } = require('./common.js')
 
 const { values: args } = parseArgs({
   options: {
@@ -46,24 +47,12 @@ const gc = vm.runInNewContext('gc')
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed) {
-  let s = seed >>> 0
-  const next = () => {
-    s = (s + 0x6d2b79f5) | 0
-    let t = Math.imul(s ^ (s >>> 15), 1 | s)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = mulberry32(seed)
   return {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
     pick: (xs) => xs[Math.floor(next() * xs.length)],
   }
-}
-
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
-  return { n: s.length, p50: q(0.5), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] }
 }
 
 const ms = (x) => (x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(0)} µs`)

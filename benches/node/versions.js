@@ -18,6 +18,7 @@ const { parseArgs } = require('node:util')
 const { performance } = require('node:perf_hooks')
 const semver = require('semver')
 const { Cache, compareVersions } = require('../../index.js')
+const { stats, mulberry32 } = require('./common.js')
 
 const { values: args } = parseArgs({
   options: {
@@ -28,27 +29,10 @@ const { values: args } = parseArgs({
   },
 })
 
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))]
-  return { n: s.length, p50: q(0.5), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length }
-}
-
 const ms = (x) => (x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(2)} µs`)
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed) {
-  return () => {
-    seed |= 0
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function versionPairs(n) {
-  const r = rng(7)
+  const r = mulberry32(7)
   const int = (k) => Math.floor(r() * k)
   const pre = () => (r() < 0.2 ? `-${['alpha', 'beta', 'rc'][int(3)]}.${int(4)}` : '')
   const v = () => `${r() < 0.3 ? 'v' : ''}${int(4)}.${int(12)}.${int(20)}${pre()}`
