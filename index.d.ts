@@ -81,7 +81,7 @@ export declare class Cache {
    * artifacts (`upstreamError`); the Promise rejects only for a bad argument, an unknown
    * project or a closed cache.
    */
-  checkUpstream(options?: { projectId?: string; force?: boolean }): Promise<UpstreamSummary>
+  checkUpstream(options?: { projectId?: string; force?: boolean; maxAgeMs?: number }): Promise<UpstreamSummary>
   /** Runs SQLite's `integrity_check` on the database; `"ok"` when healthy. */
   checkIntegrity(): string
   /**
@@ -157,8 +157,11 @@ export interface Artifact {
   upstreamError?: string
   /** Whether a newer upstream version exists. */
   isOutdated: boolean
-  /** Kind of difference to upstream. */
-  versionDiff?: string
+  /**
+   * Kind of difference to upstream: `content` when the version is the same (or no commit is
+   * known to compare) but the upstream files differ from the deployed ones.
+   */
+  versionDiff?: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content' | 'none' | 'unknown'
   /** `ok`, or `error` when a file of it is malformed. */
   status: 'ok' | 'error'
   /** File, line and reason when in error. */
@@ -277,7 +280,7 @@ export interface CacheEvent {
 export interface CacheOptions {
   /** SkillMeat home (env `SKILLMEAT_HOME`, default `~/.skillmeat`). */
   home?: string
-  /** Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/cache.db`). */
+  /** Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/skillmeat-cache.db`). */
   path?: string
   /** Minutes before a project scan counts as stale (env `SKILLMEAT_CACHE_TTL`, default 360). */
   ttlMinutes?: number
@@ -575,7 +578,7 @@ export interface OutdatedQuery {
   /** Only this project. */
   projectId?: string
   /** Only this kind of difference. */
-  difference?: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit'
+  difference?: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content'
   /** Sort key (default `name`; `versionDiff` puts the most severe first). */
   sortBy?: 'name' | 'type' | 'project' | 'versionDiff' | 'updated'
   /** Direction. */

@@ -194,7 +194,7 @@ test('a corrupt database file is moved aside and rebuilt from disk', async () =>
   const home = tmpdir()
   const root = tmpdir()
   makeProject(root, 'one')
-  const dbPath = path.join(home, 'cache', 'cache.db')
+  const dbPath = path.join(home, 'cache', 'skillmeat-cache.db')
   write(dbPath, 'this is not a database at all, just text that happens to be here'.repeat(100))
   const cache = openIn(home, { projectRoots: [root], discoveryDepth: 1 })
   try {
@@ -202,7 +202,7 @@ test('a corrupt database file is moved aside and rebuilt from disk', async () =>
     assert.equal(st.mode, 'file')
     assert.ok(st.recovered, 'status reports the recovery')
     assert.ok(fs.existsSync(st.recovered.movedTo), 'damaged file kept aside')
-    assert.match(path.basename(st.recovered.movedTo), /^cache\.db\.corrupt-\d+$/)
+    assert.match(path.basename(st.recovered.movedTo), /^skillmeat-cache\.db\.corrupt-\d+$/)
     assert.ok(st.warnings.some((w) => w.code === 'CACHE_CORRUPT'))
     await cache.refresh()
     assert.equal(cache.listProjects().total, 1)

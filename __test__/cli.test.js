@@ -9,6 +9,7 @@ const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { listen } = require('./helpers.js')
 
 const cliPath = path.join(__dirname, '..', 'bin', 'skillmeat-cache')
 
@@ -246,7 +247,7 @@ test('status --json reports file mode, counts and the configuration', () => {
   const { home } = registered()
   const s = runJson(home, ['status'])
   assert.equal(s.mode, 'file')
-  assert.equal(s.dbPath, path.join(home, 'cache', 'cache.db'))
+  assert.equal(s.dbPath, path.join(home, 'cache', 'skillmeat-cache.db'))
   assert.equal(s.projects, 1)
   assert.equal(s.projectsByStatus.active, 1)
   assert.equal(s.artifacts, 4)
@@ -268,7 +269,7 @@ test('--home and --db choose the cache; :memory: gives memory mode', () => {
   const home = freshHome()
   const other = freshHome()
   const s = runJson(home, ['status', '--home', other])
-  assert.equal(s.dbPath, path.join(other, 'cache', 'cache.db'))
+  assert.equal(s.dbPath, path.join(other, 'cache', 'skillmeat-cache.db'))
   assert.equal(s.config.home.source, 'option')
 
   const db = path.join(root, `custom-${homeCount}.db`)
@@ -337,6 +338,7 @@ test('config list shows every key with value and source', () => {
     'max_response_bytes',
     'github_api_url',
     'upstream_ttl_hours',
+    'github-token',
   ])
   const roots = list.find((e) => e.key === 'project_roots')
   assert.deepEqual(roots.value, ['/srv/a', '/srv/b'])
@@ -450,7 +452,7 @@ test('clear without -y and without a terminal refuses (exit 2) and keeps the dat
 test('clear -y empties the cache; refresh rebuilds it', () => {
   const { home } = registered()
   const out = runJson(home, ['clear', '-y'])
-  assert.deepEqual(out, { cleared: true, dbPath: path.join(home, 'cache', 'cache.db') })
+  assert.deepEqual(out, { cleared: true, dbPath: path.join(home, 'cache', 'skillmeat-cache.db') })
   assert.equal(runJson(home, ['artifacts']).total, 0)
   assert.equal(runJson(home, ['artifacts']).items.length, 0)
 
@@ -729,10 +731,10 @@ async function runJsonAsync(home, args, { status = 0, env } = {}) {
 
 /** An HTTP server on 127.0.0.1 whose routes the test sets; counts requests per path. */
 async function httpServer() {
-  const http = require('node:http')
+
   const routes = {}
   const hits = {}
-  const srv = http.createServer((req, res) => {
+  const server_ = await listen((req, res) => {
     const url = new URL(req.url, 'http://x')
     hits[url.pathname] = (hits[url.pathname] || 0) + 1
     const route = routes[url.pathname] || routes['*']
@@ -742,9 +744,8 @@ async function httpServer() {
     }
     route(req, res, url)
   })
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
-  const base = `http://127.0.0.1:${srv.address().port}`
-  return { routes, hits, base, close: () => new Promise((r) => srv.close(r)) }
+  const { base, close } = server_
+  return { routes, hits, base, close }
 }
 
 const sendJson = (body, headers = {}) => (req, res) => {

@@ -4,6 +4,35 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const crypto = require('node:crypto')
+const http = require('node:http')
+const { after } = require('node:test')
+
+// Servers started by a test file; whatever a failing test left listening is closed when the
+// file's tests end, so a failed assertion can never keep `node --test` waiting.
+const servers = new Set()
+after(() => Promise.all([...servers].map(closeServer)))
+
+function closeServer(srv) {
+  servers.delete(srv)
+  return new Promise((resolve) => {
+    srv.close(() => resolve())
+    srv.closeAllConnections?.()
+  })
+}
+
+/**
+ * An HTTP server on 127.0.0.1 (any free port) answering with `handler`. Returns the server, its
+ * base URL and an idempotent `close()`; it is also closed when the test file ends.
+ */
+async function listen(handler) {
+  const srv = http.createServer(handler)
+  servers.add(srv)
+  await new Promise((resolve, reject) => {
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', resolve)
+  })
+  return { srv, base: `http://127.0.0.1:${srv.address().port}`, close: () => closeServer(srv) }
+}
 
 function tmpdir(prefix = 'smc-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
@@ -52,6 +81,29 @@ function folderHash(dir) {
   return h.digest('hex')
 }
 
+/** Git's object id of a folder (`git write-tree` of its files; empty folders left out). */
+function gitTreeId(dir) {
+  const id = (type, body) => crypto.createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest()
+  const tree = (d) => {
+    const entries = []
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) {
+        const sub = tree(p)
+        if (sub) entries.push({ key: `${e.name}/`, mode: '40000', name: e.name, id: sub })
+      } else if (e.isFile()) {
+        const exec = fs.statSync(p).mode & 0o100
+        entries.push({ key: e.name, mode: exec ? '100755' : '100644', name: e.name, id: id('blob', fs.readFileSync(p)) })
+      }
+    }
+    if (!entries.length) return null
+    entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+    return id('tree', Buffer.concat(entries.map((e) => Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`), e.id]))))
+  }
+  const t = tree(dir)
+  return t ? t.toString('hex') : null
+}
+
 /** A small project with one artifact of each kind. Returns its path. */
 function makeProject(root, name, { artifacts = {} } = {}) {
   const dir = path.join(root, name)
@@ -64,4 +116,4 @@ function makeProject(root, name, { artifacts = {} } = {}) {
   return dir
 }
 
-module.exports = { tmpdir, write, md, sha256, folderHash, makeProject }
+module.exports = { tmpdir, write, md, sha256, folderHash, makeProject, listen, gitTreeId }

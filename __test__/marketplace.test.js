@@ -3,10 +3,9 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const http = require('node:http')
 const path = require('node:path')
 const { Cache } = require('../index.js')
-const { tmpdir, write, md } = require('./helpers.js')
+const { tmpdir, write, md, listen } = require('./helpers.js')
 
 const CORPUS = path.join(__dirname, '..', '..', 'shared', 'corpus', 'marketplaces')
 
@@ -25,7 +24,7 @@ function listing(version = '1.2.0') {
 async function server() {
   const routes = {}
   const hits = {}
-  const srv = http.createServer((req, res) => {
+  const server_ = await listen((req, res) => {
     const url = new URL(req.url, 'http://x')
     hits[url.pathname] = (hits[url.pathname] || 0) + 1
     const route = routes[url.pathname]
@@ -35,9 +34,8 @@ async function server() {
     }
     route(req, res)
   })
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
-  const base = `http://127.0.0.1:${srv.address().port}`
-  return { srv, routes, hits, base, close: () => new Promise((r) => srv.close(r)) }
+  const { srv, base, close } = server_
+  return { srv, routes, hits, base, close }
 }
 
 function json(body, etag) {

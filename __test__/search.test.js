@@ -8,12 +8,11 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const http = require('node:http')
 const path = require('node:path')
 const { fork } = require('node:child_process')
 const { Cache } = require('../index.js')
 const { generate } = require('../scripts/gen-fixtures.js')
-const { tmpdir, write, md } = require('./helpers.js')
+const { tmpdir, write, md, listen } = require('./helpers.js')
 
 const WORKER = path.join(__dirname, 'search-worker.js')
 
@@ -142,7 +141,7 @@ test('ranking: exact name first, then prefix and typo matches; name > tags > des
 /** A local marketplace server; `routes[path] = (req, res)`. */
 async function server() {
   const routes = {}
-  const srv = http.createServer((req, res) => {
+  const server_ = await listen((req, res) => {
     const route = routes[new URL(req.url, 'http://x').pathname]
     if (!route) {
       res.writeHead(404)
@@ -150,8 +149,8 @@ async function server() {
     }
     route(req, res)
   })
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
-  return { routes, base: `http://127.0.0.1:${srv.address().port}`, close: () => new Promise((r) => srv.close(r)) }
+  const { base, close } = server_
+  return { routes, base, close }
 }
 
 const serveJson = (body) => (req, res) => {

@@ -3,19 +3,18 @@
 // ETags), deployed artifacts with source specs, and what the cache keeps through failures.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const path = require('node:path')
 const { Cache } = require('../index.js')
-const { tmpdir, write, md } = require('./helpers.js')
+const { tmpdir, write, md, listen, gitTreeId } = require('./helpers.js')
 
 /** A GitHub-like API: `repos[owner/repo] = { releases, tags, commits: {path: sha} }`. */
 async function github(repos) {
   const log = []
   const state = { fail: null, token: null }
-  const srv = http.createServer((req, res) => {
+  const server_ = await listen((req, res) => {
     const url = new URL(req.url, 'http://x')
     log.push({ path: url.pathname, query: url.search, auth: req.headers.authorization, inm: req.headers['if-none-match'] })
-    const m = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/(releases|releases\/latest|tags|commits)$/)
+    const m = url.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/(releases|releases\/latest|tags|commits|git\/trees\/.+)$/)
     const repo = m && repos[`${m[1]}/${m[2]}`]
     if (state.fail) return state.fail(req, res, url)
     // `latestOnly` repositories answer only /releases/latest, like some GitHub-compatible servers.
@@ -25,7 +24,20 @@ async function github(repos) {
       return res.end('{"message":"Not Found"}')
     }
     let body
-    if (m[3] === 'releases/latest') {
+    if (m[3].startsWith('git/trees/')) {
+      // `trees[ref] = { path: [type, sha] }`, listed recursively as GitHub does.
+      const ref = decodeURIComponent(m[3].slice('git/trees/'.length))
+      const tree = (repo.trees || {})[ref]
+      if (!tree || url.searchParams.get('recursive') !== '1') {
+        res.writeHead(404, { 'content-type': 'application/json' })
+        return res.end('{"message":"Not Found"}')
+      }
+      body = {
+        sha: 'e'.repeat(40),
+        truncated: false,
+        tree: Object.entries(tree).map(([p, [type, sha]]) => ({ path: p, mode: type === 'tree' ? '040000' : '100644', type, sha })),
+      }
+    } else if (m[3] === 'releases/latest') {
       const r = repo.releases.find((x) => !x.pre)
       body = { tag_name: r.tag, prerelease: false, draft: false }
     } else if (m[3] === 'releases') {
@@ -46,8 +58,8 @@ async function github(repos) {
     res.writeHead(200, { 'content-type': 'application/json', etag, 'x-ratelimit-remaining': '4999' })
     res.end(text)
   })
-  await new Promise((r) => srv.listen(0, '127.0.0.1', r))
-  return { srv, log, state, base: `http://127.0.0.1:${srv.address().port}`, close: () => new Promise((r) => srv.close(r)) }
+  const { srv, base, close } = server_
+  return { srv, log, state, base, close }
 }
 
 const REPOS = () => ({
@@ -104,8 +116,10 @@ test('one request per repository and endpoint; versions, tags and commits resolv
     const a = cache.registerProject(project(root, 'alpha'))
     cache.registerProject(project(root, 'beta-project'))
     const s = await cache.checkUpstream()
-    // acme/tools: releases + tags + 2 commit paths; acme/beta: releases. Two projects add nothing.
-    assert.equal(s.requests, 5, JSON.stringify(gh.log))
+    // acme/tools: releases + tags + 2 commit paths + the tree at v1.2.0 (pdf's version matches,
+    // so its files are compared); acme/beta: releases. Two projects add nothing.
+    assert.equal(s.requests, 6, JSON.stringify(gh.log))
+    assert.deepEqual(gh.log.filter((l) => l.path.includes('/git/trees/')).map((l) => l.path), ['/repos/acme/tools/git/trees/v1.2.0'])
     assert.equal(s.repositories, 2)
     assert.equal(s.artifacts, 10)
     assert.deepEqual(s.errors, [])
@@ -145,9 +159,10 @@ test('one request per repository and endpoint; versions, tags and commits resolv
     assert.equal(again.skipped, 2)
     gh.log.length = 0
     const forced = await cache.checkUpstream({ force: true })
-    assert.equal(forced.requests, 5)
+    // (The tree at v1.2.0 is absent on this server: a 404 carries no ETag to revalidate.)
+    assert.equal(forced.requests, 6)
     assert.equal(forced.notModified, 5)
-    assert.ok(gh.log.every((l) => l.inm), 'every request revalidates with If-None-Match')
+    assert.ok(gh.log.filter((l) => !l.path.includes('/git/trees/')).every((l) => l.inm), 'every request revalidates with If-None-Match')
     assert.equal(forced.updated, 0)
     assert.deepEqual(byName(cache.listArtifacts({ projectId: a.id })).beta.upstreamVersion, '1.3.0')
 
@@ -298,4 +313,93 @@ test('a server offering only /releases/latest is understood', async () => {
     cache.close()
     await gh.close()
   }
+})
+
+test('updates where no version string moved: newest commits without releases or tags, contents by git tree id', async (t) => {
+  const root = tmpdir()
+  const home = tmpdir()
+  const dir = path.join(root, 'plain')
+  const c = path.join(dir, '.claude')
+  const skill = (name, body) => {
+    write(path.join(c, 'skills', name, 'SKILL.md'), md({ name, description: `The ${name} skill`, version: '1.0.0' }, body))
+    write(path.join(c, 'skills', name, 'scripts', 'run.sh'), `echo ${name}\n`)
+  }
+  for (const n of ['notes', 'same', 'drift', 'match', 'tagged', 'edited']) skill(n, `Body of ${n}.\n`)
+  const C1 = '1'.repeat(40)
+  const C2 = '2'.repeat(40)
+  const entry = (name, extra) =>
+    `[[deployed]]\nartifact_name = "${name}"\nartifact_type = "skill"\nartifact_path = "skills/${name}"\nfrom_collection = "default"\n${extra}\n`
+  write(
+    path.join(c, '.skillmeat-deployed.toml'),
+    [
+      entry('notes', `source = "acme/plain/skills/notes"\nresolved_sha = "${C1}"`),
+      entry('same', `source = "acme/plain/skills/same"\nresolved_sha = "${C2.slice(0, 7)}"`),
+      entry('drift', 'source = "acme/plain/skills/drift"'),
+      entry('match', 'source = "acme/plain/skills/match"'),
+      entry('tagged', 'source = "acme/tagged/skills/tagged@latest"\nversion = "1.0.0"'),
+    ].join('\n'),
+  )
+  const gh = await github({
+    'acme/plain': {
+      releases: [],
+      tags: [],
+      commits: { 'skills/notes': C2, 'skills/same': C2, 'skills/drift': C2, 'skills/match': C2 },
+      trees: {
+        HEAD: {
+          skills: ['tree', 'a'.repeat(40)],
+          'skills/drift': ['tree', 'b'.repeat(40)],
+          'skills/match': ['tree', gitTreeId(path.join(c, 'skills', 'match'))],
+        },
+      },
+    },
+    'acme/tagged': {
+      releases: [],
+      tags: ['v1.0.0', 'not-a-version'],
+      trees: { 'v1.0.0': { 'skills/tagged': ['tree', 'c'.repeat(40)] } },
+    },
+  })
+  const cache = open(home, gh.base)
+  t.after(() => cache.close())
+  const p = cache.registerProject(dir)
+  const before = Date.now()
+  const s = await cache.checkUpstream()
+  assert.deepEqual(s.errors, [])
+  const arts = byName(cache.listArtifacts({ projectId: p.id, limit: 100 }))
+  assert.equal(arts.notes.isOutdated, true, 'latest without versions: the newest commit touching the path differs')
+  assert.equal(arts.notes.versionDiff, 'commit')
+  assert.equal(arts.notes.upstreamSha, C2)
+  assert.equal(arts.same.isOutdated, false, 'an all-digit short SHA is the same commit')
+  assert.equal(arts.drift.isOutdated, true, 'no commit deployed: the git tree id of the files differs')
+  assert.equal(arts.drift.versionDiff, 'content')
+  assert.equal(arts.match.isOutdated, false, 'same git tree id: same files')
+  assert.equal(arts.tagged.isOutdated, true, 'same version, different files at that tag')
+  assert.equal(arts.tagged.versionDiff, 'content')
+  assert.equal(arts.tagged.upstreamVersion, 'v1.0.0')
+  for (const a of Object.values(arts).filter((a) => a.name !== 'edited')) {
+    assert.ok(a.upstreamCheckedAt >= before && a.upstreamCheckedAt <= Date.now(), `${a.name} carries its check time`)
+  }
+  const outdated = cache.outdatedArtifacts({ projectId: p.id })
+  assert.deepEqual(outdated.items.map((a) => a.name).sort(), ['drift', 'notes', 'tagged'])
+  assert.ok(outdated.items.every((a) => typeof a.upstreamCheckedAt === 'number'))
+  assert.deepEqual(cache.outdatedArtifacts({ difference: 'content' }).items.map((a) => a.name).sort(), ['drift', 'tagged'])
+  // One tree request per repository and ref, however many artifacts use it.
+  const trees = gh.log.filter((l) => l.path.includes('/git/trees/'))
+  assert.deepEqual(trees.map((l) => l.path).sort(), ['/repos/acme/plain/git/trees/HEAD', '/repos/acme/tagged/git/trees/v1.0.0'])
+  const commitReqs = gh.log.filter((l) => l.path === '/repos/acme/plain/commits')
+  assert.equal(commitReqs.length, 4, 'one per path')
+
+  // Within the TTL nothing is asked; maxAgeMs revalidates (conditionally, with the stored ETags).
+  gh.log.length = 0
+  assert.equal((await cache.checkUpstream()).requests, 0)
+  const again = await cache.checkUpstream({ maxAgeMs: 0 })
+  assert.ok(again.requests > 0)
+  assert.equal(again.notModified, again.requests, 'every answer revalidated with 304')
+  assert.equal(byName(cache.listArtifacts({ projectId: p.id, limit: 100 })).drift.versionDiff, 'content')
+  assert.throws(() => cache.checkUpstream({ maxAgeMs: -1 }), (e) => e.code === 'INVALID_ARGUMENT')
+})
+
+test('compareVersions: an all-digit short SHA equals its full SHA', () => {
+  const { compareVersions } = require('../index.js')
+  assert.deepEqual(compareVersions('0123456789abcdef0123456789abcdef01234567', '0123456'), { order: 0, diff: 'none' })
+  assert.deepEqual(compareVersions('0123456', '0123456789abcdef0123456789abcdef01234567'), { order: 0, diff: 'none' })
 })

@@ -42,7 +42,7 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skillmeat-demo-'))
   const home = path.join(tmp, 'home')
   fs.cpSync(path.join(SAMPLE, 'home'), home, { recursive: true })
-  const dbPath = path.join(home, 'cache', 'cache.db')
+  const dbPath = path.join(home, 'cache', 'skillmeat-cache.db')
   const projectsRoot = path.resolve(SAMPLE, 'projects')
 
   console.log('SkillMeat cache demo')

@@ -154,7 +154,11 @@ pub const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5000;
 
 /// Every key of the `[cache]` table this package reads, with its env var and default, for docs and the CLI.
 pub const KEYS: &[(&str, &str, &str)] = &[
-    ("path", "SKILLMEAT_CACHE_PATH", "<home>/cache/cache.db"),
+    (
+        "path",
+        "SKILLMEAT_CACHE_PATH",
+        "<home>/cache/skillmeat-cache.db",
+    ),
     ("ttl_minutes", "SKILLMEAT_CACHE_TTL", "360"),
     ("enabled", "SKILLMEAT_CACHE_ENABLED", "true"),
     ("project_roots", "SKILLMEAT_CACHE_PROJECT_ROOTS", "[]"),
@@ -274,6 +278,17 @@ pub fn default_home() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."))
         .join(".skillmeat")
+}
+
+/// The default database file name under `<home>/cache/`. Not `cache.db`: that is SkillMeat's own
+/// SQLAlchemy database, which this package must never open for writing.
+pub const DEFAULT_DB_FILE: &str = "skillmeat-cache.db";
+/// Where earlier versions of this package kept their database by default (adopted once if ours).
+pub const LEGACY_DB_FILE: &str = "cache.db";
+
+/// The default database file of a home folder.
+pub fn default_db_path(home: &Path) -> PathBuf {
+    home.join("cache").join(DEFAULT_DB_FILE)
 }
 
 /// Path of the config file under a home folder.
@@ -439,7 +454,7 @@ impl Config {
         let env_u32 = |key: &str| env.var(key).map(|v| parse_u32(key, &v)).transpose();
         let env_bool = |key: &str| env.var(key).map(|v| parse_bool(key, &v)).transpose();
 
-        let default_path = home.value.join("cache").join("cache.db");
+        let default_path = default_db_path(&home.value);
         let path = pick(
             opts.path.as_deref().map(db_path),
             env.var("SKILLMEAT_CACHE_PATH").as_deref().map(db_path),
@@ -772,7 +787,7 @@ mod tests {
         assert_eq!(c.max_size_mb.source, Source::Default);
         assert_eq!(
             c.path.value,
-            Some(dir.path().join("cache").join("cache.db"))
+            Some(dir.path().join("cache").join(DEFAULT_DB_FILE))
         );
         assert_eq!(c.home.source, Source::Option);
     }

@@ -43,6 +43,17 @@ pub enum Error {
         /// The operating system's reason.
         reason: String,
     },
+    /// The database file belongs to another application (or is not a database); it was left
+    /// exactly as it was.
+    #[error(
+        "{path} is not a database of @skillmeat/cache: it is {found}. It was left untouched. Point `path` (or SKILLMEAT_CACHE_PATH) at a file of its own, or leave it unset for the default <home>/cache/skillmeat-cache.db"
+    )]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+        /// What was found there.
+        found: String,
+    },
     /// The disk (or the configured size limit) is full; the write was rolled back.
     #[error(
         "the cache database is full ({0}); the refresh was stopped and the data already cached is still served. Free disk space or raise max_size_mb"
@@ -98,6 +109,7 @@ impl Error {
             Error::NotFound(_) => "NOT_FOUND",
             Error::Corrupt { .. } => "CACHE_CORRUPT",
             Error::ReadOnly { .. } => "CACHE_READONLY",
+            Error::Foreign { .. } => "CACHE_FOREIGN",
             Error::DiskFull(_) => "CACHE_DISK_FULL",
             Error::Busy(_) => "CACHE_BUSY",
             Error::Io { .. } => "IO_ERROR",

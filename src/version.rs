@@ -15,6 +15,8 @@ pub enum Diff {
     None,
     /// Two commit SHAs that differ.
     Commit,
+    /// The same version (or no commit to compare), but the upstream files differ.
+    Content,
     /// Same major.minor.patch, different pre-release.
     Prerelease,
     /// Patch differs.
@@ -33,6 +35,7 @@ impl Diff {
         match self {
             Diff::None => "none",
             Diff::Commit => "commit",
+            Diff::Content => "content",
             Diff::Prerelease => "prerelease",
             Diff::Patch => "patch",
             Diff::Minor => "minor",
@@ -48,7 +51,7 @@ impl Diff {
             Diff::Minor => 4,
             Diff::Patch => 3,
             Diff::Prerelease => 2,
-            Diff::Commit => 1,
+            Diff::Commit | Diff::Content => 1,
             Diff::None | Diff::Unknown => 0,
         }
     }
@@ -210,9 +213,24 @@ pub fn parse(raw: &str) -> Parsed {
     }
 }
 
+/// `s` as a lower-cased commit SHA or SHA prefix (7–40 hex digits, digits-only included).
+fn hex_like(s: &str) -> Option<String> {
+    let s = s.trim();
+    ((7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| s.to_ascii_lowercase())
+}
+
 /// Compares `a` with `b`.
 pub fn compare(a: &str, b: &str) -> Comparison {
-    match (parse(a), parse(b)) {
+    let (pa, pb) = (parse(a), parse(b));
+    // A SHA against an all-digit string of hex length: that string is a short SHA too (about 4 %
+    // of short SHAs are all digits), so compare them as commits.
+    if matches!(pa, Parsed::Sha(_)) != matches!(pb, Parsed::Sha(_)) {
+        if let (Some(x), Some(y)) = (hex_like(a), hex_like(b)) {
+            return compare_shas(&x, &y);
+        }
+    }
+    match (pa, pb) {
         (Parsed::Semver(x), Parsed::Semver(y)) => {
             let order = x.cmp(&y);
             let diff = if order == Ordering::Equal {
@@ -231,23 +249,26 @@ pub fn compare(a: &str, b: &str) -> Comparison {
                 diff,
             }
         }
-        (Parsed::Sha(x), Parsed::Sha(y)) => {
-            if x.starts_with(&y) || y.starts_with(&x) {
-                Comparison {
-                    order: Some(Ordering::Equal),
-                    diff: Diff::None,
-                }
-            } else {
-                Comparison {
-                    order: None,
-                    diff: Diff::Commit,
-                }
-            }
-        }
+        (Parsed::Sha(x), Parsed::Sha(y)) => compare_shas(&x, &y),
         _ => Comparison {
             order: None,
             diff: Diff::Unknown,
         },
+    }
+}
+
+/// Two commits: equal when one is a prefix of the other, else different (`commit`, no order).
+fn compare_shas(x: &str, y: &str) -> Comparison {
+    if x.starts_with(y) || y.starts_with(x) {
+        Comparison {
+            order: Some(Ordering::Equal),
+            diff: Diff::None,
+        }
+    } else {
+        Comparison {
+            order: None,
+            diff: Diff::Commit,
+        }
     }
 }
 
@@ -313,6 +334,18 @@ mod tests {
             assert_eq!(ord(w[0], w[1]), Some(Ordering::Less), "{} < {}", w[0], w[1]);
             assert_eq!(ord(w[1], w[0]), Some(Ordering::Greater));
         }
+    }
+
+    #[test]
+    fn all_digit_short_shas_match_their_full_sha() {
+        let full = "0123456789abcdef0123456789abcdef01234567";
+        for short in ["0123456", "01234567"] {
+            assert_eq!(compare(full, short).order, Some(Ordering::Equal), "{short}");
+            assert_eq!(compare(short, full).diff, Diff::None, "{short}");
+        }
+        assert_eq!(compare(full, "9999999").diff, Diff::Commit);
+        // Without a SHA on either side, digits stay versions.
+        assert_eq!(compare("1234567", "1234568").order, Some(Ordering::Less));
     }
 
     #[test]

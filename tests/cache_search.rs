@@ -59,7 +59,7 @@ fn names(c: &Cache, text: &str) -> Vec<String> {
 }
 
 fn db(home: &Path) -> PathBuf {
-    home.join("cache/cache.db")
+    home.join("cache/skillmeat-cache.db")
 }
 
 #[test]

@@ -180,7 +180,7 @@ fn status_counts_and_size_include_the_wal() {
     let st = cache.status().unwrap();
     assert_eq!(st.projects, 1);
     assert_eq!(st.artifacts, 21);
-    let db = home.path().join("cache/cache.db");
+    let db = home.path().join("cache/skillmeat-cache.db");
     let on_disk = std::fs::metadata(&db).unwrap().len() as i64
         + std::fs::metadata(format!("{}-wal", db.display()))
             .map(|m| m.len() as i64)

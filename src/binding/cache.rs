@@ -24,7 +24,7 @@ use crate::model::{ArtifactQuery, ProjectQuery};
 pub struct CacheOptions {
     /// SkillMeat home (env `SKILLMEAT_HOME`, default `~/.skillmeat`).
     pub home: Option<String>,
-    /// Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/cache.db`).
+    /// Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/skillmeat-cache.db`).
     pub path: Option<String>,
     /// Minutes before a project scan counts as stale (env `SKILLMEAT_CACHE_TTL`, default 360).
     pub ttl_minutes: Option<u32>,
@@ -91,7 +91,7 @@ pub struct OutdatedQuery {
     /// Only this project.
     pub project_id: Option<String>,
     /// Only this kind of difference.
-    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit'")]
+    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content'")]
     pub difference: Option<String>,
     /// Sort key (default `name`; `versionDiff` puts the most severe first).
     #[napi(ts_type = "'name' | 'type' | 'project' | 'versionDiff' | 'updated'")]
@@ -650,7 +650,7 @@ impl JsCache {
     /// project or a closed cache.
     #[napi(
         catch_unwind,
-        ts_args_type = "options?: { projectId?: string; force?: boolean }",
+        ts_args_type = "options?: { projectId?: string; force?: boolean; maxAgeMs?: number }",
         ts_return_type = "Promise<UpstreamSummary>"
     )]
     pub fn check_upstream<'env>(
@@ -658,8 +658,15 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let (project_id, force) = project_and_force(&options).map_err(js_error)?;
-        let opts = crate::cache::UpstreamOptions { project_id, force };
+        let opts = (|| -> Result<_, crate::Error> {
+            let o = Obj::new("options", &options, &["projectId", "force", "maxAgeMs"])?;
+            Ok(crate::cache::UpstreamOptions {
+                project_id: o.string("projectId")?,
+                force: o.boolean("force")?.unwrap_or(false),
+                max_age_ms: o.int("maxAgeMs", i64::MAX)?.map(|v| v as u64),
+            })
+        })()
+        .map_err(js_error)?;
         super::promise::<_, UpstreamSummary>(env, |done| {
             self.inner.spawn_check_upstream(opts, done)
         })

@@ -127,7 +127,11 @@ pub struct Artifact {
     pub upstream_error: Option<String>,
     /// Whether a newer upstream version exists.
     pub is_outdated: bool,
-    /// Kind of difference to upstream.
+    /// Kind of difference to upstream: `content` when the version is the same (or no commit is
+    /// known to compare) but the upstream files differ from the deployed ones.
+    #[napi(
+        ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content' | 'none' | 'unknown'"
+    )]
     pub version_diff: Option<String>,
     /// `ok`, or `error` when a file of it is malformed.
     #[napi(ts_type = "'ok' | 'error'")]

@@ -114,6 +114,16 @@ impl Cache {
         let mut recovered = None;
         let mut carried = Vec::new();
 
+        if let (Some(path), Source::Default) = (&config.path.value, config.path.source) {
+            // A cache of ours at the old default name is renamed once; anything else there (such
+            // as SkillMeat's own database) is left alone.
+            let legacy = config
+                .home
+                .value
+                .join("cache")
+                .join(crate::config::LEGACY_DB_FILE);
+            crate::store::ownership::adopt(&legacy, path);
+        }
         let store = match (&config.path.value, config.enabled.value) {
             (_, false) => {
                 warnings.push(warning(
@@ -132,7 +142,24 @@ impl Cache {
             (None, true) => Store::open_memory(tuning)?,
             (Some(path), true) => match Store::open_file(path, tuning) {
                 Ok(s) => s,
-                Err(OpenFailure::Corrupt(reason)) => {
+                Err(OpenFailure::Foreign(found)) => {
+                    return Err(Error::Foreign {
+                        path: path.clone(),
+                        found,
+                    });
+                }
+                // Not a SQLite database, with no sign of being ours: recover it only where it
+                // can only be ours (the default location, or beside our search index).
+                Err(OpenFailure::Unrecognised(reason))
+                    if config.path.source != Source::Default
+                        && !search::index_dir(path).exists() =>
+                {
+                    return Err(Error::Foreign {
+                        path: path.clone(),
+                        found: format!("a file that is not a SQLite database ({reason})"),
+                    });
+                }
+                Err(OpenFailure::Corrupt(reason) | OpenFailure::Unrecognised(reason)) => {
                     carried = Store::salvage_registrations(path);
                     let moved = Store::move_aside(path)?;
                     recovered = Some(Recovery {
@@ -220,7 +247,15 @@ impl Cache {
     ) -> Result<Store> {
         let reason = match f {
             OpenFailure::Unwritable(r) => r,
-            OpenFailure::Corrupt(r) => format!("still damaged after recovery: {r}"),
+            OpenFailure::Corrupt(r) | OpenFailure::Unrecognised(r) => {
+                format!("still damaged after recovery: {r}")
+            }
+            OpenFailure::Foreign(found) => {
+                return Err(Error::Foreign {
+                    path: path.to_path_buf(),
+                    found,
+                });
+            }
             OpenFailure::Other(e) => e.to_string(),
         };
         warnings.push(warning(
@@ -243,6 +278,27 @@ impl Cache {
 
     fn stale_before(&self) -> i64 {
         now_ms() - self.inner.config.ttl_minutes.value as i64 * 60_000
+    }
+
+    /// The configuration in force as `status().config` shows it, with where the GitHub token
+    /// comes from (never the token itself).
+    fn config_json(&self) -> serde_json::Value {
+        let mut json = self.inner.config.to_json();
+        let token = crate::upstream::token::find(&ProcessEnv, &self.inner.config.home.value);
+        if let Some(map) = json.as_object_mut() {
+            map.insert(
+                "githubToken".into(),
+                match token {
+                    Some(t) => serde_json::json!({
+                        "value": "(set, hidden)",
+                        "source": t.source.kind(),
+                        "from": t.source.describe(),
+                    }),
+                    None => serde_json::json!({ "value": null, "source": "default", "from": null }),
+                },
+            );
+        }
+        json
     }
 
     /// The configuration in force.
@@ -295,7 +351,7 @@ impl Cache {
             warnings,
             hits: self.inner.hits.load(Ordering::Relaxed),
             misses: self.inner.misses.load(Ordering::Relaxed),
-            config: self.inner.config.to_json(),
+            config: self.config_json(),
             background: self.background_status(),
             search: self.search_status(),
             upstream: crate::model::UpstreamStatus {

@@ -8,7 +8,6 @@
 //! built from another database file, or holds another number of documents than the database
 //! after the queue is written, it is rebuilt from the database.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,12 +29,7 @@ pub(crate) struct SearchState {
     seen_commit: AtomicI64,
 }
 
-/// Folder of the index of the database at `db`.
-pub(crate) fn index_dir(db: &Path) -> PathBuf {
-    let mut s = db.as_os_str().to_os_string();
-    s.push(".search");
-    PathBuf::from(s)
-}
+pub(crate) use crate::store::ownership::index_dir;
 
 fn docs_of(rows: Vec<ScopeRows>) -> Vec<ScopeDocs> {
     rows.into_iter()

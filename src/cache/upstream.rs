@@ -8,8 +8,8 @@ use super::Cache;
 use crate::config::ProcessEnv;
 use crate::error::{Error, Result};
 use crate::model::{UpstreamError, UpstreamSummary};
-use crate::store::{HttpRecord, RepoOutcome, UpstreamResult, now_ms};
-use crate::upstream::{self, Cached, GithubConfig, SourceSpec};
+use crate::store::{HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, now_ms};
+use crate::upstream::{self, Cached, GithubConfig, Resolved, SourceSpec, VersionSpec};
 
 /// Options of one upstream check.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,8 @@ pub struct UpstreamOptions {
     pub project_id: Option<String>,
     /// Check repositories whose answer is still within the upstream TTL too.
     pub force: bool,
+    /// Check repositories whose last answer is older than this (ms), even within the TTL.
+    pub max_age_ms: Option<u64>,
 }
 
 /// Runs `f` with the store on a blocking thread.
@@ -63,11 +65,14 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let api = api_url.clone();
     let (limited_until, _) = on_store(c, move |s| s.upstream_state(&api)).await?;
 
-    let ttl_ms = i64::from(cfg.upstream_ttl_hours.value) * 3_600_000;
+    let mut ttl_ms = i64::from(cfg.upstream_ttl_hours.value) * 3_600_000;
+    if let Some(max_age) = opts.max_age_ms {
+        ttl_ms = ttl_ms.min(i64::try_from(max_age).unwrap_or(i64::MAX));
+    }
     let now = now_ms();
     let mut summary = UpstreamSummary::default();
-    // (artifact id, parsed spec, deployed version) of every artifact due for a check.
-    let mut due: Vec<(String, SourceSpec, Option<String>)> = Vec::new();
+    // Every artifact due for a check, with its parsed source.
+    let mut due: Vec<(UpstreamCandidate, SourceSpec)> = Vec::new();
     let mut repos: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut skipped: HashSet<String> = HashSet::new();
@@ -84,7 +89,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
         if seen.insert(key.clone()) {
             repos.push(key);
         }
-        due.push((a.id, spec, a.deployed_version));
+        due.push((a, spec));
     }
     summary.skipped = skipped.len() as u32;
     summary.repositories = repos.len() as u32;
@@ -118,8 +123,8 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let client = crate::market::fetch::client(&limits)?;
     let mut gh = GithubConfig::new(limits);
     gh.api_url = api_url.clone();
-    gh.token = upstream::token_from_env(&ProcessEnv);
-    let queries = upstream::queries(due.iter().map(|(_, s, _)| s));
+    gh.token = upstream::token::find(&ProcessEnv, &c.config().home.value).map(|t| t.secret);
+    let queries = upstream::queries(due.iter().map(|(_, s)| s));
     let prefix = gh.api_url.clone();
     let stored = on_store(c, move |s| s.upstream_http(&prefix)).await?;
     let cached: HashMap<String, Cached> = stored
@@ -135,23 +140,71 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             )
         })
         .collect();
-    let outcome = upstream::check(&client, &gh, queries, &cached).await;
+    let mut outcome = upstream::check(&client, &gh, queries, &cached).await;
     summary.requests = outcome.requests;
     summary.not_modified = outcome.not_modified;
+    let resolved: Vec<Resolved> = due
+        .iter()
+        .map(|(a, spec)| upstream::resolve_spec(&outcome, spec, a.deployed_version.as_deref()))
+        .collect();
+
+    // Contents, where versions cannot tell: one recursive tree per repository and ref.
+    let wants: Vec<Option<Option<String>>> = due
+        .iter()
+        .zip(&resolved)
+        .map(|((a, spec), r)| tree_ref(a, spec, r))
+        .collect();
+    let mut content: Vec<Option<bool>> = vec![None; due.len()];
+    if outcome.rate_limit.is_none() && wants.iter().any(Option::is_some) {
+        let tree_queries = upstream::tree_queries(
+            due.iter()
+                .zip(&wants)
+                .filter_map(|((_, spec), w)| w.as_ref().map(|r| (spec, r.clone()))),
+        );
+        let trees = upstream::check(&client, &gh, tree_queries, &cached).await;
+        summary.requests += trees.requests;
+        summary.not_modified += trees.not_modified;
+        let jobs: Vec<(usize, std::path::PathBuf, upstream::TreeEntry)> = due
+            .iter()
+            .zip(&wants)
+            .enumerate()
+            .filter_map(|(i, ((a, spec), w))| {
+                let entry = upstream::tree_entry(&trees, spec, w.as_ref()?)?;
+                Some((i, a.local_path.clone(), entry))
+            })
+            .collect();
+        outcome.records.extend(trees.records);
+        outcome.rate_limit = outcome.rate_limit.or(trees.rate_limit);
+        let compared = tokio::task::spawn_blocking(move || {
+            jobs.into_iter()
+                .map(|(i, local, entry)| (i, crate::scan::githash::differs(&local, &entry)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?;
+        for (i, d) in compared {
+            content[i] = d;
+        }
+    }
 
     let results: Vec<(String, UpstreamResult)> = due
         .iter()
-        .map(|(id, spec, deployed)| {
-            let r = upstream::resolve_spec(&outcome, spec, deployed.as_deref());
+        .zip(resolved)
+        .zip(content)
+        .map(|(((a, spec), r), content_differs)| {
             let res = match (r.error, r.version, r.sha) {
                 (Some(e), _, _) => UpstreamResult::Failed(format!("{}: {}", e.code, e.message)),
                 (None, None, None) => UpstreamResult::Failed(format!(
                     "NO_VERSIONS: {}/{} has no release or tag that is a version",
                     spec.owner, spec.repo
                 )),
-                (None, version, sha) => UpstreamResult::Found { version, sha },
+                (None, version, sha) => UpstreamResult::Found {
+                    version,
+                    sha,
+                    content_differs,
+                },
             };
-            (id.clone(), res)
+            (a.id.clone(), res)
         })
         .collect();
     let mut repo_outcomes = Vec::new();
@@ -206,6 +259,26 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let _ = tokio::task::spawn_blocking(move || c2.sync_search_quietly()).await;
     summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(summary)
+}
+
+/// The ref whose tree tells whether `a`'s deployed files differ upstream (`Some(None)`: the
+/// default branch), when versions or commits cannot: the upstream version equals the deployed
+/// one, or `latest`/a branch resolved to a commit but no deployed commit is known. `None` when
+/// contents are not compared (locally modified, failed, or already told apart).
+fn tree_ref(a: &UpstreamCandidate, spec: &SourceSpec, r: &Resolved) -> Option<Option<String>> {
+    if a.local_modified || r.error.is_some() {
+        return None;
+    }
+    match (&spec.version, &r.version, &r.sha) {
+        (VersionSpec::Latest | VersionSpec::Tag(_), Some(v), _) => {
+            let d = a.deployed_version.as_deref()?;
+            (crate::version::compare(d, v).order == Some(std::cmp::Ordering::Equal))
+                .then(|| Some(v.clone()))
+        }
+        (VersionSpec::Latest, None, Some(_)) => (!a.commit_known).then_some(None),
+        (VersionSpec::Branch(b), _, Some(_)) => (!a.commit_known).then(|| Some(b.clone())),
+        _ => None,
+    }
 }
 
 impl Cache {

@@ -14,7 +14,7 @@ pub fn sort_components(paths: &mut [String]) {
 
 /// Feeds one file's bytes into `hasher`, returning the number of bytes read.
 fn feed(hasher: &mut Sha256, path: &Path) -> std::io::Result<u64> {
-    let mut f = std::fs::File::open(path)?;
+    let mut f = super::read::open_regular(path)?;
     let mut buf = [0u8; 64 * 1024];
     let mut total = 0u64;
     loop {

@@ -240,14 +240,14 @@ pub fn read_collections(home: &Path) -> Collections {
             }
         }
         let mut locked: HashMap<(String, String), CollectionEntry> = HashMap::new();
-        if let Ok(text) = std::fs::read_to_string(&lock) {
+        if let Ok(text) = super::read::read_capped_string(&lock, super::MAX_TEXT_BYTES) {
             let file = lock.to_string_lossy().into_owned();
             match text.parse::<toml::Table>() {
                 Err(e) => out.errors.push(toml_error(&file, &text, &e)),
                 Ok(doc) => collect_lock(&doc, &mut locked, 0),
             }
         }
-        if let Ok(text) = std::fs::read_to_string(&manifest) {
+        if let Ok(text) = super::read::read_capped_string(&manifest, super::MAX_TEXT_BYTES) {
             let file = manifest.to_string_lossy().into_owned();
             match text.parse::<toml::Table>() {
                 Err(e) => out.errors.push(toml_error(&file, &text, &e)),

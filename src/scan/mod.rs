@@ -4,8 +4,10 @@
 
 pub mod discovery;
 pub mod frontmatter;
+pub mod githash;
 pub mod hash;
 pub mod manifest;
+pub mod read;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -544,7 +546,7 @@ fn locate_mcp_json(project: &Path, errors: &mut Vec<FileError>) -> Vec<Candidate
         });
         return Vec::new();
     }
-    let text = match std::fs::read(&path) {
+    let text = match read::read_capped(&path, MAX_TEXT_BYTES) {
         Ok(t) => t,
         Err(e) => {
             errors.push(FileError {
@@ -607,7 +609,8 @@ fn read_text(path: &Path, rel: &str, size: u64) -> Result<String, FileError> {
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| text_error(rel, format!("cannot read: {e}")))?;
+    let bytes = read::read_capped(path, MAX_TEXT_BYTES)
+        .map_err(|e| text_error(rel, format!("cannot read: {e}")))?;
     if bytes.contains(&0) {
         return Err(text_error(
             rel,

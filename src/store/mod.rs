@@ -3,6 +3,7 @@
 
 mod lease;
 mod market;
+pub mod ownership;
 mod read;
 pub mod schema;
 mod search;
@@ -16,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
+use ownership::Ownership;
 
 pub use lease::LeaseInfo;
 pub use market::SourceCache;
@@ -90,11 +92,14 @@ pub enum OpenFailure {
     Corrupt(String),
     /// The location cannot be written.
     Unwritable(String),
+    /// A database of another application: it was not touched.
+    Foreign(String),
+    /// Not a SQLite database (or one SQLite cannot read), with no sign of being ours: it was not
+    /// touched. The caller decides whether the location is ours to recover.
+    Unrecognised(String),
     /// Anything else.
     Other(Error),
 }
-
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave a connection half-used in a way SQLite does
@@ -177,29 +182,27 @@ impl Store {
                 OpenFailure::Unwritable(format!("cannot create folder {}: {e}", parent.display()))
             })?;
         }
-        match std::fs::File::open(path) {
-            Ok(mut f) => {
-                use std::io::Read;
-                let mut header = [0u8; 16];
-                let n = f.read(&mut header).unwrap_or(0);
-                if n > 0 && (n < 16 || &header != SQLITE_HEADER) {
-                    return Err(OpenFailure::Corrupt(
-                        "the file is not a SQLite database (bad header)".into(),
-                    ));
-                }
+        // Decide whose file this is before anything (journal mode included) writes to it.
+        let owner = ownership::inspect(path)
+            .map_err(|e| OpenFailure::Unwritable(format!("cannot read {}: {e}", path.display())))?;
+        match &owner {
+            Ownership::Foreign(found) => return Err(OpenFailure::Foreign(found.clone())),
+            Ownership::Unreadable(reason) => {
+                return Err(OpenFailure::Unrecognised(reason.clone()));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(OpenFailure::Unwritable(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
-            }
+            Ownership::Absent | Ownership::Ours | Ownership::Legacy => {}
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut writer = Connection::open_with_flags(path, flags).map_err(classify)?;
+        if owner != Ownership::Ours {
+            // Mark the file before switching it to WAL, so the mark is in the main file's header
+            // from the first page on and any process that inspects it sees it.
+            writer
+                .pragma_update(None, "application_id", ownership::APPLICATION_ID)
+                .map_err(classify)?;
+        }
         configure(&writer, tuning, true).map_err(classify)?;
         let check: String = writer
             .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))

@@ -506,10 +506,10 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
         f.eq("type", t.clone());
     }
     if let Some(d) = &q.difference {
-        if !["major", "minor", "patch", "prerelease", "commit"].contains(&d.as_str()) {
+        if !["major", "minor", "patch", "prerelease", "commit", "content"].contains(&d.as_str()) {
             return Err(Error::invalid(
                 "difference",
-                format!("expected major, minor, patch, prerelease or commit, got {d:?}"),
+                format!("expected major, minor, patch, prerelease, commit or content, got {d:?}"),
             ));
         }
         f.eq("version_diff", d.clone());

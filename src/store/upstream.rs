@@ -25,6 +25,13 @@ pub struct UpstreamCandidate {
     pub version_spec: Option<String>,
     /// Deployed version.
     pub deployed_version: Option<String>,
+    /// Whether a deployed commit is known (the deployment entry's, the collection lock's, or a
+    /// SHA the source pins): then commits are compared, not contents.
+    pub commit_known: bool,
+    /// The deployed files differ from what was deployed.
+    pub local_modified: bool,
+    /// The artifact's file or folder on disk (project folder joined with its path).
+    pub local_path: std::path::PathBuf,
 }
 
 /// What an upstream check found for one artifact.
@@ -36,6 +43,9 @@ pub enum UpstreamResult {
         version: Option<String>,
         /// Upstream commit.
         sha: Option<String>,
+        /// Whether the upstream files differ from the deployed ones, when compared (same version
+        /// or no commit to compare, and no local modification).
+        content_differs: Option<bool>,
     },
     /// The check failed; the last known upstream is kept and the error recorded.
     Failed(String),
@@ -177,8 +187,11 @@ pub(crate) fn local_upstream(
             None => (None, None, None),
         },
     };
+    // The deployed commit: the deployment entry's, else the collection lock's, else the one the
+    // source pins.
     let pinned = d
         .sha
+        .or(d.collection_sha)
         .map(str::to_string)
         .or_else(|| pinned_sha(d.source, d.version_spec));
     let (outdated, diff) = judge(
@@ -308,15 +321,29 @@ impl Store {
     pub fn upstream_candidates(&self, project: Option<&str>) -> Result<Vec<UpstreamCandidate>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, source, version_spec, deployed_version FROM artifacts
-                 WHERE source IS NOT NULL AND (?1 IS NULL OR project_id = ?1)",
+                "SELECT a.id, a.source, a.version_spec, a.deployed_version, a.deployed_sha,
+                        a.collection_sha, a.local_modified, p.path, a.path
+                 FROM artifacts a JOIN projects p ON p.id = a.project_id
+                 WHERE a.source IS NOT NULL AND (?1 IS NULL OR a.project_id = ?1)",
             )?;
             let rows = stmt.query_map([project], |r| {
+                let source: String = r.get(1)?;
+                let version_spec: Option<String> = r.get(2)?;
+                let deployed_sha: Option<String> = r.get(4)?;
+                let collection_sha: Option<String> = r.get(5)?;
+                let commit_known = deployed_sha.is_some()
+                    || collection_sha.is_some()
+                    || pinned_sha(Some(&source), version_spec.as_deref()).is_some();
+                let project_path: String = r.get(7)?;
+                let rel: String = r.get(8)?;
                 Ok(UpstreamCandidate {
                     id: r.get(0)?,
-                    source: r.get(1)?,
-                    version_spec: r.get(2)?,
+                    source,
+                    version_spec,
                     deployed_version: r.get(3)?,
+                    commit_known,
+                    local_modified: r.get(6)?,
+                    local_path: std::path::Path::new(&project_path).join(rel),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -385,7 +412,8 @@ impl Store {
             }
             let mut read = tx.prepare_cached(
                 "SELECT project_id, source, version_spec, deployed_version, deployed_sha, upstream_origin,
-                        upstream_version, upstream_sha, is_outdated, version_diff, upstream_error
+                        upstream_version, upstream_sha, is_outdated, version_diff, upstream_error,
+                        collection_sha
                  FROM artifacts WHERE id = ?1",
             )?;
             let mut found = tx.prepare_cached(
@@ -415,6 +443,7 @@ impl Store {
                     bool,
                     Option<String>,
                     Option<String>,
+                    Option<String>,
                 );
                 let current: Option<Current> = read
                     .query_row([id], |r| {
@@ -430,16 +459,21 @@ impl Store {
                             r.get(8)?,
                             r.get(9)?,
                             r.get(10)?,
+                            r.get(11)?,
                         ))
                     })
                     .optional()?;
-                let Some((project, source, spec, dv, ds, origin, uv, us, old_out, old_diff, old_err)) =
+                let Some((project, source, spec, dv, ds, origin, uv, us, old_out, old_diff, old_err, cs)) =
                     current
                 else {
                     continue;
                 };
                 match result {
-                    UpstreamResult::Found { version, sha } => {
+                    UpstreamResult::Found {
+                        version,
+                        sha,
+                        content_differs,
+                    } => {
                         // The same judgement as every other upstream, with this answer as the
                         // repository's.
                         if source.is_none() {
@@ -454,11 +488,17 @@ impl Store {
                                 version: dv.as_deref(),
                                 sha: ds.as_deref(),
                                 collection_version: None,
-                                collection_sha: None,
+                                collection_sha: cs.as_deref(),
                             },
                             Some(("github", version.as_deref(), sha.as_deref())),
                             &[],
                         );
+                        let mut up = up;
+                        if !up.outdated && *content_differs == Some(true) {
+                            // Same version (or no commit to compare), different files upstream.
+                            up.outdated = true;
+                            up.diff = Some(Diff::Content);
+                        }
                         if up.outdated {
                             outdated += 1;
                         }

@@ -12,9 +12,9 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::spec::{repo_key, valid_owner, valid_repo};
-use crate::config::Env;
 use crate::error::Error;
 use crate::market::fetch::{self, Fetched, Limits, RequestOptions};
+use crate::version;
 
 /// The public GitHub API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -22,8 +22,6 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The REST API version requested.
 pub const API_VERSION: &str = "2022-11-28";
-/// Environment variables read for the token, in order.
-pub const TOKEN_VARS: [&str; 2] = ["SKILLMEAT_GITHUB_TOKEN", "GITHUB_TOKEN"];
 
 /// How to reach the GitHub API.
 #[derive(Clone)]
@@ -61,15 +59,6 @@ impl fmt::Debug for GithubConfig {
     }
 }
 
-/// The token from `SKILLMEAT_GITHUB_TOKEN`, else `GITHUB_TOKEN` (blank values ignored).
-pub fn token_from_env(env: &dyn Env) -> Option<String> {
-    TOKEN_VARS.iter().find_map(|k| {
-        env.var(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    })
-}
-
 /// The newest commit of a ref (the default branch when `None`), optionally limited to a path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CommitQuery {
@@ -92,6 +81,44 @@ pub struct RepoQuery {
     pub tags: bool,
     /// Newest commits wanted (deduplicated).
     pub commits: Vec<CommitQuery>,
+    /// Newest commits wanted only when the repository publishes no version at all (no release,
+    /// no tag that is a version): how `latest` is followed in most skill repositories.
+    pub latest_commits: Vec<CommitQuery>,
+    /// Refs whose recursive tree is wanted (`None`: the default branch), to compare contents.
+    pub trees: Vec<Option<String>>,
+}
+
+/// One entry of a repository tree: a blob (file) or a tree (folder), with its git object SHA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// `blob`, `tree` or `commit` (a submodule).
+    pub kind: String,
+    /// Git object SHA.
+    pub sha: String,
+}
+
+/// A repository's tree at one ref, as `git/trees/<ref>?recursive=1` gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tree {
+    /// SHA of the root tree.
+    pub sha: String,
+    /// Every path (`/`-separated) with its entry.
+    pub entries: HashMap<String, TreeEntry>,
+    /// GitHub cut the listing short (very large repositories): a missing path proves nothing.
+    pub truncated: bool,
+}
+
+impl Tree {
+    /// The entry at `path` (`None` or empty: the root tree).
+    pub fn at(&self, path: Option<&str>) -> Option<TreeEntry> {
+        match path.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) {
+            None => Some(TreeEntry {
+                kind: "tree".into(),
+                sha: self.sha.clone(),
+            }),
+            Some(p) => self.entries.get(p).cloned(),
+        }
+    }
 }
 
 /// A previously fetched answer, keyed by URL, used to revalidate.
@@ -159,6 +186,8 @@ pub struct RepoAnswer {
     pub tags: Option<Result<Vec<String>, RemoteError>>,
     /// Newest commit SHA per query (`None`: no commit matches).
     pub commits: Vec<(CommitQuery, Result<Option<String>, RemoteError>)>,
+    /// Trees per ref asked for.
+    pub trees: Vec<(Option<String>, Result<Tree, RemoteError>)>,
 }
 
 /// The result of [`check`].
@@ -194,6 +223,23 @@ struct RawTag {
 
 #[derive(Deserialize)]
 struct RawCommit {
+    sha: String,
+}
+
+#[derive(Deserialize)]
+struct RawTree {
+    sha: String,
+    #[serde(default)]
+    tree: Vec<RawTreeEntry>,
+    #[serde(default)]
+    truncated: bool,
+}
+
+#[derive(Deserialize)]
+struct RawTreeEntry {
+    path: String,
+    #[serde(rename = "type")]
+    kind: String,
     sha: String,
 }
 
@@ -243,6 +289,7 @@ enum What<'a> {
     Releases,
     Tags,
     Commits(&'a CommitQuery),
+    Tree(Option<&'a str>),
 }
 
 /// State shared by the repository tasks of one check.
@@ -281,7 +328,7 @@ impl Run<'_> {
         if self.cfg.token.as_deref().is_some_and(|t| !t.is_empty()) {
             ""
         } else {
-            "; set SKILLMEAT_GITHUB_TOKEN or GITHUB_TOKEN for a higher limit"
+            "; set SKILLMEAT_GITHUB_TOKEN or GITHUB_TOKEN, or github-token in [settings] of SkillMeat's config.toml for a higher limit"
         }
     }
 
@@ -313,13 +360,14 @@ impl Run<'_> {
             What::Commits(CommitQuery {
                 git_ref: Some(r), ..
             }) => format!("repository {owner}/{repo} or ref {r:?}"),
+            What::Tree(Some(r)) => format!("repository {owner}/{repo} or ref {r:?}"),
             _ => format!("repository {owner}/{repo}"),
         };
         if self.cfg.token.as_deref().is_some_and(|t| !t.is_empty()) {
             format!("{subject} not found or not visible with this token")
         } else {
             format!(
-                "{subject} not found (if it is private, set SKILLMEAT_GITHUB_TOKEN or GITHUB_TOKEN)"
+                "{subject} not found (if it is private, set SKILLMEAT_GITHUB_TOKEN or GITHUB_TOKEN, or github-token in [settings] of SkillMeat's config.toml)"
             )
         }
     }
@@ -400,7 +448,9 @@ impl Run<'_> {
                     return Ok((body, (url.to_string(), record)));
                 }
                 if status == 404
-                    || (status == 422 && matches!(what, What::Commits(q) if q.git_ref.is_some()))
+                    || (status == 422
+                        && (matches!(what, What::Commits(q) if q.git_ref.is_some())
+                            || matches!(what, What::Tree(Some(_)))))
                 {
                     return Err(self.err("NOT_FOUND", self.not_found(owner, repo, what)));
                 }
@@ -485,6 +535,8 @@ impl Run<'_> {
             releases,
             tags,
             commits,
+            latest_commits,
+            trees,
         } = q;
         let mut commit_qs: Vec<CommitQuery> = Vec::new();
         for c in commits {
@@ -499,6 +551,7 @@ impl Run<'_> {
             releases: None,
             tags: None,
             commits: Vec::new(),
+            trees: Vec::new(),
         };
         if !valid_owner(&owner) || !valid_repo(&repo) {
             let e = self.err(
@@ -508,6 +561,7 @@ impl Run<'_> {
             answer.releases = releases.then(|| Err(e.clone()));
             answer.tags = tags.then(|| Err(e.clone()));
             answer.commits = commit_qs.into_iter().map(|c| (c, Err(e.clone()))).collect();
+            answer.trees = trees.into_iter().map(|t| (t, Err(e.clone()))).collect();
             return (answer, records);
         }
         let (o, r) = (owner.as_str(), repo.as_str());
@@ -572,6 +626,16 @@ impl Run<'_> {
             }
             answer.tags = Some(res);
         }
+        // No version published at all: `latest` follows the newest commit instead.
+        let no_versions = releases_empty
+            && matches!(&answer.tags, Some(Ok(t)) if version::highest(t.iter().map(String::as_str), true).is_none());
+        if no_versions {
+            for c in latest_commits {
+                if !commit_qs.contains(&c) {
+                    commit_qs.push(c);
+                }
+            }
+        }
         for c in commit_qs {
             let res = match &missing {
                 Some(e) => Err(e.clone()),
@@ -590,6 +654,41 @@ impl Run<'_> {
                 }
             };
             answer.commits.push((c, res));
+        }
+        let mut tree_refs: Vec<Option<String>> = Vec::new();
+        for t in trees {
+            if !tree_refs.contains(&t) {
+                tree_refs.push(t);
+            }
+        }
+        for t in tree_refs {
+            let res = match &missing {
+                Some(e) => Err(e.clone()),
+                None => {
+                    let endpoint = format!("git/trees/{}", t.as_deref().unwrap_or("HEAD"));
+                    let url = self.url(o, r, &endpoint, &[("recursive", "1")]);
+                    self.json::<RawTree>(url, o, r, What::Tree(t.as_deref()), &mut records)
+                        .await
+                        .map(|raw| Tree {
+                            sha: raw.sha,
+                            entries: raw
+                                .tree
+                                .into_iter()
+                                .map(|e| {
+                                    (
+                                        e.path,
+                                        TreeEntry {
+                                            kind: e.kind,
+                                            sha: e.sha,
+                                        },
+                                    )
+                                })
+                                .collect(),
+                            truncated: raw.truncated,
+                        })
+                }
+            };
+            answer.trees.push((t, res));
         }
         (answer, records)
     }
@@ -616,6 +715,8 @@ pub async fn check(
                 g.releases |= q.releases;
                 g.tags |= q.tags;
                 g.commits.extend(q.commits);
+                g.latest_commits.extend(q.latest_commits);
+                g.trees.extend(q.trees);
             }
             None => {
                 index.insert(key, groups.len());
@@ -654,7 +755,6 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
     use std::time::Duration;
 
     fn limits() -> Limits {
@@ -664,35 +764,6 @@ mod tests {
             allow_http: vec![],
             max_redirects: 1,
         }
-    }
-
-    #[test]
-    fn token_from_env_order_and_blanks() {
-        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        assert_eq!(token_from_env(&env(&[])), None);
-        assert_eq!(
-            token_from_env(&env(&[("GITHUB_TOKEN", "b")])),
-            Some("b".into())
-        );
-        assert_eq!(
-            token_from_env(&env(&[
-                ("GITHUB_TOKEN", "b"),
-                ("SKILLMEAT_GITHUB_TOKEN", "a")
-            ])),
-            Some("a".into())
-        );
-        assert_eq!(
-            token_from_env(&env(&[
-                ("GITHUB_TOKEN", "b"),
-                ("SKILLMEAT_GITHUB_TOKEN", "  ")
-            ])),
-            Some("b".into())
-        );
     }
 
     #[test]

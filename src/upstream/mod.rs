@@ -8,10 +8,11 @@
 pub mod github;
 pub mod resolve;
 pub mod spec;
+pub mod token;
 
 pub use github::{
     Cached, CheckOutcome, CommitQuery, GithubConfig, RateLimit, Release, RemoteError, RepoAnswer,
-    RepoQuery, check, token_from_env,
+    RepoQuery, Tree, TreeEntry, check,
 };
-pub use resolve::{Resolved, queries, resolve, resolve_spec};
+pub use resolve::{Resolved, queries, resolve, resolve_spec, tree_entry, tree_queries};
 pub use spec::{SourceSpec, VersionSpec};

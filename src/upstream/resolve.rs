@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::github::{CheckOutcome, CommitQuery, RemoteError, RepoAnswer, RepoQuery};
+use super::github::{CheckOutcome, CommitQuery, RemoteError, RepoAnswer, RepoQuery, TreeEntry};
 use super::spec::{SourceSpec, VersionSpec, repo_key};
 use crate::version::{self, Parsed};
 
@@ -55,24 +55,46 @@ pub fn commit_query(spec: &VersionSpec, path: Option<&str>) -> Option<CommitQuer
     })
 }
 
-/// One [`RepoQuery`] per distinct repository (case-insensitive), in order of first appearance:
-/// releases for `Latest`, tags for `Tag`, one deduplicated [`CommitQuery`] per (ref, path) for
-/// `Branch` and `Sha`.
-pub fn queries<'a>(specs: impl IntoIterator<Item = &'a SourceSpec>) -> Vec<RepoQuery> {
-    let mut out: Vec<RepoQuery> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for s in specs {
-        let i = *index.entry(s.repo_key()).or_insert_with(|| {
-            out.push(RepoQuery {
+/// Queries keyed by repository (case-insensitive), in order of first appearance.
+#[derive(Default)]
+struct ByRepo {
+    queries: Vec<RepoQuery>,
+    index: HashMap<String, usize>,
+}
+
+impl ByRepo {
+    fn slot(&mut self, s: &SourceSpec) -> &mut RepoQuery {
+        let queries = &mut self.queries;
+        let i = *self.index.entry(s.repo_key()).or_insert_with(|| {
+            queries.push(RepoQuery {
                 owner: s.owner.clone(),
                 repo: s.repo.clone(),
                 ..RepoQuery::default()
             });
-            out.len() - 1
+            queries.len() - 1
         });
-        let q = &mut out[i];
+        &mut self.queries[i]
+    }
+}
+
+/// One [`RepoQuery`] per distinct repository (case-insensitive), in order of first appearance:
+/// releases for `Latest`, tags for `Tag`, one deduplicated [`CommitQuery`] per (ref, path) for
+/// `Branch` and `Sha`.
+pub fn queries<'a>(specs: impl IntoIterator<Item = &'a SourceSpec>) -> Vec<RepoQuery> {
+    let mut out = ByRepo::default();
+    for s in specs {
+        let q = out.slot(s);
         match &s.version {
-            VersionSpec::Latest => q.releases = true,
+            VersionSpec::Latest => {
+                q.releases = true;
+                let c = CommitQuery {
+                    git_ref: None,
+                    path: normal_path(s.path.as_deref()),
+                };
+                if !q.latest_commits.contains(&c) {
+                    q.latest_commits.push(c);
+                }
+            }
             VersionSpec::Tag(_) => q.tags = true,
             VersionSpec::Branch(_) | VersionSpec::Sha(_) => {
                 if let Some(c) = commit_query(&s.version, s.path.as_deref()) {
@@ -83,7 +105,7 @@ pub fn queries<'a>(specs: impl IntoIterator<Item = &'a SourceSpec>) -> Vec<RepoQ
             }
         }
     }
-    out
+    out.queries
 }
 
 /// Whether pre-releases count: the deployed version (or, without one, the pinned tag) is a
@@ -130,54 +152,103 @@ pub fn resolve(
 ) -> Resolved {
     let pre = wants_prerelease(spec, deployed_version);
     match spec {
-        VersionSpec::Latest => match &answer.releases {
-            Some(Ok(rels)) if !rels.is_empty() => Resolved {
-                version: version::highest(
-                    rels.iter()
-                        .filter(|r| !r.draft && (pre || !r.prerelease))
-                        .map(|r| r.tag.as_str()),
-                    pre,
-                )
-                .map(str::to_string),
-                ..Resolved::default()
-            },
-            Some(Ok(_)) | None => highest_tag(&answer.tags, pre, answer),
-            Some(Err(e)) => failed(e),
-        },
-        VersionSpec::Tag(_) => highest_tag(&answer.tags, pre, answer),
-        VersionSpec::Branch(_) | VersionSpec::Sha(_) => {
-            let Some(q) = commit_query(spec, path) else {
-                return Resolved::default();
+        VersionSpec::Latest => {
+            let by_version = latest_version(answer, pre);
+            if by_version.version.is_some() || by_version.error.is_some() {
+                return by_version;
+            }
+            // No version published: the newest commit touching the path, when it was asked.
+            let q = CommitQuery {
+                git_ref: None,
+                path: normal_path(path),
             };
             match answer.commits.iter().find(|(c, _)| *c == q) {
-                Some((_, Ok(Some(sha)))) => Resolved {
-                    sha: Some(sha.clone()),
-                    ..Resolved::default()
-                },
-                Some((_, Ok(None))) => Resolved {
-                    error: Some(RemoteError {
-                        code: "NOT_FOUND".to_string(),
-                        message: format!(
-                            "no commit of {}/{}{}{} exists",
-                            answer.owner,
-                            answer.repo,
-                            q.git_ref
-                                .as_deref()
-                                .map(|r| format!(" on {r:?}"))
-                                .unwrap_or_default(),
-                            q.path
-                                .as_deref()
-                                .map(|p| format!(" touching {p}"))
-                                .unwrap_or_default(),
-                        ),
-                    }),
-                    ..Resolved::default()
-                },
-                Some((_, Err(e))) => failed(e),
-                None => not_checked(&answer.owner, &answer.repo, "commits"),
+                Some(_) => newest_commit(answer, &q),
+                None => by_version,
             }
         }
+        VersionSpec::Tag(_) => highest_tag(&answer.tags, pre, answer),
+        VersionSpec::Branch(_) | VersionSpec::Sha(_) => match commit_query(spec, path) {
+            Some(q) => newest_commit(answer, &q),
+            None => Resolved::default(),
+        },
     }
+}
+
+/// `latest` by version: the highest release, or the highest tag when there is no release.
+fn latest_version(answer: &RepoAnswer, pre: bool) -> Resolved {
+    match &answer.releases {
+        Some(Ok(rels)) if !rels.is_empty() => Resolved {
+            version: version::highest(
+                rels.iter()
+                    .filter(|r| !r.draft && (pre || !r.prerelease))
+                    .map(|r| r.tag.as_str()),
+                pre,
+            )
+            .map(str::to_string),
+            ..Resolved::default()
+        },
+        Some(Ok(_)) | None => highest_tag(&answer.tags, pre, answer),
+        Some(Err(e)) => failed(e),
+    }
+}
+
+/// The newest commit answering `q` (`NOT_FOUND` when no commit touches the path).
+fn newest_commit(answer: &RepoAnswer, q: &CommitQuery) -> Resolved {
+    match answer.commits.iter().find(|(c, _)| c == q) {
+        Some((_, Ok(Some(sha)))) => Resolved {
+            sha: Some(sha.clone()),
+            ..Resolved::default()
+        },
+        Some((_, Ok(None))) => Resolved {
+            error: Some(RemoteError {
+                code: "NOT_FOUND".to_string(),
+                message: format!(
+                    "no commit of {}/{}{}{} exists",
+                    answer.owner,
+                    answer.repo,
+                    q.git_ref
+                        .as_deref()
+                        .map(|r| format!(" on {r:?}"))
+                        .unwrap_or_default(),
+                    q.path
+                        .as_deref()
+                        .map(|p| format!(" touching {p}"))
+                        .unwrap_or_default(),
+                ),
+            }),
+            ..Resolved::default()
+        },
+        Some((_, Err(e))) => failed(e),
+        None => not_checked(&answer.owner, &answer.repo, "commits"),
+    }
+}
+
+/// One [`RepoQuery`] per repository asking for the trees at the given refs (`None`: the
+/// default branch), deduplicated.
+pub fn tree_queries<'a>(
+    wants: impl IntoIterator<Item = (&'a SourceSpec, Option<String>)>,
+) -> Vec<RepoQuery> {
+    let mut out = ByRepo::default();
+    for (s, git_ref) in wants {
+        let q = out.slot(s);
+        if !q.trees.contains(&git_ref) {
+            q.trees.push(git_ref);
+        }
+    }
+    out.queries
+}
+
+/// The upstream entry (blob or tree) at `spec`'s path in the tree of `git_ref`, when that tree
+/// was fetched and lists it.
+pub fn tree_entry(
+    outcome: &CheckOutcome,
+    spec: &SourceSpec,
+    git_ref: &Option<String>,
+) -> Option<TreeEntry> {
+    let answer = answer_for(outcome, &spec.owner, &spec.repo)?;
+    let (_, tree) = answer.trees.iter().find(|(r, _)| r == git_ref)?;
+    tree.as_ref().ok()?.at(spec.path.as_deref())
 }
 
 /// The answer about `owner/repo` (case-insensitive) in `outcome`.
@@ -227,7 +298,42 @@ mod tests {
             releases: None,
             tags: None,
             commits: vec![],
+            trees: vec![],
         }
+    }
+
+    #[test]
+    fn latest_without_versions_follows_the_newest_commit() {
+        let specs: Vec<SourceSpec> = ["o/r/skills/a", "o/r/skills/a@latest"]
+            .iter()
+            .filter_map(|s| parse(s, None))
+            .collect();
+        let q = queries(&specs);
+        let c = CommitQuery {
+            git_ref: None,
+            path: Some("skills/a".into()),
+        };
+        assert_eq!(
+            q[0].latest_commits,
+            vec![c.clone()],
+            "asked once, only as a fallback"
+        );
+        assert!(q[0].commits.is_empty());
+        let sha = "1234567890abcdef1234567890abcdef12345678".to_string();
+        let mut a = answer();
+        a.releases = Some(Ok(vec![]));
+        a.tags = Some(Ok(vec!["stable".into()]));
+        a.commits = vec![(c.clone(), Ok(Some(sha.clone())))];
+        let r = resolve(&a, &VersionSpec::Latest, Some("/skills/a/"), None);
+        assert_eq!((r.version, r.sha, r.error), (None, Some(sha.clone()), None));
+        a.commits = vec![(c.clone(), Ok(None))];
+        let r = resolve(&a, &VersionSpec::Latest, Some("skills/a"), None);
+        assert_eq!(r.error.map(|e| e.code), Some("NOT_FOUND".to_string()));
+        // A version tag wins over commits.
+        a.tags = Some(Ok(vec!["v1.0.0".into()]));
+        a.commits = vec![(c, Ok(Some(sha)))];
+        let r = resolve(&a, &VersionSpec::Latest, Some("skills/a"), None);
+        assert_eq!((r.version.as_deref(), r.sha), (Some("v1.0.0"), None));
     }
 
     #[test]
