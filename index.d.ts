@@ -82,6 +82,12 @@ export declare class Cache {
    * project or a closed cache.
    */
   checkUpstream(options?: { projectId?: string; force?: boolean; maxAgeMs?: number }): Promise<UpstreamSummary>
+  /**
+   * A number that moves whenever any process sharing the database commits a change to the
+   * cached data (not for bookkeeping such as the refresher lease). Equal numbers mean equal
+   * answers: the HTTP handler derives its ETags from it. One indexed read.
+   */
+  generation(): number
   /** Runs SQLite's `integrity_check` on the database; `"ok"` when healthy. */
   checkIntegrity(): string
   /**

@@ -672,6 +672,14 @@ impl JsCache {
         })
     }
 
+    /// A number that moves whenever any process sharing the database commits a change to the
+    /// cached data (not for bookkeeping such as the refresher lease). Equal numbers mean equal
+    /// answers: the HTTP handler derives its ETags from it. One indexed read.
+    #[napi(catch_unwind)]
+    pub fn generation(&self) -> napi::Result<i64, String> {
+        self.inner.generation().map_err(js_error)
+    }
+
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.
     #[napi(catch_unwind)]
     pub fn check_integrity(&self) -> napi::Result<String, String> {

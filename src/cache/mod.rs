@@ -301,6 +301,13 @@ impl Cache {
         json
     }
 
+    /// The data generation: moves whenever any process sharing the database commits a change
+    /// to the cached data (see [`Store::generation`]).
+    pub fn generation(&self) -> Result<i64> {
+        self.check_open()?;
+        self.inner.store.generation()
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.inner.config

@@ -25,7 +25,7 @@ impl Store {
     /// Returns whether `holder` holds it now.
     pub fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
         let now = now_ms();
-        self.write(|tx| {
+        self.write_quiet(|tx| {
             tx.execute(
                 "INSERT INTO leases(name, holder, pid, acquired_at, heartbeat_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5)
@@ -45,7 +45,7 @@ impl Store {
 
     /// Gives up `name` if `holder` holds it.
     pub fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_quiet(|tx| {
             tx.execute(
                 "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
                 [name, holder],

@@ -314,9 +314,39 @@ impl Store {
     }
 
     /// Runs `f` inside a `BEGIN IMMEDIATE` transaction on the write connection, retrying when
-    /// another process holds the write lock past the busy timeout.
+    /// another process holds the write lock past the busy timeout. The data generation (see
+    /// [`Store::generation`]) moves in the same transaction.
     pub(crate) fn write<T>(
         &self,
+        mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_tx(true, |tx| f(tx))
+    }
+
+    /// [`Store::write`] for bookkeeping that changes no answer (the refresher lease): the data
+    /// generation stays.
+    pub(crate) fn write_quiet<T>(
+        &self,
+        mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_tx(false, |tx| f(tx))
+    }
+
+    /// A number that moves whenever any process commits a change to the cached data (never for
+    /// the refresher lease). Equal generations mean equal answers, so it makes ETags.
+    pub fn generation(&self) -> Result<i64> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM cache_metadata WHERE key = 'generation'), 0)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    fn write_tx<T>(
+        &self,
+        bump: bool,
         mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = lock(&self.writer);
@@ -327,6 +357,13 @@ impl Store {
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(&tx)?;
+                if bump {
+                    tx.execute(
+                        "INSERT INTO cache_metadata(key, value) VALUES ('generation', '1')
+                         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                        [],
+                    )?;
+                }
                 tx.commit()?;
                 Ok(out)
             })();

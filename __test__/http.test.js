@@ -1,0 +1,325 @@
+'use strict'
+// The HTTP API: SkillMeat's /api/v1 cache routes, called with web Request objects and through
+// `skillmeat-cache serve` on 127.0.0.1.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const readline = require('node:readline')
+const { spawn, spawnSync } = require('node:child_process')
+const { Cache } = require('../index.js')
+const { createCacheHandler, versionDifference } = require('../src/js/http.js')
+const { tmpdir, write, md, makeProject } = require('./helpers.js')
+
+const CLI = path.join(__dirname, '..', 'bin', 'skillmeat-cache')
+
+function cliEnv(home) {
+  const env = { ...process.env, SKILLMEAT_HOME: home, NO_COLOR: '1' }
+  for (const k of ['SKILLMEAT_CACHE_PATH', 'SKILLMEAT_API_KEY', 'GITHUB_TOKEN', 'SKILLMEAT_GITHUB_TOKEN']) delete env[k]
+  return env
+}
+
+/** A home with three projects under one root, one of them with an outdated artifact. */
+function world() {
+  const home = tmpdir()
+  const root = tmpdir()
+  for (const n of ['alpha', 'beta', 'gamma']) makeProject(root, n)
+  write(path.join(home, 'collections', 'default', 'collection.toml'), '[[artifacts]]\nname = "notes"\ntype = "command"\n')
+  write(path.join(home, 'collections', 'default', 'collection.lock'), '["notes::command"]\nresolved_version = "2.1.0"\n')
+  const c = path.join(root, 'alpha', '.claude')
+  write(path.join(c, 'commands', 'notes.md'), md({ description: 'Take notes' }))
+  write(
+    path.join(c, '.skillmeat-deployed.toml'),
+    '[[deployed]]\nartifact_name = "notes"\nartifact_type = "command"\nartifact_path = "commands/notes.md"\nfrom_collection = "default"\nversion = "1.0.0"\n',
+  )
+  return { home, root, db: path.join(home, 'cache', 'skillmeat-cache.db') }
+}
+
+async function setup(t, extra = {}) {
+  const w = world()
+  const cache = Cache.open({ home: w.home, projectRoots: [w.root], discoveryDepth: 1, ...extra })
+  t.after(() => cache.close())
+  const handler = createCacheHandler({ cache })
+  const call = async (method, url, { body, headers } = {}) => {
+    const res = await handler(
+      new Request(`http://localhost/api/v1${url}`, {
+        method,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    )
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined }
+  }
+  return { ...w, cache, handler, call, get: (u, o) => call('GET', u, o), post: (u, body, o) => call('POST', u, { body, ...o }) }
+}
+
+test('fresh start, manual refresh, and every route with its defaults', async (t) => {
+  const s = await setup(t)
+  const fresh = await s.get('/cache/status')
+  assert.equal(fresh.status, 200)
+  assert.equal(fresh.json.total_projects, 0)
+  assert.equal(fresh.json.last_refresh, null)
+  assert.deepEqual(Object.keys(fresh.json.refresh_job_status).sort(), ['is_running', 'last_run_time', 'next_run_time'])
+
+  const r = await s.post('/cache/refresh', {})
+  assert.equal(r.status, 200)
+  assert.equal(r.json.success, true)
+  assert.equal(r.json.projects_refreshed, 3)
+  assert.equal(r.json.changes_detected, true)
+  assert.deepEqual(r.json.errors, [])
+  assert.equal(typeof r.json.duration_seconds, 'number')
+  assert.equal(typeof r.json.message, 'string')
+
+  const st = (await s.get('/cache/status')).json
+  assert.equal(st.total_projects, 3)
+  assert.equal(st.total_artifacts, 10)
+  assert.equal(st.outdated_artifacts, 1)
+  assert.ok(st.cache_size_bytes > 0)
+  assert.match(st.last_refresh, /^\d{4}-\d\d-\d\dT/)
+  assert.match(st.oldest_entry, /^\d{4}-/)
+
+  const projects = await s.get('/cache/projects')
+  assert.equal(projects.json.total, 3)
+  assert.equal(projects.json.skip, 0)
+  assert.equal(projects.json.limit, 100)
+  assert.deepEqual(Object.keys(projects.json.items[0]).sort(), ['artifact_count', 'id', 'last_fetched', 'name', 'path', 'status'])
+  assert.equal(projects.headers.get('x-cache-hit'), 'hit')
+  assert.match(projects.headers.get('x-cache-age'), /^\d+$/)
+  assert.equal((await s.get('/cache/projects?status=active&skip=1&limit=1')).json.items.length, 1)
+
+  const alpha = projects.json.items.find((p) => p.name === 'alpha')
+  const arts = await s.get(`/cache/artifacts?project_id=${alpha.id}`)
+  assert.equal(arts.json.total, 4)
+  assert.deepEqual(Object.keys(arts.json.items[0]).sort(), ['deployed_version', 'id', 'is_outdated', 'name', 'project_id', 'type', 'upstream_version'])
+  assert.equal((await s.get('/cache/artifacts?type=skill')).json.total, 3)
+  assert.equal((await s.get('/cache/artifacts?is_outdated=true')).json.total, 1)
+  assert.equal((await s.get('/cache/artifacts?is_outdated=false')).json.total, 9)
+
+  const stale = await s.get('/cache/stale-artifacts')
+  assert.equal(stale.json.total, 1)
+  const row = stale.json.items[0]
+  assert.equal(row.name, 'notes')
+  assert.equal(row.project_name, 'alpha')
+  assert.equal(row.deployed_version, '1.0.0')
+  assert.equal(row.upstream_version, '2.1.0')
+  assert.equal(row.version_difference, 'major version upgrade (1.0.0 -> 2.1.0)')
+  assert.equal(row.difference, 'major')
+  for (const sort of ['name', 'type', 'project', 'version_diff']) {
+    assert.equal((await s.get(`/cache/stale-artifacts?sort_by=${sort}&sort_order=desc`)).status, 200, sort)
+  }
+
+  // Search paging: total stays, pages do not overlap.
+  const p1 = await s.get('/cache/search?query=pdf&limit=2')
+  const p2 = await s.get('/cache/search?query=pdf&limit=2&skip=2')
+  assert.equal(p1.json.total, 3)
+  assert.equal(p1.json.query, 'pdf')
+  assert.equal(p1.json.items.length, 2)
+  assert.equal(p2.json.items.length, 1)
+  assert.ok(!p1.json.items.some((a) => a.id === p2.json.items[0].id))
+  assert.deepEqual(Object.keys(p1.json.items[0]).sort(), ['id', 'name', 'project_id', 'project_name', 'score', 'type'])
+  assert.equal((await s.get('/cache/search?query=pdf%20tols&type=skill')).json.total, 3, 'typo tolerant')
+  for (const sort of ['relevance', 'name', 'type', 'updated']) {
+    assert.equal((await s.get(`/cache/search?query=a&sort_by=${sort}`)).status, 200, sort)
+  }
+
+  const one = await s.get(`/cache/projects/${alpha.id}`)
+  assert.equal(one.json.name, 'alpha')
+  assert.equal(one.json.outdated_count, 1)
+  const art = await s.get(`/cache/artifacts/${row.id}`)
+  assert.equal(art.json.name, 'notes')
+  assert.equal(art.json.upstream_origin, 'collection')
+
+  const inv = await s.post('/cache/invalidate', { project_id: alpha.id })
+  assert.deepEqual(inv.json.success, true)
+  assert.equal(inv.json.invalidated_count, 1)
+  assert.equal((await s.post('/cache/invalidate', {})).json.invalidated_count, 3)
+
+  const market = await s.get('/cache/marketplace')
+  assert.deepEqual(market.json, { items: [], total: 0, skip: 0, limit: 100 })
+
+  // The /projects routes the hooks read.
+  const list = await s.get('/projects')
+  assert.equal(list.json.items.length, 3)
+  assert.deepEqual(Object.keys(list.json.page_info).sort(), ['end_cursor', 'has_next_page', 'has_previous_page', 'start_cursor', 'total_count'])
+  assert.deepEqual(Object.keys(list.json.items[0].cache_info).sort(), ['cache_hit', 'is_stale', 'last_fetched'])
+  assert.ok(list.headers.get('x-cache-last-fetched'))
+  const first = await s.get('/projects?limit=2')
+  assert.equal(first.json.page_info.has_next_page, true)
+  const next = await s.get(`/projects?limit=2&after=${first.json.page_info.end_cursor}`)
+  assert.equal(next.json.items.length, 1)
+  assert.equal(next.json.page_info.has_previous_page, true)
+  assert.equal(next.json.page_info.has_next_page, false)
+  const refreshed = await s.get('/projects?refresh=true')
+  assert.equal(refreshed.headers.get('x-cache-hit'), 'miss')
+  const stats = await s.get('/projects/cache/stats')
+  assert.equal(stats.json.entries, 3)
+  assert.equal(stats.json.is_valid, true)
+  assert.equal(stats.json.cache_ttl, 360 * 60)
+  assert.equal(typeof stats.json.age_seconds, 'number')
+  assert.match(stats.json.last_scan, /^\d{4}-/)
+  const pr = await s.post('/projects/cache/refresh', undefined)
+  assert.equal(pr.status, 200)
+  assert.equal(pr.json.success, true)
+  assert.equal(pr.json.stats.projects_scanned, 3)
+})
+
+test('bad input: 422 bounds and types, 400 sorts, 404s, 405 with Allow, 413, never a 500', async (t) => {
+  const s = await setup(t)
+  await s.cache.refresh()
+  const bad = [
+    ['GET', '/cache/projects?limit=0', 422, 'greater_than_equal'],
+    ['GET', '/cache/projects?limit=501', 422, 'less_than_equal'],
+    ['GET', '/cache/projects?skip=-1', 422, 'greater_than_equal'],
+    ['GET', '/cache/projects?limit=ten', 422, 'int_parsing'],
+    ['GET', '/cache/projects?status=sleepy', 422, 'literal_error'],
+    ['GET', '/cache/artifacts?is_outdated=maybe', 422, 'bool_parsing'],
+    ['GET', '/cache/artifacts?type=plugin', 422, 'literal_error'],
+    ['GET', '/cache/search', 422, 'missing'],
+    ['GET', '/cache/search?query=', 422, 'string_too_short'],
+    ['GET', '/cache/search?query=a&limit=201', 422, 'less_than_equal'],
+    ['GET', '/cache/stale-artifacts?sort_order=up', 422, 'literal_error'],
+    ['GET', '/projects?limit=101', 422, 'less_than_equal'],
+  ]
+  for (const [method, url, status, type] of bad) {
+    const r = await s.call(method, url)
+    assert.equal(r.status, status, url)
+    assert.ok(Array.isArray(r.json.detail), url)
+    assert.equal(r.json.detail[0].type, type, url)
+    assert.ok(Array.isArray(r.json.detail[0].loc), url)
+  }
+  const sort = await s.get('/cache/stale-artifacts?sort_by=drop_table')
+  assert.equal(sort.status, 400)
+  assert.match(sort.json.detail, /invalid/i)
+  assert.equal((await s.get('/cache/search?query=a&sort_by=score')).status, 400)
+  assert.equal((await s.get('/projects?after=not-a-cursor')).status, 400)
+
+  const inv = await s.post('/cache/invalidate', { project_id: 'no-such-project' })
+  assert.equal(inv.status, 404)
+  assert.match(inv.json.detail, /not found/)
+  assert.equal((await s.post('/cache/refresh', { project_id: 'nope' })).status, 404)
+  for (const id of ['..%2F..%2Fetc%2Fpasswd', '%2Fetc%2Fpasswd', 'C%3A%5CWindows', '%2E%2E', 'x'.repeat(500)]) {
+    assert.equal((await s.get(`/cache/projects/${id}`)).status, 404, id)
+    assert.equal((await s.get(`/cache/artifacts/${id}`)).status, 404, id)
+  }
+  const unknown = await s.get('/cache/nothing-here')
+  assert.equal(unknown.status, 404)
+  assert.deepEqual(unknown.json, { detail: 'Not Found' })
+  const wrong = await s.call('DELETE', '/cache/status')
+  assert.equal(wrong.status, 405)
+  assert.equal(wrong.headers.get('allow'), 'GET, HEAD')
+  assert.equal((await s.call('GET', '/cache/refresh')).headers.get('allow'), 'POST')
+
+  assert.equal((await s.post('/cache/refresh', '{not json')).status, 422)
+  assert.equal((await s.post('/cache/refresh', '[1,2]')).status, 422)
+  assert.equal((await s.post('/cache/refresh', { project_id: 42 })).status, 422)
+  assert.equal((await s.post('/cache/refresh', { force: 'yes' })).status, 422)
+  const big = await s.post('/cache/invalidate', JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }))
+  assert.equal(big.status, 413)
+
+  const hostile = [
+    '/cache/projects?limit=1e3', '/cache/projects?limit=%00', '/cache/search?query=%E0%A4%A', '/cache/search?query=' + '(('.repeat(5000),
+    '/cache/search?query=*:*', '/cache/artifacts?project_id=' + 'x'.repeat(5000), '/%ZZ', '/cache/%E0%A4%A',
+    '/cache/stale-artifacts?type=skill&type=agent', '/projects?after=' + Buffer.from('{"o":-5}').toString('base64url'),
+  ]
+  for (const u of hostile) {
+    const r = await s.get(u)
+    assert.ok(r.status < 500, `${u} -> ${r.status} ${r.text.slice(0, 200)}`)
+    assert.ok(r.json && 'items' in r.json !== 'detail' in r.json, u)
+  }
+  // A closed cache answers 503 with its code.
+  s.cache.close()
+  const closed = await s.get('/cache/status')
+  assert.equal(closed.status, 503)
+  assert.equal(closed.json.code, 'CACHE_CLOSED')
+})
+
+test('ETag on every GET from the data generation; 304 without a body; another process moves it', async (t) => {
+  const s = await setup(t)
+  await s.cache.refresh()
+  for (const u of ['/cache/status', '/cache/projects', '/cache/artifacts', '/cache/stale-artifacts', '/cache/search?query=pdf', '/cache/marketplace', '/projects', '/projects/cache/stats']) {
+    const r = await s.get(u)
+    assert.ok(r.headers.get('etag'), u)
+  }
+  const a = await s.get('/cache/projects')
+  const etag = a.headers.get('etag')
+  const b = await s.get('/cache/projects', { headers: { 'if-none-match': etag } })
+  assert.equal(b.status, 304)
+  assert.equal(b.text, '')
+  assert.equal(b.headers.get('etag'), etag)
+  // A write by another process (the CLI) on the same database moves the ETag.
+  const extra = makeProject(s.root, 'delta')
+  const cli = spawnSync(process.execPath, [CLI, 'register', extra, '--db', s.db], { env: cliEnv(s.home), encoding: 'utf8', timeout: 60_000 })
+  assert.equal(cli.status, 0, cli.stderr)
+  const c = await s.get('/cache/projects', { headers: { 'if-none-match': etag } })
+  assert.equal(c.status, 200)
+  assert.notEqual(c.headers.get('etag'), etag)
+  assert.equal(c.json.total, 4, 'the CLI change is seen by the server')
+  assert.equal((await s.get('/cache/projects', { headers: { 'if-none-match': c.headers.get('etag') } })).status, 304)
+})
+
+test('API key: required when configured', async (t) => {
+  const w = world()
+  const cache = Cache.open({ home: w.home })
+  t.after(() => cache.close())
+  const handler = createCacheHandler({ cache, apiKey: 's3cret' })
+  assert.equal((await handler(new Request('http://x/api/v1/cache/status'))).status, 401)
+  assert.equal((await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 'nope!!' } }))).status, 401)
+  assert.equal((await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 's3cret' } }))).status, 200)
+  assert.throws(() => createCacheHandler({ cache, basePath: 'api' }), (e) => e.code === 'INVALID_ARGUMENT')
+})
+
+test('versionDifference names the kind as SkillMeat does', () => {
+  assert.equal(versionDifference({ isOutdated: true, versionDiff: 'minor', deployedVersion: '1.0.0', upstreamVersion: '1.1.0' }), 'minor version upgrade (1.0.0 -> 1.1.0)')
+  assert.equal(versionDifference({ isOutdated: true, versionDiff: 'commit', deployedSha: 'a'.repeat(40), upstreamSha: 'b'.repeat(40) }), 'new commit (aaaaaaa -> bbbbbbb)')
+  assert.equal(versionDifference({ isOutdated: false }), null)
+})
+
+/** Starts `skillmeat-cache serve` and resolves with its URL once it printed the first line. */
+function serve(t, home, args = []) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env: cliEnv(home), stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'))
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })))
+  const url = new Promise((resolve, reject) => {
+    const rl = readline.createInterface({ input: child.stdout })
+    rl.once('line', resolve)
+    child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)))
+  })
+  return { child, exited, url }
+}
+
+test('serve: the same routes over node:http, a CLI change seen, graceful stop on SIGTERM', async (t) => {
+  const w = world()
+  const srv = serve(t, w.home, ['--host', '127.0.0.1'])
+  const line = await srv.url
+  assert.match(line, /^listening on http:\/\/127\.0\.0\.1:\d+\/api\/v1$/)
+  const base = line.replace('listening on ', '')
+  const r0 = await fetch(`${base}/cache/projects`)
+  assert.equal(r0.status, 200)
+  assert.equal((await r0.json()).total, 0)
+  const cli = spawnSync(process.execPath, [CLI, 'register', path.join(w.root, 'beta')], { env: cliEnv(w.home), encoding: 'utf8', timeout: 60_000 })
+  assert.equal(cli.status, 0, cli.stderr)
+  const r1 = await fetch(`${base}/cache/projects`)
+  assert.equal((await r1.json()).total, 1)
+  const post = await fetch(`${base}/cache/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  assert.equal(post.status, 200)
+  assert.equal((await fetch(`${base}/nope`)).status, 404)
+  // A request in flight when SIGTERM arrives still gets its answer.
+  const inflight = fetch(`${base}/cache/refresh`, { method: 'POST', body: '{"force":true}' })
+  await new Promise((r) => setTimeout(r, 5))
+  srv.child.kill('SIGTERM')
+  const answered = await inflight.then((r) => r.status, (e) => e)
+  assert.equal(answered, 200)
+  const end = await srv.exited
+  assert.equal(end.code, 0, end.stderr)
+})
+
+test('serve refuses a non-loopback host without an API key', () => {
+  const home = tmpdir()
+  const r = spawnSync(process.execPath, [CLI, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: cliEnv(home), encoding: 'utf8', timeout: 30_000 })
+  assert.equal(r.status, 2)
+  assert.match(r.stderr, /without an API key/)
+  assert.ok(!fs.existsSync(path.join(home, 'cache')), 'nothing opened')
+})

@@ -1,0 +1,46 @@
+import type { Cache, CacheOptions } from '../../index'
+
+/** Options of {@link createCacheHandler}. */
+export interface CacheHandlerOptions {
+  /** An open cache to answer from. It is not closed by the handler. */
+  cache?: Cache
+  /** Options for `Cache.open()`, used on the first request when no `cache` is given. */
+  open?: CacheOptions
+  /** Prefix of every route (default `/api/v1`). */
+  basePath?: string
+  /** When set, every request must carry it in `X-API-Key` (else 401). */
+  apiKey?: string
+}
+
+/**
+ * The handler of every cache route of SkillMeat's API (`/cache/*`, `/projects`,
+ * `/projects/cache/*`) on web-standard `Request`/`Response`: snake_case JSON, `{ detail }` errors
+ * (FastAPI's validation list for 422), `ETag`/`If-None-Match` on every GET, `X-Cache-Hit` and
+ * `X-Cache-Age` on list routes. See docs/http.md for every route.
+ */
+export type CacheHandler = ((request: Request) => Promise<Response>) & {
+  /** The cache answering (opened on the first request when created with `open`). */
+  readonly cache: Cache | null
+}
+
+/** Creates the handler. Throws `INVALID_ARGUMENT` for a `basePath` that does not start with `/`. */
+export declare function createCacheHandler(options?: CacheHandlerOptions): CacheHandler
+
+/** SkillMeat's human `version_difference` of an artifact, e.g. `minor version upgrade (1.0.0 -> 1.1.0)`; `null` when not outdated. */
+export declare function versionDifference(artifact: {
+  isOutdated: boolean
+  versionDiff?: string
+  deployedVersion?: string
+  upstreamVersion?: string
+  deployedSha?: string
+  upstreamSha?: string
+}): string | null
+
+/** An error the handler answers as `{ detail }` with `status`. */
+export declare class HttpError extends Error {
+  constructor(status: number, detail: unknown, options?: { code?: string; headers?: Record<string, string> })
+  status: number
+  detail: unknown
+  code?: string
+  headers?: Record<string, string>
+}

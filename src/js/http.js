@@ -1,0 +1,790 @@
+'use strict'
+// @skillmeat/cache/http: SkillMeat's /api/v1 cache routes as one framework-neutral handler on
+// web-standard Request/Response. Routing, validation and JSON shaping live here; every answer
+// comes from the Cache API (no SQL, no file access). The wire contract is SkillMeat's own:
+// snake_case JSON, `{detail}` errors, FastAPI's 422 validation lists.
+
+const crypto = require('node:crypto')
+
+const MAX_BODY_BYTES = 1024 * 1024
+const ARTIFACT_TYPES = ['skill', 'command', 'agent', 'hook', 'mcp']
+
+/** An error answered as `{ detail }` with this status (and `code` when it came from the cache). */
+class HttpError extends Error {
+  constructor(status, detail, { code, headers } = {}) {
+    super(typeof detail === 'string' ? detail : 'validation error')
+    this.status = status
+    this.detail = detail
+    this.code = code
+    this.headers = headers
+  }
+}
+
+/** FastAPI's 422: `[{ loc, msg, type }]`. */
+function invalid(loc, msg, type, input) {
+  const item = { loc, msg, type }
+  if (input !== undefined) item.input = input
+  return new HttpError(422, [item])
+}
+
+// Cache error codes → HTTP status. Anything unknown is a 500 (never for client input: every
+// client-controlled value is validated before it reaches the cache).
+const STATUS_BY_CODE = {
+  INVALID_ARGUMENT: 422,
+  NOT_FOUND: 404,
+  CACHE_CLOSED: 503,
+  CACHE_BUSY: 503,
+  CACHE_DISK_FULL: 507,
+  CACHE_READONLY: 503,
+  CACHE_FOREIGN: 500,
+  CONFIG_INVALID: 500,
+}
+
+/** `o` without its `undefined` fields (the Cache API rejects nothing for them, but keeps calls tidy). */
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+
+const iso = (ms) => (typeof ms === 'number' && ms > 0 ? new Date(ms).toISOString() : null)
+
+// ---------------------------------------------------------------------------
+// Query parameters, validated as FastAPI would
+
+class Query {
+  constructor(params) {
+    this.params = params
+  }
+
+  raw(name) {
+    const v = this.params.get(name)
+    return v === null ? undefined : v
+  }
+
+  int(name, { def, min, max }) {
+    const v = this.raw(name)
+    if (v === undefined) return def
+    if (!/^[+-]?\d+$/.test(v.trim())) {
+      throw invalid(['query', name], 'Input should be a valid integer, unable to parse string as an integer', 'int_parsing', v)
+    }
+    const n = Number(v.trim())
+    if (min !== undefined && n < min) throw invalid(['query', name], `Input should be greater than or equal to ${min}`, 'greater_than_equal', v)
+    if (max !== undefined && n > max) throw invalid(['query', name], `Input should be less than or equal to ${max}`, 'less_than_equal', v)
+    return n
+  }
+
+  bool(name) {
+    const v = this.raw(name)
+    if (v === undefined) return undefined
+    const s = v.trim().toLowerCase()
+    if (['true', '1', 'yes', 'on', 't', 'y'].includes(s)) return true
+    if (['false', '0', 'no', 'off', 'f', 'n'].includes(s)) return false
+    throw invalid(['query', name], 'Input should be a valid boolean, unable to interpret input', 'bool_parsing', v)
+  }
+
+  /** A value from a fixed list (422 otherwise, as a FastAPI `Literal`/enum). */
+  oneOf(name, allowed, def) {
+    const v = this.raw(name)
+    if (v === undefined) return def
+    if (!allowed.includes(v)) {
+      const list = allowed.map((a) => `'${a}'`)
+      const msg = `Input should be ${list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list.at(-1)}` : list[0]}`
+      throw invalid(['query', name], msg, 'literal_error', v)
+    }
+    return v
+  }
+
+  /** A free string (ids): length-capped, never used as a path. */
+  string(name, { required = false, minLength = 0, maxLength = 1000 } = {}) {
+    const v = this.raw(name)
+    if (v === undefined) {
+      if (required) throw invalid(['query', name], 'Field required', 'missing')
+      return undefined
+    }
+    if (v.length < minLength) throw invalid(['query', name], `String should have at least ${minLength} character${minLength === 1 ? '' : 's'}`, 'string_too_short', v)
+    if (v.length > maxLength) throw invalid(['query', name], `String should have at most ${maxLength} characters`, 'string_too_long', v)
+    return v
+  }
+
+  type(name = 'type') {
+    return this.oneOf(name, ARTIFACT_TYPES, undefined)
+  }
+
+  /** SkillMeat's sort_by parameters answer 400 (not 422) for a value they do not know. */
+  sort(name, allowed, def) {
+    const v = this.raw(name)
+    if (v === undefined || v === '') return def
+    if (!allowed.includes(v)) {
+      throw new HttpError(400, `Invalid ${name} '${v}'. Must be one of: ${allowed.join(', ')}`)
+    }
+    return v
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Bodies
+
+async function readJson(request) {
+  const declared = Number(request.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`)
+  }
+  let text = ''
+  if (request.body) {
+    const reader = request.body.getReader()
+    const chunks = []
+    let size = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => {})
+        throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`)
+      }
+      chunks.push(value)
+    }
+    text = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))).toString('utf8')
+  }
+  if (text.trim() === '') return {}
+  let body
+  try {
+    body = JSON.parse(text)
+  } catch (e) {
+    throw invalid(['body'], `JSON decode error: ${e.message}`, 'json_invalid')
+  }
+  if (body === null) return {}
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw invalid(['body'], 'Input should be a valid dictionary or object', 'dict_type', body)
+  }
+  return body
+}
+
+function bodyString(body, name) {
+  const v = body[name]
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'string') throw invalid(['body', name], 'Input should be a valid string', 'string_type', v)
+  if (v.length > 1000) throw invalid(['body', name], 'String should have at most 1000 characters', 'string_too_long', v)
+  return v
+}
+
+function bodyBool(body, name, def) {
+  const v = body[name]
+  if (v === undefined || v === null) return def
+  if (typeof v !== 'boolean') throw invalid(['body', name], 'Input should be a valid boolean', 'bool_type', v)
+  return v
+}
+
+// ---------------------------------------------------------------------------
+// Shapes
+
+const DIFF_WORDS = {
+  major: 'major version upgrade',
+  minor: 'minor version upgrade',
+  patch: 'patch version upgrade',
+  prerelease: 'pre-release update',
+  commit: 'new commit',
+  content: 'content changed upstream',
+}
+
+/** SkillMeat's human `version_difference`, e.g. `minor version upgrade (1.0.0 -> 1.1.0)`. */
+function versionDifference(a) {
+  if (!a.isOutdated) return null
+  const kind = DIFF_WORDS[a.versionDiff] || 'update available'
+  const short = (s) => (s && /^[0-9a-f]{40}$/i.test(s) ? s.slice(0, 7) : s)
+  const from = a.deployedVersion || short(a.deployedSha)
+  const to = a.upstreamVersion || short(a.upstreamSha)
+  if (a.versionDiff === 'content') return from ? `${kind} (same version ${from})` : kind
+  return from && to ? `${kind} (${from} -> ${to})` : to ? `${kind} (-> ${to})` : kind
+}
+
+function artifactRow(a) {
+  return {
+    id: a.id,
+    name: a.name,
+    type: a.type,
+    project_id: a.projectId,
+    deployed_version: a.deployedVersion ?? null,
+    upstream_version: a.upstreamVersion ?? null,
+    is_outdated: a.isOutdated,
+  }
+}
+
+function staleRow(a) {
+  return {
+    id: a.id,
+    name: a.name,
+    type: a.type,
+    project_name: a.projectName,
+    project_id: a.projectId,
+    deployed_version: a.deployedVersion ?? null,
+    upstream_version: a.upstreamVersion ?? null,
+    version_difference: versionDifference(a),
+    // Added by this package: the bare kind, the commits and the age of the answer.
+    difference: a.versionDiff ?? null,
+    deployed_sha: a.deployedSha ?? null,
+    upstream_sha: a.upstreamSha ?? null,
+    upstream_origin: a.upstreamOrigin ?? null,
+    upstream_checked_at: iso(a.upstreamCheckedAt),
+  }
+}
+
+function artifactDetail(a) {
+  return {
+    ...artifactRow(a),
+    project_name: a.projectName,
+    display_name: a.displayName,
+    path: a.path,
+    profile: a.profile,
+    description: a.description ?? null,
+    version: a.version ?? null,
+    author: a.author ?? null,
+    license: a.license ?? null,
+    tags: a.tags,
+    tools: a.tools,
+    origin: a.origin,
+    source: a.source ?? null,
+    version_spec: a.versionSpec ?? null,
+    from_collection: a.fromCollection ?? null,
+    deployed_at: a.deployedAt ?? null,
+    deployed_sha: a.deployedSha ?? null,
+    local_modified: a.localModified,
+    upstream_sha: a.upstreamSha ?? null,
+    upstream_origin: a.upstreamOrigin ?? null,
+    upstream_checked_at: iso(a.upstreamCheckedAt),
+    upstream_error: a.upstreamError ?? null,
+    version_difference: versionDifference(a),
+    difference: a.versionDiff ?? null,
+    status: a.status,
+    error: a.error ?? null,
+    size_bytes: a.sizeBytes,
+    file_count: a.fileCount,
+    modified_at: iso(a.modifiedAt),
+    scanned_at: iso(a.scannedAt),
+  }
+}
+
+function projectRow(p) {
+  return {
+    id: p.id,
+    name: p.name,
+    path: p.path,
+    status: p.status,
+    last_fetched: iso(p.scannedAt),
+    artifact_count: p.artifactCount,
+  }
+}
+
+function projectDetail(p) {
+  return {
+    ...projectRow(p),
+    description: p.description ?? null,
+    error: p.error ?? null,
+    errors: p.errors.map((e) => ({ file: e.file, line: e.line ?? null, reason: e.reason })),
+    origin: p.origin,
+    profiles: p.profiles,
+    error_count: p.errorCount,
+    modified_count: p.modifiedCount,
+    outdated_count: p.outdatedCount,
+    registered_at: iso(p.registeredAt),
+    updated_at: iso(p.updatedAt),
+    age_seconds: Math.round(p.ageMs / 1000),
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Freshness
+
+function ttlMs(status) {
+  const ttl = status.config && status.config.ttlMinutes && status.config.ttlMinutes.value
+  return (typeof ttl === 'number' ? ttl : 360) * 60_000
+}
+
+/** Whether the data is within the TTL (`hit`), and its age in seconds. */
+function freshness(cache) {
+  const st = cache.status()
+  const last = st.lastRefresh ? st.lastRefresh.finishedAt : null
+  const ageMs = last ? Math.max(0, Date.now() - last) : null
+  const hit = ageMs !== null && ageMs < ttlMs(st)
+  return { st, last, ageMs, hit }
+}
+
+function cursorOf(offset) {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
+}
+
+function offsetOf(cursor) {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Number.isSafeInteger(v.o) && v.o >= 0) return v.o
+  } catch {
+    // fall through
+  }
+  throw new HttpError(400, 'Invalid cursor format')
+}
+
+// ---------------------------------------------------------------------------
+// Routes
+
+/**
+ * Route table: `path` segments (`:id` matches one segment), method → handler. A handler gets
+ * `{ cache, query, params, request }` and returns `{ body, headers? , status? }`; GET handlers
+ * declare `etag: 'data' | 'clock'` (clock: the answer carries ages, so the ETag also moves each
+ * second).
+ */
+const ROUTES = [
+  {
+    path: ['cache', 'status'],
+    GET: {
+      etag: 'clock',
+      run({ cache }) {
+        const st = cache.status()
+        const oldest = cache.listProjects({ sortBy: 'scanned', order: 'asc', limit: 1 }).items[0]
+        const newest = cache.listProjects({ sortBy: 'scanned', order: 'desc', limit: 1 }).items[0]
+        return {
+          body: {
+            total_projects: st.projects,
+            total_artifacts: st.artifacts,
+            stale_projects: st.projectsByStatus.stale || 0,
+            outdated_artifacts: st.outdatedArtifacts,
+            cache_size_bytes: st.sizeBytes,
+            oldest_entry: oldest ? iso(oldest.scannedAt) : null,
+            newest_entry: newest ? iso(newest.scannedAt) : null,
+            last_refresh: st.lastRefresh ? iso(st.lastRefresh.finishedAt) : null,
+            refresh_job_status: {
+              is_running: st.background.state === 'running',
+              next_run_time: iso(st.background.nextRefreshAt),
+              last_run_time: iso(st.background.lastRefreshAt ?? (st.lastRefresh && st.lastRefresh.finishedAt)),
+            },
+            // Added by this package.
+            mode: st.mode,
+            warnings: st.warnings.map((w) => ({ code: w.code, message: w.message })),
+            error_artifacts: st.artifactErrors,
+            modified_artifacts: st.modifiedArtifacts,
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['cache', 'refresh'],
+    POST: {
+      async run({ cache, request }) {
+        const body = await readJson(request)
+        const projectId = bodyString(body, 'project_id')
+        const force = bodyBool(body, 'force', false)
+        if (projectId !== undefined && !cache.getProject(projectId)) {
+          throw new HttpError(404, `Project '${projectId}' not found`)
+        }
+        const s = await cache.refresh(defined({ projectId, force }))
+        const changes = s.projectsChanged + s.artifactsAdded + s.artifactsUpdated + s.artifactsRemoved
+        return {
+          body: {
+            success: true,
+            projects_refreshed: s.projectsScanned,
+            changes_detected: changes > 0,
+            errors: s.errors,
+            duration_seconds: s.durationMs / 1000,
+            message: `Refreshed ${s.projectsScanned} project${s.projectsScanned === 1 ? '' : 's'}${changes > 0 ? ', changes detected' : ', no changes'}`,
+            // Added by this package.
+            summary: refreshStats(s),
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['cache', 'projects'],
+    GET: {
+      etag: 'data',
+      list: true,
+      run({ cache, query }) {
+        const status = query.oneOf('status', ['active', 'stale', 'error', 'missing'], undefined)
+        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
+        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const page = cache.listProjects(defined({ status, offset: skip, limit }))
+        return { body: { items: page.items.map(projectRow), total: page.total, skip, limit } }
+      },
+    },
+  },
+  {
+    path: ['cache', 'projects', ':id'],
+    GET: {
+      etag: 'data',
+      run({ cache, params }) {
+        const p = cache.getProject(params.id)
+        if (!p) throw new HttpError(404, `Project '${params.id}' not found`)
+        return { body: projectDetail(p) }
+      },
+    },
+  },
+  {
+    path: ['cache', 'artifacts'],
+    GET: {
+      etag: 'data',
+      list: true,
+      run({ cache, query }) {
+        const projectId = query.string('project_id')
+        const type = query.type()
+        const outdated = query.bool('is_outdated')
+        const origin = query.oneOf('origin', ['local', 'collection', 'marketplace'], undefined)
+        const status = query.oneOf('status', ['ok', 'error'], undefined)
+        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
+        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const page = cache.listArtifacts(defined({ projectId, type, outdated, origin, status, offset: skip, limit }))
+        return { body: { items: page.items.map(artifactRow), total: page.total, skip, limit } }
+      },
+    },
+  },
+  {
+    path: ['cache', 'artifacts', ':id'],
+    GET: {
+      etag: 'data',
+      run({ cache, params }) {
+        const a = cache.getArtifact(params.id)
+        if (!a) throw new HttpError(404, `Artifact '${params.id}' not found`)
+        return { body: artifactDetail(a) }
+      },
+    },
+  },
+  {
+    path: ['cache', 'stale-artifacts'],
+    GET: {
+      etag: 'data',
+      list: true,
+      run({ cache, query }) {
+        const type = query.type()
+        const projectId = query.string('project_id')
+        const sortBy = query.sort('sort_by', ['name', 'type', 'project', 'version_diff'], 'name')
+        const order = query.oneOf('sort_order', ['asc', 'desc'], 'asc')
+        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
+        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const page = cache.outdatedArtifacts(
+          defined({ type, projectId, sortBy: sortBy === 'version_diff' ? 'versionDiff' : sortBy, order, offset: skip, limit }),
+        )
+        return { body: { items: page.items.map(staleRow), total: page.total, skip, limit } }
+      },
+    },
+  },
+  {
+    path: ['cache', 'search'],
+    GET: {
+      etag: 'data',
+      list: true,
+      run({ cache, query }) {
+        const q = query.string('query', { required: true, minLength: 1 })
+        const projectId = query.string('project_id')
+        const type = query.type()
+        const skip = query.int('skip', { def: 0, min: 0, max: 10_000 })
+        const limit = query.int('limit', { def: 50, min: 1, max: 200 })
+        const sortBy = query.sort('sort_by', ['relevance', 'name', 'type', 'updated'], 'relevance')
+        const base = defined({ kind: 'artifact', projectId, type })
+        let items
+        let total
+        if (sortBy === 'type') {
+          // The index sorts by relevance, name or time; by type, sort the hits here.
+          const all = cache.search(q, { ...base, offset: 0, limit: Math.min(skip + limit, 10_000) })
+          total = all.total
+          items = all.items
+            .map((h, i) => [h, i])
+            .sort((a, b) => (a[0].type < b[0].type ? -1 : a[0].type > b[0].type ? 1 : a[1] - b[1]))
+            .map(([h]) => h)
+            .slice(skip, skip + limit)
+        } else {
+          const order = sortBy === 'updated' ? 'desc' : 'asc'
+          const r = cache.search(q, defined({ ...base, sortBy, order: sortBy === 'relevance' ? undefined : order, offset: skip, limit }))
+          total = r.total
+          items = r.items
+        }
+        return {
+          body: {
+            items: items.map((h) => ({ id: h.id, name: h.name, type: h.type, project_id: h.projectId, project_name: h.projectName, score: h.score })),
+            total,
+            query: q,
+            skip,
+            limit,
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['cache', 'invalidate'],
+    POST: {
+      async run({ cache, request }) {
+        const body = await readJson(request)
+        const projectId = bodyString(body, 'project_id')
+        if (projectId !== undefined && !cache.getProject(projectId)) {
+          throw new HttpError(404, `Project '${projectId}' not found in cache`)
+        }
+        const n = cache.invalidate(projectId)
+        return {
+          body: {
+            success: true,
+            invalidated_count: n,
+            message: projectId ? `Invalidated project ${projectId}` : `Invalidated ${n} project${n === 1 ? '' : 's'}`,
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['cache', 'marketplace'],
+    GET: {
+      etag: 'data',
+      list: true,
+      run({ cache, query }) {
+        const type = query.string('type', { maxLength: 100 })
+        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
+        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const fetched = Object.fromEntries(cache.marketplaceSources().map((s) => [s.name, s.fetchedAt]))
+        const page = cache.marketplaceEntries(defined({ type, offset: skip, limit }))
+        const items = page.items.map((e) => {
+          let data = null
+          try {
+            data = JSON.parse(e.raw)
+          } catch {
+            data = null
+          }
+          return {
+            id: e.id,
+            name: e.name,
+            type: e.type,
+            url: e.homepage ?? null,
+            description: e.description ?? null,
+            cached_at: iso(fetched[e.source]),
+            data,
+            // Added by this package.
+            source: e.source,
+            version: e.version ?? null,
+            update_available: e.updateAvailable,
+            stale: e.stale,
+          }
+        })
+        return { body: { items, total: page.total, skip, limit } }
+      },
+    },
+  },
+  {
+    path: ['projects'],
+    GET: {
+      etag: 'data',
+      list: true,
+      async run({ cache, query }) {
+        const limit = query.int('limit', { def: 20, min: 1, max: 100 })
+        const after = query.string('after', { maxLength: 200 })
+        const refresh = query.bool('refresh') === true
+        if (refresh) await cache.refresh({})
+        const offset = after === undefined ? 0 : offsetOf(after)
+        const { st, last, hit } = freshness(cache)
+        const ttl = ttlMs(st)
+        const page = cache.listProjects({ sortBy: 'name', offset, limit })
+        const items = page.items.map((p) => ({
+          id: p.id,
+          path: p.path,
+          name: p.name,
+          deployment_count: p.artifactCount,
+          last_deployment: iso(p.updatedAt),
+          cache_info: { cache_hit: !refresh && hit, last_fetched: iso(p.scannedAt), is_stale: p.status === 'stale' || p.ageMs >= ttl },
+        }))
+        const end = offset + page.items.length
+        return {
+          headers: { 'x-cache-last-fetched': iso(last) || '' , ...(refresh ? { 'x-cache-hit': 'miss' } : {}) },
+          body: {
+            items,
+            page_info: {
+              has_next_page: end < page.total,
+              has_previous_page: offset > 0,
+              start_cursor: page.items.length ? cursorOf(offset) : null,
+              end_cursor: page.items.length ? cursorOf(end) : null,
+              total_count: page.total,
+            },
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['projects', 'cache', 'refresh'],
+    POST: {
+      async run({ cache, request }) {
+        const body = await readJson(request)
+        const projectId = bodyString(body, 'project_id')
+        if (projectId !== undefined && !cache.getProject(projectId)) {
+          throw new HttpError(404, `Project '${projectId}' not found`)
+        }
+        const s = await cache.refresh(defined({ projectId, force: bodyBool(body, 'force', false) }))
+        return {
+          body: {
+            success: true,
+            message: `Cache refreshed: ${s.projectsScanned} project${s.projectsScanned === 1 ? '' : 's'} scanned`,
+            stats: refreshStats(s),
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['projects', 'cache', 'stats'],
+    GET: {
+      etag: 'clock',
+      run({ cache }) {
+        const { st, last, ageMs, hit } = freshness(cache)
+        return {
+          body: {
+            entries: st.projects,
+            last_scan: iso(last),
+            cache_ttl: Math.round(ttlMs(st) / 1000),
+            is_valid: hit,
+            age_seconds: ageMs === null ? null : Math.round(ageMs / 1000),
+          },
+        }
+      },
+    },
+  },
+]
+
+function refreshStats(s) {
+  return {
+    projects_scanned: s.projectsScanned,
+    projects_changed: s.projectsChanged,
+    projects_discovered: s.projectsDiscovered,
+    projects_missing: s.projectsMissing,
+    artifacts_added: s.artifactsAdded,
+    artifacts_updated: s.artifactsUpdated,
+    artifacts_removed: s.artifactsRemoved,
+    artifacts_read: s.artifactsRead,
+    errors: s.errors,
+    duration_ms: s.durationMs,
+  }
+}
+
+function match(route, segments) {
+  if (route.path.length !== segments.length) return null
+  const params = {}
+  for (let i = 0; i < segments.length; i++) {
+    const want = route.path[i]
+    if (want.startsWith(':')) params[want.slice(1)] = segments[i]
+    else if (want !== segments[i]) return null
+  }
+  return params
+}
+
+// ---------------------------------------------------------------------------
+// The handler
+
+function json(status, body, headers = {}) {
+  return new Response(status === 304 || body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: status === 304 ? headers : { 'content-type': 'application/json', ...headers },
+  })
+}
+
+function safeEqual(a, b) {
+  const x = Buffer.from(String(a))
+  const y = Buffer.from(String(b))
+  return x.length === y.length && crypto.timingSafeEqual(x, y)
+}
+
+function etagMatches(header, etag) {
+  if (!header) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag.replace(/^W\//, ''))
+}
+
+/**
+ * Creates the handler of every cache route: `(request: Request) => Promise<Response>`.
+ *
+ * - `cache`: an open `Cache` to answer from (kept open; closing it is the caller's business), or
+ * - `open`: options for `Cache.open()`, opened on the first request (default: `Cache.open()`).
+ * - `basePath` (default `/api/v1`): the prefix the routes live under.
+ * - `apiKey`: when set, every request must send it as `X-API-Key` (else 401).
+ */
+function createCacheHandler(options = {}) {
+  const { basePath = '/api/v1', apiKey } = options
+  if (typeof basePath !== 'string' || (basePath !== '' && !basePath.startsWith('/'))) {
+    throw Object.assign(new TypeError('basePath must be a string starting with "/" (or "")'), { code: 'INVALID_ARGUMENT' })
+  }
+  const prefix = basePath.replace(/\/+$/, '')
+  let cache = options.cache || null
+  const getCache = () => {
+    if (!cache) {
+      const { Cache } = require('../../index.js')
+      cache = Cache.open(options.open || {})
+    }
+    return cache
+  }
+
+  const handler = async function handle(request) {
+    try {
+      const url = new URL(request.url)
+      if (prefix && url.pathname !== prefix && !url.pathname.startsWith(prefix + '/')) {
+        throw new HttpError(404, 'Not Found')
+      }
+      if (apiKey !== undefined && apiKey !== null && apiKey !== '') {
+        const sent = request.headers.get('x-api-key')
+        if (!sent || !safeEqual(sent, apiKey)) throw new HttpError(401, 'Invalid or missing API key')
+      }
+      const rest = url.pathname.slice(prefix.length)
+      let segments
+      try {
+        segments = rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
+      } catch {
+        throw new HttpError(404, 'Not Found')
+      }
+      let found = null
+      let params = null
+      for (const r of ROUTES) {
+        const p = match(r, segments)
+        if (p) {
+          found = r
+          params = p
+          break
+        }
+      }
+      if (!found) throw new HttpError(404, 'Not Found')
+      const method = request.method === 'HEAD' ? 'GET' : request.method
+      const allowed = ['GET', 'POST'].filter((m) => found[m])
+      if (method === 'OPTIONS') {
+        return new Response(null, { status: 204, headers: { allow: [...allowed, ...(found.GET ? ['HEAD'] : []), 'OPTIONS'].join(', ') } })
+      }
+      const route = found[method]
+      if (!route) {
+        throw new HttpError(405, 'Method Not Allowed', { headers: { allow: [...allowed, ...(found.GET ? ['HEAD'] : [])].join(', ') } })
+      }
+      const c = getCache()
+      const query = new Query(url.searchParams)
+      const headers = { 'cache-control': 'no-cache' }
+      if (method === 'GET') {
+        // The ETag comes from the data generation, which moves on every write by any process;
+        // a match answers 304 before any body is built.
+        const gen = c.generation()
+        const clock = route.etag === 'clock' ? `-t${Math.floor(Date.now() / 1000)}` : `-m${Math.floor(Date.now() / 60_000)}`
+        const tag = `W/"g${gen}${clock}"`
+        headers.etag = tag
+        if (route.list) {
+          const f = freshness(c)
+          headers['x-cache-hit'] = f.hit ? 'hit' : 'miss'
+          headers['x-cache-age'] = f.ageMs === null ? '' : String(Math.floor(f.ageMs / 1000))
+        }
+        if (etagMatches(request.headers.get('if-none-match'), tag) && !(route.list && query.bool('refresh'))) {
+          return json(304, undefined, headers)
+        }
+      }
+      const out = await route.run({ cache: c, query, params, request })
+      const res = json(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
+      return request.method === 'HEAD' ? new Response(null, { status: res.status, headers: res.headers }) : res
+    } catch (e) {
+      return errorResponse(e)
+    }
+  }
+  Object.defineProperty(handler, 'cache', { get: () => cache })
+  return handler
+}
+
+function errorResponse(e) {
+  if (e instanceof HttpError) return json(e.status, { detail: e.detail, ...(e.code ? { code: e.code } : {}) }, e.headers)
+  const code = e && typeof e.code === 'string' ? e.code : 'INTERNAL'
+  const status = STATUS_BY_CODE[code] || 500
+  const message = e && e.message ? String(e.message) : 'Internal error'
+  return json(status, { detail: message, code })
+}
+
+module.exports = { createCacheHandler, versionDifference, HttpError }
