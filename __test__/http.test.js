@@ -323,3 +323,33 @@ test('serve refuses a non-loopback host without an API key', () => {
   assert.match(r.stderr, /without an API key/)
   assert.ok(!fs.existsSync(path.join(home, 'cache')), 'nothing opened')
 })
+
+test('two opens of one database in one process share one cache; each close gives back its handle', async () => {
+  const w = world()
+  const a = Cache.open({ home: w.home })
+  const b = Cache.open({ home: w.home, path: path.join(w.home, 'cache', '..', 'cache', 'skillmeat-cache.db') })
+  const seen = []
+  const off = a.onEvent((e) => seen.push(e.type))
+  try {
+    b.registerProject(path.join(w.root, 'beta'))
+    await b.refresh()
+    await new Promise((r) => setTimeout(r, 50))
+    assert.ok(seen.includes('refreshCompleted'), `events of one share the other's bus: ${seen}`)
+    a.close()
+    assert.throws(() => a.status(), (e) => e.code === 'CACHE_CLOSED')
+    await assert.rejects(a.refresh(), (e) => e.code === 'CACHE_CLOSED')
+    assert.equal(b.listProjects().total, 1, 'the other handle keeps the cache open')
+    await b.refresh()
+  } finally {
+    off()
+    a.close()
+    b.close()
+  }
+  assert.throws(() => b.status(), (e) => e.code === 'CACHE_CLOSED')
+  const c = Cache.open({ home: w.home })
+  try {
+    assert.equal(c.listProjects().total, 1, 'a new open after the last close works')
+  } finally {
+    c.close()
+  }
+})

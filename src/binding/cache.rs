@@ -1,5 +1,8 @@
 //! The `Cache` class as JavaScript sees it.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use napi::Env;
 use napi::bindgen_prelude::{Function, Object};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -201,7 +204,42 @@ pub struct RefreshRequest {
 /// cheap; `refresh()` and `clear()` run on worker threads the cache owns. Call `close()` when done.
 #[napi(js_name = "Cache")]
 pub struct JsCache {
+    /// The cache: shared with every other open of the same database file in this process.
     inner: Cache,
+    /// `close()` was called on this object (the shared cache may stay open for others).
+    released: AtomicBool,
+    /// `onEvent` subscriptions made through this object, ended when it is closed.
+    subscriptions: Mutex<Vec<u64>>,
+}
+
+impl JsCache {
+    /// The cache, unless this object was closed.
+    fn c(&self) -> napi::Result<&Cache, String> {
+        if self.released.load(Ordering::Acquire) {
+            return Err(js_error(crate::Error::Closed));
+        }
+        Ok(&self.inner)
+    }
+
+    /// Ends this object's subscriptions and gives its handle back (the last one closes the
+    /// cache when `close`).
+    fn give_back(&self, close: bool) {
+        if self.released.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for id in lock_subs(&self.subscriptions).drain(..) {
+            self.inner.unsubscribe(id);
+        }
+        self.inner.release(close);
+    }
+}
+
+impl Drop for JsCache {
+    fn drop(&mut self) {
+        // Collected without close(): forget the handle; the cache stops when its last
+        // reference goes (never blocking the thread that finalizes it).
+        self.give_back(false);
+    }
 }
 
 /// `{ projectId?, force? }`, the options of `refresh()` and `checkUpstream()`.
@@ -272,14 +310,16 @@ impl JsCache {
     pub fn open(options_arg: Option<Value>) -> napi::Result<JsCache, String> {
         let opts = options(&options_arg).map_err(js_error)?;
         Ok(JsCache {
-            inner: Cache::open(opts).map_err(js_error)?,
+            inner: Cache::open_shared(opts).map_err(js_error)?,
+            released: AtomicBool::new(false),
+            subscriptions: Mutex::new(Vec::new()),
         })
     }
 
     /// Health, counts, configuration and where each value came from.
     #[napi(catch_unwind)]
     pub fn status(&self) -> napi::Result<CacheStatus, String> {
-        self.inner.status().map(Into::into).map_err(js_error)
+        self.c()?.status().map(Into::into).map_err(js_error)
     }
 
     /// Registers a project folder and scans it now. Throws `NOT_FOUND` if it does not exist.
@@ -296,7 +336,7 @@ impl JsCache {
     #[napi(catch_unwind, ts_args_type = "id: string")]
     pub fn unregister_project(&self, id: Value) -> napi::Result<bool, String> {
         let id = required_string("id", &id).map_err(js_error)?;
-        self.inner.unregister_project(&id).map_err(js_error)
+        self.c()?.unregister_project(&id).map_err(js_error)
     }
 
     /// One project by id, or `null`.
@@ -337,7 +377,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.inner.list_projects(&q).map_err(js_error)?;
+        let page = self.c()?.list_projects(&q).map_err(js_error)?;
         Ok(ProjectPage {
             items: page.items.into_iter().map(Into::into).collect(),
             total: page.total,
@@ -378,7 +418,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.inner.list_artifacts(&q).map_err(js_error)?;
+        let page = self.c()?.list_artifacts(&q).map_err(js_error)?;
         Ok(ArtifactPage {
             items: page.items.into_iter().map(Into::into).collect(),
             total: page.total,
@@ -401,7 +441,10 @@ impl JsCache {
     ) -> napi::Result<Object<'env>, String> {
         let (project_id, force) = project_and_force(&options).map_err(js_error)?;
         let opts = RefreshOptions { project_id, force };
-        super::promise::<_, RefreshSummary>(env, |done| self.inner.spawn_refresh(opts, done))
+        super::promise::<_, RefreshSummary>(env, |done| match self.c() {
+            Ok(c) => c.spawn_refresh(opts, done),
+            Err(_) => done(Err(crate::Error::Closed)),
+        })
     }
 
     /// Marks one project (or all) for a full re-scan at the next refresh. Returns how many.
@@ -420,7 +463,10 @@ impl JsCache {
     /// Empties the cache (registered folders are kept; the next refresh rebuilds it).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>, String> {
-        super::promise::<(), ()>(env, |done| self.inner.spawn_clear(done))
+        super::promise::<(), ()>(env, |done| match self.c() {
+            Ok(c) => c.spawn_clear(done),
+            Err(_) => done(Err(crate::Error::Closed)),
+        })
     }
 
     /// Calls `callback` with every event of this cache (`refreshStarted`, `refreshCompleted`,
@@ -436,15 +482,14 @@ impl JsCache {
         env: &'env Env,
         callback: ThreadsafeFunction<Value, (), Value, napi::Status, false, true>,
     ) -> napi::Result<Function<'env, (), ()>, String> {
-        if self.inner.is_closed() {
-            return Err(js_error(crate::Error::Closed));
-        }
-        let id = self.inner.subscribe(move |e| {
+        let c = self.c()?;
+        let id = c.subscribe(move |e| {
             if let Ok(v) = serde_json::to_value(e) {
                 callback.call(v, ThreadsafeFunctionCallMode::NonBlocking);
             }
         });
-        let cache = self.inner.clone();
+        lock_subs(&self.subscriptions).push(id);
+        let cache = c.clone();
         env.create_function_from_closure("unsubscribe", move |_| {
             cache.unsubscribe(id);
             Ok(())
@@ -481,7 +526,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.inner.outdated_artifacts(&q).map_err(js_error)?;
+        let page = self.c()?.outdated_artifacts(&q).map_err(js_error)?;
         Ok(ArtifactPage {
             items: page.items.into_iter().map(Into::into).collect(),
             total: page.total,
@@ -570,7 +615,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let res = self.inner.search(&q).map_err(js_error)?;
+        let res = self.c()?.search(&q).map_err(js_error)?;
         Ok(res.into())
     }
 
@@ -595,7 +640,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.inner.marketplace_entries(&q).map_err(js_error)?;
+        let page = self.c()?.marketplace_entries(&q).map_err(js_error)?;
         Ok(MarketplaceEntryPage {
             items: page.items.into_iter().map(Into::into).collect(),
             total: page.total,
@@ -634,8 +679,9 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        super::promise::<_, MarketplaceSummary>(env, |done| {
-            self.inner.spawn_refresh_marketplace(opts, done)
+        super::promise::<_, MarketplaceSummary>(env, |done| match self.c() {
+            Ok(c) => c.spawn_refresh_marketplace(opts, done),
+            Err(_) => done(Err(crate::Error::Closed)),
         })
     }
 
@@ -667,8 +713,9 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        super::promise::<_, UpstreamSummary>(env, |done| {
-            self.inner.spawn_check_upstream(opts, done)
+        super::promise::<_, UpstreamSummary>(env, |done| match self.c() {
+            Ok(c) => c.spawn_check_upstream(opts, done),
+            Err(_) => done(Err(crate::Error::Closed)),
         })
     }
 
@@ -677,22 +724,27 @@ impl JsCache {
     /// answers: the HTTP handler derives its ETags from it. One indexed read.
     #[napi(catch_unwind)]
     pub fn generation(&self) -> napi::Result<i64, String> {
-        self.inner.generation().map_err(js_error)
+        self.c()?.generation().map_err(js_error)
     }
 
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.
     #[napi(catch_unwind)]
     pub fn check_integrity(&self) -> napi::Result<String, String> {
-        if self.inner.is_closed() {
+        let c = self.c()?;
+        if c.is_closed() {
             return Err(js_error(crate::Error::Closed));
         }
-        self.inner.store().integrity_check().map_err(js_error)
+        c.store().integrity_check().map_err(js_error)
     }
 
     /// Stops background work, waits for it, and releases the database. Idempotent; later calls
     /// on this object throw `CACHE_CLOSED`.
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        self.inner.close();
+        self.give_back(true);
     }
+}
+
+fn lock_subs(m: &Mutex<Vec<u64>>) -> std::sync::MutexGuard<'_, Vec<u64>> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -26,6 +26,7 @@ pub struct RefreshOptions {
 }
 
 mod background;
+mod registry;
 mod search;
 mod upstream;
 
