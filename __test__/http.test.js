@@ -353,3 +353,104 @@ test('two opens of one database in one process share one cache; each close gives
     c.close()
   }
 })
+
+/** Reads SSE events from a fetch/handler Response body until `until(events)` holds. */
+function sseReader(body) {
+  const reader = body.getReader()
+  const dec = new TextDecoder()
+  let buf = ''
+  const events = []
+  const pump = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return 'ended'
+      buf += dec.decode(value, { stream: true })
+      let i
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i)
+        buf = buf.slice(i + 2)
+        const type = /^event: (.*)$/m.exec(block)
+        const data = /^data: (.*)$/m.exec(block)
+        if (type) events.push({ type: type[1], data: data ? JSON.parse(data[1]) : null, at: Date.now() })
+      }
+    }
+  })()
+  const until = async (what, pred, ms = 5000) => {
+    const end = Date.now() + ms
+    while (Date.now() < end) {
+      const hit = events.find(pred)
+      if (hit) return hit
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    throw new Error(`no ${what} event within ${ms} ms: ${JSON.stringify(events.map((e) => e.type))}`)
+  }
+  return { events, until, pump, reader }
+}
+
+test('GET /cache/events: refresh events, a change by another process within 1 s, ends on abort', async (t) => {
+  const s = await setup(t)
+  const ac = new AbortController()
+  const res = await s.handler(new Request('http://localhost/api/v1/cache/events', { signal: ac.signal }))
+  assert.equal(res.status, 200)
+  assert.match(res.headers.get('content-type'), /^text\/event-stream/)
+  const sse = sseReader(res.body)
+  await sse.until('ready', (e) => e.type === 'ready')
+  await s.post('/cache/refresh', {})
+  await sse.until('refreshStarted', (e) => e.type === 'refreshStarted')
+  await sse.until('refreshCompleted', (e) => e.type === 'refreshCompleted')
+  await sse.until('changesDetected', (e) => e.type === 'changesDetected' && e.data.projectId)
+  const before = sse.events.length
+  // Another process writes to the same database: seen within a second.
+  const extra = makeProject(s.root, 'epsilon')
+  const cli = spawnSync(process.execPath, [CLI, 'register', extra, '--db', s.db], { env: cliEnv(s.home), encoding: 'utf8', timeout: 60_000 })
+  assert.equal(cli.status, 0, cli.stderr)
+  const wrote = Date.now()
+  const changed = await sse.until('dataChanged', (e, i) => e.type === 'dataChanged' && sse.events.indexOf(e) >= before, 3000)
+  assert.ok(changed.at - wrote < 1000, `seen after ${changed.at - wrote} ms`)
+  ac.abort()
+  assert.equal(await Promise.race([sse.pump, new Promise((r) => setTimeout(() => r('still open'), 2000))]), 'ended')
+})
+
+test('serve: an open event stream ends when the server stops; exit 0', async (t) => {
+  const w = world()
+  const srv = serve(t, w.home)
+  const base = (await srv.url).replace('listening on ', '')
+  const res = await fetch(`${base}/cache/events`)
+  const sse = sseReader(res.body)
+  await sse.until('ready', (e) => e.type === 'ready')
+  const started = Date.now()
+  srv.child.kill('SIGINT')
+  assert.equal(await Promise.race([sse.pump.catch(() => 'ended'), new Promise((r) => setTimeout(() => r('still open'), 5000))]), 'ended')
+  const end = await srv.exited
+  assert.equal(end.code, 0, end.stderr)
+  assert.ok(Date.now() - started < 5000, 'stopped promptly')
+})
+
+test('@skillmeat/cache/next: route handlers, one cache across module re-evaluation', async (t) => {
+  const w = world()
+  const open = { home: w.home, projectRoots: [w.root], discoveryDepth: 1 }
+  const nextPath = require.resolve('../src/js/next.js')
+  const first = require(nextPath)
+  const cache = first.getCache(open)
+  t.after(() => cache.close())
+  // A dev reload: the module is evaluated again, the cache is the same object.
+  delete require.cache[nextPath]
+  const again = require(nextPath)
+  assert.notEqual(again, first)
+  assert.equal(again.getCache({ ...open }), cache)
+  const { GET, POST } = again.createRouteHandlers({ open })
+  const r = await POST(new Request('http://localhost/api/v1/cache/refresh', { method: 'POST', body: '{}' }), { params: {} })
+  assert.equal(r.status, 200)
+  const list = await GET(new Request('http://localhost/api/v1/cache/projects'))
+  assert.equal((await list.json()).total, 3)
+  // Through the package's exports map, as an app imports it.
+  const viaExports = require('@skillmeat/cache/next')
+  assert.equal(typeof viaExports.createRouteHandlers, 'function')
+  assert.equal(typeof require('@skillmeat/cache/http').createCacheHandler, 'function')
+  // A closed cache is reopened on the next use.
+  cache.close()
+  const reopened = again.getCache(open)
+  assert.notEqual(reopened, cache)
+  assert.equal(reopened.listProjects().total, 3)
+  reopened.close()
+})

@@ -21,6 +21,8 @@ export interface CacheHandlerOptions {
 export type CacheHandler = ((request: Request) => Promise<Response>) & {
   /** The cache answering (opened on the first request when created with `open`). */
   readonly cache: Cache | null
+  /** Ends every open `GET /cache/events` stream (call before stopping a server). */
+  closeStreams(): void
 }
 
 /** Creates the handler. Throws `INVALID_ARGUMENT` for a `basePath` that does not start with `/`. */

@@ -563,6 +563,15 @@ const ROUTES = [
     },
   },
   {
+    path: ['cache', 'events'],
+    GET: {
+      stream: true,
+      run({ cache, request, streams }) {
+        return eventStream(cache, request, streams)
+      },
+    },
+  },
+  {
     path: ['projects'],
     GET: {
       etag: 'data',
@@ -641,6 +650,91 @@ const ROUTES = [
   },
 ]
 
+// ---------------------------------------------------------------------------
+// Live events (Server-Sent Events)
+
+const HEARTBEAT_MS = 15_000
+const GENERATION_POLL_MS = 250
+
+/**
+ * `GET /cache/events`: every event of the cache (refreshStarted, refreshCompleted,
+ * changesDetected, invalidated, watcherDegraded, …) as `event: <type>` with the event as JSON,
+ * plus `dataChanged` whenever the data generation moves, which is how writes by another process
+ * on the same database (the CLI, a second server) show up, within a poll interval. Heartbeat
+ * comments keep proxies from closing the stream; it ends when the client goes away.
+ */
+function eventStream(cache, request, streams) {
+  const enc = new TextEncoder()
+  let cleanup = () => {}
+  const body = new ReadableStream({
+    start(controller) {
+      let open = true
+      let generation = cache.generation()
+      const send = (text) => {
+        if (!open) return
+        try {
+          controller.enqueue(enc.encode(text))
+        } catch {
+          cleanup()
+        }
+      }
+      const event = (type, data, id) => send(`${id !== undefined ? `id: ${id}\n` : ''}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
+      const off = cache.onEvent((e) => event(e.type, e))
+      const poll = setInterval(() => {
+        let g
+        try {
+          g = cache.generation()
+        } catch {
+          return cleanup()
+        }
+        if (g !== generation) {
+          generation = g
+          event('dataChanged', { type: 'dataChanged', generation: g }, g)
+        }
+      }, GENERATION_POLL_MS)
+      const beat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS)
+      poll.unref?.()
+      beat.unref?.()
+      cleanup = () => {
+        if (!open) return
+        open = false
+        clearInterval(poll)
+        clearInterval(beat)
+        try {
+          off()
+        } catch {
+          // the cache may be closed already
+        }
+        streams.delete(cleanup)
+        try {
+          controller.close()
+        } catch {
+          // already closed or errored
+        }
+      }
+      streams.add(cleanup)
+      if (request.signal) {
+        if (request.signal.aborted) return cleanup()
+        request.signal.addEventListener('abort', () => cleanup(), { once: true })
+      }
+      send('retry: 2000\n\n')
+      event('ready', { type: 'ready', generation }, generation)
+    },
+    cancel() {
+      cleanup()
+    },
+  })
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  })
+}
+
 function refreshStats(s) {
   return {
     projects_scanned: s.projectsScanned,
@@ -712,6 +806,7 @@ function createCacheHandler(options = {}) {
     return cache
   }
 
+  const streams = new Set()
   const handler = async function handle(request) {
     try {
       const url = new URL(request.url)
@@ -750,6 +845,7 @@ function createCacheHandler(options = {}) {
         throw new HttpError(405, 'Method Not Allowed', { headers: { allow: [...allowed, ...(found.GET ? ['HEAD'] : [])].join(', ') } })
       }
       const c = getCache()
+      if (route.stream) return route.run({ cache: c, request, streams })
       const query = new Query(url.searchParams)
       const headers = { 'cache-control': 'no-cache' }
       if (method === 'GET') {
@@ -776,6 +872,10 @@ function createCacheHandler(options = {}) {
     }
   }
   Object.defineProperty(handler, 'cache', { get: () => cache })
+  /** Ends every open event stream (a server stopping gracefully calls this first). */
+  handler.closeStreams = () => {
+    for (const end of [...streams]) end()
+  }
   return handler
 }
 

@@ -84,7 +84,12 @@ function startServer({ handler, host = '127.0.0.1', port = 8080, basePath = '/ap
       const close = () => {
         if (!closing) {
           closing = new Promise((r) => server.close(() => r()))
+          // Event streams never end by themselves: end them, then the idle keep-alives.
+          if (typeof handler.closeStreams === 'function') handler.closeStreams()
           server.closeIdleConnections()
+          // Connections become idle as their last responses end; close those too.
+          const sweep = setInterval(() => server.closeIdleConnections(), 50)
+          closing.finally(() => clearInterval(sweep))
         }
         return closing
       }
