@@ -88,6 +88,12 @@ export declare class Cache {
    * answers: the HTTP handler derives its ETags from it. One indexed read.
    */
   generation(): number
+  /**
+   * What an answer's freshness needs, in one indexed read: the data generation (see
+   * `generation()`), when the last refresh of any process sharing the database finished, and
+   * the scan TTL. The HTTP handler calls it once per request.
+   */
+  freshness(): CacheFreshness
   /** Runs SQLite's `integrity_check` on the database; `"ok"` when healthy. */
   checkIntegrity(): string
   /**
@@ -277,6 +283,16 @@ export interface CacheEvent {
   total?: number
   /** `watcherDegraded`: why. */
   reason?: string
+}
+
+/** The result of `freshness()`. */
+export interface CacheFreshness {
+  /** The data generation: moves whenever any process commits a change to the cached data. */
+  generation: number
+  /** When the last refresh (of any process) finished, ms since the epoch. */
+  lastRefreshAt?: number
+  /** The scan TTL (`ttlMinutes`) in ms: data older than this is stale. */
+  ttlMs: number
 }
 
 /**

@@ -200,6 +200,17 @@ pub struct RefreshRequest {
     pub force: Option<bool>,
 }
 
+/// The result of `freshness()`.
+#[napi(object)]
+pub struct CacheFreshness {
+    /// The data generation: moves whenever any process commits a change to the cached data.
+    pub generation: i64,
+    /// When the last refresh (of any process) finished, ms since the epoch.
+    pub last_refresh_at: Option<i64>,
+    /// The scan TTL (`ttlMinutes`) in ms: data older than this is stale.
+    pub ttl_ms: i64,
+}
+
 /// A persistent cache of SkillMeat projects and their artifacts. Reads are synchronous and
 /// cheap; `refresh()` and `clear()` run on worker threads the cache owns. Call `close()` when done.
 #[napi(js_name = "Cache")]
@@ -725,6 +736,20 @@ impl JsCache {
     #[napi(catch_unwind)]
     pub fn generation(&self) -> napi::Result<i64, String> {
         self.c()?.generation().map_err(js_error)
+    }
+
+    /// What an answer's freshness needs, in one indexed read: the data generation (see
+    /// `generation()`), when the last refresh of any process sharing the database finished, and
+    /// the scan TTL. The HTTP handler calls it once per request.
+    #[napi(catch_unwind)]
+    pub fn freshness(&self) -> napi::Result<CacheFreshness, String> {
+        let c = self.c()?;
+        let (generation, last_refresh_at) = c.freshness().map_err(js_error)?;
+        Ok(CacheFreshness {
+            generation,
+            last_refresh_at,
+            ttl_ms: i64::from(c.config().ttl_minutes.value) * 60_000,
+        })
     }
 
     /// Runs SQLite's `integrity_check` on the database; `"ok"` when healthy.

@@ -309,6 +309,13 @@ impl Cache {
         self.inner.store.generation()
     }
 
+    /// `(data generation, when the last refresh finished)`: what an HTTP answer's ETag and
+    /// freshness headers need, in one indexed read.
+    pub fn freshness(&self) -> Result<(i64, Option<i64>)> {
+        self.check_open()?;
+        self.inner.store.freshness()
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.inner.config

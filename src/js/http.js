@@ -292,18 +292,13 @@ function projectDetail(p) {
 // ---------------------------------------------------------------------------
 // Freshness
 
-function ttlMs(status) {
-  const ttl = status.config && status.config.ttlMinutes && status.config.ttlMinutes.value
-  return (typeof ttl === 'number' ? ttl : 360) * 60_000
-}
 
-/** Whether the data is within the TTL (`hit`), and its age in seconds. */
+/** The data generation, the last refresh, its age, and whether it is within the TTL (`hit`). */
 function freshness(cache) {
-  const st = cache.status()
-  const last = st.lastRefresh ? st.lastRefresh.finishedAt : null
+  const f = cache.freshness()
+  const last = f.lastRefreshAt ?? null
   const ageMs = last ? Math.max(0, Date.now() - last) : null
-  const hit = ageMs !== null && ageMs < ttlMs(st)
-  return { st, last, ageMs, hit }
+  return { generation: f.generation, last, ageMs, ttl: f.ttlMs, hit: ageMs !== null && ageMs < f.ttlMs }
 }
 
 function cursorOf(offset) {
@@ -582,8 +577,7 @@ const ROUTES = [
         const refresh = query.bool('refresh') === true
         if (refresh) await cache.refresh({})
         const offset = after === undefined ? 0 : offsetOf(after)
-        const { st, last, hit } = freshness(cache)
-        const ttl = ttlMs(st)
+        const { last, hit, ttl } = freshness(cache)
         const page = cache.listProjects({ sortBy: 'name', offset, limit })
         const items = page.items.map((p) => ({
           id: p.id,
@@ -635,12 +629,12 @@ const ROUTES = [
     GET: {
       etag: 'clock',
       run({ cache }) {
-        const { st, last, ageMs, hit } = freshness(cache)
+        const { last, ageMs, hit, ttl } = freshness(cache)
         return {
           body: {
-            entries: st.projects,
+            entries: cache.listProjects({ limit: 1 }).total,
             last_scan: iso(last),
-            cache_ttl: Math.round(ttlMs(st) / 1000),
+            cache_ttl: Math.round(ttl / 1000),
             is_valid: hit,
             age_seconds: ageMs === null ? null : Math.round(ageMs / 1000),
           },
@@ -764,11 +758,18 @@ function match(route, segments) {
 // ---------------------------------------------------------------------------
 // The handler
 
+// The JSON text of a Response built here, for servers in this package that write it without
+// reading the body stream back (see serve.js). Any other consumer just reads the body.
+const RAW_BODY = Symbol.for('@skillmeat/cache.rawBody')
+
 function json(status, body, headers = {}) {
-  return new Response(status === 304 || body === undefined ? null : JSON.stringify(body), {
+  const text = status === 304 || body === undefined ? null : JSON.stringify(body)
+  const res = new Response(text, {
     status,
     headers: status === 304 ? headers : { 'content-type': 'application/json', ...headers },
   })
+  res[RAW_BODY] = text
+  return res
 }
 
 function safeEqual(a, b) {
@@ -851,12 +852,11 @@ function createCacheHandler(options = {}) {
       if (method === 'GET') {
         // The ETag comes from the data generation, which moves on every write by any process;
         // a match answers 304 before any body is built.
-        const gen = c.generation()
+        const f = freshness(c)
         const clock = route.etag === 'clock' ? `-t${Math.floor(Date.now() / 1000)}` : `-m${Math.floor(Date.now() / 60_000)}`
-        const tag = `W/"g${gen}${clock}"`
+        const tag = `W/"g${f.generation}${clock}"`
         headers.etag = tag
         if (route.list) {
-          const f = freshness(c)
           headers['x-cache-hit'] = f.hit ? 'hit' : 'miss'
           headers['x-cache-age'] = f.ageMs === null ? '' : String(Math.floor(f.ageMs / 1000))
         }
@@ -866,7 +866,10 @@ function createCacheHandler(options = {}) {
       }
       const out = await route.run({ cache: c, query, params, request })
       const res = json(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
-      return request.method === 'HEAD' ? new Response(null, { status: res.status, headers: res.headers }) : res
+      if (request.method !== 'HEAD') return res
+      const head = new Response(null, { status: res.status, headers: res.headers })
+      head[RAW_BODY] = null
+      return head
     } catch (e) {
       return errorResponse(e)
     }
@@ -887,4 +890,4 @@ function errorResponse(e) {
   return json(status, { detail: message, code })
 }
 
-module.exports = { createCacheHandler, versionDifference, HttpError }
+module.exports = { createCacheHandler, versionDifference, HttpError, RAW_BODY }

@@ -344,6 +344,18 @@ impl Store {
         })
     }
 
+    /// The data generation and when the last refresh of any process finished, in one read.
+    pub fn freshness(&self) -> Result<(i64, Option<i64>)> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM cache_metadata WHERE key = 'generation'), 0),
+                        (SELECT finished_at FROM refresh_runs ORDER BY id DESC LIMIT 1)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+    }
+
     fn write_tx<T>(
         &self,
         bump: bool,
