@@ -396,6 +396,21 @@ test('updates where no version string moved: newest commits without releases or 
   assert.equal(again.notModified, again.requests, 'every answer revalidated with 304')
   assert.equal(byName(cache.listArtifacts({ projectId: p.id, limit: 100 })).drift.versionDiff, 'content')
   assert.throws(() => cache.checkUpstream({ maxAgeMs: -1 }), (e) => e.code === 'INVALID_ARGUMENT')
+
+  // outdatedArtifacts({ maxAgeMs }) revalidates first, then lists (a Promise); without it, it is a plain read.
+  gh.log.length = 0
+  const fresh = cache.outdatedArtifacts({ projectId: p.id, maxAgeMs: 3_600_000 })
+  assert.ok(fresh instanceof Promise)
+  assert.deepEqual((await fresh).items.map((a) => a.name).sort(), ['drift', 'notes', 'tagged'])
+  assert.equal(gh.log.length, 0, 'answers younger than maxAgeMs are not asked again')
+  const checkedBefore = byName(cache.listArtifacts({ projectId: p.id, limit: 100 })).notes.upstreamCheckedAt
+  await new Promise((r) => setTimeout(r, 5))
+  const revalidated = await cache.outdatedArtifacts({ projectId: p.id, maxAgeMs: 0, sortBy: 'versionDiff' })
+  assert.ok(gh.log.length > 0 && gh.log.every((l) => l.inm || l.path.includes('/git/trees/')), 'revalidated conditionally')
+  assert.equal(revalidated.total, 3)
+  assert.ok(revalidated.items.every((a) => a.upstreamCheckedAt > checkedBefore), 'every row carries the new check time')
+  assert.ok(!(cache.outdatedArtifacts({ projectId: p.id }) instanceof Promise))
+  assert.throws(() => cache.outdatedArtifacts({ maxAgeMs: 0, difference: 'huge' }), (e) => e.code === 'INVALID_ARGUMENT')
 })
 
 test('compareVersions: an all-digit short SHA equals its full SHA', () => {

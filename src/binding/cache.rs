@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use napi::Env;
-use napi::bindgen_prelude::{Function, Object};
+use napi::bindgen_prelude::{Either, Function, Object};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::Value;
@@ -510,40 +510,72 @@ impl JsCache {
 
     /// Artifacts whose upstream (today: the marketplace listing of the same name) is newer than
     /// what is deployed. One indexed query; rows carry `projectName`.
-    #[napi(catch_unwind, ts_args_type = "query?: OutdatedQuery")]
-    pub fn outdated_artifacts(&self, query: Option<Value>) -> napi::Result<ArtifactPage, String> {
-        let q = (|| -> Result<crate::model::OutdatedQuery, crate::Error> {
-            let o = Obj::new(
-                "query",
-                &query,
-                &[
-                    "type",
-                    "projectId",
-                    "difference",
-                    "sortBy",
-                    "order",
-                    "offset",
-                    "limit",
-                ],
-            )?;
-            Ok(crate::model::OutdatedQuery {
-                kind: o.string("type")?,
-                project_id: o.string("projectId")?,
-                difference: o.string("difference")?,
-                sort_by: o.string("sortBy")?,
-                order: o.order()?,
-                offset: o.int("offset", i64::from(u32::MAX))?,
-                limit: o.int("limit", i64::from(u32::MAX))?,
-            })
-        })()
-        .map_err(js_error)?;
-        let page = self.c()?.outdated_artifacts(&q).map_err(js_error)?;
-        Ok(ArtifactPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            total: page.total,
-            offset: page.offset,
-            limit: page.limit,
+    ///
+    /// With `maxAgeMs`, upstream answers older than that are revalidated first (as
+    /// `checkUpstream({ maxAgeMs, projectId })`) and a Promise of the page is returned.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "query?: OutdatedQuery",
+        ts_return_type = "ArtifactPage"
+    )]
+    pub fn outdated_artifacts<'env>(
+        &self,
+        env: &'env Env,
+        query: Option<Value>,
+    ) -> napi::Result<Either<ArtifactPage, Object<'env>>, String> {
+        let (q, max_age) =
+            (|| -> Result<(crate::model::OutdatedQuery, Option<i64>), crate::Error> {
+                let o = Obj::new(
+                    "query",
+                    &query,
+                    &[
+                        "type",
+                        "projectId",
+                        "difference",
+                        "sortBy",
+                        "order",
+                        "offset",
+                        "limit",
+                        "maxAgeMs",
+                    ],
+                )?;
+                Ok((
+                    crate::model::OutdatedQuery {
+                        kind: o.string("type")?,
+                        project_id: o.string("projectId")?,
+                        difference: o.string("difference")?,
+                        sort_by: o.string("sortBy")?,
+                        order: o.order()?,
+                        offset: o.int("offset", i64::from(u32::MAX))?,
+                        limit: o.int("limit", i64::from(u32::MAX))?,
+                    },
+                    o.int("maxAgeMs", i64::MAX)?,
+                ))
+            })()
+            .map_err(js_error)?;
+        let c = self.c()?;
+        let Some(max_age) = max_age else {
+            let page = c.outdated_artifacts(&q).map_err(js_error)?;
+            return Ok(Either::A(page.into()));
+        };
+        // Validate the query now, so a bad one throws rather than rejects after the check.
+        c.outdated_artifacts(&crate::model::OutdatedQuery {
+            limit: Some(1),
+            ..q.clone()
         })
+        .map_err(js_error)?;
+        let opts = crate::cache::UpstreamOptions {
+            project_id: q.project_id.clone(),
+            force: false,
+            max_age_ms: Some(max_age as u64),
+        };
+        let me = c.clone();
+        let promise = super::promise::<_, ArtifactPage>(env, move |done| {
+            me.clone().spawn_check_upstream(opts, move |res| {
+                done(res.and_then(|_| me.outdated_artifacts(&q)))
+            })
+        })?;
+        Ok(Either::B(promise))
     }
 
     /// Full-text search over artifacts and marketplace entries (sync). Any string is a valid

@@ -179,6 +179,17 @@ pub struct ArtifactPage {
     pub limit: i64,
 }
 
+impl From<crate::model::Page<crate::model::Artifact>> for ArtifactPage {
+    fn from(p: crate::model::Page<crate::model::Artifact>) -> Self {
+        ArtifactPage {
+            items: p.items.into_iter().map(Into::into).collect(),
+            total: p.total,
+            offset: p.offset,
+            limit: p.limit,
+        }
+    }
+}
+
 /// What a refresh did.
 #[napi(object)]
 pub struct RefreshSummary {

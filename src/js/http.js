@@ -121,27 +121,23 @@ class Query {
 // ---------------------------------------------------------------------------
 // Bodies
 
-async function readJson(request) {
-  const declared = Number(request.headers.get('content-length'))
+/** Reads the body of `ex` (a web stream or a Node request: both are async iterables), at most 1 MB. */
+async function readJson(ex) {
+  const declared = Number(ex.header('content-length'))
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
     throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`)
   }
   let text = ''
-  if (request.body) {
-    const reader = request.body.getReader()
+  if (ex.body) {
     const chunks = []
     let size = 0
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel().catch(() => {})
-        throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`)
-      }
-      chunks.push(value)
+    for await (const chunk of ex.body) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      size += b.length
+      if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`)
+      chunks.push(b)
     }
-    text = Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))).toString('utf8')
+    text = Buffer.concat(chunks).toString('utf8')
   }
   if (text.trim() === '') return {}
   let body
@@ -320,7 +316,7 @@ function offsetOf(cursor) {
 
 /**
  * Route table: `path` segments (`:id` matches one segment), method → handler. A handler gets
- * `{ cache, query, params, request }` and returns `{ body, headers? , status? }`; GET handlers
+ * `{ cache, query, params, ex }` (`ex`: the request, see `dispatch`) and returns `{ body, headers? , status? }`; GET handlers
  * declare `etag: 'data' | 'clock'` (clock: the answer carries ages, so the ETag also moves each
  * second).
  */
@@ -361,8 +357,8 @@ const ROUTES = [
   {
     path: ['cache', 'refresh'],
     POST: {
-      async run({ cache, request }) {
-        const body = await readJson(request)
+      async run({ cache, ex }) {
+        const body = await readJson(ex)
         const projectId = bodyString(body, 'project_id')
         const force = bodyBool(body, 'force', false)
         if (projectId !== undefined && !cache.getProject(projectId)) {
@@ -503,8 +499,8 @@ const ROUTES = [
   {
     path: ['cache', 'invalidate'],
     POST: {
-      async run({ cache, request }) {
-        const body = await readJson(request)
+      async run({ cache, ex }) {
+        const body = await readJson(ex)
         const projectId = bodyString(body, 'project_id')
         if (projectId !== undefined && !cache.getProject(projectId)) {
           throw new HttpError(404, `Project '${projectId}' not found in cache`)
@@ -561,8 +557,8 @@ const ROUTES = [
     path: ['cache', 'events'],
     GET: {
       stream: true,
-      run({ cache, request, streams }) {
-        return eventStream(cache, request, streams)
+      run({ cache, ex, streams }) {
+        return eventStream(cache, ex.signal, streams)
       },
     },
   },
@@ -607,8 +603,8 @@ const ROUTES = [
   {
     path: ['projects', 'cache', 'refresh'],
     POST: {
-      async run({ cache, request }) {
-        const body = await readJson(request)
+      async run({ cache, ex }) {
+        const body = await readJson(ex)
         const projectId = bodyString(body, 'project_id')
         if (projectId !== undefined && !cache.getProject(projectId)) {
           throw new HttpError(404, `Project '${projectId}' not found`)
@@ -657,7 +653,7 @@ const GENERATION_POLL_MS = 250
  * on the same database (the CLI, a second server) show up, within a poll interval. Heartbeat
  * comments keep proxies from closing the stream; it ends when the client goes away.
  */
-function eventStream(cache, request, streams) {
+function eventStream(cache, signal, streams) {
   const enc = new TextEncoder()
   let cleanup = () => {}
   const body = new ReadableStream({
@@ -707,9 +703,9 @@ function eventStream(cache, request, streams) {
         }
       }
       streams.add(cleanup)
-      if (request.signal) {
-        if (request.signal.aborted) return cleanup()
-        request.signal.addEventListener('abort', () => cleanup(), { once: true })
+      if (signal) {
+        if (signal.aborted) return cleanup()
+        signal.addEventListener('abort', () => cleanup(), { once: true })
       }
       send('retry: 2000\n\n')
       event('ready', { type: 'ready', generation }, generation)
@@ -718,7 +714,7 @@ function eventStream(cache, request, streams) {
       cleanup()
     },
   })
-  return new Response(body, {
+  return {
     status: 200,
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -726,7 +722,8 @@ function eventStream(cache, request, streams) {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     },
-  })
+    stream: body,
+  }
 }
 
 function refreshStats(s) {
@@ -758,18 +755,10 @@ function match(route, segments) {
 // ---------------------------------------------------------------------------
 // The handler
 
-// The JSON text of a Response built here, for servers in this package that write it without
-// reading the body stream back (see serve.js). Any other consumer just reads the body.
-const RAW_BODY = Symbol.for('@skillmeat/cache.rawBody')
-
-function json(status, body, headers = {}) {
-  const text = status === 304 || body === undefined ? null : JSON.stringify(body)
-  const res = new Response(text, {
-    status,
-    headers: status === 304 ? headers : { 'content-type': 'application/json', ...headers },
-  })
-  res[RAW_BODY] = text
-  return res
+/** An answer: `{ status, headers, text }` (JSON, or `null` for no body) or `{ status, headers, stream }`. */
+function answer(status, body, headers = {}) {
+  const text = status === 304 || status === 204 || body === undefined ? null : JSON.stringify(body)
+  return { status, headers: text === null ? headers : { 'content-type': 'application/json', ...headers }, text }
 }
 
 function safeEqual(a, b) {
@@ -783,6 +772,10 @@ function etagMatches(header, etag) {
   if (header.trim() === '*') return true
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag.replace(/^W\//, ''))
 }
+
+// Bodies of recent GET answers, by URL and ETag: the ETag names the data generation, so an entry
+// is exact until the generation moves (then the whole map is dropped).
+const BODY_CACHE_ENTRIES = 256
 
 /**
  * Creates the handler of every cache route: `(request: Request) => Promise<Response>`.
@@ -806,22 +799,26 @@ function createCacheHandler(options = {}) {
     }
     return cache
   }
-
   const streams = new Set()
-  const handler = async function handle(request) {
+  const bodies = { generation: null, map: new Map() }
+
+  /**
+   * The framework-free core: `ex` is `{ method, pathname, search, header(name), body, signal }`;
+   * resolves with an {@link answer}. Never throws.
+   */
+  async function dispatch(ex) {
     try {
-      const url = new URL(request.url)
-      if (prefix && url.pathname !== prefix && !url.pathname.startsWith(prefix + '/')) {
+      const { pathname } = ex
+      if (prefix && pathname !== prefix && !pathname.startsWith(prefix + '/')) {
         throw new HttpError(404, 'Not Found')
       }
       if (apiKey !== undefined && apiKey !== null && apiKey !== '') {
-        const sent = request.headers.get('x-api-key')
+        const sent = ex.header('x-api-key')
         if (!sent || !safeEqual(sent, apiKey)) throw new HttpError(401, 'Invalid or missing API key')
       }
-      const rest = url.pathname.slice(prefix.length)
       let segments
       try {
-        segments = rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s))
+        segments = pathname.slice(prefix.length).split('/').filter((x) => x !== '').map((x) => decodeURIComponent(x))
       } catch {
         throw new HttpError(404, 'Not Found')
       }
@@ -836,19 +833,17 @@ function createCacheHandler(options = {}) {
         }
       }
       if (!found) throw new HttpError(404, 'Not Found')
-      const method = request.method === 'HEAD' ? 'GET' : request.method
+      const method = ex.method === 'HEAD' ? 'GET' : ex.method
       const allowed = ['GET', 'POST'].filter((m) => found[m])
-      if (method === 'OPTIONS') {
-        return new Response(null, { status: 204, headers: { allow: [...allowed, ...(found.GET ? ['HEAD'] : []), 'OPTIONS'].join(', ') } })
-      }
+      if (found.GET) allowed.push('HEAD')
+      if (method === 'OPTIONS') return answer(204, undefined, { allow: [...allowed, 'OPTIONS'].join(', ') })
       const route = found[method]
-      if (!route) {
-        throw new HttpError(405, 'Method Not Allowed', { headers: { allow: [...allowed, ...(found.GET ? ['HEAD'] : [])].join(', ') } })
-      }
+      if (!route) throw new HttpError(405, 'Method Not Allowed', { headers: { allow: allowed.join(', ') } })
       const c = getCache()
-      if (route.stream) return route.run({ cache: c, request, streams })
-      const query = new Query(url.searchParams)
+      if (route.stream) return route.run({ cache: c, ex, streams })
+      const query = new Query(new URLSearchParams(ex.search))
       const headers = { 'cache-control': 'no-cache' }
+      let key = null
       if (method === 'GET') {
         // The ETag comes from the data generation, which moves on every write by any process;
         // a match answers 304 before any body is built.
@@ -860,21 +855,50 @@ function createCacheHandler(options = {}) {
           headers['x-cache-hit'] = f.hit ? 'hit' : 'miss'
           headers['x-cache-age'] = f.ageMs === null ? '' : String(Math.floor(f.ageMs / 1000))
         }
-        if (etagMatches(request.headers.get('if-none-match'), tag) && !(route.list && query.bool('refresh'))) {
-          return json(304, undefined, headers)
+        const refresh = route.list && query.bool('refresh') === true
+        if (etagMatches(ex.header('if-none-match'), tag) && !refresh) return answer(304, undefined, headers)
+        if (!refresh) {
+          if (bodies.generation !== f.generation) {
+            bodies.generation = f.generation
+            bodies.map.clear()
+          }
+          key = `${pathname}?${ex.search}|${tag}`
+          const hit = bodies.map.get(key)
+          if (hit) return { status: 200, headers: { ...hit.headers, ...headers }, text: hit.text }
         }
       }
-      const out = await route.run({ cache: c, query, params, request })
-      const res = json(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
-      if (request.method !== 'HEAD') return res
-      const head = new Response(null, { status: res.status, headers: res.headers })
-      head[RAW_BODY] = null
-      return head
+      const out = await route.run({ cache: c, query, params, ex })
+      const res = answer(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
+      if (key && res.status === 200) {
+        if (bodies.map.size >= BODY_CACHE_ENTRIES) bodies.map.delete(bodies.map.keys().next().value)
+        bodies.map.set(key, { headers: out.headers || {}, text: res.text })
+      }
+      return res
     } catch (e) {
-      return errorResponse(e)
+      return errorAnswer(e)
     }
   }
+
+  const handler = async function handle(request) {
+    let url
+    try {
+      url = new URL(request.url)
+    } catch {
+      return toResponse(answer(400, { detail: 'Bad Request' }), request.method)
+    }
+    const ex = {
+      method: request.method,
+      pathname: url.pathname,
+      search: url.search.slice(1),
+      header: (name) => request.headers.get(name),
+      body: request.body,
+      signal: request.signal,
+    }
+    return toResponse(await dispatch(ex), request.method)
+  }
   Object.defineProperty(handler, 'cache', { get: () => cache })
+  /** The framework-free core, for this package's own Node server. */
+  handler[DISPATCH] = dispatch
   /** Ends every open event stream (a server stopping gracefully calls this first). */
   handler.closeStreams = () => {
     for (const end of [...streams]) end()
@@ -882,12 +906,20 @@ function createCacheHandler(options = {}) {
   return handler
 }
 
-function errorResponse(e) {
-  if (e instanceof HttpError) return json(e.status, { detail: e.detail, ...(e.code ? { code: e.code } : {}) }, e.headers)
+/** The key under which a handler exposes its framework-free core (see serve.js). */
+const DISPATCH = Symbol.for('@skillmeat/cache.dispatch')
+
+function toResponse(a, method) {
+  const body = method === 'HEAD' ? null : a.stream || a.text
+  return new Response(body, { status: a.status, headers: a.headers })
+}
+
+function errorAnswer(e) {
+  if (e instanceof HttpError) return answer(e.status, { detail: e.detail, ...(e.code ? { code: e.code } : {}) }, e.headers)
   const code = e && typeof e.code === 'string' ? e.code : 'INTERNAL'
   const status = STATUS_BY_CODE[code] || 500
   const message = e && e.message ? String(e.message) : 'Internal error'
-  return json(status, { detail: message, code })
+  return answer(status, { detail: message, code })
 }
 
-module.exports = { createCacheHandler, versionDifference, HttpError, RAW_BODY }
+module.exports = { createCacheHandler, versionDifference, HttpError, DISPATCH }

@@ -1,11 +1,13 @@
 'use strict'
-// The cache handler on node:http: each IncomingMessage becomes a web Request (its body streamed,
-// aborted when the client goes away) and each Response is streamed back. Used by
+// The cache handler on node:http. For a handler of this package, requests go straight to its
+// framework-free core (no web Request/Response per request: they cost most of the time of a
+// cached answer); any other `(Request) => Promise<Response>` handler is adapted. Used by
 // `skillmeat-cache serve`, the tests and the HTTP benchmark.
 
 const http = require('node:http')
 const { Readable } = require('node:stream')
 
+const DISPATCH = Symbol.for('@skillmeat/cache.dispatch')
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]'])
 
 /** Whether `host` only accepts connections from this machine. */
@@ -13,65 +15,41 @@ function isLoopback(host) {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** Whether the request may stay open (an event stream), so it needs an abort signal. */
-function mayStream(req) {
-  const url = req.url || ''
+/** An abort signal for `res`, made on first use (aborted when the client goes away). */
+function lazySignal(res) {
+  let controller = null
+  return () => {
+    if (!controller) {
+      controller = new AbortController()
+      if (res.destroyed || res.writableEnded) controller.abort()
+      else res.once('close', () => controller.abort())
+    }
+    return controller.signal
+  }
+}
+
+function exchange(req, res) {
+  const url = req.url || '/'
   const q = url.indexOf('?')
-  return (q < 0 ? url : url.slice(0, q)).endsWith('/events') || String(req.headers.accept || '').includes('text/event-stream')
-}
-
-function toRequest(req, res, origin) {
-  let signal
-  if (mayStream(req)) {
-    // Aborted when the client goes away (an AbortController per request costs a third of
-    // the throughput, so only event streams get one).
-    const controller = new AbortController()
-    res.on('close', () => controller.abort())
-    signal = controller.signal
-  }
-  const headers = new Headers()
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (Array.isArray(v)) for (const x of v) headers.append(k, x)
-    else if (v !== undefined) headers.set(k, v)
-  }
+  const signal = lazySignal(res)
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  return new Request(new URL(req.url || '/', origin), {
+  return {
     method: req.method,
-    headers,
-    body: hasBody ? Readable.toWeb(req) : undefined,
-    duplex: hasBody ? 'half' : undefined,
-    signal,
-  })
+    pathname: q < 0 ? url : url.slice(0, q),
+    search: q < 0 ? '' : url.slice(q + 1),
+    header: (name) => {
+      const v = req.headers[name]
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+    },
+    body: hasBody ? req : null,
+    get signal() {
+      return signal()
+    },
+  }
 }
 
-const RAW_BODY = Symbol.for('@skillmeat/cache.rawBody')
-
-async function send(res, response) {
-  const headers = {}
-  response.headers.forEach((v, k) => {
-    headers[k] = v
-  })
-  const raw = response[RAW_BODY]
-  if (raw !== undefined) {
-    // Built by the cache handler: its text is at hand, no need to read the body stream back.
-    const buf = raw === null ? null : Buffer.from(raw)
-    if (buf) headers['content-length'] = String(buf.length)
-    res.writeHead(response.status, headers)
-    return res.end(buf)
-  }
-  if (!response.body) {
-    res.writeHead(response.status, headers)
-    return res.end()
-  }
-  if (!String(headers['content-type'] || '').startsWith('text/event-stream')) {
-    // A JSON answer is complete already: one write, with its length.
-    const buf = Buffer.from(await response.arrayBuffer())
-    headers['content-length'] = String(buf.length)
-    res.writeHead(response.status, headers)
-    return res.end(buf)
-  }
-  res.writeHead(response.status, headers)
-  const reader = response.body.getReader()
+async function pipeStream(res, stream) {
+  const reader = stream.getReader()
   res.on('close', () => reader.cancel().catch(() => {}))
   for (;;) {
     const { done, value } = await reader.read()
@@ -81,27 +59,63 @@ async function send(res, response) {
   res.end()
 }
 
+async function write(res, a, method) {
+  const headers = { ...a.headers }
+  if (a.stream) {
+    res.writeHead(a.status, headers)
+    return pipeStream(res, a.stream)
+  }
+  const buf = a.text === null || a.text === undefined ? null : Buffer.from(a.text)
+  if (buf) headers['content-length'] = String(buf.length)
+  res.writeHead(a.status, headers)
+  res.end(method === 'HEAD' ? undefined : buf)
+}
+
+/** Any web handler, adapted: IncomingMessage → Request, Response → the socket. */
+async function viaWeb(handler, req, res, origin) {
+  const headers = new Headers()
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x)
+    else if (v !== undefined) headers.set(k, v)
+  }
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+  const controller = new AbortController()
+  res.once('close', () => controller.abort())
+  const response = await handler(
+    new Request(new URL(req.url || '/', origin), {
+      method: req.method,
+      headers,
+      body: hasBody ? Readable.toWeb(req) : undefined,
+      duplex: hasBody ? 'half' : undefined,
+      signal: controller.signal,
+    }),
+  )
+  const out = {}
+  response.headers.forEach((v, k) => {
+    out[k] = v
+  })
+  if (String(out['content-type'] || '').startsWith('text/event-stream')) {
+    return write(res, { status: response.status, headers: out, stream: response.body }, req.method)
+  }
+  const text = response.body ? Buffer.from(await response.arrayBuffer()).toString('utf8') : null
+  return write(res, { status: response.status, headers: out, text }, req.method)
+}
+
 /**
  * Serves `handler` on `host:port` (port 0: any free port). Resolves once listening with
- * `{ server, url, close }`; `close()` stops accepting, lets in-flight requests finish, ends idle
- * keep-alive connections and resolves when the server is closed.
+ * `{ server, url, close }`; `close()` stops accepting, ends event streams, lets in-flight
+ * requests finish, closes keep-alive connections as they go idle, and resolves when closed.
  */
 function startServer({ handler, host = '127.0.0.1', port = 8080, basePath = '/api/v1' }) {
+  const dispatch = handler[DISPATCH]
   const server = http.createServer((req, res) => {
-    const origin = `http://${req.headers.host || `${host}:${port}`}`
-    let request
-    try {
-      request = toRequest(req, res, origin)
-    } catch {
-      res.writeHead(400, { 'content-type': 'application/json' })
-      return res.end('{"detail":"Bad Request"}')
-    }
-    handler(request)
-      .then((response) => send(res, response))
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
-        res.end('{"detail":"Internal error"}')
-      })
+    const done = dispatch
+      ? dispatch(exchange(req, res)).then((a) => write(res, a, req.method))
+      : viaWeb(handler, req, res, `http://${req.headers.host || `${host}:${port}`}`)
+    done.catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+      res.end('{"detail":"Internal error"}')
+    })
   })
   server.keepAliveTimeout = 5000
   return new Promise((resolve, reject) => {

@@ -83,7 +83,17 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     tuning: Tuning,
+    /// Writes through this store that move the generation (see [`Store::freshness`]).
+    local_writes: std::sync::atomic::AtomicU64,
+    /// The last freshness read: when, at which count of local writes, and what it found.
+    fresh: Mutex<Option<FreshRead>>,
 }
+
+/// A freshness read: when, at which count of local writes, and `(generation, last refresh)`.
+type FreshRead = (std::time::Instant, u64, (i64, Option<i64>));
+
+/// How long [`Store::freshness`] reuses its last read when this store wrote nothing since.
+pub const FRESHNESS_REUSE: Duration = Duration::from_millis(10);
 
 /// Why a database file could not be opened.
 #[derive(Debug)]
@@ -240,6 +250,8 @@ impl Store {
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
             tuning,
+            local_writes: Default::default(),
+            fresh: Mutex::new(None),
         })
     }
 
@@ -255,6 +267,8 @@ impl Store {
             writer: Mutex::new(conn),
             reader: None,
             tuning,
+            local_writes: Default::default(),
+            fresh: Mutex::new(None),
         })
     }
 
@@ -344,16 +358,27 @@ impl Store {
         })
     }
 
-    /// The data generation and when the last refresh of any process finished, in one read.
+    /// The data generation and when the last refresh of any process finished. Exact after any
+    /// write through this store; a write by another process shows within
+    /// [`FRESHNESS_REUSE`] (the answer is reused that long, which keeps a busy HTTP server from
+    /// asking SQLite on every request).
     pub fn freshness(&self) -> Result<(i64, Option<i64>)> {
-        self.with_reader(|c| {
+        let local = self.local_writes.load(std::sync::atomic::Ordering::Acquire);
+        if let Some((at, seen, v)) = *lock(&self.fresh) {
+            if seen == local && at.elapsed() < FRESHNESS_REUSE {
+                return Ok(v);
+            }
+        }
+        let v = self.with_reader(|c| {
             Ok(c.query_row(
                 "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM cache_metadata WHERE key = 'generation'), 0),
                         (SELECT finished_at FROM refresh_runs ORDER BY id DESC LIMIT 1)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
-        })
+        })?;
+        *lock(&self.fresh) = Some((std::time::Instant::now(), local, v));
+        Ok(v)
     }
 
     fn write_tx<T>(
@@ -370,6 +395,8 @@ impl Store {
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let out = f(&tx)?;
                 if bump {
+                    self.local_writes
+                        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                     tx.execute(
                         "INSERT INTO cache_metadata(key, value) VALUES ('generation', '1')
                          ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
@@ -377,6 +404,12 @@ impl Store {
                     )?;
                 }
                 tx.commit()?;
+                if bump {
+                    // Counted again after the commit: a freshness read between the two counts
+                    // (which may have seen the old generation) is not reused.
+                    self.local_writes
+                        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                }
                 Ok(out)
             })();
             match attempt {
