@@ -270,6 +270,39 @@ test('connection refused and the token: sent as Bearer, never in errors or statu
   }
 })
 
+test("the token from SkillMeat's config.toml [settings] github-token: sent as Bearer, never shown", async (t) => {
+  const saved = { a: process.env.SKILLMEAT_GITHUB_TOKEN, b: process.env.GITHUB_TOKEN }
+  delete process.env.SKILLMEAT_GITHUB_TOKEN
+  delete process.env.GITHUB_TOKEN
+  t.after(() => {
+    if (saved.a !== undefined) process.env.SKILLMEAT_GITHUB_TOKEN = saved.a
+    if (saved.b !== undefined) process.env.GITHUB_TOKEN = saved.b
+  })
+  const gh = await github(REPOS())
+  const root = tmpdir()
+  const home = tmpdir()
+  const secret = 'ghp_fromSkillmeatConfig0987654321'
+  write(path.join(home, 'config.toml'), `[settings]\ngithub-token = "${secret}"\n\n[analytics]\nenabled = false\n\n[artifact_search]\nprovider = "local"\n`)
+  const cache = open(home, gh.base)
+  t.after(() => cache.close())
+  cache.registerProject(project(root, 'alpha'))
+  await cache.checkUpstream()
+  assert.ok(gh.log.length > 0 && gh.log.every((l) => l.auth === `Bearer ${secret}`), 'the file token is sent')
+  const st = cache.status()
+  assert.equal(st.config.githubToken.source, 'file')
+  assert.match(st.config.githubToken.from, /config\.toml \[settings\] github-token$/)
+  await gh.close()
+  const failed = await cache.checkUpstream({ force: true })
+  assert.ok(failed.errors.length > 0)
+  const everything = JSON.stringify([failed, cache.status(), cache.listArtifacts({ limit: 100 }), cache.outdatedArtifacts()])
+  assert.ok(!everything.includes(secret), 'the token never appears')
+  const fs = require('node:fs')
+  for (const f of fs.readdirSync(home).filter((f) => f.startsWith('cache.db'))) {
+    const file = path.join(home, f)
+    if (fs.statSync(file).isFile()) assert.ok(!fs.readFileSync(file).includes(secret), `${f} never holds it`)
+  }
+})
+
 test('the collection lock is an upstream of its own', async () => {
   const root = tmpdir()
   const home = tmpdir()
