@@ -864,14 +864,16 @@ function createCacheHandler(options = {}) {
           }
           key = `${pathname}?${ex.search}|${tag}`
           const hit = bodies.map.get(key)
-          if (hit) return { status: 200, headers: { ...hit.headers, ...headers }, text: hit.text }
+          if (hit) return { status: 200, headers: Object.assign({}, hit.headers, headers), text: hit.text, bytes: hit }
         }
       }
       const out = await route.run({ cache: c, query, params, ex })
       const res = answer(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
       if (key && res.status === 200) {
         if (bodies.map.size >= BODY_CACHE_ENTRIES) bodies.map.delete(bodies.map.keys().next().value)
-        bodies.map.set(key, { headers: out.headers || {}, text: res.text })
+        // `bytes` on the entry: a Node server encodes the text once and keeps the Buffer here.
+        res.bytes = { headers: { 'content-type': 'application/json', ...(out.headers || {}) }, text: res.text, buf: null }
+        bodies.map.set(key, res.bytes)
       }
       return res
     } catch (e) {

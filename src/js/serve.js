@@ -60,12 +60,17 @@ async function pipeStream(res, stream) {
 }
 
 async function write(res, a, method) {
-  const headers = { ...a.headers }
+  const headers = a.headers
   if (a.stream) {
     res.writeHead(a.status, headers)
     return pipeStream(res, a.stream)
   }
-  const buf = a.text === null || a.text === undefined ? null : Buffer.from(a.text)
+  let buf = null
+  if (a.text !== null && a.text !== undefined) {
+    // An answer from the handler's body cache carries its entry: encode its text once.
+    if (a.bytes) buf = a.bytes.buf || (a.bytes.buf = Buffer.from(a.text))
+    else buf = Buffer.from(a.text)
+  }
   if (buf) headers['content-length'] = String(buf.length)
   res.writeHead(a.status, headers)
   res.end(method === 'HEAD' ? undefined : buf)
