@@ -119,6 +119,8 @@ test('fresh start, manual refresh, and every route with its defaults', async (t)
   assert.ok(!p1.json.items.some((a) => a.id === p2.json.items[0].id))
   assert.deepEqual(Object.keys(p1.json.items[0]).sort(), ['id', 'name', 'project_id', 'project_name', 'score', 'type'])
   assert.equal((await s.get('/cache/search?query=pdf%20tols&type=skill')).json.total, 3, 'typo tolerant')
+  assert.deepEqual((await s.get('/cache/search?query=notes&is_outdated=true')).json.items.map((a) => a.name), ['notes'])
+  assert.equal((await s.get('/cache/search?query=pdf&is_outdated=true')).json.total, 0)
   for (const sort of ['relevance', 'name', 'type', 'updated']) {
     assert.equal((await s.get(`/cache/search?query=a&sort_by=${sort}`)).status, 200, sort)
   }

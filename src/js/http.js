@@ -466,7 +466,8 @@ const ROUTES = [
         const skip = query.int('skip', { def: 0, min: 0, max: 10_000 })
         const limit = query.int('limit', { def: 50, min: 1, max: 200 })
         const sortBy = query.sort('sort_by', ['relevance', 'name', 'type', 'updated'], 'relevance')
-        const base = defined({ kind: 'artifact', projectId, type })
+        const outdated = query.bool('is_outdated')
+        const base = defined({ kind: 'artifact', projectId, type, outdated })
         let items
         let total
         if (sortBy === 'type') {
