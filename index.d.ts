@@ -179,6 +179,13 @@ export interface Artifact {
    * `RATE_LIMITED: …`; the upstream fields keep the last known answer.
    */
   upstreamError?: string
+  /**
+   * What Claude Code will do with it: load it (`ok`), load it but lose something
+   * (`degraded`), or not load it / never choose it (`broken`).
+   */
+  health: 'ok' | 'degraded' | 'broken'
+  /** Why it is degraded or broken: what Claude Code does, and what to change. */
+  problems: Array<ArtifactProblem>
   /** Whether a newer upstream version exists. */
   isOutdated: boolean
   /**
@@ -219,6 +226,28 @@ export interface ArtifactPage {
   limit: number
 }
 
+/** One problem of an artifact. */
+export interface ArtifactProblem {
+  /**
+   * Stable code: `FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, `AGENT_MISSING_DESCRIPTION`,
+   * `SKILL_MISSING_DESCRIPTION`, `SKILL_NAME_MISMATCH`, `ARGUMENT_HINT_LIST`, `UNKNOWN_TOOL`,
+   * `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`.
+   */
+  code: string
+  /** `error`: the artifact is broken by it; `warning`: degraded. */
+  severity: 'error' | 'warning'
+  /** File, relative to the project folder. */
+  file: string
+  /** 1-based line in the file. */
+  line?: number
+  /** 1-based column. */
+  column?: number
+  /** What Claude Code does with the file because of it. */
+  message: string
+  /** What to change. */
+  fix: string
+}
+
 /** Filters, sort and paging of `listArtifacts()`. */
 export interface ArtifactQueryOptions {
   /** Only this project. */
@@ -229,8 +258,13 @@ export interface ArtifactQueryOptions {
   outdated?: boolean
   /** Only this origin (`local`, `collection`). */
   origin?: string
-  /** Only artifacts in this state. */
+  /** Only artifacts in this state (`error`: a file could not be read at all). */
   status?: 'ok' | 'error'
+  /**
+   * Only artifacts Claude Code loads as written (`ok`), loads losing something (`degraded`),
+   * or will not load or never choose (`broken`).
+   */
+  health?: 'ok' | 'degraded' | 'broken'
   /** Sort key (default `name`). */
   sortBy?: 'name' | 'type' | 'project' | 'updated'
   /** Direction (default `asc`). */
@@ -376,6 +410,8 @@ export interface CacheStatus {
   projects: number
   /** Projects by status. */
   projectsByStatus: Record<string, number>
+  /** Artifacts by health: `{ ok, degraded, broken }`. */
+  artifactsByHealth: { ok: number; degraded: number; broken: number }
   /** Artifacts cached. */
   artifacts: number
   /** Artifacts in error. */
@@ -759,6 +795,8 @@ export interface SearchOptions {
   source?: string
   /** Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`). */
   outdated?: boolean
+  /** Only artifacts of this health (entries count as `ok`). */
+  health?: 'ok' | 'degraded' | 'broken'
   /** `relevance` (default with words), `name` (default without), or `updated`. */
   sortBy?: 'relevance' | 'name' | 'updated'
   /** Direction (default: `desc` for relevance and updated, `asc` for name). */

@@ -240,7 +240,9 @@ test('refresh with malformed files exits 0 and prints the error lines', () => {
 
   const s = runJson(home, ['refresh', '--force'])
   assert.equal(s.errors.length, 1)
-  assert.equal(runJson(home, ['artifacts', '--status', 'error']).items[0].name, 'bad')
+  // Invalid YAML is not a read error: the skill is listed, broken (never picked automatically).
+  assert.equal(runJson(home, ['artifacts', '--status', 'error']).total, 0)
+  assert.match(s.errors[0], /FRONTMATTER_INVALID_YAML/)
 })
 
 test('status --json reports file mode, counts and the configuration', () => {

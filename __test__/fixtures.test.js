@@ -7,7 +7,8 @@
 //     SKILL.md) => exactly one artifact with status 'error' (and one line in RefreshSummary.errors);
 //   - an invalid .skillmeat-deployed.toml => exactly one entry in that Project.errors (status
 //     'error', one line in RefreshSummary.errors); its artifacts are listed with origin 'local'.
-//   So RefreshSummary.errors.length === expected.malformed === artifactErrors + projectErrors.
+//   So RefreshSummary.errors.length === expected.malformed === artifactErrors + projectErrors +
+//   yamlBroken (skills and agents Claude Code will not load get a line too).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -99,6 +100,8 @@ test('generated fixtures: totals, errors, local modifications and deployments', 
     const st = cache.status()
     assert.equal(st.artifacts, exp.artifacts)
     assert.equal(st.artifactErrors, exp.artifactErrors)
+    assert.ok(st.artifactsByHealth.broken >= exp.yamlBroken, JSON.stringify(st.artifactsByHealth))
+    assert.equal(st.artifactsByHealth.ok + st.artifactsByHealth.degraded + st.artifactsByHealth.broken, exp.artifacts)
     assert.equal(st.modifiedArtifacts, exp.modified)
 
     const want = new Map(items.map((i) => [`${i.project}|${i.profile}|${i.type}|${i.name}`, i]))
@@ -111,9 +114,20 @@ test('generated fixtures: totals, errors, local modifications and deployments', 
       assert.equal(a.path, i.path, k)
 
       // Errors: exactly the malformed files, each message naming the file.
-      assert.equal(a.status, i.malformed ? 'error' : 'ok', `${k} status (${a.error})`)
-      if (i.malformed) assert.ok(a.error.startsWith(i.path), `${k} error names its file: ${a.error}`)
-      if (i.errorLine) assert.ok(a.error.startsWith(`${i.path} line ${i.errorLine}:`), `${k} error names line ${i.errorLine}: ${a.error}`)
+      const unreadable = i.malformed && i.malformed !== 'bad-yaml'
+      assert.equal(a.status, unreadable ? 'error' : 'ok', `${k} status (${a.error})`)
+      if (unreadable) assert.ok(a.error.startsWith(i.path), `${k} error names its file: ${a.error}`)
+      if (i.malformed === 'bad-yaml') {
+        // Invalid YAML: a health problem on the right file and line, by type.
+        const p = a.problems.find((x) => x.code === 'FRONTMATTER_INVALID_YAML')
+        assert.ok(p, `${k} has a YAML problem: ${JSON.stringify(a.problems)}`)
+        const file = i.type === 'skill' ? `${i.path}/SKILL.md` : i.path
+        assert.equal(p.file, file, k)
+        if (i.errorLine) assert.equal(p.line, i.errorLine, `${k} YAML problem on line ${i.errorLine}`)
+        assert.equal(a.health, i.type === 'command' ? 'degraded' : 'broken', k)
+      } else if (i.errorLine) {
+        assert.ok(a.error.startsWith(`${i.path} line ${i.errorLine}:`), `${k} error names line ${i.errorLine}: ${a.error}`)
+      }
 
       // Local modifications: exactly the deliberately modified ones (checks SkillMeat's hash).
       assert.equal(a.localModified, i.modified, `${k} localModified (${i.modification ?? 'not modified'})`)
@@ -137,7 +151,10 @@ test('generated fixtures: totals, errors, local modifications and deployments', 
       }
     }
     assert.equal(seen.size, want.size, `missing: ${[...want.keys()].filter((k) => !seen.has(k)).join(', ')}`)
-    assert.equal(arts.filter((a) => a.status === 'error').length + projects.reduce((n, p) => n + p.errors.length, 0), exp.malformed)
+    assert.equal(arts.filter((a) => a.status === 'error').length + projects.reduce((n, p) => n + p.errors.length, 0), exp.artifactErrors + exp.projectErrors)
+    const yamlBroken = arts.filter((a) => a.problems.some((p) => p.code === 'FRONTMATTER_INVALID_YAML' && p.severity === 'error'))
+    assert.equal(yamlBroken.length, exp.yamlBroken)
+    assert.equal(arts.filter((a) => a.problems.some((p) => p.code === 'FRONTMATTER_INVALID_YAML' && p.severity === 'warning')).length, exp.yamlDegraded)
     assert.equal(arts.filter((a) => a.localModified).length, exp.modified)
     assert.equal(arts.filter((a) => a.origin === 'collection').length, exp.deployed)
 
@@ -192,13 +209,14 @@ test('the demo sample: manifests match the files except the one deliberate modif
     const s = await cache.refresh()
     assert.equal(s.projectsDiscovered, 3)
     assert.equal(s.errors.length, 1, s.errors.join('\n'))
-    assert.match(s.errors[0], /etl-architect\.md line \d+: frontmatter is not valid YAML/)
+    assert.match(s.errors[0], /etl-architect\.md line \d+: frontmatter is not valid YAML.*not loaded.*FRONTMATTER_INVALID_YAML/)
     const arts = allArtifacts(cache)
     assert.deepEqual(
       arts.filter((a) => a.localModified).map((a) => `${a.projectName}/${a.name}`),
       ['acme-web-app/review-pr'],
     )
-    assert.deepEqual(arts.filter((a) => a.status === 'error').map((a) => a.name), ['etl-architect'])
+    assert.deepEqual(arts.filter((a) => a.status === 'error').map((a) => a.name), [])
+    assert.deepEqual(arts.filter((a) => a.health === 'broken').map((a) => a.name), ['etl-architect'])
     const deployed = arts.filter((a) => a.origin === 'collection')
     assert.equal(deployed.length, 10)
     for (const a of deployed) {

@@ -21,7 +21,8 @@
 //     so their hash no longer matches. => localModified true; every other artifact false.
 //   - malformed artifacts: round(N*M*malformedRate) in total, kinds in rotation: frontmatter that
 //     is not valid YAML, a `.md` file with NUL bytes, a file that is not UTF-8, a skill folder
-//     with no SKILL.md. Never deployed. => status 'error', one artifact each.
+//     with no SKILL.md. Never deployed. => status 'error', one artifact each, except invalid YAML:
+//     status 'ok', health 'degraded' (commands) or 'broken' (skills, agents).
 //   - a broken manifest: when malformedRate > 0, max(1, round(N/100)) projects get an invalid
 //     `.skillmeat-deployed.toml` (an unclosed `[[deployed]` header). => one project-level error
 //     each (Project.errors, status 'error'); that project's would-be deployed artifacts read as
@@ -33,8 +34,10 @@
 //   { home, projectsDir, projectPaths, expected }
 // where expected = {
 //   artifacts,        // artifacts the scanner must list (sum over projects)
-//   malformed,        // artifactErrors + projectErrors (= RefreshSummary.errors.length)
-//   artifactErrors,   // artifacts that must have status 'error'
+//   malformed,        // artifactErrors + projectErrors + yamlBroken (= RefreshSummary.errors.length)
+//   artifactErrors,   // artifacts that must have status 'error' (unreadable: binary, not UTF-8, no SKILL.md)
+//   yamlDegraded,     // commands with invalid YAML (health 'degraded': loaded without frontmatter)
+//   yamlBroken,       // skills and agents with invalid YAML (health 'broken')
 //   projectErrors,    // project-level FileErrors (invalid .skillmeat-deployed.toml)
 //   modified,         // artifacts that must have localModified === true
 //   deployed,         // artifacts that must have origin 'collection'
@@ -468,7 +471,7 @@ function generate(opts = {}) {
   const brokenSet = new Set(rng.pickN([...Array(nProjects).keys()], brokenCount));
   const withProjectFile = new Set(rng.pickN([...Array(nProjects).keys()], Math.floor(nProjects / 2)));
 
-  const expected = { artifacts: 0, malformed: 0, artifactErrors: 0, projectErrors: 0, modified: 0, deployed: 0, projects: [], items: [] };
+  const expected = { artifacts: 0, malformed: 0, artifactErrors: 0, projectErrors: 0, yamlDegraded: 0, yamlBroken: 0, modified: 0, deployed: 0, projects: [], items: [] };
   const projectPaths = [];
 
   for (let pi = 0; pi < nProjects; pi++) {
@@ -573,7 +576,11 @@ function generate(opts = {}) {
       } else if (s.malformed) {
         const name = localName(s.type);
         item.name = name;
-        prjArtErrors++;
+        if (s.malformed !== 'bad-yaml') prjArtErrors++
+        // Invalid YAML is a health problem, not a read error: a command still loads (degraded),
+        // an agent or a skill does not (broken, and a line in RefreshSummary.errors).
+        else if (s.type === 'command') expected.yamlDegraded++
+        else expected.yamlBroken++
         if (s.type === 'skill') {
           item.path = `.claude/skills/${name}`;
           const dir = path.join(claude, 'skills', name);
@@ -676,7 +683,7 @@ function generate(opts = {}) {
       manifestErrorLine,
     });
   }
-  expected.malformed = expected.artifactErrors + expected.projectErrors;
+  expected.malformed = expected.artifactErrors + expected.projectErrors + expected.yamlBroken;
 
   // --- The home: collection.toml + collection.lock for every artifact deployed somewhere.
   const used = ['skill', 'command', 'agent'].flatMap((t) => pool[t].filter((p) => p.used));

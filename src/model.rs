@@ -108,6 +108,11 @@ pub struct Artifact {
     /// Why the last upstream check of this artifact failed (`CODE: message`); the upstream
     /// fields keep the last known answer.
     pub upstream_error: Option<String>,
+    /// What Claude Code will do with it: `ok`, `degraded` (loads, loses something) or `broken`
+    /// (not loaded, or never chosen).
+    pub health: String,
+    /// Why it is degraded or broken, each with the line and the fix.
+    pub problems: Vec<crate::scan::health::Problem>,
     /// Whether upstream is newer.
     pub is_outdated: bool,
     /// Kind of difference to upstream.
@@ -168,6 +173,8 @@ pub struct ArtifactQuery {
     pub origin: Option<String>,
     /// Only `ok` or `error`.
     pub status: Option<String>,
+    /// Only `ok`, `degraded` or `broken`.
+    pub health: Option<String>,
     /// `name` (default), `type`, `project`, `updated`.
     pub sort_by: Option<String>,
     /// Direction.
@@ -286,6 +293,8 @@ pub struct Status {
     pub projects: i64,
     /// Projects by status.
     pub projects_by_status: std::collections::BTreeMap<String, i64>,
+    /// Artifacts by health: `ok`, `degraded`, `broken`.
+    pub artifacts_by_health: std::collections::BTreeMap<String, i64>,
     /// Artifacts cached.
     pub artifacts: i64,
     /// Artifacts in error.

@@ -24,6 +24,7 @@ fn artifact(id: &str, project: &str, name: &str, ty: &str, tags: &[&str], desc: 
         origin: "local".to_string(),
         status: "ok".to_string(),
         outdated: false,
+        health: "ok".to_string(),
         updated_at: 0,
     }
 }
@@ -642,7 +643,7 @@ fn missing_or_corrupt_index_is_recreated_and_rebuilds_identically() {
             "other schema version",
             Box::new(|d| {
                 let meta = std::fs::read_to_string(d.join("meta.json")).unwrap();
-                let changed = meta.replace("\\\"schema\\\":2", "\\\"schema\\\":99");
+                let changed = meta.replace("\\\"schema\\\":3", "\\\"schema\\\":99");
                 assert_ne!(meta, changed);
                 std::fs::write(d.join("meta.json"), changed).unwrap();
             }),

@@ -174,9 +174,13 @@ pub struct ArtifactQueryOptions {
     pub outdated: Option<bool>,
     /// Only this origin (`local`, `collection`).
     pub origin: Option<String>,
-    /// Only artifacts in this state.
+    /// Only artifacts in this state (`error`: a file could not be read at all).
     #[napi(ts_type = "'ok' | 'error'")]
     pub status: Option<String>,
+    /// Only artifacts Claude Code loads as written (`ok`), loads losing something (`degraded`),
+    /// or will not load or never choose (`broken`).
+    #[napi(ts_type = "'ok' | 'degraded' | 'broken'")]
+    pub health: Option<String>,
     /// Sort key (default `name`).
     #[napi(ts_type = "'name' | 'type' | 'project' | 'updated'")]
     pub sort_by: Option<String>,
@@ -410,6 +414,7 @@ impl JsCache {
                     "outdated",
                     "origin",
                     "status",
+                    "health",
                     "sortBy",
                     "order",
                     "offset",
@@ -422,6 +427,7 @@ impl JsCache {
                 outdated: o.boolean("outdated")?,
                 origin: o.string("origin")?,
                 status: o.string("status")?,
+                health: o.string("health")?,
                 sort_by: o.string("sortBy")?,
                 order: o.order()?,
                 offset: o.int("offset", i64::from(u32::MAX))?,
@@ -610,6 +616,7 @@ impl JsCache {
                     "tags",
                     "source",
                     "outdated",
+                    "health",
                     "sortBy",
                     "order",
                     "offset",
@@ -651,6 +658,16 @@ impl JsCache {
                 origin: None,
                 status: None,
                 outdated: o.boolean("outdated")?,
+                health: match o.string("health")? {
+                    None => None,
+                    Some(h) if crate::scan::health::Health::parse(&h).is_some() => Some(h),
+                    Some(h) => {
+                        return Err(crate::Error::invalid(
+                            "options.health",
+                            format!("must be 'ok', 'degraded' or 'broken', got {h:?}"),
+                        ));
+                    }
+                },
                 sort_by,
                 order: o.order()?,
                 offset: o.int("offset", i64::from(u32::MAX))?.unwrap_or(0) as usize,

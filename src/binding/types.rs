@@ -125,6 +125,12 @@ pub struct Artifact {
     /// Why the last upstream check of this artifact failed (`CODE: message`), e.g.
     /// `RATE_LIMITED: …`; the upstream fields keep the last known answer.
     pub upstream_error: Option<String>,
+    /// What Claude Code will do with it: load it (`ok`), load it but lose something
+    /// (`degraded`), or not load it / never choose it (`broken`).
+    #[napi(ts_type = "'ok' | 'degraded' | 'broken'")]
+    pub health: String,
+    /// Why it is degraded or broken: what Claude Code does, and what to change.
+    pub problems: Vec<ArtifactProblem>,
     /// Whether a newer upstream version exists.
     pub is_outdated: bool,
     /// Kind of difference to upstream: `content` when the version is the same (or no commit is
@@ -164,6 +170,45 @@ pub struct ProjectPage {
     pub offset: i64,
     /// Limit used.
     pub limit: i64,
+}
+
+/// One problem of an artifact.
+#[napi(object)]
+pub struct ArtifactProblem {
+    /// Stable code: `FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, `AGENT_MISSING_DESCRIPTION`,
+    /// `SKILL_MISSING_DESCRIPTION`, `SKILL_NAME_MISMATCH`, `ARGUMENT_HINT_LIST`, `UNKNOWN_TOOL`,
+    /// `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`.
+    pub code: String,
+    /// `error`: the artifact is broken by it; `warning`: degraded.
+    #[napi(ts_type = "'error' | 'warning'")]
+    pub severity: String,
+    /// File, relative to the project folder.
+    pub file: String,
+    /// 1-based line in the file.
+    pub line: Option<u32>,
+    /// 1-based column.
+    pub column: Option<u32>,
+    /// What Claude Code does with the file because of it.
+    pub message: String,
+    /// What to change.
+    pub fix: String,
+}
+
+impl From<crate::scan::health::Problem> for ArtifactProblem {
+    fn from(p: crate::scan::health::Problem) -> Self {
+        ArtifactProblem {
+            code: p.code,
+            severity: match p.severity {
+                crate::scan::health::Severity::Error => "error".into(),
+                crate::scan::health::Severity::Warning => "warning".into(),
+            },
+            file: p.file,
+            line: p.line,
+            column: p.column,
+            message: p.message,
+            fix: p.fix,
+        }
+    }
 }
 
 /// A page of artifacts.
@@ -270,6 +315,9 @@ pub struct CacheStatus {
     pub projects: i64,
     /// Projects by status.
     pub projects_by_status: HashMap<String, i64>,
+    /// Artifacts by health: `{ ok, degraded, broken }`.
+    #[napi(ts_type = "{ ok: number; degraded: number; broken: number }")]
+    pub artifacts_by_health: HashMap<String, i64>,
     /// Artifacts cached.
     pub artifacts: i64,
     /// Artifacts in error.
@@ -414,6 +462,9 @@ pub struct SearchOptions {
     pub source: Option<String>,
     /// Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`).
     pub outdated: Option<bool>,
+    /// Only artifacts of this health (entries count as `ok`).
+    #[napi(ts_type = "'ok' | 'degraded' | 'broken'")]
+    pub health: Option<String>,
     /// `relevance` (default with words), `name` (default without), or `updated`.
     #[napi(ts_type = "'relevance' | 'name' | 'updated'")]
     pub sort_by: Option<String>,
@@ -598,6 +649,8 @@ impl From<model::Artifact> for Artifact {
             upstream_checked_at: a.upstream_checked_at,
             upstream_origin: a.upstream_origin,
             upstream_error: a.upstream_error,
+            health: a.health,
+            problems: a.problems.into_iter().map(Into::into).collect(),
             is_outdated: a.is_outdated,
             version_diff: a.version_diff,
             status: a.status,
@@ -638,6 +691,7 @@ impl From<model::Status> for CacheStatus {
             schema_version: s.schema_version,
             projects: s.projects,
             projects_by_status: s.projects_by_status.into_iter().collect(),
+            artifacts_by_health: s.artifacts_by_health.into_iter().collect(),
             artifacts: s.artifacts,
             artifact_errors: s.artifact_errors,
             modified_artifacts: s.modified_artifacts,

@@ -356,6 +356,16 @@ impl Cache {
             size_bytes: s.size_bytes(),
             schema_version: s.schema_version()?,
             projects: t.projects_by_status.iter().map(|(_, n)| n).sum(),
+            artifacts_by_health: [
+                (
+                    "ok".to_string(),
+                    (t.artifacts - t.degraded - t.broken).max(0),
+                ),
+                ("degraded".to_string(), t.degraded),
+                ("broken".to_string(), t.broken),
+            ]
+            .into_iter()
+            .collect(),
             projects_by_status: t.projects_by_status.into_iter().collect(),
             artifacts: t.artifacts,
             artifact_errors: t.errors,
@@ -634,8 +644,24 @@ impl Cache {
                     .errors
                     .extend(s.errors.iter().map(|e| format!("{}: {e}", s.name)));
                 for a in &s.artifacts {
-                    if let Some(e) = a.content.as_ref().and_then(|c| c.error.as_ref()) {
+                    let Some(c) = a.content.as_ref() else {
+                        continue;
+                    };
+                    if let Some(e) = &c.error {
                         summary.errors.push(format!("{}: {e}", s.name));
+                    }
+                    // What Claude Code will not load is an error worth a line too; what it loads
+                    // with losses is left to `doctor`.
+                    for p in c
+                        .problems
+                        .iter()
+                        .filter(|p| p.severity == crate::scan::health::Severity::Error)
+                    {
+                        let at = p.line.map(|l| format!(" line {l}")).unwrap_or_default();
+                        summary.errors.push(format!(
+                            "{}: {}{at}: {} ({})",
+                            s.name, p.file, p.message, p.code
+                        ));
                     }
                 }
                 Ok(false)

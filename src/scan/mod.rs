@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod frontmatter;
 pub mod githash;
 pub mod hash;
+pub mod health;
 pub mod manifest;
 pub mod read;
 
@@ -95,8 +96,10 @@ pub struct Content {
     pub file_count: u32,
     /// Newest file mtime, ms since the epoch.
     pub modified_ms: i64,
-    /// Why the artifact is in error, if it is.
+    /// Why the artifact is in error (a file that could not be read at all), if it is.
     pub error: Option<FileError>,
+    /// What Claude Code will make of it (see [`health`]).
+    pub problems: Vec<health::Problem>,
 }
 
 /// Deployment facts for an artifact, from the manifest and the collection.
@@ -712,11 +715,15 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
                 }
             }
             Err(e) => {
-                content.error.get_or_insert(FileError {
-                    file: main_rel,
-                    line: Some(e.line() as u32),
-                    reason: format!("invalid JSON: {e}"),
-                });
+                let reason = e.to_string();
+                let reason = reason.split(" at line ").next().unwrap_or(&reason);
+                content.problems.push(health::json_problem(
+                    &c.key.kind,
+                    &main_rel,
+                    e.line() as u32,
+                    e.column() as u32,
+                    reason,
+                ));
             }
         }
         return content;
@@ -734,13 +741,11 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
         "allowed-tools"
     };
     content.tools = fm.list(tools_key);
-    if let Some((line, reason)) = &fm.error {
-        content.error.get_or_insert(FileError {
-            file: main_rel,
-            line: Some(*line),
-            reason: reason.clone(),
-        });
-    }
+    // A frontmatter YAML error is a problem, not a read error: Claude Code still loads the file
+    // (without its frontmatter), and the fields read line by line still show in lists.
+    let folder =
+        (c.key.kind == "skill").then(|| c.key.name.rsplit('/').next().unwrap_or(&c.key.name));
+    content.problems = health::markdown_problems(&c.key.kind, &main_rel, &text, &fm, folder);
     // Keys surfaced as their own fields are not repeated in `metadata`.
     let mut extra = fm.fields;
     for k in [

@@ -138,6 +138,8 @@ pub struct SearchDoc {
     pub status: String,
     /// Whether a newer upstream version (or, for an entry, an update) exists; a filter.
     pub outdated: bool,
+    /// `ok`, `degraded` or `broken` (entries: `ok`); an exact filter.
+    pub health: String,
     /// Last change (ms since the epoch); the `Updated` sort.
     pub updated_at: i64,
 }
@@ -159,6 +161,7 @@ impl SearchDoc {
             origin: a.origin.clone(),
             status: a.status.clone(),
             outdated: a.is_outdated,
+            health: a.health.clone(),
             updated_at: a.updated_at,
         }
     }
@@ -180,6 +183,7 @@ impl SearchDoc {
             project_name: None,
             origin: "marketplace".to_string(),
             status: if e.stale { "stale" } else { "ok" }.to_string(),
+            health: "ok".to_string(),
             outdated: e.update_available,
             updated_at,
         }
@@ -228,6 +232,8 @@ pub struct SearchQuery {
     pub status: Option<String>,
     /// Only outdated (`true`) or up-to-date (`false`) documents.
     pub outdated: Option<bool>,
+    /// Only this health (exact: `ok`, `degraded`, `broken`).
+    pub health: Option<String>,
     /// Sort order; `None` is relevance with text and name without.
     pub sort_by: Option<SortBy>,
     /// Direction; `None` is the sort's natural one (see [`SortBy`]).
@@ -250,6 +256,7 @@ impl Default for SearchQuery {
             origin: None,
             status: None,
             outdated: None,
+            health: None,
             sort_by: None,
             order: None,
             offset: 0,

@@ -193,6 +193,9 @@ pub(crate) fn filters(f: &Fields, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>
     if let Some(s) = &q.status {
         out.push(filter_term(f.status, s));
     }
+    if let Some(h) = &q.health {
+        out.push(filter_term(f.health, h));
+    }
     if let Some(o) = &q.origin {
         out.push(filter_term(f.origin, o));
     }

@@ -16,7 +16,7 @@ use super::{DocKind, SearchDoc};
 
 /// Bump whenever fields, tokenization or the meaning of a field change: an index written with
 /// another version is wiped and rebuilt at open.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// Name of the word tokenizer (registered on every `Index` instance; tokenizers are not
 /// persisted by tantivy).
@@ -69,6 +69,8 @@ pub(crate) struct Fields {
     pub status: Field,
     /// Outdated flag (filter).
     pub outdated: Field,
+    /// Health, raw (filter).
+    pub health: Field,
     /// Last change (ms; sort column).
     pub updated_at: Field,
 }
@@ -102,6 +104,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         origin: b.add_text_field("origin", STRING),
         status: b.add_text_field("status", STRING),
         outdated: b.add_bool_field("outdated", INDEXED),
+        health: b.add_text_field("health", STRING),
         updated_at: b.add_i64_field(UPDATED, FAST),
     };
     (b.build(), fields)
@@ -274,6 +277,7 @@ pub(crate) fn to_document(f: &Fields, d: &SearchDoc, scope: Scope<'_>) -> Tantiv
     doc.add_text(f.origin, &d.origin);
     doc.add_text(f.status, &d.status);
     doc.add_bool(f.outdated, d.outdated);
+    doc.add_text(f.health, &d.health);
     doc.add_i64(f.updated_at, d.updated_at);
     doc
 }

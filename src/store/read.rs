@@ -19,6 +19,10 @@ pub struct Totals {
     pub modified: i64,
     /// Outdated artifacts.
     pub outdated: i64,
+    /// Artifacts Claude Code loads losing something.
+    pub degraded: i64,
+    /// Artifacts Claude Code will not load or never choose.
+    pub broken: i64,
 }
 
 /// Default page size.
@@ -33,7 +37,7 @@ pub(super) const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, t
      version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
      deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, \
      upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, \
-     metadata_json, scanned_at, updated_at, upstream_origin, upstream_error";
+     metadata_json, scanned_at, updated_at, upstream_origin, upstream_error, health, problems_json";
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
@@ -117,6 +121,8 @@ pub(super) fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
         updated_at: r.get(36)?,
         upstream_origin: r.get(37)?,
         upstream_error: r.get(38)?,
+        health: r.get(39)?,
+        problems: serde_json::from_str(&r.get::<_, String>(40)?).unwrap_or_default(),
     })
 }
 
@@ -254,6 +260,15 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
             },
             vec![],
         );
+    }
+    if let Some(h) = &q.health {
+        let Some(h) = crate::scan::health::Health::parse(h) else {
+            return Err(Error::invalid(
+                "health",
+                format!("expected ok, degraded or broken, got {h:?}"),
+            ));
+        };
+        f.raw(&format!("health = '{}'", h.as_str()), vec![]);
     }
     let d = dir(q.order);
     let order = match q.sort_by.as_deref().unwrap_or("name") {
@@ -433,6 +448,18 @@ impl Store {
                 t.errors += r.get::<_, Option<i64>>(3)?.unwrap_or(0);
                 t.modified += r.get::<_, Option<i64>>(4)?.unwrap_or(0);
                 t.outdated += r.get::<_, Option<i64>>(5)?.unwrap_or(0);
+            }
+            // The partial index on unhealthy artifacts answers this without a table scan.
+            let mut stmt = c.prepare_cached(
+                "SELECT health, COUNT(*) FROM artifacts WHERE health != 'ok' GROUP BY health",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                match r.get::<_, String>(0)?.as_str() {
+                    "degraded" => t.degraded = r.get(1)?,
+                    "broken" => t.broken = r.get(1)?,
+                    _ => {}
+                }
             }
             Ok(t)
         })

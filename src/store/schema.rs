@@ -251,6 +251,16 @@ CREATE TABLE upstream_repos (
     error      TEXT
 );
 "#,
+    // v7: artifact health (what Claude Code will do with the file) and its problems. Every
+    // artifact is re-read at the next refresh so that both are filled in.
+    r#"
+ALTER TABLE artifacts ADD COLUMN health TEXT NOT NULL DEFAULT 'ok'
+    CHECK (health IN ('ok', 'degraded', 'broken'));
+ALTER TABLE artifacts ADD COLUMN problems_json TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX artifacts_health ON artifacts(health, name) WHERE health != 'ok';
+UPDATE artifacts SET fingerprint = '';
+UPDATE projects SET fingerprint = NULL;
+"#,
 ];
 
 /// The schema version this build writes.

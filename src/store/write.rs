@@ -42,10 +42,11 @@ INSERT INTO artifacts (id, project_id, project_name, profile, type, name, displa
     version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at,
     deployed_version, deployed_sha, deployed_hash, content_hash, status, error, size_bytes, file_count,
     modified_at, fingerprint, metadata_json, scanned_at, updated_at, collection_version, collection_sha,
-    upstream_version, upstream_sha, upstream_origin, is_outdated, version_diff, diff_rank, upstream_checked_at)
+    upstream_version, upstream_sha, upstream_origin, is_outdated, version_diff, diff_rank, upstream_checked_at,
+    health, problems_json)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
     ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,
-    CASE WHEN ?36 IS NULL THEN NULL ELSE ?31 END)
+    CASE WHEN ?36 IS NULL THEN NULL ELSE ?31 END, ?40, ?41)
 ON CONFLICT(id) DO UPDATE SET
     project_name = excluded.project_name, display_name = excluded.display_name, path = excluded.path,
     description = excluded.description, version = excluded.version, author = excluded.author,
@@ -64,7 +65,9 @@ ON CONFLICT(id) DO UPDATE SET
     upstream_version = excluded.upstream_version, upstream_sha = excluded.upstream_sha,
     upstream_origin = excluded.upstream_origin, is_outdated = excluded.is_outdated,
     version_diff = excluded.version_diff, diff_rank = excluded.diff_rank,
+    health = excluded.health, problems_json = excluded.problems_json,
     updated_at = CASE WHEN artifacts.content_hash IS excluded.content_hash AND artifacts.error IS excluded.error
+                      AND artifacts.problems_json IS excluded.problems_json
                       THEN artifacts.updated_at ELSE excluded.updated_at END";
 
 const UPDATE_DEPLOY: &str = "
@@ -258,6 +261,8 @@ impl Store {
                             up.outdated,
                             up.diff_str(),
                             up.rank(),
+                            crate::scan::health::health_of(&c.problems).as_str(),
+                            serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".into()),
                         ])?;
                     }
                     None => {

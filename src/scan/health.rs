@@ -1,0 +1,456 @@
+//! What Claude Code will do with an artifact: load it (`ok`), load it but lose something
+//! (`degraded`), or not load it / never choose it (`broken`), with each problem's line and fix.
+//!
+//! The rules follow Claude Code's loader (2.1.x): the frontmatter is one YAML document; when it
+//! does not parse, the whole frontmatter is dropped and the file goes on without it. A command
+//! then loads without its description, `allowed-tools` and `argument-hint`; an agent is not
+//! loaded at all; an agent without `name` or `description` is not listed; a skill without
+//! `description` is never picked automatically.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::frontmatter::Frontmatter;
+
+/// Whether Claude Code loads an artifact, and whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    /// Loads as written.
+    #[default]
+    Ok,
+    /// Loads, but loses something (metadata, a tool, a hint), or may be shadowed.
+    Degraded,
+    /// Not loaded, or never chosen.
+    Broken,
+}
+
+impl Health {
+    /// `ok`, `degraded` or `broken`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Ok => "ok",
+            Health::Degraded => "degraded",
+            Health::Broken => "broken",
+        }
+    }
+
+    /// Parses `ok`, `degraded` or `broken`.
+    pub fn parse(s: &str) -> Option<Health> {
+        match s {
+            "ok" => Some(Health::Ok),
+            "degraded" => Some(Health::Degraded),
+            "broken" => Some(Health::Broken),
+            _ => None,
+        }
+    }
+}
+
+/// How bad one problem is: `error` makes the artifact broken, `warning` degraded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Claude Code will not load it, or never choose it.
+    Error,
+    /// Claude Code loads it but loses something.
+    Warning,
+}
+
+/// One problem of an artifact: what Claude Code does about it, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Stable code (`FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, …).
+    pub code: String,
+    /// `error` (broken) or `warning` (degraded).
+    pub severity: Severity,
+    /// File, relative to the project folder.
+    pub file: String,
+    /// 1-based line in the file, where known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<u32>,
+    /// 1-based column, where known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<u32>,
+    /// What Claude Code does with the file because of it.
+    pub message: String,
+    /// What to change.
+    pub fix: String,
+}
+
+/// The health a list of problems adds up to.
+pub fn health_of(problems: &[Problem]) -> Health {
+    problems
+        .iter()
+        .map(|p| match p.severity {
+            Severity::Error => Health::Broken,
+            Severity::Warning => Health::Degraded,
+        })
+        .max()
+        .unwrap_or(Health::Ok)
+}
+
+/// Tool names Claude Code has (built-in; `mcp__…` tools and `Tool(pattern)` forms are checked by
+/// their name part).
+const TOOLS: &[&str] = &[
+    "Agent",
+    "AskUserQuestion",
+    "Bash",
+    "BashOutput",
+    "Edit",
+    "ExitPlanMode",
+    "Glob",
+    "Grep",
+    "KillShell",
+    "ListMcpResourcesTool",
+    "NotebookEdit",
+    "Read",
+    "ReadMcpResourceTool",
+    "SlashCommand",
+    "Skill",
+    "Task",
+    "TodoWrite",
+    "WebFetch",
+    "WebSearch",
+    "Write",
+];
+
+/// Tools Claude Code had and removed, with what replaced them.
+const REMOVED_TOOLS: &[(&str, &str)] = &[
+    ("LS", "Glob (or Bash(ls:*))"),
+    ("MultiEdit", "Edit"),
+    ("NotebookRead", "Read"),
+    ("KillBash", "KillShell"),
+];
+
+fn problem(
+    code: &str,
+    severity: Severity,
+    file: &str,
+    line: Option<u32>,
+    message: String,
+    fix: String,
+) -> Problem {
+    Problem {
+        code: code.into(),
+        severity,
+        file: file.into(),
+        line,
+        column: None,
+        message,
+        fix,
+    }
+}
+
+/// The line in `text` (1-based) where top-level `key:` is written, if it is.
+fn key_line(text: &str, key: &str) -> Option<u32> {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i as u32 + 1)
+}
+
+/// The fix for a frontmatter YAML error at `line` of `text`, read off that line.
+fn yaml_fix(text: &str, line: u32) -> String {
+    let l = text
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let (key, value) = l
+        .split_once(':')
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .unwrap_or(("", ""));
+    if !key.is_empty() && !value.is_empty() && !value.starts_with(['"', '\'', '|', '>']) {
+        let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+        if value.starts_with('[')
+            || value.starts_with('{')
+            || value.contains(": ")
+            || value.contains(" #")
+        {
+            return format!("quote the value of {key}: {key}: \"{quoted}\"");
+        }
+        return format!(
+            "quote the value of {key} ({key}: \"{quoted}\"), or write long text as a block: {key}: | on its own line, the text indented below"
+        );
+    }
+    format!(
+        "fix the YAML at line {line}: quote values that contain \": \", \" #\", or start with [, {{, *, & or !; write multi-line text as `key: |` with the text indented below"
+    )
+}
+
+/// Problems of a Markdown artifact (`skill`, `command`, `agent`) read from its frontmatter.
+/// `text` is the whole file; `folder` the skill's folder name.
+pub fn markdown_problems(
+    kind: &str,
+    file: &str,
+    text: &str,
+    fm: &Frontmatter,
+    folder: Option<&str>,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some((line, reason)) = &fm.error {
+        let (severity, effect) = match kind {
+            "command" => (
+                Severity::Warning,
+                "so Claude Code drops the whole frontmatter and loads the command without its description, allowed-tools and argument-hint",
+            ),
+            "agent" => (
+                Severity::Error,
+                "so Claude Code drops the whole frontmatter, and an agent without frontmatter is not loaded at all (silently)",
+            ),
+            "skill" => (
+                Severity::Error,
+                "so Claude Code drops the whole frontmatter: the skill has no description and is never picked automatically",
+            ),
+            _ => (
+                Severity::Warning,
+                "so Claude Code drops the whole frontmatter",
+            ),
+        };
+        out.push(problem(
+            "FRONTMATTER_INVALID_YAML",
+            severity,
+            file,
+            Some(*line),
+            format!(
+                "{reason}, {effect}. (This cache read the fields it could line by line, so lists still show a description.)"
+            ),
+            yaml_fix(text, *line),
+        ));
+        // Without a parsed frontmatter the field rules below say nothing Claude Code would see.
+        return out;
+    }
+    let has = |k: &str| {
+        fm.fields.get(k).is_some_and(|v| {
+            !matches!(v, Value::Null) && v.as_str().is_none_or(|s| !s.trim().is_empty())
+        })
+    };
+    match kind {
+        "agent" => {
+            if !fm.present || !has("name") {
+                out.push(problem(
+                    "AGENT_MISSING_NAME",
+                    Severity::Error,
+                    file,
+                    Some(1),
+                    "the agent has no `name` in its frontmatter, so Claude Code does not list it and it never runs".into(),
+                    "add `name: <agent-name>` (lower-case letters and hyphens) to the frontmatter".into(),
+                ));
+            }
+            if !fm.present || !has("description") {
+                out.push(problem(
+                    "AGENT_MISSING_DESCRIPTION",
+                    Severity::Error,
+                    file,
+                    Some(1),
+                    "the agent has no `description`, so Claude Code does not list it and never delegates to it".into(),
+                    "add `description: <when Claude should use this agent>` to the frontmatter".into(),
+                ));
+            }
+        }
+        "skill" => {
+            if !fm.present || !has("description") {
+                out.push(problem(
+                    "SKILL_MISSING_DESCRIPTION",
+                    Severity::Error,
+                    file,
+                    Some(1),
+                    "the skill has no `description`, so Claude Code never picks it automatically".into(),
+                    "add `description: <what it does and when to use it>` to the SKILL.md frontmatter".into(),
+                ));
+            }
+            if let (Some(folder), Some(name)) = (folder, fm.string("name")) {
+                if name != folder {
+                    out.push(problem(
+                        "SKILL_NAME_MISMATCH",
+                        Severity::Warning,
+                        file,
+                        key_line(text, "name"),
+                        format!("SKILL.md names the skill {name:?} but its folder is {folder:?}; skills are expected to be named after their folder, and loaders disagree on which one they use"),
+                        format!("rename the folder to {name:?}, or set `name: {folder}`"),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(_)) = fm.fields.get("argument-hint") {
+        let raw = key_line(text, "argument-hint")
+            .and_then(|l| text.lines().nth(l as usize - 1))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default();
+        out.push(problem(
+            "ARGUMENT_HINT_LIST",
+            Severity::Warning,
+            file,
+            key_line(text, "argument-hint"),
+            "`argument-hint` parses as a YAML list, not text: Claude Code shows it, but other loaders (Copilot CLI among them) reject the file".into(),
+            format!("quote it: argument-hint: \"{}\"", raw.replace('"', "\\\"")),
+        ));
+    }
+    for key in ["tools", "allowed-tools"] {
+        for tool in fm.list(key) {
+            let base = tool.split('(').next().unwrap_or(&tool).trim();
+            if base.is_empty() || base.starts_with("mcp__") || TOOLS.contains(&base) {
+                continue;
+            }
+            let (message, fix) = match REMOVED_TOOLS.iter().find(|(t, _)| *t == base) {
+                Some((_, instead)) => (
+                    format!(
+                        "`{key}` names {base}, a tool Claude Code no longer has; it is ignored"
+                    ),
+                    format!("replace {base} with {instead}"),
+                ),
+                None => (
+                    format!(
+                        "`{key}` names {base:?}, which is not a Claude Code tool (names are case-sensitive); it is ignored"
+                    ),
+                    format!(
+                        "use one of: {}; or mcp__<server>__<tool> for MCP tools",
+                        TOOLS.join(", ")
+                    ),
+                ),
+            };
+            out.push(problem(
+                "UNKNOWN_TOOL",
+                Severity::Warning,
+                file,
+                key_line(text, key),
+                message,
+                fix,
+            ));
+        }
+    }
+    out
+}
+
+/// The problem of a JSON file (a hook or MCP config) that does not parse.
+pub fn json_problem(kind: &str, file: &str, line: u32, column: u32, reason: &str) -> Problem {
+    let what = if kind == "hook" {
+        "hook configuration"
+    } else {
+        "MCP server configuration"
+    };
+    Problem {
+        code: "JSON_INVALID".into(),
+        severity: Severity::Error,
+        file: file.into(),
+        line: Some(line),
+        column: Some(column),
+        message: format!("the {what} is not valid JSON ({reason}), so Claude Code cannot load it"),
+        fix: format!(
+            "fix the JSON at line {line}, column {column} (a trailing comma or an unquoted key is the usual cause)"
+        ),
+    }
+}
+
+/// Two artifacts of one type named alike in a project: Claude Code loads one of them.
+pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) -> Problem {
+    Problem {
+        code: "DUPLICATE_NAME".into(),
+        severity: Severity::Warning,
+        file: file.into(),
+        line: None,
+        column: None,
+        message: format!(
+            "another {kind} in this project is also named {name:?} ({}); Claude Code loads only one of them",
+            others.join(", ")
+        ),
+        fix: "rename one of them (its file or folder, and its `name`), or remove the copy you do not use".into(),
+    }
+}
+
+/// A deployment entry whose files are gone.
+pub fn missing_deployment_problem(file: &str, manifest: &str) -> Problem {
+    Problem {
+        code: "DEPLOYED_FILE_MISSING".into(),
+        severity: Severity::Error,
+        file: file.into(),
+        line: None,
+        column: None,
+        message: format!(
+            "{manifest} records this artifact as deployed, but its files are gone, so Claude Code has nothing to load"
+        ),
+        fix: "deploy it again with SkillMeat, or remove its entry from the manifest".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::frontmatter;
+
+    fn problems(kind: &str, text: &str) -> Vec<Problem> {
+        markdown_problems(
+            kind,
+            "f.md",
+            text,
+            &frontmatter::parse(text),
+            Some("my-skill"),
+        )
+    }
+
+    fn codes(p: &[Problem]) -> Vec<&str> {
+        p.iter().map(|p| p.code.as_str()).collect()
+    }
+
+    #[test]
+    fn invalid_yaml_by_type() {
+        let text = "---\ndescription: Run it\nargument-hint: [file] | [dir]\n---\nBody\n";
+        let cmd = problems("command", text);
+        assert_eq!(codes(&cmd), ["FRONTMATTER_INVALID_YAML"]);
+        assert_eq!(cmd[0].severity, Severity::Warning);
+        assert_eq!(health_of(&cmd), Health::Degraded);
+        assert_eq!(cmd[0].line, Some(3));
+        assert!(
+            cmd[0].fix.contains("argument-hint: \"[file] | [dir]\""),
+            "{}",
+            cmd[0].fix
+        );
+        let agent = problems("agent", "---\nname: a\ndescription: Use: when asked\n---\n");
+        assert_eq!(health_of(&agent), Health::Broken);
+        assert!(agent[0].message.contains("not loaded"));
+        assert_eq!(agent[0].line, Some(3));
+        let skill = problems("skill", "---\nname: my-skill\ndescription: a: b\n---\n");
+        assert_eq!(health_of(&skill), Health::Broken);
+    }
+
+    #[test]
+    fn missing_fields_mismatch_hint_and_tools() {
+        let p = problems("agent", "---\nname: a\n---\n");
+        assert_eq!(codes(&p), ["AGENT_MISSING_DESCRIPTION"]);
+        let p = problems("agent", "Just a body\n");
+        assert_eq!(
+            codes(&p),
+            ["AGENT_MISSING_NAME", "AGENT_MISSING_DESCRIPTION"]
+        );
+        let p = problems("skill", "---\nname: other\n---\n");
+        assert_eq!(
+            codes(&p),
+            ["SKILL_MISSING_DESCRIPTION", "SKILL_NAME_MISMATCH"]
+        );
+        assert_eq!(p[1].line, Some(2));
+        let p = problems(
+            "command",
+            "---\ndescription: d\nargument-hint: [file]\nallowed-tools: Read, LS, bash, mcp__x__y, Bash(git:*)\n---\n",
+        );
+        assert_eq!(
+            codes(&p),
+            ["ARGUMENT_HINT_LIST", "UNKNOWN_TOOL", "UNKNOWN_TOOL"]
+        );
+        assert_eq!(p[0].fix, "quote it: argument-hint: \"[file]\"");
+        assert!(p[1].message.contains("LS") && p[1].fix.contains("Glob"));
+        assert!(p[2].message.contains("\"bash\""));
+        assert_eq!(health_of(&p), Health::Degraded);
+        assert!(
+            problems(
+                "command",
+                "---\ndescription: fine\nargument-hint: \"[file]\"\n---\n"
+            )
+            .is_empty()
+        );
+        assert!(problems("skill", "---\nname: my-skill\ndescription: ok\n---\n").is_empty());
+    }
+}
