@@ -200,6 +200,8 @@ function artifactRow(a) {
     deployed_version: a.deployedVersion ?? null,
     upstream_version: a.upstreamVersion ?? null,
     is_outdated: a.isOutdated,
+    // Added by this package: what Claude Code will do with it.
+    health: a.health,
   }
 }
 
@@ -219,6 +221,7 @@ function staleRow(a) {
     upstream_sha: a.upstreamSha ?? null,
     upstream_origin: a.upstreamOrigin ?? null,
     upstream_checked_at: iso(a.upstreamCheckedAt),
+    health: a.health,
   }
 }
 
@@ -250,6 +253,8 @@ function artifactDetail(a) {
     difference: a.versionDiff ?? null,
     status: a.status,
     error: a.error ?? null,
+    health: a.health,
+    problems: a.problems.map((p) => ({ code: p.code, severity: p.severity, file: p.file, line: p.line ?? null, column: p.column ?? null, message: p.message, fix: p.fix })),
     size_bytes: a.sizeBytes,
     file_count: a.fileCount,
     modified_at: iso(a.modifiedAt),
@@ -345,6 +350,7 @@ const ROUTES = [
               last_run_time: iso(st.background.lastRefreshAt ?? (st.lastRefresh && st.lastRefresh.finishedAt)),
             },
             // Added by this package.
+            artifacts_by_health: st.artifactsByHealth,
             mode: st.mode,
             warnings: st.warnings.map((w) => ({ code: w.code, message: w.message })),
             error_artifacts: st.artifactErrors,
@@ -417,9 +423,10 @@ const ROUTES = [
         const outdated = query.bool('is_outdated')
         const origin = query.oneOf('origin', ['local', 'collection', 'marketplace'], undefined)
         const status = query.oneOf('status', ['ok', 'error'], undefined)
+        const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
         const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
         const limit = query.int('limit', { def: 100, min: 1, max: 500 })
-        const page = cache.listArtifacts(defined({ projectId, type, outdated, origin, status, offset: skip, limit }))
+        const page = cache.listArtifacts(defined({ projectId, type, outdated, origin, status, health, offset: skip, limit }))
         return { body: { items: page.items.map(artifactRow), total: page.total, skip, limit } }
       },
     },
@@ -467,7 +474,8 @@ const ROUTES = [
         const limit = query.int('limit', { def: 50, min: 1, max: 200 })
         const sortBy = query.sort('sort_by', ['relevance', 'name', 'type', 'updated'], 'relevance')
         const outdated = query.bool('is_outdated')
-        const base = defined({ kind: 'artifact', projectId, type, outdated })
+        const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
+        const base = defined({ kind: 'artifact', projectId, type, outdated, health })
         let items
         let total
         if (sortBy === 'type') {

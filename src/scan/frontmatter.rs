@@ -106,18 +106,160 @@ pub fn parse(text: &str) -> Frontmatter {
             fm.error = Some((2, "frontmatter is not a `key: value` mapping".into()));
         }
         Err(e) => {
-            let line = e.location().map(|l| l.line() as u32 + 1).unwrap_or(2);
             let reason = e.to_string();
             let reason = reason
                 .split(" at line ")
                 .next()
                 .unwrap_or(&reason)
                 .to_string();
+            // Lines in the file: the YAML starts on line 2.
+            let reported = e.location().map(|l| l.line() as u32).unwrap_or(1);
+            let line = 1 + error_line(&yaml, &reason, reported);
             fm.error = Some((line, format!("frontmatter is not valid YAML: {reason}")));
             fm.fields = lenient(&yaml);
         }
     }
     fm
+}
+
+/// The line (1-based, in the YAML block) a person should look at for a YAML error the parser
+/// reported at `reported`: a duplicate key is shown at its second occurrence (the parser points
+/// at the mapping); otherwise the line where a YAML 1.2 parser reports its first error (see
+/// [`first_suspicious_line`]), which is not always where this parser gave up.
+fn error_line(yaml: &str, reason: &str, reported: u32) -> u32 {
+    if let Some(key) = reason
+        .strip_prefix("duplicate entry with key ")
+        .map(|k| k.trim().trim_matches('"'))
+    {
+        let mut seen = 0;
+        for (i, l) in yaml.lines().enumerate() {
+            if top_level_key(l) == Some(key) {
+                seen += 1;
+                if seen == 2 {
+                    return i as u32 + 1;
+                }
+            }
+        }
+        return reported;
+    }
+    first_suspicious_line(yaml).unwrap_or(reported)
+}
+
+fn top_level_key(line: &str) -> Option<&str> {
+    if line.starts_with([' ', '\t', '-', '#']) {
+        return None;
+    }
+    let (k, _) = line.split_once(':')?;
+    let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
+    (!k.is_empty()).then_some(k)
+}
+
+/// Where a YAML 1.2 parser reports the first error of an invalid block, guessed line by line:
+/// a flow collection left open or followed by more text, a `key: value: more` compact mapping, a
+/// plain value starting with a reserved indicator or `- `, text after a closing quote, and a
+/// quoted scalar never closed (reported at the end of the block, where the parser runs out).
+fn first_suspicious_line(yaml: &str) -> Option<u32> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    // An open quoted scalar: (quote, line it started on).
+    let mut open: Option<(char, usize)> = None;
+    let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    // The last top-level value was a complete scalar: an indented `key: value` after it cannot
+    // belong to it.
+    let mut after_scalar: Option<usize> = None;
+    for (i, l) in lines.iter().enumerate() {
+        if let Some((q, start)) = open {
+            if let Some(end) = closing_quote(l, q) {
+                open = None;
+                let after = l[end + 1..].trim_start();
+                if !after.is_empty() && !after.starts_with('#') {
+                    return Some(start as u32 + 1);
+                }
+            }
+            continue;
+        }
+        let Some(key) = top_level_key(l) else {
+            if let Some(start) = after_scalar
+                .filter(|_| l.starts_with(' ') && (l.contains(": ") || l.trim_end().ends_with(':')))
+            {
+                // Reported where the value began, as YAML 1.2 parsers do.
+                return Some(start as u32 + 1);
+            }
+            continue;
+        };
+        if !keys.insert(key) {
+            return Some(i as u32 + 1);
+        }
+        let Some((_, v)) = l.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        after_scalar = (!v.is_empty() && !v.starts_with(['|', '>', '#'])).then_some(i);
+        let bad = if let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            match closing_quote(&v[1..], q) {
+                Some(end) => {
+                    let after = v[1 + end + 1..].trim_start();
+                    !after.is_empty() && !after.starts_with('#')
+                }
+                None => {
+                    open = Some((q, i));
+                    false
+                }
+            }
+        } else if v.starts_with(['[', '{']) {
+            !balanced_then_nothing(v)
+        } else if v.starts_with(['@', '`', '%']) || v.starts_with("- ") {
+            true
+        } else if v.starts_with(['|', '>', '&', '!', '*', '#']) || v.is_empty() {
+            false
+        } else {
+            v.contains(": ") || v.ends_with(':')
+        };
+        if bad {
+            return Some(i as u32 + 1);
+        }
+    }
+    open.map(|_| lines.len().max(1) as u32)
+}
+
+/// The byte index in `s` of the quote `q` that closes a scalar (`\\` escapes in double quotes,
+/// `''` in single quotes).
+fn closing_quote(s: &str, q: char) -> Option<usize> {
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if q == '"' && c == '\\' {
+            chars.next();
+        } else if c == q {
+            if q == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                chars.next();
+                continue;
+            }
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Whether a flow collection starting `v` closes on this line with nothing but a comment after.
+fn balanced_then_nothing(v: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in v.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    let after = v[i + 1..].trim_start();
+                    return after.is_empty() || after.starts_with('#');
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Line-by-line `key: value` reading of top-level keys, for frontmatter YAML rejects.
@@ -195,6 +337,21 @@ fn to_json(v: serde_yaml_ng::Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_errors_are_reported_where_yaml_1_2_parsers_report_them() {
+        let line = |t: &str| parse(t).error.map(|(l, _)| l);
+        // Duplicate key: at the second occurrence (the parser names the mapping).
+        assert_eq!(line("---\nname: a\nmodel: x\nname: b\n---\n"), Some(4));
+        // A compact nested mapping in a plain value, an open flow sequence, text after `]`.
+        assert_eq!(line("---\nname: a\ndescription: Use when: asked\n---\n"), Some(3));
+        assert_eq!(line("---\nname: a\ntags: [a, b\nmodel: x\n---\n"), Some(3));
+        assert_eq!(line("---\nname: a\nargument-hint: [x] | [y]\n---\n"), Some(3));
+        // An unclosed quote runs to the end of the block, where the parser runs out.
+        assert_eq!(line("---\nname: \"a\nmodel: x\ntags: y\n---\n"), Some(4));
+        // A multi-line quoted value is fine.
+        assert_eq!(line("---\nname: \"a\n  b\"\nmodel: x\n---\n"), None);
+    }
 
     #[test]
     fn reads_fields_lists_and_blocks() {

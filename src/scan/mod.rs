@@ -191,6 +191,9 @@ struct Candidate {
     files: Vec<Stat>,
     /// For servers inside `.mcp.json`: their config.
     inline: Option<Value>,
+    /// The name it goes by when its identity had to be made unique (a second artifact with the
+    /// same type and name): kept as its display name.
+    alias: Option<String>,
     /// A problem found while locating it.
     error: Option<FileError>,
 }
@@ -348,6 +351,7 @@ fn markdown_artifacts(
             folder: None,
             files: vec![st],
             inline: None,
+            alias: None,
             error: None,
         });
     }
@@ -374,6 +378,7 @@ fn folder_candidate(
         folder: Some(path),
         files,
         inline: None,
+        alias: None,
         error: None,
     }
 }
@@ -478,6 +483,7 @@ fn locate_profile(project: &Path, profile: &str, errors: &mut Vec<FileError>) ->
                     ..st
                 }],
                 inline: None,
+                alias: None,
                 error: None,
             });
         }
@@ -510,6 +516,7 @@ fn locate_profile(project: &Path, profile: &str, errors: &mut Vec<FileError>) ->
                     folder: None,
                     files: vec![st],
                     inline: None,
+                    alias: None,
                     error: None,
                 });
             }
@@ -587,6 +594,7 @@ fn locate_mcp_json(project: &Path, errors: &mut Vec<FileError>) -> Vec<Candidate
             folder: None,
             files: vec![st.clone()],
             inline: Some(cfg.clone()),
+            alias: None,
             error: None,
         })
         .collect()
@@ -851,22 +859,15 @@ pub fn scan_project(
     }
     candidates.extend(locate_mcp_json(dir, &mut errors));
 
-    // Drop duplicate identities (e.g. mcp/x.json beside mcp/x/), keeping the first.
+    // Two artifacts with one identity (e.g. mcp/x.json beside mcp/x/): both are kept, the second
+    // under its path, named as it is (the store flags both as duplicates).
     let mut seen = HashSet::new();
-    candidates.retain(|c| {
-        let fresh = seen.insert(c.key.clone());
-        if !fresh {
-            errors.push(FileError {
-                file: c.rel_path.clone(),
-                line: None,
-                reason: format!(
-                    "another {} named {:?} exists in {}; this one is ignored",
-                    c.key.kind, c.key.name, c.key.profile
-                ),
-            });
+    for c in &mut candidates {
+        if !seen.insert(c.key.clone()) {
+            c.alias = Some(c.key.name.clone());
+            c.key.name = c.rel_path.clone();
         }
-        fresh
-    });
+    }
 
     let fps: Vec<String> = candidates
         .iter()
@@ -935,6 +936,38 @@ pub fn scan_project(
         }
     }
 
+    // Deployment entries whose files are gone: Claude Code has nothing to load.
+    for (profile, list) in &deployments {
+        for d in list {
+            let found = candidates.iter().any(|c| {
+                c.key.profile == *profile
+                    && c.key.kind == d.kind
+                    && match d.artifact_path.as_deref() {
+                        Some(p) => {
+                            c.rel_path.strip_prefix(&format!("{profile}/"))
+                                == Some(p.trim_end_matches('/'))
+                        }
+                        None => c.key.name == d.name,
+                    }
+            });
+            if !found {
+                let file = match d.artifact_path.as_deref() {
+                    Some(p) => format!("{profile}/{}", p.trim_end_matches('/')),
+                    None => format!("{profile}/{}s/{}", d.kind, d.name),
+                };
+                let p = health::missing_deployment_problem(
+                    &file,
+                    &format!("{profile}/{DEPLOYED_FILE}"),
+                );
+                errors.push(FileError {
+                    file,
+                    line: None,
+                    reason: format!("{} (DEPLOYED_FILE_MISSING; fix: {})", p.message, p.fix),
+                });
+            }
+        }
+    }
+
     let mut artifacts = Vec::with_capacity(candidates.len());
     let mut read_count = 0;
     for (c, fp) in candidates.into_iter().zip(fps) {
@@ -943,7 +976,11 @@ pub fn scan_project(
             None
         } else {
             read_count += 1;
-            Some(read_content(&c, dir))
+            let mut content = read_content(&c, dir);
+            if let Some(alias) = &c.alias {
+                content.display_name.get_or_insert_with(|| alias.clone());
+            }
+            Some(content)
         };
         let rel_in_profile = c
             .rel_path

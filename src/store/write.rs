@@ -37,6 +37,53 @@ fn summary(errors: &[FileError]) -> Option<String> {
     }
 }
 
+/// Flags (and un-flags) the artifacts of a project that share a type and the name Claude Code
+/// knows them by (the frontmatter `name`, else the file or folder name): each gets a
+/// `DUPLICATE_NAME` problem naming the others' paths, and its health follows.
+fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<()> {
+    use crate::scan::health::{self, Problem};
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, type, COALESCE(display_name, name), path, problems_json FROM artifacts WHERE project_id = ?1",
+    )?;
+    let rows: Vec<(String, String, String, String, String)> = stmt
+        .query_map([project_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, (_, kind, name, _, _)) in rows.iter().enumerate() {
+        groups
+            .entry((kind.clone(), name.to_lowercase()))
+            .or_default()
+            .push(i);
+    }
+    let mut update =
+        tx.prepare_cached("UPDATE artifacts SET problems_json = ?2, health = ?3 WHERE id = ?1")?;
+    for (i, (id, kind, name, path, json)) in rows.iter().enumerate() {
+        let others: Vec<String> = groups
+            .get(&(kind.clone(), name.to_lowercase()))
+            .into_iter()
+            .flatten()
+            .filter(|&&j| j != i)
+            .map(|&j| rows[j].3.clone())
+            .collect();
+        let had = json.contains("\"DUPLICATE_NAME\"");
+        if others.is_empty() && !had {
+            continue;
+        }
+        let mut problems: Vec<Problem> = serde_json::from_str(json).unwrap_or_default();
+        problems.retain(|p| p.code != "DUPLICATE_NAME");
+        if !others.is_empty() {
+            problems.push(health::duplicate_problem(kind, name, path, &others));
+        }
+        let new_json = serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into());
+        if &new_json != json {
+            update.execute(params![id, new_json, health::health_of(&problems).as_str()])?;
+        }
+    }
+    Ok(())
+}
+
 const UPSERT_ARTIFACT: &str = "
 INSERT INTO artifacts (id, project_id, project_name, profile, type, name, display_name, path, description,
     version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at,
@@ -298,6 +345,7 @@ impl Store {
                     out.changes.removed.push(name.clone());
                 }
             }
+            flag_duplicates(tx, project_id)?;
             tx.execute(
                 "UPDATE artifacts SET local_modified = CASE
                      WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
