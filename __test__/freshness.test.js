@@ -170,15 +170,18 @@ test('concurrent on-demand refreshes of one project coalesce', async () => {
   const home = tmpdir()
   const root = tmpdir()
   const dir = makeProject(root, 'busy')
+  // Enough files that a forced re-read outlasts the three calls even when this thread is
+  // descheduled between them on a loaded machine (a finished refresh is not joined, by design).
+  for (let i = 0; i < 400; i++) write(path.join(dir, '.claude', 'commands', `c${i}.md`), md({ description: `Command ${i}` }))
   const cache = Cache.open({ home })
   const events = []
   const off = cache.onEvent((e) => events.push(e))
   try {
     const p = cache.registerProject(dir)
     const [a, b, c] = await Promise.all([
-      cache.refresh({ projectId: p.id }),
-      cache.refresh({ projectId: p.id }),
-      cache.refresh({ projectId: p.id }),
+      cache.refresh({ projectId: p.id, force: true }),
+      cache.refresh({ projectId: p.id, force: true }),
+      cache.refresh({ projectId: p.id, force: true }),
     ])
     assert.deepEqual(a, b)
     assert.deepEqual(a, c)

@@ -287,3 +287,83 @@ fn every_corpus_artifact_scans() {
         .unwrap();
     assert_eq!(again.artifacts_read, 0);
 }
+
+#[test]
+fn duplicates_are_listed_and_flagged_and_missing_deployments_reported_until_fixed() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let d = project(root.path(), "dups", 0);
+    write(
+        &d.join(".claude/agents/a.md"),
+        "---\nname: rev\ndescription: A\n---\n",
+    );
+    write(
+        &d.join(".claude/agents/b.md"),
+        "---\nname: rev\ndescription: B\n---\n",
+    );
+    write(&d.join(".claude/mcp/db.json"), "{\"command\": \"db\"}\n");
+    write(
+        &d.join(".claude/mcp/db/mcp.json"),
+        "{\"command\": \"db\"}\n",
+    );
+    write(
+        &d.join(".claude/.skillmeat-deployed.toml"),
+        "[[deployed]]\nartifact_name = \"gone\"\nartifact_type = \"command\"\nartifact_path = \"commands/gone.md\"\n",
+    );
+    let cache = open(home.path(), vec![]);
+    let p = cache.register_project(&d.to_string_lossy()).unwrap();
+    let arts = cache
+        .list_artifacts(&ArtifactQuery {
+            project_id: Some(p.id.clone()),
+            ..Default::default()
+        })
+        .unwrap()
+        .items;
+    let dup = |kind: &str| {
+        arts.iter()
+            .filter(|a| a.kind == kind && a.problems.iter().any(|x| x.code == "DUPLICATE_NAME"))
+            .count()
+    };
+    assert_eq!(
+        dup("agent"),
+        2,
+        "both agents named rev are listed and flagged"
+    );
+    assert_eq!(
+        dup("mcp"),
+        2,
+        "mcp/db.json and mcp/db/ are both listed and flagged"
+    );
+    assert!(
+        arts.iter()
+            .filter(|a| a.kind == "agent")
+            .all(|a| a.health == "degraded")
+    );
+    let errs = cache.get_project(&p.id).unwrap().unwrap().errors;
+    assert!(errs.iter().any(
+        |e| e.file == ".claude/commands/gone.md" && e.reason.contains("DEPLOYED_FILE_MISSING")
+    ));
+
+    std::fs::remove_file(d.join(".claude/agents/b.md")).unwrap();
+    std::fs::write(d.join(".claude/.skillmeat-deployed.toml"), "").unwrap();
+    cache
+        .refresh_blocking(
+            &RefreshOptions {
+                project_id: Some(p.id.clone()),
+                force: false,
+            },
+            "test",
+        )
+        .unwrap();
+    let arts = cache
+        .list_artifacts(&ArtifactQuery {
+            project_id: Some(p.id.clone()),
+            kind: Some("agent".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .items;
+    assert_eq!(arts.len(), 1);
+    assert!(arts[0].problems.is_empty() && arts[0].health == "ok");
+    assert!(cache.get_project(&p.id).unwrap().unwrap().errors.is_empty());
+}

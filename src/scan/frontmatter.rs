@@ -344,9 +344,15 @@ mod tests {
         // Duplicate key: at the second occurrence (the parser names the mapping).
         assert_eq!(line("---\nname: a\nmodel: x\nname: b\n---\n"), Some(4));
         // A compact nested mapping in a plain value, an open flow sequence, text after `]`.
-        assert_eq!(line("---\nname: a\ndescription: Use when: asked\n---\n"), Some(3));
+        assert_eq!(
+            line("---\nname: a\ndescription: Use when: asked\n---\n"),
+            Some(3)
+        );
         assert_eq!(line("---\nname: a\ntags: [a, b\nmodel: x\n---\n"), Some(3));
-        assert_eq!(line("---\nname: a\nargument-hint: [x] | [y]\n---\n"), Some(3));
+        assert_eq!(
+            line("---\nname: a\nargument-hint: [x] | [y]\n---\n"),
+            Some(3)
+        );
         // An unclosed quote runs to the end of the block, where the parser runs out.
         assert_eq!(line("---\nname: \"a\nmodel: x\ntags: y\n---\n"), Some(4));
         // A multi-line quoted value is fine.
