@@ -444,6 +444,7 @@ test('updates where no version string moved: newest commits without releases or 
   assert.ok(revalidated.items.every((a) => a.upstreamCheckedAt > checkedBefore), 'every row carries the new check time')
   assert.ok(!(cache.outdatedArtifacts({ projectId: p.id }) instanceof Promise))
   assert.throws(() => cache.outdatedArtifacts({ maxAgeMs: 0, difference: 'huge' }), (e) => e.code === 'INVALID_ARGUMENT')
+  assert.throws(() => cache.outdatedArtifacts({ maxAgeMs: 0, limit: 0 }), (e) => e.code === 'INVALID_ARGUMENT' && /limit/.test(e.message))
 })
 
 test('compareVersions: an all-digit short SHA equals its full SHA', () => {

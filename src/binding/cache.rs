@@ -236,6 +236,23 @@ impl JsCache {
         Ok(&self.inner)
     }
 
+    /// A Promise settled by `start(cache, done)`; rejected with `CACHE_CLOSED` when this object
+    /// was closed.
+    fn promise<'env, T, R>(
+        &self,
+        env: &'env Env,
+        start: impl FnOnce(&Cache, Box<dyn FnOnce(crate::Result<T>) + Send>),
+    ) -> napi::Result<Object<'env>, String>
+    where
+        T: Send + 'static,
+        R: From<T> + napi::bindgen_prelude::ToNapiValue + 'static,
+    {
+        super::promise::<T, R>(env, |done| match self.c() {
+            Ok(c) => start(c, done),
+            Err(_) => done(Err(crate::Error::Closed)),
+        })
+    }
+
     /// Ends this object's subscriptions and gives its handle back (the last one closes the
     /// cache when `close`).
     fn give_back(&self, close: bool) {
@@ -458,10 +475,7 @@ impl JsCache {
     ) -> napi::Result<Object<'env>, String> {
         let (project_id, force) = project_and_force(&options).map_err(js_error)?;
         let opts = RefreshOptions { project_id, force };
-        super::promise::<_, RefreshSummary>(env, |done| match self.c() {
-            Ok(c) => c.spawn_refresh(opts, done),
-            Err(_) => done(Err(crate::Error::Closed)),
-        })
+        self.promise::<_, RefreshSummary>(env, |c, done| c.spawn_refresh(opts, done))
     }
 
     /// Marks one project (or all) for a full re-scan at the next refresh. Returns how many.
@@ -480,10 +494,7 @@ impl JsCache {
     /// Empties the cache (registered folders are kept; the next refresh rebuilds it).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>, String> {
-        super::promise::<(), ()>(env, |done| match self.c() {
-            Ok(c) => c.spawn_clear(done),
-            Err(_) => done(Err(crate::Error::Closed)),
-        })
+        self.promise::<(), ()>(env, |c, done| c.spawn_clear(done))
     }
 
     /// Calls `callback` with every event of this cache (`refreshStarted`, `refreshCompleted`,
@@ -564,20 +575,16 @@ impl JsCache {
             let page = c.outdated_artifacts(&q).map_err(js_error)?;
             return Ok(Either::A(page.into()));
         };
-        // Validate the query now, so a bad one throws rather than rejects after the check.
-        c.outdated_artifacts(&crate::model::OutdatedQuery {
-            limit: Some(1),
-            ..q.clone()
-        })
-        .map_err(js_error)?;
+        // Checked now, so a bad query throws rather than rejects after the upstream check.
+        crate::store::Store::check_outdated_query(&q).map_err(js_error)?;
         let opts = crate::cache::UpstreamOptions {
             project_id: q.project_id.clone(),
             force: false,
             max_age_ms: Some(max_age as u64),
         };
-        let me = c.clone();
-        let promise = super::promise::<_, ArtifactPage>(env, move |done| {
-            me.clone().spawn_check_upstream(opts, move |res| {
+        let promise = self.promise::<_, ArtifactPage>(env, move |c, done| {
+            let me = c.clone();
+            c.spawn_check_upstream(opts, move |res| {
                 done(res.and_then(|_| me.outdated_artifacts(&q)))
             })
         })?;
@@ -739,9 +746,8 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        super::promise::<_, MarketplaceSummary>(env, |done| match self.c() {
-            Ok(c) => c.spawn_refresh_marketplace(opts, done),
-            Err(_) => done(Err(crate::Error::Closed)),
+        self.promise::<_, MarketplaceSummary>(env, |c, done| {
+            c.spawn_refresh_marketplace(opts, done)
         })
     }
 
@@ -773,10 +779,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        super::promise::<_, UpstreamSummary>(env, |done| match self.c() {
-            Ok(c) => c.spawn_check_upstream(opts, done),
-            Err(_) => done(Err(crate::Error::Closed)),
-        })
+        self.promise::<_, UpstreamSummary>(env, |c, done| c.spawn_check_upstream(opts, done))
     }
 
     /// A number that moves whenever any process sharing the database commits a change to the

@@ -106,7 +106,11 @@ impl Cache {
 
     /// Opens a cache, resolving configuration against `env`.
     pub fn open_with_env(opts: Options, env: &dyn Env) -> Result<Cache> {
-        let config = Config::resolve(&opts, env)?;
+        Self::open_config(Config::resolve(&opts, env)?)
+    }
+
+    /// Opens a cache with a configuration already resolved.
+    pub(crate) fn open_config(config: Config) -> Result<Cache> {
         let tuning = Tuning {
             busy_timeout_ms: config.busy_timeout_ms.value,
             max_size_mb: config.max_size_mb.value,

@@ -41,10 +41,15 @@ impl Cache {
     /// in-memory cache is never shared. Each handle is given back with [`Cache::release`].
     pub fn open_shared(opts: Options) -> Result<Cache> {
         let config = Config::resolve(&opts, &ProcessEnv)?;
-        let Some(path) = config.path.value.as_ref().filter(|_| config.enabled.value) else {
-            return Cache::open(opts);
+        let Some(key) = config
+            .path
+            .value
+            .as_deref()
+            .filter(|_| config.enabled.value)
+            .map(canonical)
+        else {
+            return Cache::open_config(config);
         };
-        let key = canonical(path);
         // Held while opening, so two threads opening one file at once get one cache.
         let mut open = lock(registry());
         if let Some(e) = open.get_mut(&key) {
@@ -56,7 +61,7 @@ impl Cache {
                 }
             }
         }
-        let c = Cache::open(opts)?;
+        let c = Cache::open_config(config)?;
         open.insert(
             key,
             Entry {

@@ -334,47 +334,47 @@ pub fn json_problem(kind: &str, file: &str, line: u32, column: u32, reason: &str
         "MCP server configuration"
     };
     Problem {
-        code: "JSON_INVALID".into(),
-        severity: Severity::Error,
-        file: file.into(),
-        line: Some(line),
         column: Some(column),
-        message: format!("the {what} is not valid JSON ({reason}), so Claude Code cannot load it"),
-        fix: format!(
-            "fix the JSON at line {line}, column {column} (a trailing comma or an unquoted key is the usual cause)"
-        ),
+        ..problem(
+            "JSON_INVALID",
+            Severity::Error,
+            file,
+            Some(line),
+            format!("the {what} is not valid JSON ({reason}), so Claude Code cannot load it"),
+            format!(
+                "fix the JSON at line {line}, column {column} (a trailing comma or an unquoted key is the usual cause)"
+            ),
+        )
     }
 }
 
 /// Two artifacts of one type named alike in a project: Claude Code loads one of them.
 pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) -> Problem {
-    Problem {
-        code: "DUPLICATE_NAME".into(),
-        severity: Severity::Warning,
-        file: file.into(),
-        line: None,
-        column: None,
-        message: format!(
+    problem(
+        "DUPLICATE_NAME",
+        Severity::Warning,
+        file,
+        None,
+        format!(
             "another {kind} in this project is also named {name:?} ({}); Claude Code loads only one of them",
             others.join(", ")
         ),
-        fix: "rename one of them (its file or folder, and its `name`), or remove the copy you do not use".into(),
-    }
+        "rename one of them (its file or folder, and its `name`), or remove the copy you do not use".into(),
+    )
 }
 
 /// A deployment entry whose files are gone.
 pub fn missing_deployment_problem(file: &str, manifest: &str) -> Problem {
-    Problem {
-        code: "DEPLOYED_FILE_MISSING".into(),
-        severity: Severity::Error,
-        file: file.into(),
-        line: None,
-        column: None,
-        message: format!(
+    problem(
+        "DEPLOYED_FILE_MISSING",
+        Severity::Error,
+        file,
+        None,
+        format!(
             "{manifest} records this artifact as deployed, but its files are gone, so Claude Code has nothing to load"
         ),
-        fix: "deploy it again with SkillMeat, or remove its entry from the manifest".into(),
-    }
+        "deploy it again with SkillMeat, or remove its entry from the manifest".into(),
+    )
 }
 
 #[cfg(test)]

@@ -771,6 +771,20 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
     content
 }
 
+/// Whether deployment entry `d` (of the manifest under `c`'s profile) records candidate `c`: by
+/// its path when the entry has one (it then belongs to the file at that path, never to a
+/// namesake elsewhere), else by name.
+fn records(d: &Deployment, c: &Candidate) -> bool {
+    d.kind == c.key.kind
+        && match d.artifact_path.as_deref() {
+            Some(p) => {
+                let rel = c.rel_path.strip_prefix(&format!("{}/", c.key.profile));
+                rel.unwrap_or(&c.rel_path) == p.trim_end_matches('/')
+            }
+            None => d.name == c.key.name,
+        }
+}
+
 /// Deployment facts for an artifact from its manifest entry and the collections.
 fn deploy_info(
     entry: Option<&Deployment>,
@@ -939,17 +953,9 @@ pub fn scan_project(
     // Deployment entries whose files are gone: Claude Code has nothing to load.
     for (profile, list) in &deployments {
         for d in list {
-            let found = candidates.iter().any(|c| {
-                c.key.profile == *profile
-                    && c.key.kind == d.kind
-                    && match d.artifact_path.as_deref() {
-                        Some(p) => {
-                            c.rel_path.strip_prefix(&format!("{profile}/"))
-                                == Some(p.trim_end_matches('/'))
-                        }
-                        None => c.key.name == d.name,
-                    }
-            });
+            let found = candidates
+                .iter()
+                .any(|c| c.key.profile == *profile && records(d, c));
             if !found {
                 let file = match d.artifact_path.as_deref() {
                     Some(p) => format!("{profile}/{}", p.trim_end_matches('/')),
@@ -982,25 +988,11 @@ pub fn scan_project(
             }
             Some(content)
         };
-        let rel_in_profile = c
-            .rel_path
-            .strip_prefix(&format!("{}/", c.key.profile))
-            .unwrap_or(&c.rel_path)
-            .to_string();
+        // An entry recording this path wins over one that records only the name.
         let entry = deployments.get(&c.key.profile).and_then(|list| {
             list.iter()
-                .find(|d| {
-                    d.kind == c.key.kind
-                        && d.artifact_path.as_deref().map(|p| p.trim_end_matches('/'))
-                            == Some(rel_in_profile.as_str())
-                })
-                // By name only for entries that record no path: an entry with a path belongs
-                // to the file at that path, never to a namesake elsewhere.
-                .or_else(|| {
-                    list.iter().find(|d| {
-                        d.kind == c.key.kind && d.artifact_path.is_none() && d.name == c.key.name
-                    })
-                })
+                .find(|d| d.artifact_path.is_some() && records(d, &c))
+                .or_else(|| list.iter().find(|d| records(d, &c)))
         });
         let deploy = deploy_info(entry, &c.key.kind, &c.key.name, collections);
         artifacts.push(ScannedArtifact {

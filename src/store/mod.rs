@@ -289,7 +289,7 @@ impl Store {
     /// Moves a damaged database (and its `-wal`/`-shm`) aside with a timestamped name; returns the new path.
     pub fn move_aside(path: &Path) -> Result<PathBuf> {
         let stamp = now_ms();
-        let target = PathBuf::from(format!("{}.corrupt-{stamp}", path.display()));
+        let target = ownership::with_suffix(path, &format!(".corrupt-{stamp}"));
         std::fs::rename(path, &target).map_err(|e| {
             Error::io(
                 format!("moving the damaged cache {} aside", path.display()),
@@ -297,9 +297,9 @@ impl Store {
             )
         })?;
         for suffix in ["-wal", "-shm"] {
-            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            let side = ownership::with_suffix(path, suffix);
             if side.exists() {
-                let _ = std::fs::rename(&side, format!("{}{suffix}", target.display()));
+                let _ = std::fs::rename(&side, ownership::with_suffix(&target, suffix));
             }
         }
         Ok(target)
@@ -348,14 +348,9 @@ impl Store {
 
     /// A number that moves whenever any process commits a change to the cached data (never for
     /// the refresher lease). Equal generations mean equal answers, so it makes ETags.
+    /// Read through [`Store::freshness`], with its reuse window.
     pub fn generation(&self) -> Result<i64> {
-        self.with_reader(|c| {
-            Ok(c.query_row(
-                "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM cache_metadata WHERE key = 'generation'), 0)",
-                [],
-                |r| r.get(0),
-            )?)
-        })
+        Ok(self.freshness()?.0)
     }
 
     /// The data generation and when the last refresh of any process finished. Exact after any

@@ -127,12 +127,11 @@ pub fn inspect(path: &Path) -> std::io::Result<Ownership> {
 
 /// The search index folder of the database at `db` (`<db>.search`).
 pub fn index_dir(db: &Path) -> PathBuf {
-    let mut s = db.as_os_str().to_owned();
-    s.push(".search");
-    PathBuf::from(s)
+    with_suffix(db, ".search")
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` appended to its file name (`cache.db` → `cache.db-wal`), bytes kept as they are.
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)

@@ -565,6 +565,12 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
 
 impl Store {
     /// A page of outdated artifacts (one indexed query; rows carry the project name).
+    /// Checks an outdated query (filters, sort, paging) without running it.
+    pub fn check_outdated_query(q: &crate::model::OutdatedQuery) -> Result<()> {
+        paging(q.offset, q.limit)?;
+        outdated_query_sql(q).map(|_| ())
+    }
+
     pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<Page<Artifact>> {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = outdated_query_sql(q)?;

@@ -275,7 +275,6 @@ pub fn migrate(conn: &mut Connection) -> Result<u32> {
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    tx.pragma_update(None, "application_id", super::ownership::APPLICATION_ID)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
