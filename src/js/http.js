@@ -103,6 +103,14 @@ class Query {
     return v
   }
 
+  /** `skip` (default 0, at most `skipMax`) and `limit` (default `def`, 1 to `max`). */
+  page(def, max, skipMax = 1_000_000_000) {
+    return {
+      skip: this.int('skip', { def: 0, min: 0, max: skipMax }),
+      limit: this.int('limit', { def, min: 1, max }),
+    }
+  }
+
   type(name = 'type') {
     return this.oneOf(name, ARTIFACT_TYPES, undefined)
   }
@@ -321,7 +329,8 @@ function offsetOf(cursor) {
 
 /**
  * Route table: `path` segments (`:id` matches one segment), method → handler. A handler gets
- * `{ cache, query, params, ex }` (`ex`: the request, see `dispatch`) and returns `{ body, headers? , status? }`; GET handlers
+ * `{ cache, query, params, ex, fresh }` (`ex`: the request, see `dispatch`; `fresh`: the
+ * request's {@link freshness}, for GETs) and returns `{ body, headers? , status? }`; GET handlers
  * declare `etag: 'data' | 'clock'` (clock: the answer carries ages, so the ETag also moves each
  * second).
  */
@@ -364,13 +373,7 @@ const ROUTES = [
     path: ['cache', 'refresh'],
     POST: {
       async run({ cache, ex }) {
-        const body = await readJson(ex)
-        const projectId = bodyString(body, 'project_id')
-        const force = bodyBool(body, 'force', false)
-        if (projectId !== undefined && !cache.getProject(projectId)) {
-          throw new HttpError(404, `Project '${projectId}' not found`)
-        }
-        const s = await cache.refresh(defined({ projectId, force }))
+        const s = await refreshFromBody(cache, ex)
         const changes = s.projectsChanged + s.artifactsAdded + s.artifactsUpdated + s.artifactsRemoved
         return {
           body: {
@@ -394,8 +397,7 @@ const ROUTES = [
       list: true,
       run({ cache, query }) {
         const status = query.oneOf('status', ['active', 'stale', 'error', 'missing'], undefined)
-        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
-        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const { skip, limit } = query.page(100, 500)
         const page = cache.listProjects(defined({ status, offset: skip, limit }))
         return { body: { items: page.items.map(projectRow), total: page.total, skip, limit } }
       },
@@ -424,8 +426,7 @@ const ROUTES = [
         const origin = query.oneOf('origin', ['local', 'collection', 'marketplace'], undefined)
         const status = query.oneOf('status', ['ok', 'error'], undefined)
         const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
-        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
-        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const { skip, limit } = query.page(100, 500)
         const page = cache.listArtifacts(defined({ projectId, type, outdated, origin, status, health, offset: skip, limit }))
         return { body: { items: page.items.map(artifactRow), total: page.total, skip, limit } }
       },
@@ -452,8 +453,7 @@ const ROUTES = [
         const projectId = query.string('project_id')
         const sortBy = query.sort('sort_by', ['name', 'type', 'project', 'version_diff'], 'name')
         const order = query.oneOf('sort_order', ['asc', 'desc'], 'asc')
-        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
-        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const { skip, limit } = query.page(100, 500)
         const page = cache.outdatedArtifacts(
           defined({ type, projectId, sortBy: sortBy === 'version_diff' ? 'versionDiff' : sortBy, order, offset: skip, limit }),
         )
@@ -470,8 +470,7 @@ const ROUTES = [
         const q = query.string('query', { required: true, minLength: 1 })
         const projectId = query.string('project_id')
         const type = query.type()
-        const skip = query.int('skip', { def: 0, min: 0, max: 10_000 })
-        const limit = query.int('limit', { def: 50, min: 1, max: 200 })
+        const { skip, limit } = query.page(50, 200, 10_000)
         const sortBy = query.sort('sort_by', ['relevance', 'name', 'type', 'updated'], 'relevance')
         const outdated = query.bool('is_outdated')
         const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
@@ -532,8 +531,7 @@ const ROUTES = [
       list: true,
       run({ cache, query }) {
         const type = query.string('type', { maxLength: 100 })
-        const skip = query.int('skip', { def: 0, min: 0, max: 1_000_000_000 })
-        const limit = query.int('limit', { def: 100, min: 1, max: 500 })
+        const { skip, limit } = query.page(100, 500)
         const fetched = Object.fromEntries(cache.marketplaceSources().map((s) => [s.name, s.fetchedAt]))
         const page = cache.marketplaceEntries(defined({ type, offset: skip, limit }))
         const items = page.items.map((e) => {
@@ -576,13 +574,13 @@ const ROUTES = [
     GET: {
       etag: 'data',
       list: true,
-      async run({ cache, query }) {
+      async run({ cache, query, fresh }) {
         const limit = query.int('limit', { def: 20, min: 1, max: 100 })
         const after = query.string('after', { maxLength: 200 })
         const refresh = query.bool('refresh') === true
         if (refresh) await cache.refresh({})
         const offset = after === undefined ? 0 : offsetOf(after)
-        const { last, hit, ttl } = freshness(cache)
+        const { last, hit, ttl } = refresh ? freshness(cache) : fresh
         const page = cache.listProjects({ sortBy: 'name', offset, limit })
         const items = page.items.map((p) => ({
           id: p.id,
@@ -613,12 +611,7 @@ const ROUTES = [
     path: ['projects', 'cache', 'refresh'],
     POST: {
       async run({ cache, ex }) {
-        const body = await readJson(ex)
-        const projectId = bodyString(body, 'project_id')
-        if (projectId !== undefined && !cache.getProject(projectId)) {
-          throw new HttpError(404, `Project '${projectId}' not found`)
-        }
-        const s = await cache.refresh(defined({ projectId, force: bodyBool(body, 'force', false) }))
+        const s = await refreshFromBody(cache, ex)
         return {
           body: {
             success: true,
@@ -633,8 +626,8 @@ const ROUTES = [
     path: ['projects', 'cache', 'stats'],
     GET: {
       etag: 'clock',
-      run({ cache }) {
-        const { last, ageMs, hit, ttl } = freshness(cache)
+      run({ cache, fresh }) {
+        const { last, ageMs, hit, ttl } = fresh
         return {
           body: {
             entries: cache.listProjects({ limit: 1 }).total,
@@ -733,6 +726,17 @@ function eventStream(cache, signal, streams) {
     },
     stream: body,
   }
+}
+
+/** The body of a refresh route (`{ project_id?, force? }`), checked, and the refresh it asks for. */
+async function refreshFromBody(cache, ex) {
+  const body = await readJson(ex)
+  const projectId = bodyString(body, 'project_id')
+  const force = bodyBool(body, 'force', false)
+  if (projectId !== undefined && !cache.getProject(projectId)) {
+    throw new HttpError(404, `Project '${projectId}' not found`)
+  }
+  return cache.refresh(defined({ projectId, force }))
 }
 
 function refreshStats(s) {
@@ -853,10 +857,11 @@ function createCacheHandler(options = {}) {
       const query = new Query(new URLSearchParams(ex.search))
       const headers = { 'cache-control': 'no-cache' }
       let key = null
+      let f = null
       if (method === 'GET') {
         // The ETag comes from the data generation, which moves on every write by any process;
         // a match answers 304 before any body is built.
-        const f = freshness(c)
+        f = freshness(c)
         const clock = route.etag === 'clock' ? `-t${Math.floor(Date.now() / 1000)}` : `-m${Math.floor(Date.now() / 60_000)}`
         const tag = `W/"g${f.generation}${clock}"`
         headers.etag = tag
@@ -876,7 +881,7 @@ function createCacheHandler(options = {}) {
           if (hit) return { status: 200, headers: Object.assign({}, hit.headers, headers), text: hit.text, bytes: hit }
         }
       }
-      const out = await route.run({ cache: c, query, params, ex })
+      const out = await route.run({ cache: c, query, params, ex, fresh: f })
       const res = answer(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
       if (key && res.status === 200) {
         if (bodies.map.size >= BODY_CACHE_ENTRIES) bodies.map.delete(bodies.map.keys().next().value)

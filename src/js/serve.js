@@ -1,11 +1,9 @@
 'use strict'
-// The cache handler on node:http. For a handler of this package, requests go straight to its
-// framework-free core (no web Request/Response per request: they cost most of the time of a
-// cached answer); any other `(Request) => Promise<Response>` handler is adapted. Used by
+// The cache handler on node:http: requests go straight to the handler's framework-free core (no
+// web Request/Response per request: they cost most of the time of a cached answer). Used by
 // `skillmeat-cache serve`, the tests and the HTTP benchmark.
 
 const http = require('node:http')
-const { Readable } = require('node:stream')
 
 const DISPATCH = Symbol.for('@skillmeat/cache.dispatch')
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]'])
@@ -76,36 +74,6 @@ async function write(res, a, method) {
   res.end(method === 'HEAD' ? undefined : buf)
 }
 
-/** Any web handler, adapted: IncomingMessage → Request, Response → the socket. */
-async function viaWeb(handler, req, res, origin) {
-  const headers = new Headers()
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (Array.isArray(v)) for (const x of v) headers.append(k, x)
-    else if (v !== undefined) headers.set(k, v)
-  }
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  const controller = new AbortController()
-  res.once('close', () => controller.abort())
-  const response = await handler(
-    new Request(new URL(req.url || '/', origin), {
-      method: req.method,
-      headers,
-      body: hasBody ? Readable.toWeb(req) : undefined,
-      duplex: hasBody ? 'half' : undefined,
-      signal: controller.signal,
-    }),
-  )
-  const out = {}
-  response.headers.forEach((v, k) => {
-    out[k] = v
-  })
-  if (String(out['content-type'] || '').startsWith('text/event-stream')) {
-    return write(res, { status: response.status, headers: out, stream: response.body }, req.method)
-  }
-  const text = response.body ? Buffer.from(await response.arrayBuffer()).toString('utf8') : null
-  return write(res, { status: response.status, headers: out, text }, req.method)
-}
-
 /**
  * Serves `handler` on `host:port` (port 0: any free port). Resolves once listening with
  * `{ server, url, close }`; `close()` stops accepting, ends event streams, lets in-flight
@@ -113,14 +81,16 @@ async function viaWeb(handler, req, res, origin) {
  */
 function startServer({ handler, host = '127.0.0.1', port = 8080, basePath = '/api/v1' }) {
   const dispatch = handler[DISPATCH]
+  if (typeof dispatch !== 'function') {
+    throw new TypeError('startServer serves a handler made by createCacheHandler()')
+  }
   const server = http.createServer((req, res) => {
-    const done = dispatch
-      ? dispatch(exchange(req, res)).then((a) => write(res, a, req.method))
-      : viaWeb(handler, req, res, `http://${req.headers.host || `${host}:${port}`}`)
-    done.catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
-      res.end('{"detail":"Internal error"}')
-    })
+    dispatch(exchange(req, res))
+      .then((a) => write(res, a, req.method))
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+        res.end('{"detail":"Internal error"}')
+      })
   })
   server.keepAliveTimeout = 5000
   return new Promise((resolve, reject) => {
