@@ -91,7 +91,10 @@ test('fresh start, manual refresh, and every route with its defaults', async (t)
   const alpha = projects.json.items.find((p) => p.name === 'alpha')
   const arts = await s.get(`/cache/artifacts?project_id=${alpha.id}`)
   assert.equal(arts.json.total, 4)
-  assert.deepEqual(Object.keys(arts.json.items[0]).sort(), ['deployed_version', 'health', 'id', 'is_outdated', 'name', 'project_id', 'type', 'upstream_version'])
+  // SkillMeat's fields, then what this package adds so a projects page needs no request per row.
+  const contract = ['deployed_version', 'id', 'is_outdated', 'name', 'project_id', 'type', 'upstream_version']
+  const added = ['deployed_sha', 'description', 'difference', 'health', 'modified_at', 'origin', 'problems', 'project_name', 'source', 'upstream_sha', 'version_difference']
+  assert.deepEqual(Object.keys(arts.json.items[0]).sort(), [...contract, ...added].sort())
   assert.equal((await s.get('/cache/artifacts?type=skill')).json.total, 3)
   assert.equal((await s.get('/cache/artifacts?is_outdated=true')).json.total, 1)
   assert.equal((await s.get('/cache/artifacts?is_outdated=false')).json.total, 9)

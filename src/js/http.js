@@ -208,9 +208,23 @@ function artifactRow(a) {
     deployed_version: a.deployedVersion ?? null,
     upstream_version: a.upstreamVersion ?? null,
     is_outdated: a.isOutdated,
-    // Added by this package: what Claude Code will do with it.
+    // Added by this package: what a projects page shows without a second request per row.
+    project_name: a.projectName,
+    version_difference: versionDifference(a),
+    difference: a.versionDiff ?? null,
+    deployed_sha: a.deployedSha ?? null,
+    upstream_sha: a.upstreamSha ?? null,
+    origin: a.origin,
+    source: a.source ?? null,
+    description: a.description ?? null,
+    modified_at: iso(a.modifiedAt),
     health: a.health,
+    problems: a.problems.map(problemRow),
   }
+}
+
+function problemRow(p) {
+  return { code: p.code, severity: p.severity, file: p.file, line: p.line ?? null, column: p.column ?? null, message: p.message, fix: p.fix }
 }
 
 function staleRow(a) {
@@ -262,7 +276,6 @@ function artifactDetail(a) {
     status: a.status,
     error: a.error ?? null,
     health: a.health,
-    problems: a.problems.map((p) => ({ code: p.code, severity: p.severity, file: p.file, line: p.line ?? null, column: p.column ?? null, message: p.message, fix: p.fix })),
     size_bytes: a.sizeBytes,
     file_count: a.fileCount,
     modified_at: iso(a.modifiedAt),
@@ -647,6 +660,8 @@ const ROUTES = [
 
 const HEARTBEAT_MS = 15_000
 const GENERATION_POLL_MS = 250
+/** Events after which this process's own write is already described to clients. */
+const LOCAL_DATA_EVENTS = new Set(['changesDetected', 'refreshCompleted', 'invalidated'])
 
 /**
  * `GET /cache/events`: every event of the cache (refreshStarted, refreshCompleted,
@@ -671,7 +686,20 @@ function eventStream(cache, signal, streams) {
         }
       }
       const event = (type, data, id) => send(`${id !== undefined ? `id: ${id}\n` : ''}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
-      const off = cache.onEvent((e) => event(e.type, e))
+      // A change this process made is announced by its own event (changesDetected names the
+      // project); the generation it moved to is remembered so the poll does not announce it
+      // again as a `dataChanged` (which clients treat as "anything may have changed").
+      let announced = null
+      const off = cache.onEvent((e) => {
+        if (LOCAL_DATA_EVENTS.has(e.type)) {
+          try {
+            announced = cache.generation()
+          } catch {
+            announced = null
+          }
+        }
+        event(e.type, e)
+      })
       const poll = setInterval(() => {
         let g
         try {
@@ -681,7 +709,7 @@ function eventStream(cache, signal, streams) {
         }
         if (g !== generation) {
           generation = g
-          event('dataChanged', { type: 'dataChanged', generation: g }, g)
+          if (g !== announced) event('dataChanged', { type: 'dataChanged', generation: g }, g)
         }
       }, GENERATION_POLL_MS)
       const beat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS)

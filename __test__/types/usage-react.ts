@@ -1,0 +1,47 @@
+// A typical client component's use of @skillmeat/cache/react, type-checked (not run).
+import {
+  CacheApiError,
+  CacheClientProvider,
+  cacheKeys,
+  createCacheClient,
+  invalidationsFor,
+  useCacheArtifacts,
+  useCacheEvents,
+  useCacheRefresh,
+  useCacheSearch,
+  useCacheStatus,
+  useOutdatedArtifacts,
+  useProjectCache,
+  type ArtifactRow,
+  type CacheStreamEvent,
+} from '@skillmeat/cache/react'
+
+export function useProjectsPage(query: string): string[] {
+  const { projects, cacheInfo, forceRefresh, isLoading } = useProjectCache({ staleTime: 30_000 })
+  const lastFetched: Date | null = cacheInfo ? cacheInfo.lastFetched : null
+  const { status } = useCacheStatus()
+  const outdated = useOutdatedArtifacts({ sortBy: 'version_diff' })
+  const { refresh, isRefreshing } = useCacheRefresh()
+  const artifacts = useCacheArtifacts({ projectId: projects[0]?.id, isOutdated: true })
+  const hits = useCacheSearch(query, { type: 'skill', limit: 20 })
+  const { state } = useCacheEvents({ onEvent: (e: CacheStreamEvent) => (e.type === 'changesDetected' ? e.projectName : undefined) })
+  const rows: ArtifactRow[] = artifacts.data?.items ?? []
+  void forceRefresh
+  void refresh({ force: true })
+  const err = outdated.error
+  if (err instanceof CacheApiError) void err.code
+  return [
+    String(isLoading),
+    String(lastFetched?.getTime()),
+    String(status?.outdatedArtifacts),
+    String(outdated.data?.items[0]?.version_difference),
+    String(isRefreshing),
+    String(rows.length),
+    String(hits.data?.items[0]?.score),
+    state,
+    cacheKeys.projects().join('/'),
+    String(invalidationsFor({ type: 'dataChanged', generation: 1 }).length),
+    createCacheClient({ baseUrl: '/api/v1', apiKey: 'k' }).baseUrl,
+    typeof CacheClientProvider,
+  ]
+}
