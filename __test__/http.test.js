@@ -459,3 +459,20 @@ test('@skillmeat/cache/next: route handlers, one cache across module re-evaluati
   assert.equal(reopened.listProjects().total, 3)
   reopened.close()
 })
+
+test('@skillmeat/cache/next: nothing is opened until the first request (next build evaluates routes)', async (t) => {
+  const w = world()
+  const { createRouteHandlers, serverExternalPackages } = require('../src/js/next.js')
+  const { GET } = createRouteHandlers({ open: { home: w.home, projectRoots: [w.root], discoveryDepth: 1 } })
+  assert.equal(fs.existsSync(w.db), false, 'no database before a request')
+  const r = await GET(new Request('http://localhost/api/v1/cache/status'))
+  assert.equal(r.status, 200)
+  assert.equal(fs.existsSync(w.db), true)
+  const { getCache } = require('../src/js/next.js')
+  t.after(() => getCache({ home: w.home, projectRoots: [w.root], discoveryDepth: 1 }).close())
+  // The native packages Next must not bundle: one per napi target, named as napi publishes them.
+  assert.ok(serverExternalPackages.includes('@skillmeat/cache-linux-x64-gnu'))
+  assert.ok(serverExternalPackages.includes('@skillmeat/cache-darwin-arm64'))
+  assert.ok(serverExternalPackages.includes('@skillmeat/cache-win32-x64-msvc'))
+  assert.equal(serverExternalPackages.length, require('../package.json').napi.targets.length)
+})

@@ -243,8 +243,9 @@ test('invalidationsFor names exactly the keys an event affects', (t) => {
 })
 
 test('the react entry point is browser-safe: no Node built-ins, no native code', () => {
-  const src = fs.readFileSync(path.join(import.meta.dirname, '..', 'src', 'js', 'react.mjs'), 'utf8')
-  const imports = [...src.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1])
-  assert.deepEqual(imports.sort(), ['@tanstack/react-query', 'eventsource-parser', 'react'])
-  assert.doesNotMatch(src, /require\(|process\.|Buffer/)
+  const read = (f) => fs.readFileSync(path.join(import.meta.dirname, '..', 'src', 'js', f), 'utf8')
+  const importsOf = (src) => [...src.matchAll(/^(?:import|export) .* from '([^']+)'/gm)].map((m) => m[1]).sort()
+  assert.deepEqual(importsOf(read('react.mjs')), ['./client.mjs', './client.mjs', '@tanstack/react-query', 'react'])
+  assert.deepEqual(importsOf(read('client.mjs')), ['eventsource-parser'])
+  for (const f of ['react.mjs', 'client.mjs']) assert.doesNotMatch(read(f), /require\(|process\.|Buffer|node:/, f)
 })

@@ -45,3 +45,16 @@ export function useProjectsPage(query: string): string[] {
     typeof CacheClientProvider,
   ]
 }
+
+// Server-side prefetching with the same query definitions (React Server Components, scripts).
+import { QueryClient } from '@tanstack/react-query'
+import { cacheQueries as serverQueries, createCacheClient as serverClient, statusOf } from '@skillmeat/cache/client'
+
+export async function prefetch(handler: (r: Request) => Promise<Response>): Promise<number> {
+  const client = serverClient({ baseUrl: 'http://in-process/api/v1', fetch: (url, init) => handler(new Request(url, init)) })
+  const qc = new QueryClient()
+  await qc.prefetchQuery(serverQueries.projects(client))
+  const rows = await serverQueries.artifacts(client, { projectId: 'p' }).queryFn()
+  const st = statusOf(await serverQueries.status(client).queryFn())
+  return rows.total + (st ? st.totalProjects : 0)
+}

@@ -600,6 +600,8 @@ const ROUTES = [
           path: p.path,
           name: p.name,
           deployment_count: p.artifactCount,
+          // Added by this package: a projects list shows its update counts without the outdated list.
+          outdated_count: p.outdatedCount,
           last_deployment: iso(p.updatedAt),
           cache_info: { cache_hit: !refresh && hit, last_fetched: iso(p.scannedAt), is_stale: p.status === 'stale' || p.ageMs >= ttl },
         }))

@@ -20,3 +20,9 @@ export declare function createRouteHandlers(options?: CacheHandlerOptions): {
  * and module re-evaluation; reopened when it was closed.
  */
 export declare function getCache(open?: CacheOptions): Cache
+
+/**
+ * The platform packages of the native addon, for `next.config`'s `serverExternalPackages`
+ * (`@skillmeat/cache` itself stays bundled so its React entry uses the app's React).
+ */
+export declare const serverExternalPackages: string[]

@@ -46,6 +46,21 @@ function getCache(open = {}) {
   const { Cache } = require('../../index.js')
   const cache = Cache.open(open)
   s.caches.set(key, cache)
+  if (!s.exitHook) {
+    // A process that ends without close() (a `next build` worker, a dev server stopped with
+    // Ctrl+C) would leave its refresher lease to expire (a TTL) before another process may
+    // watch; closing on exit hands it over at once.
+    s.exitHook = () => {
+      for (const c of s.caches.values()) {
+        try {
+          c.close()
+        } catch {
+          // already closed
+        }
+      }
+    }
+    process.once('exit', s.exitHook)
+  }
   return cache
 }
 
@@ -53,18 +68,42 @@ function getCache(open = {}) {
  * `{ GET, POST, HEAD, OPTIONS }` route handlers for a catch-all route under `basePath`
  * (default `/api/v1`): `app/api/v1/[...path]/route.ts`. Options are those of
  * `createCacheHandler` (`cache`, `open`, `basePath`, `apiKey`); without `cache`, the cache comes
- * from {@link getCache}`(open)`.
+ * from {@link getCache}`(open)`, opened on the first request (not when the route module is
+ * evaluated: `next build` evaluates it without serving anything).
  */
 function createRouteHandlers(options = {}) {
   const s = slot()
   const key = options.cache ? null : `${keyOf(options.open)}|${options.basePath || ''}|${options.apiKey || ''}`
-  let handler = key ? s.handlers.get(key) : null
-  if (!handler || (handler.cache && !isOpen(handler.cache))) {
-    handler = createCacheHandler({ ...options, cache: options.cache || getCache(options.open) })
-    if (key) s.handlers.set(key, handler)
+  let own = null
+  const handler = () => {
+    let h = key ? s.handlers.get(key) : own
+    if (!h || (h.cache && !isOpen(h.cache))) {
+      h = createCacheHandler({ ...options, cache: options.cache || getCache(options.open) })
+      if (key) s.handlers.set(key, h)
+      else own = h
+    }
+    return h
   }
-  const route = (request) => handler(request)
+  const route = (request) => handler()(request)
   return { GET: route, POST: route, HEAD: route, OPTIONS: route }
 }
 
-module.exports = { createRouteHandlers, getCache }
+/** The npm name of the platform package napi publishes for a Rust target triple. */
+function platformPackage(name, triple) {
+  const [cpu, , os, abi] = triple.split('-')
+  const arch = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32' }[cpu] || cpu
+  if (os === 'darwin') return `${name}-darwin-${arch}`
+  if (os === 'windows') return `${name}-win32-${arch}-${abi}`
+  return `${name}-${os}-${arch}${abi ? `-${abi}` : ''}`
+}
+
+/**
+ * For `next.config`'s `serverExternalPackages`: the packages holding the native addon, one per
+ * platform, which Next must load with Node's `require` rather than bundle. `@skillmeat/cache`
+ * itself stays bundled, so that `@skillmeat/cache/react` in client components renders with the
+ * app's React during server rendering (an externalized copy would import a second React).
+ */
+const { name: PACKAGE, napi } = require('../../package.json')
+const serverExternalPackages = napi.targets.map((t) => platformPackage(PACKAGE, t))
+
+module.exports = { createRouteHandlers, getCache, serverExternalPackages }

@@ -1,44 +1,26 @@
+// @skillmeat/cache/react: TanStack Query 5 hooks over the cache API (client components).
 import type { ReactNode } from 'react'
-import type { InvalidateQueryFilters, QueryObserverResult, UseQueryResult } from '@tanstack/react-query'
+import type { QueryObserverResult, UseQueryResult } from '@tanstack/react-query'
+import type {
+  ArtifactDetail,
+  ArtifactRow,
+  ArtifactType,
+  CacheArtifactsParams,
+  CacheClient,
+  CacheClientOptions,
+  CacheInfo,
+  CacheStatus,
+  CacheStreamEvent,
+  OutdatedArtifact,
+  ProjectSummary,
+  ProjectsResponse,
+  RefreshResult,
+  Rows,
+  SearchResponse,
+  UseOutdatedArtifactsOptions,
+} from './client'
 
-/** An HTTP error answer of the cache API. */
-export declare class CacheApiError extends Error {
-  readonly name: 'CacheApiError'
-  /** HTTP status (0 when the API could not be reached). */
-  readonly status: number
-  /** The server's stable code (`CACHE_CLOSED`, `NOT_FOUND`, …), else `HTTP_<status>` or `NETWORK`. */
-  readonly code: string
-  /** The `detail` of the body: a string, or FastAPI's validation list. */
-  readonly detail: unknown
-}
-
-export interface CacheClientOptions {
-  /** Where the routes live (default `/api/v1`, same origin). */
-  baseUrl?: string
-  /** Sent as `X-API-Key` when the server requires one. */
-  apiKey?: string
-  /** Replaces `globalThis.fetch`. */
-  fetch?: typeof fetch
-}
-
-export interface RequestInit {
-  method?: 'GET' | 'POST'
-  query?: Record<string, string | number | boolean | undefined | null>
-  body?: unknown
-  signal?: AbortSignal
-}
-
-export interface CacheClient {
-  readonly baseUrl: string
-  /** The JSON body and headers of a route; a non-2xx answer rejects with a `CacheApiError`. */
-  send<T = unknown>(path: string, init?: RequestInit): Promise<{ body: T; headers: Headers }>
-  /** The JSON body of a route. */
-  request<T = unknown>(path: string, init?: RequestInit): Promise<T>
-  /** Reads `GET /cache/events` until it ends (resolves) or fails (rejects). */
-  subscribe(onEvent: (event: CacheStreamEvent) => void, options?: { signal?: AbortSignal; onOpen?: () => void }): Promise<void>
-}
-
-export declare function createCacheClient(options?: CacheClientOptions): CacheClient
+export * from './client'
 
 export interface CacheClientProviderProps extends CacheClientOptions {
   client?: CacheClient
@@ -49,162 +31,7 @@ export declare function CacheClientProvider(props: CacheClientProviderProps): Re
 export declare function useCacheClient(): CacheClient
 
 // ---------------------------------------------------------------------------
-// Wire shapes (snake_case, as the server sends them)
-
-export type ArtifactType = 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
-export type Health = 'ok' | 'degraded' | 'broken'
-export type Difference = 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content' | 'none' | 'unknown'
-
-export interface ProjectCacheInfo {
-  cache_hit: boolean
-  last_fetched: string | null
-  is_stale: boolean
-}
-
-export interface ProjectSummary {
-  id: string
-  path: string
-  name: string
-  deployment_count: number
-  last_deployment: string | null
-  cache_info?: ProjectCacheInfo
-}
-
-export interface ProjectsResponse {
-  items: ProjectSummary[]
-  page_info: { has_next_page: boolean; has_previous_page: boolean; start_cursor: string | null; end_cursor: string | null; total_count: number }
-  /** The freshness of the answer (from `X-Cache-Hit` / `X-Cache-Last-Fetched`). */
-  cache_info: ProjectCacheInfo
-}
-
-export interface ArtifactProblem {
-  code: string
-  severity: 'error' | 'warning'
-  file: string
-  line: number | null
-  column: number | null
-  message: string
-  fix: string
-}
-
-export interface ArtifactRow {
-  id: string
-  name: string
-  type: ArtifactType
-  project_id: string
-  project_name: string
-  deployed_version: string | null
-  upstream_version: string | null
-  is_outdated: boolean
-  version_difference: string | null
-  difference: Difference | null
-  deployed_sha: string | null
-  upstream_sha: string | null
-  origin: 'local' | 'collection' | 'marketplace'
-  source: string | null
-  description: string | null
-  modified_at: string | null
-  health: Health
-  problems: ArtifactProblem[]
-}
-
-export interface OutdatedArtifact {
-  id: string
-  name: string
-  type: ArtifactType
-  project_name: string
-  project_id: string
-  deployed_version: string | null
-  upstream_version: string | null
-  version_difference: string | null
-  difference: Difference | null
-  deployed_sha: string | null
-  upstream_sha: string | null
-  upstream_origin: string | null
-  upstream_checked_at: string | null
-  health: Health
-}
-
-export interface ArtifactDetail extends ArtifactRow {
-  display_name: string
-  path: string
-  profile: string
-  version: string | null
-  author: string | null
-  license: string | null
-  tags: string[]
-  tools: string[]
-  version_spec: string | null
-  from_collection: string | null
-  deployed_at: string | null
-  local_modified: boolean
-  upstream_origin: string | null
-  upstream_checked_at: string | null
-  upstream_error: string | null
-  status: 'ok' | 'error'
-  error: string | null
-  size_bytes: number
-  file_count: number
-  scanned_at: string | null
-}
-
-export interface SearchHit {
-  id: string
-  name: string
-  type: ArtifactType
-  project_id: string
-  project_name: string
-  score: number
-}
-
-export interface SearchResponse {
-  items: SearchHit[]
-  total: number
-  query: string
-  skip: number
-  limit: number
-}
-
-export interface Rows<T> {
-  items: T[]
-  total: number
-}
-
-/** One event of `GET /cache/events` (see docs/http.md). */
-export type CacheStreamEvent =
-  | { type: 'ready'; generation: number }
-  | { type: 'dataChanged'; generation: number }
-  | { type: 'refreshStarted'; trigger?: string; projectId?: string }
-  | { type: 'refreshProgress'; done?: number; total?: number }
-  | { type: 'refreshCompleted'; trigger?: string; summary?: Record<string, unknown> }
-  | { type: 'refreshError'; code?: string; message?: string }
-  | { type: 'changesDetected'; projectId?: string; projectName?: string; added?: string[]; updated?: string[]; removed?: string[] }
-  | { type: 'invalidated'; projectId?: string; count?: number }
-  | { type: 'watcherDegraded'; reason?: string }
-
-// ---------------------------------------------------------------------------
-// Keys
-
-export declare const cacheKeys: {
-  projects(): readonly ['projects', 'list', 'with-cache-info']
-  outdated<O>(options: O): readonly ['outdated-artifacts', 'list', O]
-  status(): readonly ['cache', 'status']
-  search<P>(params: P): readonly ['cache', 'search', P]
-  artifacts<P>(params: P): readonly ['artifacts', 'list', P]
-  artifact(id: string): readonly ['artifacts', 'detail', string]
-}
-
-/** The query filters an event makes stale. */
-export declare function invalidationsFor(event: CacheStreamEvent): InvalidateQueryFilters[]
-
-// ---------------------------------------------------------------------------
 // Hooks
-
-export interface CacheInfo {
-  cacheHit: boolean
-  lastFetched: Date | null
-  isStale: boolean
-}
 
 export interface UseProjectCacheOptions {
   /** Default true. */
@@ -212,8 +39,6 @@ export interface UseProjectCacheOptions {
   /** Default 60000 ms. */
   staleTime?: number
 }
-
-export declare function fetchProjects(client: CacheClient, options?: { refresh?: boolean; signal?: AbortSignal }): Promise<ProjectsResponse>
 
 export declare function useProjectCache(options?: UseProjectCacheOptions): {
   projects: ProjectSummary[]
@@ -225,20 +50,8 @@ export declare function useProjectCache(options?: UseProjectCacheOptions): {
   forceRefresh: () => Promise<ProjectsResponse>
 }
 
-export interface UseOutdatedArtifactsOptions {
-  type?: string
-  sortBy?: 'name' | 'type' | 'project' | 'version_diff'
-  sortOrder?: 'asc' | 'desc'
-  projectId?: string
-}
 export declare function useOutdatedArtifacts(options?: UseOutdatedArtifactsOptions): UseQueryResult<Rows<OutdatedArtifact>, Error>
 
-export interface CacheArtifactsParams {
-  projectId?: string
-  type?: ArtifactType
-  isOutdated?: boolean
-  health?: Health
-}
 export declare function useCacheArtifacts(params?: CacheArtifactsParams, options?: { enabled?: boolean; staleTime?: number }): UseQueryResult<Rows<ArtifactRow>, Error>
 export declare function useCacheArtifact(id: string | null | undefined, options?: { enabled?: boolean; staleTime?: number }): UseQueryResult<ArtifactDetail, Error>
 
@@ -252,18 +65,6 @@ export interface UseCacheSearchOptions {
 }
 export declare function useCacheSearch(query: string, options?: UseCacheSearchOptions): UseQueryResult<SearchResponse, Error>
 
-export interface CacheStatus {
-  lastRefetch: Date | null
-  cacheAge: number | null
-  isStale: boolean
-  totalProjects: number
-  staleProjects: number
-  totalArtifacts: number
-  outdatedArtifacts: number
-  artifactsByHealth: Record<Health, number>
-  isRefreshing: boolean
-  ttlSeconds: number
-}
 export declare function useCacheStatus(): {
   status: CacheStatus | null
   isLoading: boolean
@@ -271,11 +72,6 @@ export declare function useCacheStatus(): {
   refresh: () => Promise<unknown>
 }
 
-export interface RefreshResult {
-  success: boolean
-  message: string
-  stats: Record<string, unknown>
-}
 export declare function useCacheRefresh(projectId?: string): {
   /** Re-scans (one project with `projectId`; `force` re-reads every file). */
   refresh: (args?: { projectId?: string; force?: boolean }) => Promise<RefreshResult>
