@@ -10,6 +10,25 @@ export declare interface Cache {
   outdatedArtifacts(query: OutdatedQuery & { maxAgeMs: number }): Promise<ArtifactPage>
 }
 
+/** What started a refresh. */
+export type RefreshTrigger = 'manual' | 'watch' | 'ttl' | 'startup' | 'takeover' | 'recovery'
+
+/**
+ * An event of `onEvent()`, discriminated on `type` (narrow with `switch (e.type)`):
+ * `refreshStarted`, `refreshProgress` (one project written), `refreshCompleted` (with what it
+ * did), `refreshError` (the data cached before is still served), `changesDetected` (a
+ * project's artifacts changed), `invalidated`, `watcherDegraded`. `projectId` is `null` when
+ * the refresh or invalidation covered every project.
+ */
+export type CacheEvent =
+  | { type: 'refreshStarted'; trigger: RefreshTrigger; projectId: string | null }
+  | { type: 'refreshProgress'; trigger: RefreshTrigger; projectId: string; done: number; total: number }
+  | { type: 'refreshCompleted'; trigger: RefreshTrigger; projectId: string | null; summary: RefreshSummary }
+  | { type: 'refreshError'; trigger: RefreshTrigger; projectId: string | null; code: string; message: string }
+  | { type: 'changesDetected'; projectId: string; projectName: string; added: Array<string>; updated: Array<string>; removed: Array<string> }
+  | { type: 'invalidated'; projectId: string | null; count: number }
+  | { type: 'watcherDegraded'; reason: string }
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -297,38 +316,6 @@ export interface BackgroundStatus {
   watchedPaths: number
   /** Why the watcher is degraded, or what it could not watch. */
   watcherReason?: string
-}
-
-/** An event of `onEvent()`; `type` tells which fields are present. */
-export interface CacheEvent {
-  /** Event type. */
-  type: 'refreshStarted' | 'refreshCompleted' | 'refreshError' | 'refreshProgress' | 'changesDetected' | 'invalidated' | 'watcherDegraded'
-  /** What started a refresh: `manual`, `watch`, `ttl`, `startup`, `takeover`, `recovery`. */
-  trigger?: string
-  /** The project concerned, if one. */
-  projectId?: string
-  /** `changesDetected`: the project's name. */
-  projectName?: string
-  /** `refreshCompleted`: what the refresh did. */
-  summary?: RefreshSummary
-  /** `refreshError`: stable error code. */
-  code?: string
-  /** `refreshError`: message. */
-  message?: string
-  /** `changesDetected`: artifact names added. */
-  added?: Array<string>
-  /** `changesDetected`: artifact names whose content changed. */
-  updated?: Array<string>
-  /** `changesDetected`: artifact names removed. */
-  removed?: Array<string>
-  /** `invalidated`: projects marked. */
-  count?: number
-  /** `refreshProgress`: projects done. */
-  done?: number
-  /** `refreshProgress`: projects in the refresh. */
-  total?: number
-  /** `watcherDegraded`: why. */
-  reason?: string
 }
 
 /** The result of `freshness()`. */

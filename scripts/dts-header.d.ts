@@ -9,3 +9,22 @@ export declare interface Cache {
    */
   outdatedArtifacts(query: OutdatedQuery & { maxAgeMs: number }): Promise<ArtifactPage>
 }
+
+/** What started a refresh. */
+export type RefreshTrigger = 'manual' | 'watch' | 'ttl' | 'startup' | 'takeover' | 'recovery'
+
+/**
+ * An event of `onEvent()`, discriminated on `type` (narrow with `switch (e.type)`):
+ * `refreshStarted`, `refreshProgress` (one project written), `refreshCompleted` (with what it
+ * did), `refreshError` (the data cached before is still served), `changesDetected` (a
+ * project's artifacts changed), `invalidated`, `watcherDegraded`. `projectId` is `null` when
+ * the refresh or invalidation covered every project.
+ */
+export type CacheEvent =
+  | { type: 'refreshStarted'; trigger: RefreshTrigger; projectId: string | null }
+  | { type: 'refreshProgress'; trigger: RefreshTrigger; projectId: string; done: number; total: number }
+  | { type: 'refreshCompleted'; trigger: RefreshTrigger; projectId: string | null; summary: RefreshSummary }
+  | { type: 'refreshError'; trigger: RefreshTrigger; projectId: string | null; code: string; message: string }
+  | { type: 'changesDetected'; projectId: string; projectName: string; added: Array<string>; updated: Array<string>; removed: Array<string> }
+  | { type: 'invalidated'; projectId: string | null; count: number }
+  | { type: 'watcherDegraded'; reason: string }

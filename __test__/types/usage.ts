@@ -24,3 +24,27 @@ async function main(): Promise<void> {
   void [later, gen, diff, res, r2, c2, label, cmp]
 }
 void main
+
+// Events narrow on `type`.
+import type { CacheEvent } from '@skillmeat/cache'
+export function describe(e: CacheEvent): string {
+  switch (e.type) {
+    case 'changesDetected':
+      return `${e.projectName}: +${e.added.length} ~${e.updated.length} -${e.removed.length}`
+    case 'refreshCompleted':
+      return `${e.trigger} refresh in ${e.summary.durationMs} ms`
+    case 'refreshError':
+      return `${e.code}: ${e.message}`
+    case 'refreshProgress':
+      return `${e.done}/${e.total}`
+    case 'invalidated':
+      return `${e.count} project(s)${e.projectId === null ? '' : ` (${e.projectId})`}`
+    case 'watcherDegraded':
+      return e.reason
+    case 'refreshStarted':
+      return e.trigger
+  }
+}
+export function subscribe(cache: import('@skillmeat/cache').Cache): () => void {
+  return cache.onEvent((e) => void describe(e))
+}

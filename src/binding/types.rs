@@ -545,44 +545,6 @@ pub struct LeaseHolder {
     pub expires_at: i64,
 }
 
-/// An event of `onEvent()`; `type` tells which fields are present.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct CacheEvent {
-    /// Event type.
-    #[napi(
-        js_name = "type",
-        ts_type = "'refreshStarted' | 'refreshCompleted' | 'refreshError' | 'refreshProgress' | 'changesDetected' | 'invalidated' | 'watcherDegraded'"
-    )]
-    pub kind: String,
-    /// What started a refresh: `manual`, `watch`, `ttl`, `startup`, `takeover`, `recovery`.
-    pub trigger: Option<String>,
-    /// The project concerned, if one.
-    pub project_id: Option<String>,
-    /// `changesDetected`: the project's name.
-    pub project_name: Option<String>,
-    /// `refreshCompleted`: what the refresh did.
-    pub summary: Option<RefreshSummary>,
-    /// `refreshError`: stable error code.
-    pub code: Option<String>,
-    /// `refreshError`: message.
-    pub message: Option<String>,
-    /// `changesDetected`: artifact names added.
-    pub added: Option<Vec<String>>,
-    /// `changesDetected`: artifact names whose content changed.
-    pub updated: Option<Vec<String>>,
-    /// `changesDetected`: artifact names removed.
-    pub removed: Option<Vec<String>>,
-    /// `invalidated`: projects marked.
-    pub count: Option<u32>,
-    /// `refreshProgress`: projects done.
-    pub done: Option<u32>,
-    /// `refreshProgress`: projects in the refresh.
-    pub total: Option<u32>,
-    /// `watcherDegraded`: why.
-    pub reason: Option<String>,
-}
-
 impl From<crate::scan::FileError> for FileError {
     fn from(e: crate::scan::FileError) -> Self {
         FileError {

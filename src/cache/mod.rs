@@ -1038,6 +1038,10 @@ impl Cache {
             rt.shutdown_timeout(std::time::Duration::from_secs(10));
         }
         self.inner.store.checkpoint(true);
+        // Files, threads and the index writer go now, not when the last handle is dropped
+        // (for a Node object, whenever the garbage collector gets to it).
+        drop(lock(&self.inner.search.index).take());
+        self.inner.store.close();
     }
 
     /// The folder a project path canonicalises to (for callers that hold a path, not an id).

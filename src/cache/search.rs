@@ -23,7 +23,7 @@ const BULK_SCOPES: i64 = 20;
 /// The index once opened, and how the last open went.
 #[derive(Default)]
 pub(crate) struct SearchState {
-    index: Mutex<Option<Arc<SearchIndex>>>,
+    pub(super) index: Mutex<Option<Arc<SearchIndex>>>,
     last_rebuild_reason: Mutex<Option<String>>,
     /// The database's index-commit counter when this process's reader last reloaded.
     seen_commit: AtomicI64,
@@ -60,6 +60,9 @@ fn shielded<T>(c: &Cache, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T
 impl Cache {
     /// The index, opened (and brought in step with the database) on first use.
     fn search_index(&self) -> Result<Arc<SearchIndex>> {
+        if self.is_closed() {
+            return Err(crate::error::Error::Closed);
+        }
         let mut slot = lock(&self.inner.search.index);
         if let Some(i) = slot.as_ref() {
             return Ok(i.clone());

@@ -98,6 +98,9 @@ pub struct Content {
     pub modified_ms: i64,
     /// Why the artifact is in error (a file that could not be read at all), if it is.
     pub error: Option<FileError>,
+    /// The files could not be read for a reason that may pass (permissions, a race): the
+    /// artifact is read again at the next refresh whatever its stat says.
+    pub retry: bool,
     /// What Claude Code will make of it (see [`health`]).
     pub problems: Vec<health::Problem>,
 }
@@ -197,6 +200,9 @@ struct Candidate {
     /// A problem found while locating it.
     error: Option<FileError>,
 }
+
+/// Appended to a fingerprint that must not match the next stat (see `Content::retry`).
+const RETRY: &str = "+retry";
 
 fn mtime_ns(m: &std::fs::Metadata) -> i64 {
     m.modified()
@@ -669,6 +675,9 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
         match hashed {
             Ok(h) => content.content_hash = Some(h),
             Err(e) => {
+                // An I/O failure (permissions, a file replaced mid-read) can pass: read it
+                // again at the next refresh even if its size and mtime stay (chmod moves neither).
+                content.retry = c.folder.is_some() || c.main.is_some();
                 content
                     .error
                     .get_or_insert(text_error(&c.rel_path, format!("cannot read: {e}")));
@@ -976,6 +985,7 @@ pub fn scan_project(
 
     let mut artifacts = Vec::with_capacity(candidates.len());
     let mut read_count = 0;
+    let mut retry = false;
     for (c, fp) in candidates.into_iter().zip(fps) {
         let unchanged = !force && prior.get(&c.key).is_some_and(|p| p.fingerprint == fp);
         let content = if unchanged {
@@ -998,14 +1008,24 @@ pub fn scan_project(
         artifacts.push(ScannedArtifact {
             key: c.key,
             rel_path: c.rel_path,
-            fingerprint: fp,
+            fingerprint: if content.as_ref().is_some_and(|x| x.retry) {
+                retry = true;
+                format!("{fp}{RETRY}")
+            } else {
+                fp
+            },
             content,
             deploy,
         });
     }
     Ok(ProjectScan {
         unchanged: false,
-        fingerprint,
+        // A fingerprint no stat matches: the project (and that artifact) is read again next time.
+        fingerprint: if retry {
+            format!("{fingerprint}{RETRY}")
+        } else {
+            fingerprint
+        },
         name,
         description,
         profiles,

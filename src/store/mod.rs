@@ -80,8 +80,10 @@ pub struct Store {
     /// The disk was full when the database was opened (reads work; writes will fail).
     pub disk_full_at_open: bool,
     path: Option<PathBuf>,
-    writer: Mutex<Connection>,
-    reader: Option<Mutex<Connection>>,
+    /// The write connection; `None` once [`Store::close`] released it.
+    writer: Mutex<Option<Connection>>,
+    /// A second connection for reads (file databases); `None` for memory or once closed.
+    reader: Option<Mutex<Option<Connection>>>,
     tuning: Tuning,
     /// Writes through this store that move the generation (see [`Store::freshness`]).
     local_writes: std::sync::atomic::AtomicU64,
@@ -247,8 +249,8 @@ impl Store {
         Ok(Store {
             disk_full_at_open: disk_full,
             path: Some(path.to_path_buf()),
-            writer: Mutex::new(writer),
-            reader: Some(Mutex::new(reader)),
+            writer: Mutex::new(Some(writer)),
+            reader: Some(Mutex::new(Some(reader))),
             tuning,
             local_writes: Default::default(),
             fresh: Mutex::new(None),
@@ -264,7 +266,7 @@ impl Store {
         Ok(Store {
             disk_full_at_open: false,
             path: None,
-            writer: Mutex::new(conn),
+            writer: Mutex::new(Some(conn)),
             reader: None,
             tuning,
             local_writes: Default::default(),
@@ -319,12 +321,19 @@ impl Store {
         self.path.as_deref()
     }
 
-    /// Runs `f` with the read connection.
+    /// Runs `f` with the read connection (`CACHE_CLOSED` once the store is closed).
     pub(crate) fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        match &self.reader {
-            Some(r) => f(&lock(r)),
-            None => f(&lock(&self.writer)),
+        let guard = lock(self.reader.as_ref().unwrap_or(&self.writer));
+        f(guard.as_ref().ok_or(Error::Closed)?)
+    }
+
+    /// Closes both connections now (their files are released at once, not when the last
+    /// handle to the store goes away); every later use answers `CACHE_CLOSED`.
+    pub fn close(&self) {
+        if let Some(r) = &self.reader {
+            drop(lock(r).take());
         }
+        drop(lock(&self.writer).take());
     }
 
     /// Runs `f` inside a `BEGIN IMMEDIATE` transaction on the write connection, retrying when
@@ -381,7 +390,8 @@ impl Store {
         bump: bool,
         mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut conn = lock(&self.writer);
+        let mut guard = lock(&self.writer);
+        let conn = guard.as_mut().ok_or(Error::Closed)?;
         let started = std::time::Instant::now();
         let budget = Duration::from_millis(self.tuning.busy_timeout_ms as u64 * 4 + 1000);
         loop {
@@ -455,7 +465,10 @@ impl Store {
     /// readers may keep part of the WAL alive.
     pub fn checkpoint(&self, truncate: bool) {
         if self.path.is_some() {
-            let conn = lock(&self.writer);
+            let guard = lock(&self.writer);
+            let Some(conn) = guard.as_ref() else {
+                return;
+            };
             let sql = if truncate {
                 "PRAGMA wal_checkpoint(TRUNCATE)"
             } else {
