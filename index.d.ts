@@ -49,7 +49,10 @@ export declare class Cache {
   static open(options?: CacheOptions): Cache
   /** Health, counts, configuration and where each value came from. */
   status(): CacheStatus
-  /** Registers a project folder and scans it now. Throws `NOT_FOUND` if it does not exist. */
+  /**
+   * Registers a project folder and scans it now, on the calling thread, within the caps
+   * (`maxProjectFiles`, `maxArtifactFiles`, …). Throws `NOT_FOUND` if it does not exist.
+   */
   registerProject(path: string): Project
   /** Forgets a project and its cached artifacts. Returns whether it was known. */
   unregisterProject(id: string): boolean
@@ -381,6 +384,26 @@ export interface CacheOptions {
    * again; 0 turns background checks off (env `SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS`, default 24).
    */
   upstreamTtlHours?: number
+  /**
+   * Most files and folders listed in one artifact; past it the listing stops and the artifact
+   * gets an `ARTIFACT_TOO_LARGE` problem (env `SKILLMEAT_CACHE_MAX_ARTIFACT_FILES`, default 1000).
+   */
+  maxArtifactFiles?: number
+  /**
+   * Most bytes of files in one artifact, summed from their sizes; a larger one is not hashed
+   * (env `SKILLMEAT_CACHE_MAX_ARTIFACT_BYTES`, default 64 MiB).
+   */
+  maxArtifactBytes?: number
+  /**
+   * Most levels of sub-folders read below an artifact's folder, 0–64 (env
+   * `SKILLMEAT_CACHE_MAX_ARTIFACT_DEPTH`, default 8).
+   */
+  maxArtifactDepth?: number
+  /**
+   * Most files and folders listed in one project; past it the listing stops with a
+   * `PROJECT_TOO_LARGE` project error (env `SKILLMEAT_CACHE_MAX_PROJECT_FILES`, default 20000).
+   */
+  maxProjectFiles?: number
 }
 
 /** Health, counts and configuration of a cache. */

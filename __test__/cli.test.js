@@ -340,6 +340,10 @@ test('config list shows every key with value and source', () => {
     'max_response_bytes',
     'github_api_url',
     'upstream_ttl_hours',
+    'max_artifact_files',
+    'max_artifact_bytes',
+    'max_artifact_depth',
+    'max_project_files',
     'github-token',
   ])
   const roots = list.find((e) => e.key === 'project_roots')

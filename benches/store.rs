@@ -70,7 +70,21 @@ fn benches(c: &mut Criterion) {
     let one = root.path().join("p000");
     c.bench_function(
         "scan one project, 100 artifacts, cold (read + hash all)",
-        |b| b.iter(|| black_box(scan_project(&one, &HashMap::new(), None, &cols, true).ok())),
+        |b| {
+            b.iter(|| {
+                black_box(
+                    scan_project(
+                        &one,
+                        &HashMap::new(),
+                        None,
+                        &cols,
+                        &Default::default(),
+                        true,
+                    )
+                    .ok(),
+                )
+            })
+        },
     );
     c.bench_function("refresh 100 unchanged projects (10k artifacts)", |b| {
         b.iter(|| {

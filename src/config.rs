@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::scan::walk::{self, Limits};
 
 /// Options a caller passes to `Cache::open`; `None` means "not given".
 #[derive(Debug, Clone, Default)]
@@ -50,6 +51,14 @@ pub struct Options {
     /// Hours an upstream answer stays fresh before the background refresh checks again (0: never
     /// in the background).
     pub upstream_ttl_hours: Option<u32>,
+    /// Most files and folders listed in one artifact.
+    pub max_artifact_files: Option<u32>,
+    /// Most bytes of files in one artifact (larger ones are listed in part and not hashed).
+    pub max_artifact_bytes: Option<u32>,
+    /// Most levels of sub-folders read below an artifact's folder.
+    pub max_artifact_depth: Option<u32>,
+    /// Most files and folders listed in one project.
+    pub max_project_files: Option<u32>,
 }
 
 /// A marketplace to cache.
@@ -140,6 +149,14 @@ pub struct Config {
     pub github_api_url: Setting<String>,
     /// Upstream TTL in hours.
     pub upstream_ttl_hours: Setting<u32>,
+    /// Files and folders cap per artifact.
+    pub max_artifact_files: Setting<u32>,
+    /// Bytes cap per artifact.
+    pub max_artifact_bytes: Setting<u32>,
+    /// Folder depth cap per artifact.
+    pub max_artifact_depth: Setting<u32>,
+    /// Files and folders cap per project.
+    pub max_project_files: Setting<u32>,
 }
 
 /// Default GitHub API base URL.
@@ -194,6 +211,26 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "upstream_ttl_hours",
         "SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS",
         "24",
+    ),
+    (
+        "max_artifact_files",
+        "SKILLMEAT_CACHE_MAX_ARTIFACT_FILES",
+        "1000",
+    ),
+    (
+        "max_artifact_bytes",
+        "SKILLMEAT_CACHE_MAX_ARTIFACT_BYTES",
+        "67108864",
+    ),
+    (
+        "max_artifact_depth",
+        "SKILLMEAT_CACHE_MAX_ARTIFACT_DEPTH",
+        "8",
+    ),
+    (
+        "max_project_files",
+        "SKILLMEAT_CACHE_MAX_PROJECT_FILES",
+        "20000",
     ),
 ];
 
@@ -394,6 +431,23 @@ fn file_paths(table: &toml::Table, key: &str, file: &Path) -> Result<Option<Vec<
             reason: format!("[cache] {key} must be a list of paths, got {v}"),
         }),
     }
+}
+
+/// The `Cache.open` option of the `[cache]` key `key` (`max_artifact_files` → `maxArtifactFiles`).
+pub fn option_name(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Expands a leading `~/` to the user's home directory.
@@ -609,7 +663,50 @@ impl Config {
         if lease_ttl_ms.value < 500 {
             return Err(Error::invalid("leaseTtlMs", "must be at least 500 ms"));
         }
+        let max_artifact_files = pick(
+            opts.max_artifact_files,
+            env_u32("SKILLMEAT_CACHE_MAX_ARTIFACT_FILES")?,
+            file_u32(&table, "max_artifact_files", &file)?,
+            walk::DEFAULT_ARTIFACT_FILES,
+        );
+        let max_artifact_bytes = pick(
+            opts.max_artifact_bytes,
+            env_u32("SKILLMEAT_CACHE_MAX_ARTIFACT_BYTES")?,
+            file_u32(&table, "max_artifact_bytes", &file)?,
+            walk::DEFAULT_ARTIFACT_BYTES,
+        );
+        let max_artifact_depth = pick(
+            opts.max_artifact_depth,
+            env_u32("SKILLMEAT_CACHE_MAX_ARTIFACT_DEPTH")?,
+            file_u32(&table, "max_artifact_depth", &file)?,
+            walk::DEFAULT_ARTIFACT_DEPTH,
+        );
+        let max_project_files = pick(
+            opts.max_project_files,
+            env_u32("SKILLMEAT_CACHE_MAX_PROJECT_FILES")?,
+            file_u32(&table, "max_project_files", &file)?,
+            walk::DEFAULT_PROJECT_FILES,
+        );
+        for (name, s) in [
+            ("maxArtifactFiles", &max_artifact_files),
+            ("maxArtifactBytes", &max_artifact_bytes),
+            ("maxProjectFiles", &max_project_files),
+        ] {
+            if s.value == 0 {
+                return Err(Error::invalid(name, "must be at least 1"));
+            }
+        }
+        if max_artifact_depth.value > walk::MAX_ARTIFACT_DEPTH {
+            return Err(Error::invalid(
+                "maxArtifactDepth",
+                format!("must be between 0 and {}", walk::MAX_ARTIFACT_DEPTH),
+            ));
+        }
         Ok(Config {
+            max_artifact_files,
+            max_artifact_bytes,
+            max_artifact_depth,
+            max_project_files,
             github_api_url,
             upstream_ttl_hours,
             marketplace_sources,
@@ -666,7 +763,21 @@ impl Config {
             "maxResponseBytes": entry(&self.max_response_bytes),
             "githubApiUrl": entry(&self.github_api_url),
             "upstreamTtlHours": entry(&self.upstream_ttl_hours),
+            "maxArtifactFiles": entry(&self.max_artifact_files),
+            "maxArtifactBytes": entry(&self.max_artifact_bytes),
+            "maxArtifactDepth": entry(&self.max_artifact_depth),
+            "maxProjectFiles": entry(&self.max_project_files),
         })
+    }
+
+    /// The caps on what one scan lists and reads.
+    pub fn scan_limits(&self) -> Limits {
+        Limits {
+            artifact_files: self.max_artifact_files.value,
+            artifact_bytes: u64::from(self.max_artifact_bytes.value),
+            artifact_depth: self.max_artifact_depth.value,
+            project_files: self.max_project_files.value,
+        }
     }
 }
 
@@ -716,7 +827,11 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
                 | "marketplace_ttl_hours"
                 | "http_timeout_ms"
                 | "upstream_ttl_hours"
-                | "max_response_bytes" => toml_edit::value(parse_u32(key, raw)? as i64),
+                | "max_response_bytes"
+                | "max_artifact_files"
+                | "max_artifact_bytes"
+                | "max_artifact_depth"
+                | "max_project_files" => toml_edit::value(parse_u32(key, raw)? as i64),
                 "enabled" | "background_refresh" | "watch" => {
                     toml_edit::value(parse_bool(key, raw)?)
                 }
@@ -755,6 +870,13 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn option_names_of_keys() {
+        assert_eq!(option_name("max_artifact_files"), "maxArtifactFiles");
+        assert_eq!(option_name("ttl_minutes"), "ttlMinutes");
+        assert_eq!(option_name("watch"), "watch");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod events;
 pub mod market;
 pub mod model;
 mod panic;
+mod private_fs;
 pub mod scan;
 pub mod search;
 pub mod store;

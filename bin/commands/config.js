@@ -132,7 +132,8 @@ Keys (as written in <home>/config.toml [cache]; camelCase names are accepted too
   path, ttl_minutes, enabled, project_roots, discovery_depth, max_size_mb,
   busy_timeout_ms, background_refresh, watch, watch_limit, lease_ttl_ms,
   marketplace_ttl_hours, allow_http_hosts, http_timeout_ms, max_response_bytes,
-  github_api_url, upstream_ttl_hours
+  github_api_url, upstream_ttl_hours, max_artifact_files, max_artifact_bytes,
+  max_artifact_depth, max_project_files
 'list' and 'get' show the value in force and its source: option (--db), env,
 file or default. An environment variable overrides the file.
 project_roots takes a list separated by ',' or ':'.

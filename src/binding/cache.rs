@@ -67,6 +67,18 @@ pub struct CacheOptions {
     /// Hours an upstream answer stays fresh before the background refresh checks the repository
     /// again; 0 turns background checks off (env `SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS`, default 24).
     pub upstream_ttl_hours: Option<u32>,
+    /// Most files and folders listed in one artifact; past it the listing stops and the artifact
+    /// gets an `ARTIFACT_TOO_LARGE` problem (env `SKILLMEAT_CACHE_MAX_ARTIFACT_FILES`, default 1000).
+    pub max_artifact_files: Option<u32>,
+    /// Most bytes of files in one artifact, summed from their sizes; a larger one is not hashed
+    /// (env `SKILLMEAT_CACHE_MAX_ARTIFACT_BYTES`, default 64 MiB).
+    pub max_artifact_bytes: Option<u32>,
+    /// Most levels of sub-folders read below an artifact's folder, 0–64 (env
+    /// `SKILLMEAT_CACHE_MAX_ARTIFACT_DEPTH`, default 8).
+    pub max_artifact_depth: Option<u32>,
+    /// Most files and folders listed in one project; past it the listing stops with a
+    /// `PROJECT_TOO_LARGE` project error (env `SKILLMEAT_CACHE_MAX_PROJECT_FILES`, default 20000).
+    pub max_project_files: Option<u32>,
 }
 
 /// A marketplace to cache.
@@ -304,6 +316,10 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
             "maxResponseBytes",
             "githubApiUrl",
             "upstreamTtlHours",
+            "maxArtifactFiles",
+            "maxArtifactBytes",
+            "maxArtifactDepth",
+            "maxProjectFiles",
         ],
     )?;
     let u32_of = |k: &str| -> Result<Option<u32>, crate::Error> {
@@ -331,6 +347,10 @@ fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
         max_response_bytes: u32_of("maxResponseBytes")?,
         github_api_url: o.string("githubApiUrl")?,
         upstream_ttl_hours: u32_of("upstreamTtlHours")?,
+        max_artifact_files: u32_of("maxArtifactFiles")?,
+        max_artifact_bytes: u32_of("maxArtifactBytes")?,
+        max_artifact_depth: u32_of("maxArtifactDepth")?,
+        max_project_files: u32_of("maxProjectFiles")?,
     })
 }
 
@@ -354,7 +374,8 @@ impl JsCache {
         self.c()?.status().map(Into::into).map_err(js_error)
     }
 
-    /// Registers a project folder and scans it now. Throws `NOT_FOUND` if it does not exist.
+    /// Registers a project folder and scans it now, on the calling thread, within the caps
+    /// (`maxProjectFiles`, `maxArtifactFiles`, …). Throws `NOT_FOUND` if it does not exist.
     #[napi(catch_unwind, ts_args_type = "path: string")]
     pub fn register_project(&self, path: Value) -> napi::Result<Project, String> {
         let path = required_string("path", &path).map_err(js_error)?;

@@ -508,6 +508,15 @@ impl Cache {
                 format!("{} is not a folder", canonical.display()),
             ));
         }
+        if scan::system::is_system(&canonical) {
+            return Err(Error::invalid(
+                "path",
+                format!(
+                    "{} is a folder of the kernel (/proc, /sys or /dev), not a project",
+                    canonical.display()
+                ),
+            ));
+        }
         let p = canonical.to_string_lossy().into_owned();
         self.inner.store.add_registration(&p)?;
         let id = crate::store::project_id_of(&p);
@@ -596,7 +605,15 @@ impl Cache {
         } else {
             self.priors(id)
         };
-        match scan::scan_project(Path::new(path), &priors, fingerprint, collections, force) {
+        let limits = self.inner.config.scan_limits();
+        match scan::scan_project(
+            Path::new(path),
+            &priors,
+            fingerprint,
+            collections,
+            &limits,
+            force,
+        ) {
             Ok(s) if s.unchanged => ScanOutcome::Unchanged,
             Ok(s) => {
                 let files_changed = fingerprint != Some(s.fingerprint.as_str());

@@ -175,9 +175,12 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             .collect();
         outcome.records.extend(trees.records);
         outcome.rate_limit = outcome.rate_limit.or(trees.rate_limit);
+        let limits = c.config().scan_limits();
         let compared = tokio::task::spawn_blocking(move || {
             jobs.into_iter()
-                .map(|(i, local, entry)| (i, crate::scan::githash::differs(&local, &entry)))
+                .map(|(i, local, entry)| {
+                    (i, crate::scan::githash::differs(&local, &entry, &limits))
+                })
                 .collect::<Vec<_>>()
         })
         .await

@@ -1,5 +1,6 @@
-//! Finding projects under configured roots: bounded depth, no `node_modules` or `.git`, and safe
-//! against symlink loops (walkdir detects them; loops are skipped).
+//! Finding projects under configured roots: bounded depth, no `node_modules` or `.git`, never
+//! into `/proc`, `/sys` or `/dev` (even through a link), and safe against symlink loops (walkdir
+//! detects them; loops are skipped).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,23 @@ const SKIP: &[&str] = &[
     ".cache",
 ];
 
+/// Whether discovery descends into `e`: the root, or a folder not skipped by name; in either case
+/// not (through a link or not) a kernel folder.
+fn descend(e: &walkdir::DirEntry) -> bool {
+    if e.depth() > 0 {
+        let name = e.file_name().to_string_lossy();
+        if !e.file_type().is_dir() || SKIP.contains(&name.as_ref()) || name.starts_with('.') {
+            return false;
+        }
+    }
+    let real = if e.path_is_symlink() || e.depth() == 0 {
+        std::fs::canonicalize(e.path()).ok()
+    } else {
+        Some(e.path().to_path_buf())
+    };
+    !real.is_some_and(|r| super::system::is_system(&r))
+}
+
 /// Whether `dir` holds a profile root (`.claude/`, `.codex/`, …).
 pub fn is_project(dir: &Path) -> bool {
     PROFILE_ROOTS.iter().any(|p| dir.join(p).is_dir())
@@ -29,13 +47,7 @@ pub fn discover(root: &Path, depth: u32) -> Vec<PathBuf> {
         .max_depth(depth as usize)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 {
-                return true;
-            }
-            let name = e.file_name().to_string_lossy();
-            e.file_type().is_dir() && !SKIP.contains(&name.as_ref()) && !name.starts_with('.')
-        });
+        .filter_entry(descend);
     for entry in walker.flatten() {
         if entry.file_type().is_dir() && is_project(entry.path()) {
             if let Ok(p) = entry.path().canonicalize() {
@@ -58,13 +70,7 @@ pub fn candidate_dirs(root: &Path, depth: u32) -> Vec<PathBuf> {
         .follow_links(true)
         .max_depth(depth as usize - 1)
         .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 {
-                return true;
-            }
-            let name = e.file_name().to_string_lossy();
-            e.file_type().is_dir() && !SKIP.contains(&name.as_ref()) && !name.starts_with('.')
-        })
+        .filter_entry(descend)
         .flatten()
         .filter(|e| e.file_type().is_dir())
         .map(|e| e.into_path())
@@ -106,6 +112,33 @@ mod tests {
                 .iter()
                 .any(|n| n.contains("node_modules") || n.contains("deep")),
             "{names:?}"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn never_descends_into_kernel_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("a/.claude")).unwrap();
+        for (link, to) in [("proc", "/proc"), ("sys", "/sys/kernel"), ("dev", "/dev")] {
+            std::os::unix::fs::symlink(to, r.join(link)).unwrap();
+        }
+        let dirs = candidate_dirs(r, 3);
+        assert!(
+            dirs.iter().all(|p| !p.starts_with(r.join("proc"))
+                && !p.starts_with(r.join("sys"))
+                && !p.starts_with(r.join("dev"))),
+            "{dirs:?}"
+        );
+        assert_eq!(discover(r, 3).len(), 1);
+        assert!(discover(Path::new("/proc/self"), 2).is_empty());
+        assert!(candidate_dirs(Path::new("/proc"), 2).is_empty());
+        // A root of `/` is searched, but not its kernel folders.
+        assert!(
+            candidate_dirs(Path::new("/"), 2)
+                .iter()
+                .all(|p| !crate::scan::system::is_system(p))
         );
     }
 }

@@ -1,21 +1,53 @@
 //! Git object ids of deployed files, computed the way git hashes them, so deployed content can be
 //! compared with a repository tree without downloading it: a file is a `blob`, a folder a `tree`
 //! of its entries (mode, name, id; folders sorted as if their names ended in `/`; empty folders
-//! left out, as git does).
+//! left out, as git does). Bounded like a scan: a folder past the caps on files, bytes or depth
+//! is not compared, never read whole.
 
 use std::io::Read;
 use std::path::Path;
 
 use sha1::{Digest, Sha1};
 
-/// A file's blob id (`git hash-object`).
-pub fn blob_id(path: &Path) -> std::io::Result<String> {
-    Ok(hex::encode(blob_raw(path)?))
+use super::walk::Limits;
+
+/// What reading a folder for its tree id may still take.
+struct Allowance {
+    entries: u64,
+    bytes: u64,
+    depth: u32,
 }
 
-fn blob_raw(path: &Path) -> std::io::Result<[u8; 20]> {
-    let mut f = super::read::open_regular(path)?;
+impl Allowance {
+    fn new(limits: &Limits) -> Allowance {
+        Allowance {
+            entries: u64::from(limits.artifact_files),
+            bytes: limits.artifact_bytes,
+            depth: limits.artifact_depth,
+        }
+    }
+
+    /// Takes `n` from `left`, or fails naming the cap passed.
+    fn take(left: &mut u64, n: u64, cap: &str) -> std::io::Result<()> {
+        *left = left
+            .checked_sub(n)
+            .ok_or_else(|| std::io::Error::other(format!("over the {cap} cap; not compared")))?;
+        Ok(())
+    }
+}
+
+/// A file's blob id (`git hash-object`), for a file within the bytes cap.
+pub fn blob_id(path: &Path, limits: &Limits) -> std::io::Result<String> {
+    let mut allow = Allowance::new(limits);
+    Ok(hex::encode(blob_raw(path, &mut allow)?))
+}
+
+fn blob_raw(path: &Path, allow: &mut Allowance) -> std::io::Result<[u8; 20]> {
+    let f = super::read::open_regular(path)?;
     let len = f.metadata()?.len();
+    Allowance::take(&mut allow.bytes, len, "maxArtifactBytes")?;
+    // Never more than the size listed (plus one byte, to see it grew).
+    let mut f = f.take(len + 1);
     let mut h = Sha1::new();
     h.update(format!("blob {len}\0").as_bytes());
     let mut buf = [0u8; 64 * 1024];
@@ -55,9 +87,9 @@ fn is_executable(_: &std::fs::Metadata) -> bool {
 }
 
 /// A folder's tree id (what `git write-tree` gives for it), or `None` for a folder holding no
-/// file at any depth (git does not record it).
-pub fn tree_id(dir: &Path) -> std::io::Result<Option<String>> {
-    Ok(tree_raw(dir, 0)?.map(hex::encode))
+/// file at any depth (git does not record it). A folder past `limits` is an error.
+pub fn tree_id(dir: &Path, limits: &Limits) -> std::io::Result<Option<String>> {
+    Ok(tree_raw(dir, 0, &mut Allowance::new(limits))?.map(hex::encode))
 }
 
 /// One entry of a tree being built.
@@ -69,13 +101,16 @@ struct Entry {
     id: [u8; 20],
 }
 
-fn tree_raw(dir: &Path, depth: u32) -> std::io::Result<Option<[u8; 20]>> {
-    if depth > 64 {
-        return Err(std::io::Error::other("folders nested too deeply"));
+fn tree_raw(dir: &Path, depth: u32, allow: &mut Allowance) -> std::io::Result<Option<[u8; 20]>> {
+    if depth > allow.depth {
+        return Err(std::io::Error::other(
+            "folders nested deeper than the maxArtifactDepth cap; not compared",
+        ));
     }
     let mut entries: Vec<Entry> = Vec::new();
     for e in std::fs::read_dir(dir)? {
         let e = e?;
+        Allowance::take(&mut allow.entries, 1, "maxArtifactFiles")?;
         let name = e.file_name().to_string_lossy().into_owned().into_bytes();
         if name == b".git" {
             continue;
@@ -90,7 +125,7 @@ fn tree_raw(dir: &Path, depth: u32) -> std::io::Result<Option<[u8; 20]>> {
                 name,
             });
         } else if ft.is_dir() {
-            if let Some(id) = tree_raw(&path, depth + 1)? {
+            if let Some(id) = tree_raw(&path, depth + 1, allow)? {
                 let mut key = name.clone();
                 key.push(b'/');
                 entries.push(Entry {
@@ -110,7 +145,7 @@ fn tree_raw(dir: &Path, depth: u32) -> std::io::Result<Option<[u8; 20]>> {
             entries.push(Entry {
                 key: name.clone(),
                 mode,
-                id: blob_raw(&path)?,
+                id: blob_raw(&path, allow)?,
                 name,
             });
         }
@@ -134,12 +169,16 @@ fn tree_raw(dir: &Path, depth: u32) -> std::io::Result<Option<[u8; 20]>> {
 }
 
 /// Whether the file or folder at `local` differs from the upstream `entry`: `None` when they
-/// cannot be compared (a file against a folder, or the local side cannot be read).
-pub fn differs(local: &Path, entry: &crate::upstream::TreeEntry) -> Option<bool> {
+/// cannot be compared (a file against a folder, the local side cannot be read, is past
+/// `limits`, or leads into `/proc`, `/sys` or `/dev`).
+pub fn differs(local: &Path, entry: &crate::upstream::TreeEntry, limits: &Limits) -> Option<bool> {
+    if super::system::is_system(&std::fs::canonicalize(local).ok()?) {
+        return None;
+    }
     let meta = std::fs::metadata(local).ok()?;
     let id = match (meta.is_dir(), entry.kind.as_str()) {
-        (true, "tree") => tree_id(local).ok()??,
-        (false, "blob") => blob_id(local).ok()?,
+        (true, "tree") => tree_id(local, limits).ok()??,
+        (false, "blob") => blob_id(local, limits).ok()?,
         _ => return None,
     };
     Some(!id.eq_ignore_ascii_case(&entry.sha))
@@ -156,7 +195,7 @@ mod tests {
         // `printf 'hello\n' | git hash-object --stdin`
         std::fs::write(d.join("a.txt"), b"hello\n").unwrap();
         assert_eq!(
-            blob_id(&d.join("a.txt")).unwrap(),
+            blob_id(&d.join("a.txt"), &Limits::default()).unwrap(),
             "ce013625030ba8dba906f756967f9e9ca394464a"
         );
         // The empty tree is not written; a tree with one file is.
@@ -164,10 +203,33 @@ mod tests {
         std::fs::create_dir(d.join("sub")).unwrap();
         std::fs::write(d.join("sub").join("b.txt"), b"hello\n").unwrap();
         std::fs::write(d.join("sub.md"), b"x").unwrap();
-        let id = tree_id(d).unwrap().unwrap();
+        let id = tree_id(d, &Limits::default()).unwrap().unwrap();
         // Computed by git 2.47 over the same files (`git add -A && git write-tree`).
         assert_eq!(id, expected_tree(d));
-        assert_eq!(tree_id(&d.join("empty")).unwrap(), None);
+        assert_eq!(tree_id(&d.join("empty"), &Limits::default()).unwrap(), None);
+    }
+
+    #[test]
+    fn folders_past_the_caps_are_not_compared() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("a/b")).unwrap();
+        std::fs::write(d.join("a/b/f"), vec![b'x'; 100]).unwrap();
+        std::fs::write(d.join("g"), b"y").unwrap();
+        let caps = |files, bytes, depth| Limits {
+            artifact_files: files,
+            artifact_bytes: bytes,
+            artifact_depth: depth,
+            project_files: 100,
+        };
+        assert!(tree_id(d, &caps(10, 1000, 8)).unwrap().is_some());
+        let e = tree_id(d, &caps(3, 1000, 8)).unwrap_err();
+        assert!(e.to_string().contains("maxArtifactFiles"), "{e}");
+        let e = tree_id(d, &caps(10, 100, 8)).unwrap_err();
+        assert!(e.to_string().contains("maxArtifactBytes"), "{e}");
+        let e = tree_id(d, &caps(10, 1000, 1)).unwrap_err();
+        assert!(e.to_string().contains("maxArtifactDepth"), "{e}");
+        assert!(blob_id(&d.join("a/b/f"), &caps(10, 99, 8)).is_err());
     }
 
     /// The tree id as git computes it, when git is on the machine; else our own (the fixed
@@ -188,7 +250,7 @@ mod tests {
                 std::fs::remove_dir_all(d.join(".git")).unwrap();
                 id
             }
-            _ => tree_id(d).unwrap().unwrap(),
+            _ => tree_id(d, &Limits::default()).unwrap().unwrap(),
         }
     }
 }

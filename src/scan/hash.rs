@@ -12,34 +12,45 @@ pub fn sort_components(paths: &mut [String]) {
     paths.sort_by(|a, b| a.split('/').cmp(b.split('/')));
 }
 
-/// Feeds one file's bytes into `hasher`, returning the number of bytes read.
-fn feed(hasher: &mut Sha256, path: &Path) -> std::io::Result<u64> {
+/// Feeds one file's bytes into `hasher`, taking them from `left`: a file that (grown since it was
+/// listed) would read past it is an error, read no further.
+fn feed(hasher: &mut Sha256, path: &Path, left: &mut u64) -> std::io::Result<()> {
     let mut f = super::read::open_regular(path)?;
     let mut buf = [0u8; 64 * 1024];
-    let mut total = 0u64;
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
-            return Ok(total);
+            return Ok(());
         }
-        total += n as u64;
+        *left = left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the files grew past the size cap while they were hashed; not hashed",
+            )
+        })?;
         hasher.update(&buf[..n]);
     }
 }
 
-/// Hash of a single file.
-pub fn file_hash(path: &Path) -> std::io::Result<String> {
+/// Hash of a single file, reading at most `max_bytes`.
+pub fn file_hash(path: &Path, max_bytes: u64) -> std::io::Result<String> {
     let mut h = Sha256::new();
-    feed(&mut h, path)?;
+    feed(&mut h, path, &mut { max_bytes })?;
     Ok(hex::encode(h.finalize()))
 }
 
-/// Hash of a folder given its files' relative paths (already sorted with [`sort_components`]).
-pub fn folder_hash(root: &Path, sorted_rel_paths: &[String]) -> std::io::Result<String> {
+/// Hash of a folder given its files' relative paths (already sorted with [`sort_components`]),
+/// reading at most `max_bytes` in all.
+pub fn folder_hash(
+    root: &Path,
+    sorted_rel_paths: &[String],
+    max_bytes: u64,
+) -> std::io::Result<String> {
     let mut h = Sha256::new();
+    let mut left = max_bytes;
     for rel in sorted_rel_paths {
         h.update(rel.as_bytes());
-        feed(&mut h, &root.join(rel))?;
+        feed(&mut h, &root.join(rel), &mut left)?;
     }
     Ok(hex::encode(h.finalize()))
 }
@@ -75,12 +86,17 @@ mod tests {
         h.update(b"a/x.txt");
         h.update(b"world");
         assert_eq!(
-            folder_hash(d.path(), &rel).unwrap(),
+            folder_hash(d.path(), &rel, 10).unwrap(),
             hex::encode(h.finalize())
         );
+        assert!(
+            folder_hash(d.path(), &rel, 9).is_err(),
+            "never reads past the cap"
+        );
         assert_eq!(
-            file_hash(&d.path().join("SKILL.md")).unwrap(),
+            file_hash(&d.path().join("SKILL.md"), 5).unwrap(),
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
+        assert!(file_hash(&d.path().join("SKILL.md"), 4).is_err());
     }
 }

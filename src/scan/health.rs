@@ -377,6 +377,73 @@ pub fn missing_deployment_problem(file: &str, manifest: &str) -> Problem {
     )
 }
 
+/// How to raise the cap that the `[cache]` key `key` sets: its `Cache.open` option, environment
+/// variable and key.
+fn raise(key: &str) -> String {
+    let env = crate::config::KEYS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or("", |(_, env, _)| env);
+    format!(
+        "raise {} (environment variable {env}, or `{key}` under [cache] in config.toml)",
+        crate::config::option_name(key)
+    )
+}
+
+/// An artifact that a cap (set by `key`) stopped this cache from listing (or reading) whole;
+/// `why` names the cap and what was counted. Claude Code itself is not limited by the cap.
+pub fn too_large_problem(file: &str, why: String, key: &str) -> Problem {
+    problem(
+        "ARTIFACT_TOO_LARGE",
+        Severity::Warning,
+        file,
+        None,
+        format!(
+            "{why}. Its file count and size are what was listed, and it has no content hash, so local changes to it are not detected"
+        ),
+        format!(
+            "if it is meant to be this large, {}; otherwise remove what does not belong in it (a link to a large folder, build output, data)",
+            raise(key)
+        ),
+    )
+}
+
+/// A project that the `maxProjectFiles` cap (set by `key`) stopped this cache from listing whole.
+pub fn project_too_large_problem(file: &str, why: String, key: &str) -> Problem {
+    problem(
+        "PROJECT_TOO_LARGE",
+        Severity::Error,
+        file,
+        None,
+        why,
+        format!(
+            "{}, or remove what does not belong in the profile folders (a link to a large folder, build output, data)",
+            raise(key)
+        ),
+    )
+}
+
+/// A link this cache does not follow: into `/proc`, `/sys` or `/dev`, or (`is_loop`) to a folder
+/// that holds it.
+pub fn link_problem(file: &str, target: &std::path::Path, is_loop: bool) -> Problem {
+    let what = if is_loop {
+        "a folder that holds the link (a loop)"
+    } else {
+        "among the kernel's files and devices (/proc, /sys, /dev)"
+    };
+    problem(
+        "SYMLINK_NOT_FOLLOWED",
+        Severity::Warning,
+        file,
+        None,
+        format!(
+            "{file} is a link to {}, {what}: this cache does not follow it and reads nothing from it",
+            target.display()
+        ),
+        "replace the link with the files it should stand for, or remove it".into(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@ pub mod hash;
 pub mod health;
 pub mod manifest;
 pub mod read;
+pub mod system;
+pub mod walk;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -19,13 +21,15 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use manifest::{Collections, Deployment};
+use walk::{Budget, Limits};
 
 /// Profile root folders a project may hold, in the order they are read.
 pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"];
-/// Text files larger than this are hashed but not parsed for metadata.
+/// Text files larger than this are not parsed for metadata (they are listed, and hashed within
+/// `maxArtifactBytes`).
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 /// Bumped when the scanner extracts different data, so stored fingerprints stop matching.
-const SCANNER_VERSION: &str = "scan-v1";
+const SCANNER_VERSION: &str = "scan-v2";
 /// Name of SkillMeat's deployment manifest inside a profile root.
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
@@ -177,7 +181,7 @@ pub enum ScanFailure {
 
 /// A file with its stat data.
 #[derive(Debug, Clone)]
-struct Stat {
+pub(crate) struct Stat {
     rel: String,
     size: u64,
     mtime_ns: i64,
@@ -199,6 +203,60 @@ struct Candidate {
     alias: Option<String>,
     /// A problem found while locating it.
     error: Option<FileError>,
+    /// Problems found while listing it (caps met, links not followed).
+    problems: Vec<health::Problem>,
+    /// Whether all its files were listed, so its size and hash are whole.
+    whole: bool,
+}
+
+impl Candidate {
+    /// An artifact of one file (or an `.mcp.json` server), located without problems.
+    fn single(key: ArtifactKey, rel_path: String, main: Option<PathBuf>, file: Stat) -> Candidate {
+        Candidate {
+            key,
+            rel_path,
+            main,
+            folder: None,
+            files: vec![file],
+            inline: None,
+            alias: None,
+            error: None,
+            problems: Vec::new(),
+            whole: true,
+        }
+    }
+
+    /// An artifact of the one file at entry `e`; one that is a link into `/proc`, `/sys` or
+    /// `/dev` is listed in error and never read.
+    fn of_entry(key: ArtifactKey, rel_path: String, e: walk::Entry, file: Stat) -> Candidate {
+        let Some(target) = e.kernel else {
+            return Candidate::single(key, rel_path, Some(e.path), file);
+        };
+        let p = health::link_problem(&rel_path, &target, false);
+        Candidate {
+            error: Some(text_error(&rel_path, p.message.clone())),
+            problems: vec![p],
+            whole: false,
+            ..Candidate::single(key, rel_path, None, file)
+        }
+    }
+}
+
+/// What locating a project's artifacts carries along: the caps, the budget of files and
+/// folders left, and the project-level problems found.
+struct Scope {
+    limits: Limits,
+    budget: Budget,
+    errors: Vec<FileError>,
+}
+
+/// A problem of the project as a whole, as `Project.errors` carry it (code and fix in the reason).
+fn project_error(p: health::Problem) -> FileError {
+    FileError {
+        file: p.file,
+        line: p.line,
+        reason: format!("{} ({}; fix: {})", p.message, p.code, p.fix),
+    }
 }
 
 /// Appended to a fingerprint that must not match the next stat (see `Content::retry`).
@@ -221,8 +279,10 @@ fn stat_of(path: &Path, rel: String) -> Option<Stat> {
     })
 }
 
-fn fingerprint_files(files: &[Stat]) -> String {
-    let mut s = String::with_capacity(files.len() * 48);
+/// The stat fingerprint of an artifact's files, under the caps it was listed with (`caps`).
+fn fingerprint_files(files: &[Stat], caps: &str) -> String {
+    let mut s = String::with_capacity(files.len() * 48 + caps.len());
+    s.push_str(caps);
     for f in files {
         s.push_str(&f.rel);
         s.push(':');
@@ -234,77 +294,6 @@ fn fingerprint_files(files: &[Stat]) -> String {
     hash::fingerprint(&s)
 }
 
-/// Lists regular files under `root` recursively (not following symlinked folders), with names
-/// relative to `root`. Names that are not UTF-8 are reported in `errors` and skipped.
-fn walk_files(root: &Path, prefix_for_errors: &str, errors: &mut Vec<FileError>) -> Vec<Stat> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, rel_dir)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in rd.flatten() {
-            let fname = entry.file_name();
-            let Some(name) = fname.to_str() else {
-                errors.push(FileError {
-                    file: format!("{prefix_for_errors}/{rel_dir}{}", fname.to_string_lossy()),
-                    line: None,
-                    reason: "file name is not valid UTF-8; skipped".into(),
-                });
-                continue;
-            };
-            let rel = format!("{rel_dir}{name}");
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
-                stack.push((entry.path(), format!("{rel}/")));
-            } else if ft.is_file() || ft.is_symlink() {
-                if let Ok(m) = std::fs::metadata(entry.path()) {
-                    if m.is_file() {
-                        out.push(Stat {
-                            rel,
-                            size: m.len(),
-                            mtime_ns: mtime_ns(&m),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
-    out
-}
-
-/// Sorted UTF-8 entries of a folder; non-UTF-8 names are reported.
-fn entries(dir: &Path, rel_dir: &str, errors: &mut Vec<FileError>) -> Vec<(String, PathBuf, bool)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for e in rd.flatten() {
-        let fname = e.file_name();
-        let Some(name) = fname.to_str() else {
-            errors.push(FileError {
-                file: format!("{rel_dir}/{}", fname.to_string_lossy()),
-                line: None,
-                reason: "file name is not valid UTF-8; skipped".into(),
-            });
-            continue;
-        };
-        let path = e.path();
-        // d_type from the directory listing; only symlinks need a stat to see what they point at.
-        let is_dir = match e.file_type() {
-            Ok(ft) if ft.is_symlink() => std::fs::metadata(&path)
-                .map(|m| m.is_dir())
-                .unwrap_or(false),
-            Ok(ft) => ft.is_dir(),
-            Err(_) => false,
-        };
-        out.push((name.to_string(), path, is_dir));
-    }
-    out.sort();
-    out
-}
-
 /// Finds Markdown artifacts (`commands/`, `agents/`) under `dir`, recursing into sub-folders.
 #[allow(clippy::too_many_arguments)] // a recursive walk: the arguments are its position
 fn markdown_artifacts(
@@ -314,75 +303,62 @@ fn markdown_artifacts(
     dir: &Path,
     rel_dir: &str,
     name_prefix: &str,
-    errors: &mut Vec<FileError>,
+    sc: &mut Scope,
     depth: u8,
 ) {
-    for (name, path, is_dir) in entries(dir, rel_dir, errors) {
-        if name.starts_with('.') {
+    for e in walk::entries(dir, rel_dir, &mut sc.budget, &mut sc.errors) {
+        if e.name.starts_with('.') {
             continue;
         }
-        if is_dir {
+        if e.is_dir {
             if depth < 4 {
                 markdown_artifacts(
                     out,
                     profile,
                     kind,
-                    &path,
-                    &format!("{rel_dir}/{name}"),
-                    &format!("{name_prefix}{name}/"),
-                    errors,
+                    &e.path,
+                    &format!("{rel_dir}/{}", e.name),
+                    &format!("{name_prefix}{}/", e.name),
+                    sc,
                     depth + 1,
                 );
             }
             continue;
         }
-        let Some(stem) = name
+        let Some(stem) = e
+            .name
             .strip_suffix(".md")
-            .or_else(|| name.strip_suffix(".MD"))
+            .or_else(|| e.name.strip_suffix(".MD"))
         else {
             continue;
         };
-        let rel = format!("{rel_dir}/{name}");
-        let Some(st) = stat_of(&path, name.clone()) else {
+        let Some(st) = stat_of(&e.path, e.name.clone()) else {
             continue;
         };
-        out.push(Candidate {
-            key: ArtifactKey {
-                profile: profile.into(),
-                kind: kind.into(),
-                name: format!("{name_prefix}{stem}"),
-            },
-            rel_path: rel,
-            main: Some(path),
-            folder: None,
-            files: vec![st],
-            inline: None,
-            alias: None,
-            error: None,
-        });
+        let key = key(profile, kind, format!("{name_prefix}{stem}"));
+        let rel = format!("{rel_dir}/{}", e.name);
+        out.push(Candidate::of_entry(key, rel, e, st));
     }
 }
 
+/// A folder artifact, its files listed within the caps.
 fn folder_candidate(
-    profile: &str,
-    kind: &str,
-    name: String,
+    key: ArtifactKey,
     path: PathBuf,
     rel: String,
     main: Option<PathBuf>,
-    errors: &mut Vec<FileError>,
+    sc: &mut Scope,
 ) -> Candidate {
-    let files = walk_files(&path, &rel, errors);
+    let caps = sc.limits.artifact();
+    let listing = walk::list_files(&path, &rel, caps, &mut sc.budget, &mut sc.errors);
     Candidate {
-        key: ArtifactKey {
-            profile: profile.into(),
-            kind: kind.into(),
-            name,
-        },
+        key,
+        problems: listing.problems(&rel, &sc.limits),
+        whole: listing.complete(),
+        files: listing.files,
         rel_path: rel,
         main,
         folder: Some(path),
-        files,
         inline: None,
         alias: None,
         error: None,
@@ -400,134 +376,140 @@ fn find_skill_md(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Locates every artifact under one profile root.
-fn locate_profile(project: &Path, profile: &str, errors: &mut Vec<FileError>) -> Vec<Candidate> {
-    let root = project.join(profile);
-    let mut out = Vec::new();
+fn key(profile: &str, kind: &str, name: String) -> ArtifactKey {
+    ArtifactKey {
+        profile: profile.into(),
+        kind: kind.into(),
+        name,
+    }
+}
 
-    let skills = root.join("skills");
-    for (name, path, is_dir) in entries(&skills, &format!("{profile}/skills"), errors) {
-        if !is_dir || name.starts_with('.') {
+/// Locates the skills of `skills/`: folders with a `SKILL.md`, or category folders holding them
+/// one level down.
+fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Scope) {
+    let rel_skills = format!("{profile}/skills");
+    let listed = walk::entries(
+        &root.join("skills"),
+        &rel_skills,
+        &mut sc.budget,
+        &mut sc.errors,
+    );
+    for e in listed {
+        if !e.is_dir || e.name.starts_with('.') {
             continue;
         }
-        let rel = format!("{profile}/skills/{name}");
-        let mut c = folder_candidate(
-            profile,
-            "skill",
-            name.clone(),
-            path.clone(),
-            rel.clone(),
-            None,
-            errors,
-        );
-        if let Some(main) = c.files.iter().find(|f| is_skill_md(&f.rel)) {
-            c.main = Some(path.join(&main.rel));
+        let rel = format!("{rel_skills}/{}", e.name);
+        if let Some(found) = find_skill_md(&e.path) {
+            let path = e.path.clone();
+            let mut c = folder_candidate(key(profile, "skill", e.name), e.path, rel, None, sc);
+            // The spelling listed first (sorted) when there are several.
+            let listed = c.files.iter().find(|f| is_skill_md(&f.rel));
+            c.main = Some(listed.map_or(found, |f| path.join(&f.rel)));
             out.push(c);
             continue;
         }
         // A category folder (skills/<group>/<skill>/SKILL.md) holds skills one level down.
-        let nested: Vec<_> = entries(&path, &rel, errors)
+        let nested: Vec<_> = walk::entries(&e.path, &rel, &mut sc.budget, &mut sc.errors)
             .into_iter()
-            .filter(|(n, p, d)| *d && !n.starts_with('.') && find_skill_md(p).is_some())
+            .filter(|n| n.is_dir && !n.name.starts_with('.') && find_skill_md(&n.path).is_some())
             .collect();
         if nested.is_empty() {
+            let mut c =
+                folder_candidate(key(profile, "skill", e.name), e.path, rel.clone(), None, sc);
             c.error = Some(FileError {
                 file: rel,
                 line: None,
                 reason: "skill folder has no SKILL.md".into(),
             });
             out.push(c);
-        } else {
-            for (sub, p, _) in nested {
-                let main = find_skill_md(&p);
-                out.push(folder_candidate(
-                    profile,
-                    "skill",
-                    format!("{name}/{sub}"),
-                    p,
-                    format!("{rel}/{sub}"),
-                    main,
-                    errors,
-                ));
-            }
-        }
-    }
-
-    for (dirname, kind) in [("commands", "command"), ("agents", "agent")] {
-        let d = root.join(dirname);
-        markdown_artifacts(
-            &mut out,
-            profile,
-            kind,
-            &d,
-            &format!("{profile}/{dirname}"),
-            "",
-            errors,
-            0,
-        );
-    }
-
-    let hooks = root.join("hooks");
-    if hooks.is_dir() {
-        let rel_root = format!("{profile}/hooks");
-        for st in walk_files(&hooks, &rel_root, errors) {
-            if st.rel.split('/').any(|c| c.starts_with('.')) {
-                continue;
-            }
-            let path = hooks.join(&st.rel);
-            out.push(Candidate {
-                key: ArtifactKey {
-                    profile: profile.into(),
-                    kind: "hook".into(),
-                    name: st.rel.clone(),
-                },
-                rel_path: format!("{rel_root}/{}", st.rel),
-                main: Some(path),
-                folder: None,
-                files: vec![Stat {
-                    rel: st.rel.rsplit('/').next().unwrap_or(&st.rel).to_string(),
-                    ..st
-                }],
-                inline: None,
-                alias: None,
-                error: None,
-            });
-        }
-    }
-
-    let mcp = root.join("mcp");
-    for (name, path, is_dir) in entries(&mcp, &format!("{profile}/mcp"), errors) {
-        if name.starts_with('.') {
             continue;
         }
-        let rel = format!("{profile}/mcp/{name}");
-        if is_dir {
+        for n in nested {
+            let main = find_skill_md(&n.path);
+            let name = format!("{}/{}", e.name, n.name);
+            let rel = format!("{rel}/{}", n.name);
+            out.push(folder_candidate(
+                key(profile, "skill", name),
+                n.path,
+                rel,
+                main,
+                sc,
+            ));
+        }
+    }
+}
+
+/// Locates the hooks of `hooks/`: every file at any depth is one.
+fn locate_hooks(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Scope) {
+    let hooks = root.join("hooks");
+    if !hooks.is_dir() {
+        return;
+    }
+    let rel_root = format!("{profile}/hooks");
+    let caps = sc.limits.folder();
+    let listing = walk::list_files(&hooks, &rel_root, caps, &mut sc.budget, &mut sc.errors);
+    let problems = listing.other_problems(&rel_root, &sc.limits);
+    sc.errors.extend(problems.into_iter().map(project_error));
+    for st in listing.files {
+        if st.rel.split('/').any(|c| c.starts_with('.')) {
+            continue;
+        }
+        let path = hooks.join(&st.rel);
+        let rel_path = format!("{rel_root}/{}", st.rel);
+        let file = Stat {
+            rel: st.rel.rsplit('/').next().unwrap_or(&st.rel).to_string(),
+            ..st.clone()
+        };
+        out.push(Candidate::single(
+            key(profile, "hook", st.rel),
+            rel_path,
+            Some(path),
+            file,
+        ));
+    }
+}
+
+/// Locates the MCP servers of `mcp/`: `<name>.json` files and `<name>/` folders.
+fn locate_mcp(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Scope) {
+    let rel_mcp = format!("{profile}/mcp");
+    for e in walk::entries(&root.join("mcp"), &rel_mcp, &mut sc.budget, &mut sc.errors) {
+        if e.name.starts_with('.') {
+            continue;
+        }
+        let rel = format!("{rel_mcp}/{}", e.name);
+        if e.is_dir {
             let main = ["mcp.json", "server.json", "config.json", "README.md"]
                 .iter()
-                .map(|n| path.join(n))
+                .map(|n| e.path.join(n))
                 .find(|p| p.is_file());
             out.push(folder_candidate(
-                profile, "mcp", name, path, rel, main, errors,
+                key(profile, "mcp", e.name),
+                e.path,
+                rel,
+                main,
+                sc,
             ));
-        } else if let Some(stem) = name.strip_suffix(".json") {
-            if let Some(st) = stat_of(&path, name.clone()) {
-                out.push(Candidate {
-                    key: ArtifactKey {
-                        profile: profile.into(),
-                        kind: "mcp".into(),
-                        name: stem.into(),
-                    },
-                    rel_path: rel,
-                    main: Some(path),
-                    folder: None,
-                    files: vec![st],
-                    inline: None,
-                    alias: None,
-                    error: None,
-                });
+        } else if let Some(stem) = e.name.strip_suffix(".json") {
+            if let Some(st) = stat_of(&e.path, e.name.clone()) {
+                let k = key(profile, "mcp", stem.into());
+                out.push(Candidate::of_entry(k, rel, e, st));
             }
         }
     }
+}
+
+/// Locates every artifact under one profile root.
+fn locate_profile(project: &Path, profile: &str, sc: &mut Scope) -> Vec<Candidate> {
+    let root = project.join(profile);
+    let mut out = Vec::new();
+    locate_skills(&mut out, &root, profile, sc);
+    for (dirname, kind) in [("commands", "command"), ("agents", "agent")] {
+        let d = root.join(dirname);
+        let rel = format!("{profile}/{dirname}");
+        markdown_artifacts(&mut out, profile, kind, &d, &rel, "", sc, 0);
+    }
+    locate_hooks(&mut out, &root, profile, sc);
+    locate_mcp(&mut out, &root, profile, sc);
     out
 }
 
@@ -590,18 +572,13 @@ fn locate_mcp_json(project: &Path, errors: &mut Vec<FileError>) -> Vec<Candidate
     servers
         .iter()
         .map(|(name, cfg)| Candidate {
-            key: ArtifactKey {
-                profile: ".".into(),
-                kind: "mcp".into(),
-                name: name.clone(),
-            },
-            rel_path: ".mcp.json".into(),
-            main: None,
-            folder: None,
-            files: vec![st.clone()],
             inline: Some(cfg.clone()),
-            alias: None,
-            error: None,
+            ..Candidate::single(
+                key(".", "mcp", name.clone()),
+                ".mcp.json".into(),
+                None,
+                st.clone(),
+            )
         })
         .collect()
 }
@@ -620,7 +597,7 @@ fn read_text(path: &Path, rel: &str, size: u64) -> Result<String, FileError> {
         return Err(text_error(
             rel,
             format!(
-                "file is {:.1} MB, over the {} MB limit for metadata; it is listed and hashed but not parsed",
+                "file is {:.1} MB, over the {} MB limit for metadata; it is listed but not parsed",
                 size as f64 / 1_048_576.0,
                 MAX_TEXT_BYTES / 1_048_576
             ),
@@ -646,7 +623,7 @@ fn read_text(path: &Path, rel: &str, size: u64) -> Result<String, FileError> {
 }
 
 /// Reads an artifact's files: content hash, size, and metadata from its main file.
-fn read_content(c: &Candidate, project: &Path) -> Content {
+fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
     let mut content = Content {
         size: c.files.iter().map(|f| f.size).sum(),
         file_count: c.files.len() as u32,
@@ -657,19 +634,25 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
             .max()
             .unwrap_or(0),
         error: c.error.clone(),
+        problems: c.problems.clone(),
         ..Default::default()
     };
-    // Content hash.
+    // Content hash: only of an artifact listed whole and within the bytes cap (the read is capped
+    // too, should a file grow meanwhile).
+    let max = limits.artifact_bytes;
     if let Some(cfg) = &c.inline {
         let bytes = serde_json::to_vec(cfg).unwrap_or_default();
         content.content_hash = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
-    } else {
+    } else if content.size > max && c.whole {
+        let p = walk::file_too_large(&c.rel_path, content.size, limits);
+        content.problems.push(p);
+    } else if c.whole {
         let hashed = match (&c.folder, &c.main) {
             (Some(folder), _) => {
                 let rels: Vec<String> = c.files.iter().map(|f| f.rel.clone()).collect();
-                hash::folder_hash(folder, &rels)
+                hash::folder_hash(folder, &rels, max)
             }
-            (None, Some(main)) => hash::file_hash(main),
+            (None, Some(main)) => hash::file_hash(main, max),
             (None, None) => Err(std::io::Error::other("nothing to hash")),
         };
         match hashed {
@@ -762,7 +745,8 @@ fn read_content(c: &Candidate, project: &Path) -> Content {
     // (without its frontmatter), and the fields read line by line still show in lists.
     let folder =
         (c.key.kind == "skill").then(|| c.key.name.rsplit('/').next().unwrap_or(&c.key.name));
-    content.problems = health::markdown_problems(&c.key.kind, &main_rel, &text, &fm, folder);
+    let found = health::markdown_problems(&c.key.kind, &main_rel, &text, &fm, folder);
+    content.problems.splice(0..0, found);
     // Keys surfaced as their own fields are not repeated in `metadata`.
     let mut extra = fm.fields;
     for k in [
@@ -836,13 +820,15 @@ fn deploy_info(
     }
 }
 
-/// Scans one project folder. `prior` holds the previous scan's artifact fingerprints and
-/// `prior_fingerprint` the project's; unchanged files are not read again unless `force`.
+/// Scans one project folder within `limits`. `prior` holds the previous scan's artifact
+/// fingerprints and `prior_fingerprint` the project's; unchanged files are not read again unless
+/// `force`.
 pub fn scan_project(
     dir: &Path,
     prior: &HashMap<ArtifactKey, Prior>,
     prior_fingerprint: Option<&str>,
     collections: &Collections,
+    limits: &Limits,
     force: bool,
 ) -> Result<ProjectScan, ScanFailure> {
     match std::fs::metadata(dir) {
@@ -859,18 +845,30 @@ pub fn scan_project(
     if let Err(e) = std::fs::read_dir(dir) {
         return Err(ScanFailure::Unreadable(format!("{}: {e}", dir.display())));
     }
+    if std::fs::canonicalize(dir).is_ok_and(|c| system::is_system(&c)) {
+        return Err(ScanFailure::Unreadable(format!(
+            "{} is a folder of the kernel (/proc, /sys or /dev); not read",
+            dir.display()
+        )));
+    }
 
-    let mut errors = Vec::new();
+    let mut sc = Scope {
+        limits: *limits,
+        budget: Budget::new(limits),
+        errors: Vec::new(),
+    };
     let mut profiles = Vec::new();
     let mut candidates = Vec::new();
     let mut stat_parts = String::from(SCANNER_VERSION);
     stat_parts.push_str(&collections.fingerprint);
+    let caps = limits.fingerprint();
+    stat_parts.push_str(&caps);
     for profile in PROFILE_ROOTS {
         if !dir.join(profile).is_dir() {
             continue;
         }
         profiles.push(profile.to_string());
-        candidates.extend(locate_profile(dir, profile, &mut errors));
+        candidates.extend(locate_profile(dir, profile, &mut sc));
         for f in [DEPLOYED_FILE, PROJECT_FILE] {
             if let Some(st) = stat_of(&dir.join(profile).join(f), f.into()) {
                 stat_parts.push_str(&format!("{profile}/{f}:{}:{};", st.size, st.mtime_ns));
@@ -880,7 +878,11 @@ pub fn scan_project(
     if let Some(st) = stat_of(&dir.join(PROJECT_FILE), PROJECT_FILE.into()) {
         stat_parts.push_str(&format!("{PROJECT_FILE}:{}:{};", st.size, st.mtime_ns));
     }
-    candidates.extend(locate_mcp_json(dir, &mut errors));
+    candidates.extend(locate_mcp_json(dir, &mut sc.errors));
+    let mut errors = sc.errors;
+    // Past the budget nothing was listed, so a deployment not found is not known to be gone.
+    let listed_whole = sc.budget.ran_out_in.is_none();
+    errors.extend(walk::project_problem(&sc.budget, limits));
 
     // Two artifacts with one identity (e.g. mcp/x.json beside mcp/x/): both are kept, the second
     // under its path, named as it is (the store flags both as duplicates).
@@ -894,7 +896,7 @@ pub fn scan_project(
 
     let fps: Vec<String> = candidates
         .iter()
-        .map(|c| fingerprint_files(&c.files))
+        .map(|c| fingerprint_files(&c.files, &caps))
         .collect();
     for (c, fp) in candidates.iter().zip(&fps) {
         stat_parts.push_str(&format!(
@@ -960,7 +962,7 @@ pub fn scan_project(
     }
 
     // Deployment entries whose files are gone: Claude Code has nothing to load.
-    for (profile, list) in &deployments {
+    for (profile, list) in deployments.iter().filter(|_| listed_whole) {
         for d in list {
             let found = candidates
                 .iter()
@@ -970,15 +972,9 @@ pub fn scan_project(
                     Some(p) => format!("{profile}/{}", p.trim_end_matches('/')),
                     None => format!("{profile}/{}s/{}", d.kind, d.name),
                 };
-                let p = health::missing_deployment_problem(
-                    &file,
-                    &format!("{profile}/{DEPLOYED_FILE}"),
-                );
-                errors.push(FileError {
-                    file,
-                    line: None,
-                    reason: format!("{} (DEPLOYED_FILE_MISSING; fix: {})", p.message, p.fix),
-                });
+                let manifest = format!("{profile}/{DEPLOYED_FILE}");
+                let p = health::missing_deployment_problem(&file, &manifest);
+                errors.push(project_error(p));
             }
         }
     }
@@ -992,7 +988,7 @@ pub fn scan_project(
             None
         } else {
             read_count += 1;
-            let mut content = read_content(&c, dir);
+            let mut content = read_content(&c, dir, limits);
             if let Some(alias) = &c.alias {
                 content.display_name.get_or_insert_with(|| alias.clone());
             }

@@ -1,14 +1,16 @@
 //! Reading files that a project may hold anything in: only regular files are read, never more
 //! than a cap, and opening never blocks (a FIFO named `pipe.md` or a symlink to `/dev/zero`
-//! named `zero.md` is reported, not waited on).
+//! named `zero.md` is reported, not waited on). Files of the kernel's pseudo file systems
+//! (`/proc`, `/sys`) are refused on the opened handle, whatever path led to them.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-/// Opens `path` for reading if it is a regular file. The check is made on the opened handle, so a
-/// file swapped for something else between listing and opening is caught too; on Unix the open
-/// is non-blocking, so a FIFO without a writer cannot stall it.
+/// Opens `path` for reading if it is a regular file outside the kernel's pseudo file systems.
+/// The check is made on the opened handle, so a file swapped for something else between listing
+/// and opening is caught too; on Unix the open is non-blocking, so a FIFO without a writer
+/// cannot stall it.
 pub fn open_regular(path: &Path) -> io::Result<File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
@@ -23,6 +25,12 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("not a regular file ({}); not read", kind_of(&meta)),
+        ));
+    }
+    if super::system::on_pseudo_fs(&file) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a file of the kernel (/proc or /sys); not read",
         ));
     }
     Ok(file)
@@ -88,6 +96,14 @@ mod tests {
         std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
         let e = read_capped(&zero, 100).unwrap_err();
         assert!(e.to_string().contains("device"), "{e}");
+
+        let env = dir.path().join("env.md");
+        std::os::unix::fs::symlink("/proc/self/environ", &env).unwrap();
+        #[cfg(target_os = "linux")]
+        {
+            let e = read_capped(&env, 100_000).unwrap_err();
+            assert!(e.to_string().contains("kernel"), "{e}");
+        }
 
         let big = dir.path().join("big.md");
         std::fs::write(&big, vec![b'a'; 101]).unwrap();

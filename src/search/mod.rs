@@ -406,7 +406,7 @@ impl SearchIndex {
     /// caller then calls [`SearchIndex::rebuild`]. Files in `dir` that are not tantivy's are
     /// never touched.
     pub fn open(dir: &Path) -> Result<(SearchIndex, OpenReport)> {
-        std::fs::create_dir_all(dir)
+        crate::private_fs::create_dir_all(dir)
             .map_err(|e| disk::io_err(&format!("creating {}", dir.display()), &e))?;
         let (schema, fields) = schema::build();
         let health = Health::default();

@@ -190,7 +190,7 @@ impl Store {
     /// proves it writable.
     pub fn open_file(path: &Path, tuning: Tuning) -> Result<Store, OpenFailure> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
+            crate::private_fs::create_dir_all(parent).map_err(|e| {
                 OpenFailure::Unwritable(format!("cannot create folder {}: {e}", parent.display()))
             })?;
         }
@@ -203,6 +203,13 @@ impl Store {
                 return Err(OpenFailure::Unrecognised(reason.clone()));
             }
             Ownership::Absent | Ownership::Ours | Ownership::Legacy => {}
+        }
+        // A new database is created private (0600 on Unix) before SQLite opens it, and SQLite
+        // gives the -wal and -shm files the same mode. An existing file keeps its own.
+        if owner == Ownership::Absent {
+            crate::private_fs::create_file(path).map_err(|e| {
+                OpenFailure::Unwritable(format!("cannot create {}: {e}", path.display()))
+            })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
