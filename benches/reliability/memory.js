@@ -72,8 +72,10 @@ async function run({ quick, log }) {
     }
     // A leak of one allocation per cycle shows as a steady climb; allocator noise does not.
     if (figures.refresh.fdsEnd > figures.refresh.fdsStart + 2) figures.failures.push(`file descriptors grew ${figures.refresh.fdsStart} → ${figures.refresh.fdsEnd} over ${cycles} refreshes`)
-    if (figures.refresh.rssSlopeKiBPer1000 > 1024) figures.failures.push(`RSS grows ${figures.refresh.rssSlopeKiBPer1000} KiB per 1000 refreshes`)
-    if (figures.read.rssSlopeKiBPer10000 > 1024) figures.failures.push(`RSS grows ${figures.read.rssSlopeKiBPer10000} KiB per 10,000 reads`)
+    // The quick run is too short to tell warm-up (SQLite's page cache, index segments) from
+    // growth: its RSS slopes are reported, and only the full run holds them to a bound.
+    if (!quick && figures.refresh.rssSlopeKiBPer1000 > 1024) figures.failures.push(`RSS grows ${figures.refresh.rssSlopeKiBPer1000} KiB per 1000 refreshes`)
+    if (!quick && figures.read.rssSlopeKiBPer10000 > 1024) figures.failures.push(`RSS grows ${figures.read.rssSlopeKiBPer10000} KiB per 10,000 reads`)
     log(`memory: ${cycles} refreshes RSS ${figures.refresh.rssStartMiB} → ${figures.refresh.rssEndMiB} MiB, fds ${figures.refresh.fdsStart} → ${figures.refresh.fdsEnd}; ${reads} reads RSS ${figures.read.rssStartMiB} → ${figures.read.rssEndMiB} MiB`)
 
     // Open/close of a watching, background-refreshing cache.
