@@ -115,8 +115,12 @@ test('a project folder deleted while watched becomes missing and keeps its data'
   try {
     const p = cache.registerProject(dir)
     await waitFor('watcher', () => cache.status().background.watcherState === 'watching')
-    fs.rmSync(dir, { recursive: true })
+    // Gone at once (a recursive delete removes files one by one, and a scan racing it may
+    // rightly see some of them gone first): moved out of reach, then deleted.
+    const away = path.join(tmpdir(), 'moved-away')
+    fs.renameSync(dir, away)
     await waitFor('missing', () => cache.getProject(p.id).status === 'missing')
+    fs.rmSync(away, { recursive: true })
     assert.equal(cache.listArtifacts({ projectId: p.id }).total, 3)
   } finally {
     off()
