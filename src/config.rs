@@ -247,10 +247,15 @@ pub fn read_market_sources(home: &Path) -> Result<Vec<MarketSource>> {
             });
         }
     };
+    parse_market_sources(&path, &text)
+}
+
+/// Parses the text of a `marketplace.toml` read from `path` (named in errors).
+pub fn parse_market_sources(path: &Path, text: &str) -> Result<Vec<MarketSource>> {
     let doc: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| Error::ConfigInvalid {
-            path: path.clone(),
+            path: path.to_path_buf(),
             reason: e.to_string().trim().to_string(),
         })?;
     let mut out = Vec::new();
@@ -264,7 +269,7 @@ pub fn read_market_sources(home: &Path) -> Result<Vec<MarketSource>> {
             };
             let (Some(name), Some(url)) = (get("name"), get("url")) else {
                 return Err(Error::ConfigInvalid {
-                    path,
+                    path: path.to_path_buf(),
                     reason: format!("[[sources]] entry {} needs a name and a url", i + 1),
                 });
             };

@@ -10,6 +10,8 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod events;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod market;
 pub mod model;
 mod panic;

@@ -1,7 +1,7 @@
 //! Version comparison as npm's `semver` orders versions (leading `v`/`=` accepted, pre-releases
 //! below their release and ordered by identifiers, build metadata ignored), with partial versions
 //! coerced (`1.2` → `1.2.0`) and commit SHAs comparable for equality only. Nothing here fails:
-//! strings that are neither are reported as not comparable.
+//! strings that are neither (or longer than npm's 256 characters) are reported as not comparable.
 
 use std::cmp::Ordering;
 
@@ -102,6 +102,10 @@ pub struct Version {
 /// npm refuses numbers above `Number.MAX_SAFE_INTEGER`.
 const MAX_SAFE: u64 = 9_007_199_254_740_991;
 
+/// Longest version string (bytes) read as a version, as npm's `semver` (`MAX_LENGTH`): longer
+/// strings are not versions, so no comparison costs more than this much reading.
+pub const MAX_LENGTH: usize = 256;
+
 fn number(s: &str) -> Option<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
     {
@@ -117,6 +121,9 @@ fn ident_ok(s: &str) -> bool {
 impl Version {
     /// Parses `[v|=]MAJOR[.MINOR[.PATCH]][-PRE][+BUILD]`; missing parts are zero when `partial`.
     fn parse(raw: &str, partial: bool) -> Option<Version> {
+        if raw.len() > MAX_LENGTH {
+            return None;
+        }
         let s = raw.trim();
         let s =
             s.trim_start_matches(|c: char| c == '=' || c == 'v' || c == 'V' || c.is_whitespace());
@@ -334,6 +341,18 @@ mod tests {
             assert_eq!(ord(w[0], w[1]), Some(Ordering::Less), "{} < {}", w[0], w[1]);
             assert_eq!(ord(w[1], w[0]), Some(Ordering::Greater));
         }
+    }
+
+    #[test]
+    fn strings_longer_than_npm_accepts_are_not_versions() {
+        let long = format!("1.0.0-{}", "a".repeat(MAX_LENGTH));
+        assert_eq!(parse(&long), Parsed::Other);
+        assert_eq!(compare(&long, &long).diff, Diff::Unknown);
+        assert_eq!(highest([long.as_str(), "1.0.0"], true), Some("1.0.0"));
+        assert!(matches!(
+            parse(&format!("1.0.0-{}", "a".repeat(250))),
+            Parsed::Semver(_)
+        ));
     }
 
     #[test]

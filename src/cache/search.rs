@@ -49,7 +49,7 @@ fn docs_of(rows: Vec<ScopeRows>) -> Vec<ScopeDocs> {
 /// into an error, and forgetting the open index so the next use checks the files again and
 /// rebuilds them if they are damaged.
 fn shielded<T>(c: &Cache, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    crate::panic::quietly(f).unwrap_or_else(|()| {
+    crate::panic::quietly(f).unwrap_or_else(|_| {
         *lock(&c.inner.search.index) = None;
         Err(crate::error::Error::Internal(format!(
             "{what} failed unexpectedly; the search index is checked again (and rebuilt if damaged) at its next use"

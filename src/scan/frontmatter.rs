@@ -95,6 +95,11 @@ pub fn parse(text: &str) -> Frontmatter {
     if yaml.trim().is_empty() {
         return fm;
     }
+    if let Some(at) = super::flow_depth::deeper_than(&yaml, MAX_FLOW_DEPTH) {
+        // The parser would fail the same way, after a time growing with the square of the depth.
+        invalid(&mut fm, &yaml, "recursion limit exceeded".into(), at);
+        return fm;
+    }
     match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&yaml) {
         Ok(serde_yaml_ng::Value::Mapping(m)) => {
             for (k, v) in m {
@@ -112,14 +117,23 @@ pub fn parse(text: &str) -> Frontmatter {
                 .next()
                 .unwrap_or(&reason)
                 .to_string();
-            // Lines in the file: the YAML starts on line 2.
             let reported = e.location().map(|l| l.line() as u32).unwrap_or(1);
-            let line = 1 + error_line(&yaml, &reason, reported);
-            fm.error = Some((line, format!("frontmatter is not valid YAML: {reason}")));
-            fm.fields = lenient(&yaml);
+            invalid(&mut fm, &yaml, reason, reported);
         }
     }
     fm
+}
+
+/// Deepest nesting of flow collections parsed: the YAML parser's own recursion limit.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// Records that `yaml` is invalid (`reason`, reported by the parser at line `reported` of the
+/// block) and keeps the fields a line-by-line reading recovers.
+fn invalid(fm: &mut Frontmatter, yaml: &str, reason: String, reported: u32) {
+    // Lines in the file: the YAML starts on line 2.
+    let line = 1 + error_line(yaml, &reason, reported);
+    fm.error = Some((line, format!("frontmatter is not valid YAML: {reason}")));
+    fm.fields = lenient(yaml);
 }
 
 /// The line (1-based, in the YAML block) a person should look at for a YAML error the parser

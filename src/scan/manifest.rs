@@ -239,63 +239,89 @@ pub fn read_collections(home: &Path) -> Collections {
                 ));
             }
         }
-        let mut locked: HashMap<(String, String), CollectionEntry> = HashMap::new();
-        if let Ok(text) = super::read::read_capped_string(&lock, super::MAX_TEXT_BYTES) {
-            let file = lock.to_string_lossy().into_owned();
-            match text.parse::<toml::Table>() {
-                Err(e) => out.errors.push(toml_error(&file, &text, &e)),
-                Ok(doc) => collect_lock(&doc, &mut locked, 0),
-            }
+        let read = |f: &Path| {
+            let text = super::read::read_capped_string(f, super::MAX_TEXT_BYTES).ok()?;
+            Some((f.to_string_lossy().into_owned(), text))
+        };
+        let (m, l) = (read(&manifest), read(&lock));
+        parse_collection(
+            &mut out,
+            &cname,
+            m.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+            l.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+        );
+    }
+    out.fingerprint = stat;
+    out
+}
+
+/// Merges collection `cname`'s `collection.toml` and `collection.lock` (each `(file, text)`,
+/// `None` when unreadable) into `out`: lock values win over the manifest's; TOML errors are
+/// recorded in `out.errors`.
+pub fn parse_collection(
+    out: &mut Collections,
+    cname: &str,
+    manifest: Option<(&str, &str)>,
+    lock: Option<(&str, &str)>,
+) {
+    let mut locked: HashMap<(String, String), CollectionEntry> = HashMap::new();
+    if let Some((file, text)) = lock {
+        match text.parse::<toml::Table>() {
+            Err(e) => out.errors.push(toml_error(file, text, &e)),
+            Ok(doc) => collect_lock(&doc, &mut locked, 0),
         }
-        if let Ok(text) = super::read::read_capped_string(&manifest, super::MAX_TEXT_BYTES) {
-            let file = manifest.to_string_lossy().into_owned();
-            match text.parse::<toml::Table>() {
-                Err(e) => out.errors.push(toml_error(&file, &text, &e)),
-                Ok(doc) => {
-                    if let Some(toml::Value::Array(items)) = doc.get("artifacts") {
-                        for t in items.iter().filter_map(|v| v.as_table()) {
-                            let (Some(name), Some(kind)) =
-                                (str_of(t, &["name"]), str_of(t, &["type"]))
-                            else {
-                                continue;
-                            };
-                            let kind = normalize_kind(&kind);
-                            let lock = locked
-                                .remove(&(name.clone(), kind.clone()))
-                                .unwrap_or_default();
-                            let tags = match t.get("tags") {
-                                Some(toml::Value::Array(a)) => a
-                                    .iter()
-                                    .filter_map(|v| v.as_str().map(str::to_string))
-                                    .collect(),
-                                _ => Vec::new(),
-                            };
-                            out.entries.insert(
-                                (cname.clone(), name, kind),
-                                CollectionEntry {
-                                    upstream: str_of(t, &["upstream", "source"]),
-                                    version_spec: str_of(t, &["version_spec"]),
-                                    resolved_sha: lock
-                                        .resolved_sha
-                                        .or_else(|| str_of(t, &["resolved_sha"])),
-                                    resolved_version: lock
-                                        .resolved_version
-                                        .or_else(|| str_of(t, &["resolved_version"])),
-                                    content_hash: lock.content_hash,
-                                    tags,
-                                },
-                            );
-                        }
+    }
+    if let Some((file, text)) = manifest {
+        match text.parse::<toml::Table>() {
+            Err(e) => out.errors.push(toml_error(file, text, &e)),
+            Ok(doc) => {
+                if let Some(toml::Value::Array(items)) = doc.get("artifacts") {
+                    for t in items.iter().filter_map(|v| v.as_table()) {
+                        merge_artifact(out, cname, t, &mut locked);
                     }
                 }
             }
         }
-        for ((name, kind), e) in locked {
-            out.entries.insert((cname.clone(), name, kind), e);
-        }
     }
-    out.fingerprint = stat;
-    out
+    for ((name, kind), e) in locked {
+        out.entries.insert((cname.to_string(), name, kind), e);
+    }
+}
+
+/// One `[[artifacts]]` table of a manifest, merged with (and taken out of) its lock entry.
+fn merge_artifact(
+    out: &mut Collections,
+    cname: &str,
+    t: &toml::Table,
+    locked: &mut HashMap<(String, String), CollectionEntry>,
+) {
+    let (Some(name), Some(kind)) = (str_of(t, &["name"]), str_of(t, &["type"])) else {
+        return;
+    };
+    let kind = normalize_kind(&kind);
+    let lock = locked
+        .remove(&(name.clone(), kind.clone()))
+        .unwrap_or_default();
+    let tags = match t.get("tags") {
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.entries.insert(
+        (cname.to_string(), name, kind),
+        CollectionEntry {
+            upstream: str_of(t, &["upstream", "source"]),
+            version_spec: str_of(t, &["version_spec"]),
+            resolved_sha: lock.resolved_sha.or_else(|| str_of(t, &["resolved_sha"])),
+            resolved_version: lock
+                .resolved_version
+                .or_else(|| str_of(t, &["resolved_version"])),
+            content_hash: lock.content_hash,
+            tags,
+        },
+    );
 }
 
 /// Finds lock tables keyed `"name::type"` at the top level or one table down.

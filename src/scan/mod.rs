@@ -3,6 +3,7 @@
 //! failed scan. Incremental: artifacts whose files kept their size and mtime are not read again.
 
 pub mod discovery;
+pub(crate) mod flow_depth;
 pub mod frontmatter;
 pub mod githash;
 pub mod hash;

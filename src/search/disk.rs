@@ -159,7 +159,7 @@ pub(crate) fn check(dir: &Path, schema: &Schema) -> std::result::Result<Index, S
     // tantivy can panic on some damaged files (e.g. a segment truncated below its footer):
     // that is damage like any other.
     crate::panic::quietly(|| check_files(dir, schema))
-        .unwrap_or_else(|()| Err("damaged index files (reading them failed)".into()))
+        .unwrap_or_else(|_| Err("damaged index files (reading them failed)".into()))
 }
 
 fn check_files(dir: &Path, schema: &Schema) -> std::result::Result<Index, String> {

@@ -8,13 +8,12 @@ use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use futures_util::StreamExt;
-use serde::Deserialize;
-
+use super::answer;
 use super::spec::{repo_key, valid_owner, valid_repo};
 use crate::error::Error;
 use crate::market::fetch::{self, Fetched, Limits, RequestOptions};
 use crate::version;
+use futures_util::StreamExt;
 
 /// The public GitHub API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -203,49 +202,6 @@ pub struct CheckOutcome {
     pub not_modified: u32,
     /// Set when the rate limit was reached and later requests were not sent.
     pub rate_limit: Option<RateLimit>,
-}
-
-#[derive(Deserialize)]
-struct RawRelease {
-    tag_name: Option<String>,
-    #[serde(default)]
-    prerelease: bool,
-    #[serde(default)]
-    draft: bool,
-    #[serde(default)]
-    published_at: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawTag {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct RawCommit {
-    sha: String,
-}
-
-#[derive(Deserialize)]
-struct RawTree {
-    sha: String,
-    #[serde(default)]
-    tree: Vec<RawTreeEntry>,
-    #[serde(default)]
-    truncated: bool,
-}
-
-#[derive(Deserialize)]
-struct RawTreeEntry {
-    path: String,
-    #[serde(rename = "type")]
-    kind: String,
-    sha: String,
-}
-
-#[derive(Deserialize)]
-struct RawMessage {
-    message: Option<String>,
 }
 
 fn now_ms() -> i64 {
@@ -457,14 +413,7 @@ impl Run<'_> {
                 let reason = reqwest::StatusCode::from_u16(status)
                     .map(|s| s.to_string())
                     .unwrap_or_else(|_| status.to_string());
-                let detail = serde_json::from_slice::<RawMessage>(&body)
-                    .ok()
-                    .and_then(|m| m.message)
-                    .map(|m| {
-                        let m: String = m.chars().take(200).collect();
-                        format!(": {m}")
-                    })
-                    .unwrap_or_default();
+                let detail = answer::error_detail(&body);
                 Err(self.err(
                     "HTTP_ERROR",
                     format!("{url}: GitHub answered {reason}{detail}"),
@@ -473,18 +422,18 @@ impl Run<'_> {
         }
     }
 
-    /// GETs and parses one endpoint, pushing the record when the body parsed.
-    async fn json<T: for<'de> Deserialize<'de>>(
+    /// GETs one endpoint and reads its body with `decode`, pushing the record when it parsed.
+    async fn json<T>(
         &self,
         url: Result<String, RemoteError>,
-        owner: &str,
-        repo: &str,
+        (owner, repo): (&str, &str),
         what: What<'_>,
+        decode: fn(&str) -> serde_json::Result<T>,
         records: &mut Vec<(String, Cached)>,
     ) -> Result<T, RemoteError> {
         let url = url?;
         let (body, record) = self.get(&url, owner, repo, &what).await?;
-        let parsed = serde_json::from_str::<T>(&body).map_err(|e| {
+        let parsed = decode(&body).map_err(|e| {
             self.err(
                 "INVALID_RESPONSE",
                 format!("{url}: not the expected GitHub JSON: {e}"),
@@ -501,31 +450,12 @@ impl Run<'_> {
         endpoint: &str,
         query: &[(&str, &str)],
     ) -> Result<String, RemoteError> {
-        let bad = |why: String| {
+        answer::endpoint_url(&self.cfg.api_url, owner, repo, endpoint, query).map_err(|why| {
             self.err(
                 "INVALID_ARGUMENT",
                 format!("api_url {:?} {why}", self.cfg.api_url),
             )
-        };
-        let mut u = reqwest::Url::parse(&self.cfg.api_url)
-            .map_err(|e| bad(format!("is not a URL: {e}")))?;
-        u.path_segments_mut()
-            .map_err(|_| bad("cannot have a path".to_string()))?
-            .pop_if_empty()
-            .extend(
-                ["repos", owner, repo]
-                    .into_iter()
-                    .chain(endpoint.split('/')),
-            );
-        u.set_fragment(None);
-        u.set_query(None);
-        if !query.is_empty() {
-            let mut q = u.query_pairs_mut();
-            for (k, v) in query {
-                q.append_pair(k, v);
-            }
-        }
-        Ok(u.to_string())
+        })
     }
 
     async fn repo(&self, q: RepoQuery) -> RepoResult {
@@ -571,34 +501,26 @@ impl Run<'_> {
         // repository without releases from a missing one.
         let mut releases_404 = false;
         if releases {
-            let keep = |v: Vec<RawRelease>| {
-                v.into_iter()
-                    .filter(|x| !x.draft)
-                    .filter_map(|x| {
-                        Some(Release {
-                            tag: x.tag_name.filter(|t| !t.is_empty())?,
-                            prerelease: x.prerelease,
-                            draft: false,
-                            published_at: x.published_at,
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            };
             let url = self.url(o, r, "releases", &[("per_page", "100")]);
             let mut res = self
-                .json::<Vec<RawRelease>>(url, o, r, What::Releases, &mut records)
-                .await
-                .map(keep);
+                .json(url, (o, r), What::Releases, answer::releases, &mut records)
+                .await;
             releases_404 = matches!(&res, Err(e) if e.code == "NOT_FOUND");
             if releases_404 {
                 // Some GitHub-compatible servers only offer the latest release. Where that is
                 // missing too, the tags decide (and a 404 there means the repository is gone).
                 let url = self.url(o, r, "releases/latest", &[]);
                 res = match self
-                    .json::<RawRelease>(url, o, r, What::Releases, &mut records)
+                    .json(
+                        url,
+                        (o, r),
+                        What::Releases,
+                        answer::latest_release,
+                        &mut records,
+                    )
                     .await
                 {
-                    Ok(one) => Ok(keep(vec![one])),
+                    Ok(one) => Ok(one),
                     Err(e) if e.code == "NOT_FOUND" => Ok(Vec::new()),
                     Err(e) => Err(e),
                 };
@@ -611,9 +533,8 @@ impl Run<'_> {
                 Some(e) => Err(e.clone()),
                 None => {
                     let url = self.url(o, r, "tags", &[("per_page", "100")]);
-                    self.json::<Vec<RawTag>>(url, o, r, What::Tags, &mut records)
+                    self.json(url, (o, r), What::Tags, answer::tags, &mut records)
                         .await
-                        .map(|v| v.into_iter().map(|t| t.name).collect::<Vec<_>>())
                 }
             };
             if let Err(e) = &res {
@@ -648,9 +569,9 @@ impl Run<'_> {
                         query.push(("path", p));
                     }
                     let url = self.url(o, r, "commits", &query);
-                    self.json::<Vec<RawCommit>>(url, o, r, What::Commits(&c), &mut records)
+                    let what = What::Commits(&c);
+                    self.json(url, (o, r), what, answer::newest_commit, &mut records)
                         .await
-                        .map(|v| v.into_iter().next().map(|c| c.sha))
                 }
             };
             answer.commits.push((c, res));
@@ -667,25 +588,9 @@ impl Run<'_> {
                 None => {
                     let endpoint = format!("git/trees/{}", t.as_deref().unwrap_or("HEAD"));
                     let url = self.url(o, r, &endpoint, &[("recursive", "1")]);
-                    self.json::<RawTree>(url, o, r, What::Tree(t.as_deref()), &mut records)
+                    let what = What::Tree(t.as_deref());
+                    self.json(url, (o, r), what, answer::tree, &mut records)
                         .await
-                        .map(|raw| Tree {
-                            sha: raw.sha,
-                            entries: raw
-                                .tree
-                                .into_iter()
-                                .map(|e| {
-                                    (
-                                        e.path,
-                                        TreeEntry {
-                                            kind: e.kind,
-                                            sha: e.sha,
-                                        },
-                                    )
-                                })
-                                .collect(),
-                            truncated: raw.truncated,
-                        })
                 }
             };
             answer.trees.push((t, res));

@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub(crate) mod answer;
 pub mod github;
 pub mod resolve;
 pub mod spec;

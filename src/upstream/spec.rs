@@ -34,6 +34,9 @@ impl VersionSpec {
 
 /// Whether `s` is an npm-style range over one version (`^1.2`, `~1.2.3`, `>=1.0`, `1.x`, `1.2.*`).
 fn is_range(s: &str) -> bool {
+    if s.len() > version::MAX_LENGTH {
+        return false;
+    }
     let body = s.trim_start_matches(['^', '~', '>', '<', '=', ' ']);
     if body.len() == s.len() && !body.contains(['x', 'X', '*']) {
         return false;
