@@ -140,7 +140,7 @@ export type JsCache = Cache
 
 /** An artifact found in a project. */
 export interface Artifact {
-  /** Stable id. */
+  /** Stable id derived from project, profile, type and name. */
   id: string
   /** Owning project id. */
   projectId: string
@@ -149,7 +149,7 @@ export interface Artifact {
   /** Profile root (`.claude`, …; `.` for the project's `.mcp.json`). */
   profile: string
   /** Artifact type. */
-  type: 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
+  type: ArtifactType
   /** Folder or file name (identity inside the project). */
   name: string
   /** Frontmatter `name` (which may differ from the file name), else `name`. */
@@ -169,7 +169,7 @@ export interface Artifact {
   /** Frontmatter `tools` (string or list in the file). */
   tools: Array<string>
   /** `local` (no deployment record) or `collection`. */
-  origin: string
+  origin: ArtifactOrigin
   /** Upstream source spec (`owner/repo[/path]@version`). */
   source?: string
   /** Version spec. */
@@ -195,7 +195,7 @@ export interface Artifact {
   /** When upstream was last checked (ms). */
   upstreamCheckedAt?: number
   /** Where the upstream version came from. */
-  upstreamOrigin?: 'github' | 'collection' | 'marketplace'
+  upstreamOrigin?: UpstreamOrigin
   /**
    * Why the last upstream check of this artifact failed (`CODE: message`), e.g.
    * `RATE_LIMITED: …`; the upstream fields keep the last known answer.
@@ -205,7 +205,7 @@ export interface Artifact {
    * What Claude Code will do with it: load it (`ok`), load it but lose something
    * (`degraded`), or not load it / never choose it (`broken`).
    */
-  health: 'ok' | 'degraded' | 'broken'
+  health: Health
   /** Why it is degraded or broken: what Claude Code does, and what to change. */
   problems: Array<ArtifactProblem>
   /** Whether a newer upstream version exists. */
@@ -214,9 +214,9 @@ export interface Artifact {
    * Kind of difference to upstream: `content` when the version is the same (or no commit is
    * known to compare) but the upstream files differ from the deployed ones.
    */
-  versionDiff?: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content' | 'none' | 'unknown'
+  versionDiff?: VersionDiff
   /** `ok`, or `error` when a file of it is malformed. */
-  status: 'ok' | 'error'
+  status: ArtifactStatus
   /** File, line and reason when in error. */
   error?: string
   /** Total bytes of its files. */
@@ -236,6 +236,9 @@ export interface Artifact {
   updatedAt: number
 }
 
+/** Where an artifact came from. */
+export type ArtifactOrigin = 'local' | 'collection'
+
 /** A page of artifacts. */
 export interface ArtifactPage {
   /** The rows. */
@@ -248,21 +251,21 @@ export interface ArtifactPage {
   limit: number
 }
 
-/** One problem of an artifact. */
+/** One problem of an artifact: what Claude Code does about it, and what to change. */
 export interface ArtifactProblem {
   /**
    * Stable code: `FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, `AGENT_MISSING_DESCRIPTION`,
    * `SKILL_MISSING_DESCRIPTION`, `SKILL_NAME_MISMATCH`, `ARGUMENT_HINT_LIST`, `UNKNOWN_TOOL`,
-   * `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`.
+   * `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`, `ARTIFACT_TOO_LARGE`, ….
    */
   code: string
   /** `error`: the artifact is broken by it; `warning`: degraded. */
-  severity: 'error' | 'warning'
+  severity: Severity
   /** File, relative to the project folder. */
   file: string
-  /** 1-based line in the file. */
+  /** 1-based line in the file, where known. */
   line?: number
-  /** 1-based column. */
+  /** 1-based column, where known. */
   column?: number
   /** What Claude Code does with the file because of it. */
   message: string
@@ -297,14 +300,20 @@ export interface ArtifactQueryOptions {
   limit?: number
 }
 
-/** State of the background refresher. */
+/** Whether an artifact's files could be read and parsed. */
+export type ArtifactStatus = 'ok' | 'error'
+
+/** What an artifact is. */
+export type ArtifactType = 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
+
+/** State of the background refresher (loop, watcher, lease). */
 export interface BackgroundStatus {
   /** TTL refresh loop enabled (`backgroundRefresh`). */
   refreshEnabled: boolean
   /** File watcher enabled (`watch`). */
   watchEnabled: boolean
   /** `running` while a refresh runs in this process, else `idle`. */
-  state: 'running' | 'idle'
+  state: RefreshState
   /** Whether this process holds the refresher lease (only the holder runs the loop and watcher). */
   isLeaseHolder: boolean
   /** The lease as stored in the database, whoever holds it. */
@@ -314,7 +323,7 @@ export interface BackgroundStatus {
   /** When the next TTL refresh is due (ms), if this process runs the loop. */
   nextRefreshAt?: number
   /** Watcher state. */
-  watcherState: 'off' | 'starting' | 'standby' | 'watching' | 'degraded'
+  watcherState: WatcherState
   /** Paths watched. */
   watchedPaths: number
   /** Why the watcher is degraded, or what it could not watch. */
@@ -409,7 +418,7 @@ export interface CacheOptions {
 /** Health, counts and configuration of a cache. */
 export interface CacheStatus {
   /** `file`, or `memory` (`:memory:`, disabled, or fallback from an unwritable location). */
-  mode: 'file' | 'memory'
+  mode: StorageMode
   /** Database file (`:memory:` in memory mode). */
   dbPath: string
   /** Bytes on disk including the WAL file (in memory mode: bytes of pages in use). */
@@ -483,15 +492,18 @@ export declare function configKeys(): Array<ConfigKey>
  */
 export declare function configSet(key: string, value?: string | undefined | null, home?: string | undefined | null): void
 
-/** A problem with one file. */
+/** A problem with one file, reported on its artifact or project. */
 export interface FileError {
-  /** Path relative to the project folder. */
+  /** Path relative to the project folder (or absolute for files outside it). */
   file: string
-  /** 1-based line, when known. */
+  /** 1-based line, where known. */
   line?: number
-  /** What is wrong. */
+  /** What is wrong, for a person to read. */
   reason: string
 }
+
+/** Whether Claude Code loads an artifact, and whole. */
+export type Health = 'ok' | 'degraded' | 'broken'
 
 /**
  * `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
@@ -513,7 +525,7 @@ export interface LeaseHolder {
 
 /** A cached marketplace entry. */
 export interface MarketplaceEntry {
-  /** Stable id. */
+  /** Stable id (source, type, name). */
   id: string
   /** Source name. */
   source: string
@@ -546,14 +558,14 @@ export interface MarketplaceEntry {
   /** Whether the listed version is an update for the deployed one. */
   updateAvailable: boolean
   /** Difference between deployed and listed versions. */
-  versionDiff?: string
+  versionDiff?: VersionDiff
 }
 
 /** A page of marketplace entries. */
 export interface MarketplaceEntryPage {
-  /** Rows. */
+  /** The rows. */
   items: Array<MarketplaceEntry>
-  /** Rows matching. */
+  /** Rows matching over all pages. */
   total: number
   /** Offset used. */
   offset: number
@@ -561,12 +573,12 @@ export interface MarketplaceEntryPage {
   limit: number
 }
 
-/** What happened to one source. */
+/** What happened to one marketplace source in a refresh. */
 export interface MarketplaceOutcome {
   /** Source name. */
   name: string
   /** What happened. */
-  status: 'fetched' | 'notModified' | 'fresh' | 'cached' | 'error'
+  status: MarketStatus
   /** Entries now cached. */
   entries: number
   /** Error code when it failed. */
@@ -611,7 +623,7 @@ export interface MarketplaceSourceConfig {
 
 /** A marketplace source as cached. */
 export interface MarketplaceSourceState {
-  /** Name. */
+  /** Source name. */
   name: string
   /** URL. */
   url: string
@@ -643,12 +655,15 @@ export interface MarketplaceSummary {
   durationMs: number
 }
 
+/** What happened to one marketplace source in a refresh. */
+export type MarketStatus = 'fetched' | 'notModified' | 'fresh' | 'cached' | 'error'
+
 /** Whether `deployed` is behind `upstream`, by the rules of `isOutdated` on artifacts. */
 export interface OutdatedCheck {
   /** `true` when an update is available. */
   outdated: boolean
   /** The kind of difference. */
-  diff: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'
+  diff: Exclude<VersionDiff, 'content'>
 }
 
 /** Filters, sort and paging of `outdatedArtifacts()`. */
@@ -679,14 +694,14 @@ export interface Project {
   path: string
   /** Description from `.skillmeat-project.toml`. */
   description?: string
-  /** Status of the cached data. */
-  status: 'active' | 'stale' | 'error' | 'missing'
+  /** Status of the cached data: `stale` when older than the TTL or the last refresh failed. */
+  status: ProjectStatus
   /** Summary of what is wrong, when anything is. */
   error?: string
   /** Project-level file problems (bad manifests, unreadable names). */
   errors: Array<FileError>
   /** How it became known. */
-  origin: 'registered' | 'discovered'
+  origin: ProjectOrigin
   /** Profile roots present (`.claude`, `.codex`, `.gemini`, `.cursor`). */
   profiles: Array<string>
   /** Artifacts cached for it. */
@@ -706,6 +721,9 @@ export interface Project {
   /** Milliseconds since the last scan ("updated 5 minutes ago"); -1 if never scanned. */
   ageMs: number
 }
+
+/** How a project became known. */
+export type ProjectOrigin = 'registered' | 'discovered'
 
 /** A page of projects. */
 export interface ProjectPage {
@@ -733,6 +751,9 @@ export interface ProjectQueryOptions {
   limit?: number
 }
 
+/** State of a project's cached data. */
+export type ProjectStatus = 'active' | 'stale' | 'error' | 'missing'
+
 /** A damaged database moved aside at open. */
 export interface Recovery {
   /** Where the damaged file now is. */
@@ -751,13 +772,13 @@ export interface RefreshRequest {
   force?: boolean
 }
 
-/** The last refresh recorded by any process. */
+/** The last refresh recorded by any process sharing the database. */
 export interface RefreshRun {
   /** Start (ms). */
   startedAt: number
   /** End (ms). */
   finishedAt: number
-  /** What started it. */
+  /** What started it (`manual`, `register`, `recovery`, `ttl`, `watch`, …). */
   trigger: string
   /** `ok` or `error`. */
   outcome: string
@@ -767,13 +788,16 @@ export interface RefreshRun {
   projectsScanned: number
 }
 
+/** Whether this process is refreshing. */
+export type RefreshState = 'running' | 'idle'
+
 /** What a refresh did. */
 export interface RefreshSummary {
   /** Projects looked at. */
   projectsScanned: number
   /** Projects whose files changed. */
   projectsChanged: number
-  /** Projects newly found under discovery roots. */
+  /** Projects found for the first time under a discovery root. */
   projectsDiscovered: number
   /** Projects whose folder is gone. */
   projectsMissing: number
@@ -781,15 +805,18 @@ export interface RefreshSummary {
   artifactsAdded: number
   /** Artifacts whose content changed. */
   artifactsUpdated: number
-  /** Artifacts gone from disk. */
+  /** Artifacts no longer on disk. */
   artifactsRemoved: number
-  /** Artifacts re-read (the rest were skipped by size and mtime). */
+  /** Files re-read (the rest were skipped by size and mtime). */
   artifactsRead: number
   /** Problems found, one line each (file, line, reason). */
   errors: Array<string>
   /** Wall time in milliseconds. */
   durationMs: number
 }
+
+/** Where the search index lives, or that it cannot be used. */
+export type SearchMode = 'file' | 'memory' | 'unavailable'
 
 /** Filters, sort and page of `search()` (declared for TypeScript; read from the JS object). */
 export interface SearchOptions {
@@ -835,7 +862,7 @@ export interface SearchResult {
 /** Health and size of the search index. */
 export interface SearchStatus {
   /** `file`, `memory`, or `unavailable` (see `lastError`). */
-  mode: 'file' | 'memory' | 'unavailable'
+  mode: SearchMode
   /** Folder of the index (`<database>.search`). */
   path?: string
   /** Documents indexed (artifacts + marketplace entries). */
@@ -862,6 +889,12 @@ export interface SearchStatus {
   pending: number
 }
 
+/** How bad one problem is: `error` makes the artifact broken, `warning` degraded. */
+export type Severity = 'error' | 'warning'
+
+/** Where a database or index lives. */
+export type StorageMode = 'file' | 'memory'
+
 /** A repository an upstream check could not read. */
 export interface UpstreamError {
   /** `owner/repo`. */
@@ -874,6 +907,9 @@ export interface UpstreamError {
   /** What went wrong. */
   message: string
 }
+
+/** Where an upstream version came from. */
+export type UpstreamOrigin = 'github' | 'collection' | 'marketplace'
 
 /** State of upstream version checks. */
 export interface UpstreamStatus {
@@ -890,7 +926,7 @@ export interface UpstreamStatus {
 
 /** What `checkUpstream()` did. */
 export interface UpstreamSummary {
-  /** Repositories checked (asked, or refused because of the rate limit). */
+  /** Repositories checked (asked, or refused by a rate limit). */
   repositories: number
   /** Repositories skipped because their answer is younger than `upstreamTtlHours`. */
   skipped: number
@@ -913,7 +949,7 @@ export interface UpstreamSummary {
   rateLimited: boolean
   /** When the rate limit resets (ms since the epoch). */
   rateLimitResetAt?: number
-  /** Wall time in ms. */
+  /** Wall time (ms). */
   durationMs: number
 }
 
@@ -922,15 +958,21 @@ export interface VersionComparison {
   /** -1 when `a` is older, 0 when equal, 1 when newer; `null` when they cannot be ordered. */
   order: -1 | 0 | 1 | null
   /** The kind of difference. */
-  diff: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'
+  diff: Exclude<VersionDiff, 'content'>
 }
 
-/** A condition needing attention. */
+/** How two versions differ. */
+export type VersionDiff = 'none' | 'commit' | 'content' | 'prerelease' | 'patch' | 'minor' | 'major' | 'unknown'
+
+/** A condition the user should know about. */
 export interface Warning {
-  /** Stable code: `CACHE_DISK_FULL`, `CACHE_READONLY`, `CACHE_DISABLED`, `CACHE_CORRUPT`. */
+  /** Stable code: `CACHE_DISK_FULL`, `CACHE_READONLY`, `CACHE_DISABLED`, `CACHE_CORRUPT`, …. */
   code: string
   /** What happened and what to do. */
   message: string
   /** When (ms). */
   at: number
 }
+
+/** State of the file watcher. */
+export type WatcherState = 'off' | 'starting' | 'standby' | 'watching' | 'degraded'

@@ -20,6 +20,7 @@ pub mod scan;
 pub mod search;
 pub mod store;
 pub mod upstream;
+pub mod values;
 pub mod version;
 pub mod watch;
 

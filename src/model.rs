@@ -1,10 +1,20 @@
 //! Plain data returned by the cache: projects, artifacts, pages, summaries, status.
+//!
+//! These structs are also the JavaScript objects (`napi(object)` with the `node` feature), so
+//! each is declared once: `index.d.ts` is generated from these fields and their doc comments.
 
 use serde::Serialize;
 
-use crate::scan::FileError;
+pub use crate::scan::FileError;
+pub use crate::scan::health::{ArtifactProblem, Health, Severity};
+pub use crate::values::{
+    ArtifactOrigin, ArtifactStatus, ArtifactType, MarketStatus, ProjectOrigin, ProjectStatus,
+    RefreshState, SearchMode, StorageMode, UpstreamOrigin, WatcherState,
+};
+pub use crate::version::VersionDiff;
 
 /// A project folder known to the cache.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
@@ -16,15 +26,15 @@ pub struct Project {
     pub path: String,
     /// Description from `.skillmeat-project.toml`.
     pub description: Option<String>,
-    /// `active`, `stale` (older than the TTL, or the last refresh failed), `error` or `missing`.
-    pub status: String,
+    /// Status of the cached data: `stale` when older than the TTL or the last refresh failed.
+    pub status: ProjectStatus,
     /// Summary of what is wrong, when anything is.
     pub error: Option<String>,
-    /// Project-level file problems.
+    /// Project-level file problems (bad manifests, unreadable names).
     pub errors: Vec<FileError>,
-    /// `registered` or `discovered`.
-    pub origin: String,
-    /// Profile roots present (`.claude`, …).
+    /// How it became known.
+    pub origin: ProjectOrigin,
+    /// Profile roots present (`.claude`, `.codex`, `.gemini`, `.cursor`).
     pub profiles: Vec<String>,
     /// Artifacts cached for it.
     pub artifact_count: i64,
@@ -36,64 +46,66 @@ pub struct Project {
     pub outdated_count: i64,
     /// When it became known (ms since the epoch).
     pub registered_at: i64,
-    /// Last scan (ms since the epoch; 0 = never or invalidated).
+    /// Last scan (ms since the epoch; 0 = never, or invalidated).
     pub scanned_at: i64,
-    /// Last time its cached content changed (ms).
+    /// Last time its cached content changed (ms since the epoch).
     pub updated_at: i64,
-    /// Milliseconds since the last scan (for "updated 5 minutes ago"); -1 if never scanned.
+    /// Milliseconds since the last scan ("updated 5 minutes ago"); -1 if never scanned.
     pub age_ms: i64,
 }
 
-/// An artifact deployed in (or found in) a project.
+/// An artifact found in a project.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Artifact {
     /// Stable id derived from project, profile, type and name.
     pub id: String,
-    /// Owning project.
+    /// Owning project id.
     pub project_id: String,
-    /// Owning project's name.
+    /// Owning project name.
     pub project_name: String,
     /// Profile root (`.claude`, …; `.` for the project's `.mcp.json`).
     pub profile: String,
-    /// `skill`, `command`, `agent`, `hook` or `mcp`.
+    /// Artifact type.
     #[serde(rename = "type")]
-    pub kind: String,
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
+    pub kind: ArtifactType,
     /// Folder or file name (identity inside the project).
     pub name: String,
-    /// Frontmatter `name` (which may differ from the file name), else the name.
+    /// Frontmatter `name` (which may differ from the file name), else `name`.
     pub display_name: String,
     /// Path relative to the project folder.
     pub path: String,
-    /// Description.
+    /// Description (frontmatter, or the first line of the body).
     pub description: Option<String>,
-    /// Frontmatter version.
+    /// Frontmatter `version`.
     pub version: Option<String>,
-    /// Author.
+    /// Frontmatter `author`.
     pub author: Option<String>,
-    /// License.
+    /// Frontmatter `license`.
     pub license: Option<String>,
-    /// Tags.
+    /// Frontmatter `tags`.
     pub tags: Vec<String>,
-    /// Tools.
+    /// Frontmatter `tools` (string or list in the file).
     pub tools: Vec<String>,
-    /// `local` or `collection`.
-    pub origin: String,
-    /// Upstream source spec.
+    /// `local` (no deployment record) or `collection`.
+    pub origin: ArtifactOrigin,
+    /// Upstream source spec (`owner/repo[/path]@version`).
     pub source: Option<String>,
     /// Version spec.
     pub version_spec: Option<String>,
-    /// Collection deployed from.
+    /// Collection it was deployed from.
     pub from_collection: Option<String>,
-    /// When deployed (as recorded).
+    /// Deployment time as recorded.
     pub deployed_at: Option<String>,
     /// Deployed version.
     pub deployed_version: Option<String>,
-    /// Deployed commit.
+    /// Deployed commit SHA.
     pub deployed_sha: Option<String>,
-    /// Hash recorded at deployment.
+    /// Content hash recorded at deployment.
     pub deployed_hash: Option<String>,
-    /// Current content hash.
+    /// Current content hash (SkillMeat's SHA-256).
     pub content_hash: Option<String>,
     /// Whether the files differ from what was deployed.
     pub local_modified: bool,
@@ -103,31 +115,33 @@ pub struct Artifact {
     pub upstream_sha: Option<String>,
     /// When upstream was last checked (ms).
     pub upstream_checked_at: Option<i64>,
-    /// Where the upstream version came from: `github`, `collection` or `marketplace`.
-    pub upstream_origin: Option<String>,
-    /// Why the last upstream check of this artifact failed (`CODE: message`); the upstream
-    /// fields keep the last known answer.
+    /// Where the upstream version came from.
+    pub upstream_origin: Option<UpstreamOrigin>,
+    /// Why the last upstream check of this artifact failed (`CODE: message`), e.g.
+    /// `RATE_LIMITED: …`; the upstream fields keep the last known answer.
     pub upstream_error: Option<String>,
-    /// What Claude Code will do with it: `ok`, `degraded` (loads, loses something) or `broken`
-    /// (not loaded, or never chosen).
-    pub health: String,
-    /// Why it is degraded or broken, each with the line and the fix.
-    pub problems: Vec<crate::scan::health::Problem>,
-    /// Whether upstream is newer.
+    /// What Claude Code will do with it: load it (`ok`), load it but lose something
+    /// (`degraded`), or not load it / never choose it (`broken`).
+    pub health: Health,
+    /// Why it is degraded or broken: what Claude Code does, and what to change.
+    pub problems: Vec<ArtifactProblem>,
+    /// Whether a newer upstream version exists.
     pub is_outdated: bool,
-    /// Kind of difference to upstream.
-    pub version_diff: Option<String>,
-    /// `ok` or `error`.
-    pub status: String,
-    /// File and reason when in error.
+    /// Kind of difference to upstream: `content` when the version is the same (or no commit is
+    /// known to compare) but the upstream files differ from the deployed ones.
+    pub version_diff: Option<VersionDiff>,
+    /// `ok`, or `error` when a file of it is malformed.
+    pub status: ArtifactStatus,
+    /// File, line and reason when in error.
     pub error: Option<String>,
-    /// Total size of its files.
+    /// Total bytes of its files.
     pub size_bytes: i64,
     /// Number of files.
     pub file_count: i64,
-    /// Newest file mtime (ms).
+    /// Newest file modification time (ms).
     pub modified_at: i64,
-    /// Other frontmatter keys (or the MCP config) as JSON object text.
+    /// Frontmatter keys not surfaced as their own fields (`model`, `color`, …), as JSON text;
+    /// `JSON.parse` it when needed. For MCP servers, the server config (secrets redacted).
     pub metadata: String,
     /// Last scan (ms).
     pub scanned_at: i64,
@@ -185,20 +199,54 @@ pub struct ArtifactQuery {
     pub limit: Option<i64>,
 }
 
-/// One page of results with the total count.
-#[derive(Debug, Clone, Serialize)]
-pub struct Page<T> {
-    /// The rows.
-    pub items: Vec<T>,
-    /// Rows matching, over all pages.
-    pub total: i64,
-    /// Offset used.
-    pub offset: i64,
-    /// Limit used.
-    pub limit: i64,
+/// A page of rows with the total count, built by [`page_type!`].
+pub trait Paged {
+    /// The row type.
+    type Item;
+    /// The page of `items` at `offset`, of at most `limit`, out of `total`.
+    fn new(items: Vec<Self::Item>, total: i64, offset: i64, limit: i64) -> Self;
 }
 
+/// Declares a page struct of `$item` rows (one per row type, since JS objects are not generic).
+macro_rules! page_type {
+    // The doc is a plain literal: napi reads doc comments passed through a macro as raw strings.
+    ($doc:literal $name:ident of $item:ty) => {
+        #[doc = $doc]
+        #[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
+        #[derive(Debug, Clone, Serialize)]
+        pub struct $name {
+            /// The rows.
+            pub items: Vec<$item>,
+            /// Rows matching over all pages.
+            pub total: i64,
+            /// Offset used.
+            pub offset: i64,
+            /// Limit used.
+            pub limit: i64,
+        }
+
+        impl Paged for $name {
+            type Item = $item;
+            fn new(items: Vec<$item>, total: i64, offset: i64, limit: i64) -> Self {
+                $name {
+                    items,
+                    total,
+                    offset,
+                    limit,
+                }
+            }
+        }
+    };
+}
+
+page_type! { "A page of projects." ProjectPage of Project }
+
+page_type! { "A page of artifacts." ArtifactPage of Artifact }
+
+page_type! { "A page of marketplace entries." MarketplaceEntryPage of MarketplaceEntry }
+
 /// What a refresh did.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshSummary {
@@ -218,9 +266,9 @@ pub struct RefreshSummary {
     pub artifacts_removed: u32,
     /// Files re-read (the rest were skipped by size and mtime).
     pub artifacts_read: u32,
-    /// Problems found (malformed files, unreadable folders).
+    /// Problems found, one line each (file, line, reason).
     pub errors: Vec<String>,
-    /// Wall time in ms.
+    /// Wall time in milliseconds.
     pub duration_ms: f64,
 }
 
@@ -235,7 +283,8 @@ pub struct ProjectChanges {
     pub removed: Vec<String>,
 }
 
-/// The last refresh as recorded in the database.
+/// The last refresh recorded by any process sharing the database.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshRun {
@@ -243,7 +292,7 @@ pub struct RefreshRun {
     pub started_at: i64,
     /// End (ms).
     pub finished_at: i64,
-    /// `manual`, `register`, `recovery`.
+    /// What started it (`manual`, `register`, `recovery`, `ttl`, `watch`, …).
     pub trigger: String,
     /// `ok` or `error`.
     pub outcome: String,
@@ -253,7 +302,8 @@ pub struct RefreshRun {
     pub projects_scanned: i64,
 }
 
-/// A database moved aside at open because it was corrupt.
+/// A damaged database moved aside at open.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Recovery {
@@ -266,10 +316,11 @@ pub struct Recovery {
 }
 
 /// A condition the user should know about.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Warning {
-    /// Stable code (`CACHE_DISK_FULL`, `CACHE_READONLY`, `CACHE_DISABLED`, `CACHE_CORRUPT`, …).
+    /// Stable code: `CACHE_DISK_FULL`, `CACHE_READONLY`, `CACHE_DISABLED`, `CACHE_CORRUPT`, ….
     pub code: String,
     /// What happened and what to do.
     pub message: String,
@@ -277,45 +328,56 @@ pub struct Warning {
     pub at: i64,
 }
 
-/// Health and counts of a cache.
+/// Health, counts and configuration of a cache.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Status {
-    /// `file` or `memory`.
-    pub mode: String,
+pub struct CacheStatus {
+    /// `file`, or `memory` (`:memory:`, disabled, or fallback from an unwritable location).
+    pub mode: StorageMode,
     /// Database file (`:memory:` in memory mode).
     pub db_path: String,
-    /// Bytes on disk, including the WAL.
+    /// Bytes on disk including the WAL file (in memory mode: bytes of pages in use).
     pub size_bytes: i64,
-    /// Schema version.
+    /// Schema version (`PRAGMA user_version`).
     pub schema_version: u32,
     /// Projects cached.
     pub projects: i64,
     /// Projects by status.
     pub projects_by_status: std::collections::BTreeMap<String, i64>,
-    /// Artifacts by health: `ok`, `degraded`, `broken`.
+    /// Artifacts by health: `{ ok, degraded, broken }`.
+    #[cfg_attr(
+        feature = "node",
+        napi(ts_type = "{ ok: number; degraded: number; broken: number }")
+    )]
     pub artifacts_by_health: std::collections::BTreeMap<String, i64>,
     /// Artifacts cached.
     pub artifacts: i64,
     /// Artifacts in error.
     pub artifact_errors: i64,
-    /// Artifacts modified locally.
+    /// Artifacts modified locally since deployment.
     pub modified_artifacts: i64,
     /// Outdated artifacts.
     pub outdated_artifacts: i64,
-    /// Last refresh recorded by any process.
+    /// Last refresh recorded by any process sharing the database.
     pub last_refresh: Option<RefreshRun>,
-    /// Set when a corrupt database was moved aside at open.
+    /// Set when a damaged database was moved aside at open.
     pub recovered: Option<Recovery>,
     /// Conditions needing attention.
     pub warnings: Vec<Warning>,
-    /// Reads that served fresh data.
-    pub hits: u64,
-    /// Reads that found nothing or stale data.
-    pub misses: u64,
-    /// Configuration in force: `{ key: { value, source } }`.
+    /// Reads in this process that served fresh data.
+    pub hits: i64,
+    /// Reads in this process that found nothing or stale data.
+    pub misses: i64,
+    /// Configuration in force and where each value came from.
+    #[cfg_attr(
+        feature = "node",
+        napi(
+            ts_type = "Record<string, { value: unknown; source: 'option' | 'env' | 'file' | 'default' }>"
+        )
+    )]
     pub config: serde_json::Value,
-    /// The background refresher and file watcher.
+    /// The background refresher, file watcher and cross-process lease.
     pub background: BackgroundStatus,
     /// The search index.
     pub search: SearchStatus,
@@ -323,49 +385,53 @@ pub struct Status {
     pub upstream: UpstreamStatus,
 }
 
-/// State of upstream version checks, as `status()` shows it.
+/// State of upstream version checks.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpstreamStatus {
     /// When the last check ran (ms since the epoch), by any process.
     pub last_check_at: Option<i64>,
-    /// Set while the upstream API's rate limit is exhausted: when it resets.
+    /// Set while the upstream API's rate limit is exhausted: when it resets (a `RATE_LIMITED`
+    /// warning is shown meanwhile).
     pub rate_limited_until: Option<i64>,
     /// Repositories whose last check failed.
     pub failed_repositories: i64,
 }
 
 /// State of the background refresher (loop, watcher, lease).
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct BackgroundStatus {
-    /// Whether the TTL refresh loop is enabled.
+    /// TTL refresh loop enabled (`backgroundRefresh`).
     pub refresh_enabled: bool,
-    /// Whether the file watcher is enabled.
+    /// File watcher enabled (`watch`).
     pub watch_enabled: bool,
-    /// `running` (a refresh is in progress in this process) or `idle`.
-    pub state: String,
-    /// Whether this process holds the refresher lease (runs the loop and the watcher).
+    /// `running` while a refresh runs in this process, else `idle`.
+    pub state: RefreshState,
+    /// Whether this process holds the refresher lease (only the holder runs the loop and watcher).
     pub is_lease_holder: bool,
-    /// The lease as stored: holder id, pid, expiry.
+    /// The lease as stored in the database, whoever holds it.
     pub lease_holder: Option<LeaseHolder>,
-    /// When this process's background work last refreshed (ms).
+    /// Last background refresh in this process (ms).
     pub last_refresh_at: Option<i64>,
-    /// When the next TTL refresh is due (ms), when the loop runs here.
+    /// When the next TTL refresh is due (ms), if this process runs the loop.
     pub next_refresh_at: Option<i64>,
-    /// `off`, `standby` (another process holds the lease), `watching` or `degraded`.
-    pub watcher_state: String,
+    /// Watcher state.
+    pub watcher_state: WatcherState,
     /// Paths watched.
     pub watched_paths: u32,
-    /// Why the watcher is degraded.
+    /// Why the watcher is degraded, or what it could not watch.
     pub watcher_reason: Option<String>,
 }
 
 /// Holder of the refresher lease.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeaseHolder {
-    /// Holder id.
+    /// Holder id (`<pid>-<random>`).
     pub holder: String,
     /// Its process id.
     pub pid: i64,
@@ -391,17 +457,19 @@ pub struct MarketQuery {
 }
 
 /// A cached marketplace entry.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MarketEntry {
+pub struct MarketplaceEntry {
     /// Stable id (source, type, name).
     pub id: String,
     /// Source name.
     pub source: String,
     /// Entry name.
     pub name: String,
-    /// `plugin`, `skill`, ….
+    /// `plugin` (Claude Code marketplaces) or the listing's type.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
     pub kind: String,
     /// Listed version.
     pub version: Option<String>,
@@ -411,15 +479,15 @@ pub struct MarketEntry {
     pub author: Option<String>,
     /// Category.
     pub category: Option<String>,
-    /// Tags.
+    /// Tags (or keywords).
     pub tags: Vec<String>,
-    /// Where it is published (`owner/repo/path@ref`, a URL or a path).
+    /// Where it is published (`owner/repo/path@ref`, a URL or a path in the marketplace repo).
     pub origin: Option<String>,
     /// Homepage.
     pub homepage: Option<String>,
-    /// The entry as listed (JSON text).
+    /// The entry exactly as listed (JSON text).
     pub raw: String,
-    /// Whether the listing is past its TTL or its last refresh failed.
+    /// The listing is past its TTL or its last refresh failed (served from the last good copy).
     pub stale: bool,
     /// Artifacts with this name in cached projects.
     pub installed_count: i64,
@@ -428,13 +496,14 @@ pub struct MarketEntry {
     /// Whether the listed version is an update for the deployed one.
     pub update_available: bool,
     /// Difference between deployed and listed versions.
-    pub version_diff: Option<String>,
+    pub version_diff: Option<VersionDiff>,
 }
 
-/// One marketplace source as cached.
+/// A marketplace source as cached.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MarketSourceState {
+pub struct MarketplaceSourceState {
     /// Source name.
     pub name: String,
     /// URL.
@@ -451,7 +520,7 @@ pub struct MarketSourceState {
     pub stale: bool,
     /// Last error.
     pub error: Option<String>,
-    /// Last error's code.
+    /// Last error code (`NETWORK`, `HTTP_ERROR`, `INVALID_RESPONSE`, …).
     pub error_code: Option<String>,
     /// Entries cached.
     pub entries: i64,
@@ -459,15 +528,15 @@ pub struct MarketSourceState {
     pub cached: bool,
 }
 
-/// What happened to one source in `refresh_marketplace`.
+/// What happened to one marketplace source in a refresh.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MarketOutcome {
+pub struct MarketplaceOutcome {
     /// Source name.
     pub name: String,
-    /// `fetched`, `notModified` (304, TTL renewed), `fresh` (within TTL, not fetched),
-    /// `cached` (offline mode), `error` (last good copy kept, marked stale).
-    pub status: String,
+    /// What happened.
+    pub status: MarketStatus,
     /// Entries now cached.
     pub entries: i64,
     /// Error code when it failed.
@@ -476,13 +545,14 @@ pub struct MarketOutcome {
     pub error: Option<String>,
 }
 
-/// What `refresh_marketplace` did.
+/// What `refreshMarketplace()` did.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MarketSummary {
+pub struct MarketplaceSummary {
     /// Per source.
-    pub sources: Vec<MarketOutcome>,
-    /// Wall time (ms).
+    pub sources: Vec<MarketplaceOutcome>,
+    /// Wall time in ms.
     pub duration_ms: f64,
 }
 
@@ -511,87 +581,100 @@ pub enum SearchItem {
     /// An artifact in a project.
     Artifact(Box<Artifact>, f32),
     /// A marketplace entry.
-    Entry(Box<MarketEntry>, f32),
+    Entry(Box<MarketplaceEntry>, f32),
 }
 
 /// A page of search hits.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone)]
-pub struct SearchResults {
-    /// Hits of this page, best first (or in the requested order).
+pub struct SearchResult {
+    /// Hits of this page: artifacts (`kind: 'artifact'`) and marketplace entries
+    /// (`kind: 'entry'`), each with its relevance `score`.
+    #[cfg_attr(
+        feature = "node",
+        napi(
+            ts_type = "Array<(Artifact & { kind: 'artifact'; score: number }) | (MarketplaceEntry & { kind: 'entry'; score: number })>"
+        )
+    )]
     pub items: Vec<SearchItem>,
     /// Hits over all pages.
     pub total: i64,
     /// True when no document matched every word, so documents matching any word are listed.
     pub relaxed: bool,
-    /// Wall time, loading the rows included (ms).
+    /// Wall time in the addon, loading the rows included (ms).
     pub took_ms: f64,
 }
 
-/// Health and size of the search index, as `status()` shows it.
+/// Health and size of the search index.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchStatus {
-    /// `file`, `memory`, or `unavailable` (see `last_error`).
-    pub mode: String,
-    /// Folder of the index.
+    /// `file`, `memory`, or `unavailable` (see `lastError`).
+    pub mode: SearchMode,
+    /// Folder of the index (`<database>.search`).
     pub path: Option<String>,
-    /// Documents (artifacts + marketplace entries).
+    /// Documents indexed (artifacts + marketplace entries).
     pub docs: i64,
     /// Index segments.
     pub segments: i64,
     /// Bytes on disk.
     pub size_bytes: i64,
-    /// Identifier of the database the index was built from (a decimal string).
+    /// Identifier of the database the index was built from.
     pub generation: String,
-    /// When the index was last rebuilt in full (ms since the epoch).
+    /// When the index was last rebuilt in full (ms since the epoch), by any process.
     pub last_rebuild_at: Option<i64>,
-    /// How long that took (ms).
+    /// How long that rebuild took (ms).
     pub last_rebuild_ms: Option<f64>,
-    /// Why this process rebuilt it, if it did.
+    /// Why this process rebuilt it (missing, corrupt, out of step…), if it did.
     pub last_rebuild_reason: Option<String>,
     /// Times this process waited for another process's index write.
     pub lock_waits: i64,
-    /// Index writes of this process that failed (their changes stay queued and are retried).
+    /// Index writes of this process that failed; their changes stay queued and are retried.
     pub write_failures: i64,
     /// The last failure.
     pub last_error: Option<String>,
-    /// Changes queued in the database and not yet in the index.
+    /// Changes saved in the database and not yet in the index.
     pub pending: i64,
 }
 
 /// A repository an upstream check could not read.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpstreamError {
     /// `owner/repo`.
     pub repository: String,
-    /// Stable code (`RATE_LIMITED`, `NOT_FOUND`, `NETWORK`, `HTTP_ERROR`, …).
+    /// Stable code: `RATE_LIMITED`, `NOT_FOUND`, `NETWORK`, `NETWORK_TIMEOUT`, `HTTP_ERROR`,
+    /// `INVALID_RESPONSE`, `RESPONSE_TOO_LARGE`, `INSECURE_URL`, `TOO_MANY_REDIRECTS`.
     pub code: String,
     /// What went wrong.
     pub message: String,
 }
 
-/// What `check_upstream` did.
+/// What `checkUpstream()` did.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpstreamSummary {
     /// Repositories checked (asked, or refused by a rate limit).
     pub repositories: u32,
-    /// Repositories skipped because their answer is within the upstream TTL.
+    /// Repositories skipped because their answer is younger than `upstreamTtlHours`.
     pub skipped: u32,
     /// Artifacts checked.
     pub artifacts: u32,
-    /// HTTP requests sent.
+    /// HTTP requests sent (at most one per repository and endpoint).
     pub requests: u32,
-    /// Requests answered `304 Not Modified`.
+    /// Requests answered `304 Not Modified` (free of rate limit on GitHub).
     pub not_modified: u32,
     /// Artifacts whose upstream version, commit or outdated state changed.
     pub updated: u32,
     /// Checked artifacts that are outdated.
     pub outdated: u32,
-    /// Repositories that failed (their artifacts keep their last known upstream).
+    /// Repositories that failed; their artifacts keep their last known upstream and carry the
+    /// error in `upstreamError`.
     pub errors: Vec<UpstreamError>,
-    /// The API's rate limit stopped the check.
+    /// The API's rate limit stopped (or prevented) the check.
     pub rate_limited: bool,
     /// When the rate limit resets (ms since the epoch).
     pub rate_limit_reset_at: Option<i64>,

@@ -5,12 +5,29 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How two versions differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Diff {
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+    PartialOrd,
+    Ord,
+)]
+#[serde(rename_all = "camelCase")]
+#[strum(serialize_all = "camelCase")]
+pub enum VersionDiff {
     /// Equal.
     None,
     /// Two commit SHAs that differ.
@@ -29,30 +46,18 @@ pub enum Diff {
     Unknown,
 }
 
-impl Diff {
-    /// Lower-case name (`major`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Diff::None => "none",
-            Diff::Commit => "commit",
-            Diff::Content => "content",
-            Diff::Prerelease => "prerelease",
-            Diff::Patch => "patch",
-            Diff::Minor => "minor",
-            Diff::Major => "major",
-            Diff::Unknown => "unknown",
-        }
-    }
+crate::values::text_words!(VersionDiff);
 
+impl VersionDiff {
     /// Severity for sorting (major highest).
     pub fn rank(self) -> i64 {
         match self {
-            Diff::Major => 5,
-            Diff::Minor => 4,
-            Diff::Patch => 3,
-            Diff::Prerelease => 2,
-            Diff::Commit | Diff::Content => 1,
-            Diff::None | Diff::Unknown => 0,
+            VersionDiff::Major => 5,
+            VersionDiff::Minor => 4,
+            VersionDiff::Patch => 3,
+            VersionDiff::Prerelease => 2,
+            VersionDiff::Commit | VersionDiff::Content => 1,
+            VersionDiff::None | VersionDiff::Unknown => 0,
         }
     }
 }
@@ -63,7 +68,7 @@ pub struct Comparison {
     /// `Some(Less)` when `a` is older than `b`, …; `None` when they cannot be ordered.
     pub order: Option<Ordering>,
     /// The kind of difference.
-    pub diff: Diff,
+    pub diff: VersionDiff,
 }
 
 /// A pre-release identifier.
@@ -241,15 +246,15 @@ pub fn compare(a: &str, b: &str) -> Comparison {
         (Parsed::Semver(x), Parsed::Semver(y)) => {
             let order = x.cmp(&y);
             let diff = if order == Ordering::Equal {
-                Diff::None
+                VersionDiff::None
             } else if x.major != y.major {
-                Diff::Major
+                VersionDiff::Major
             } else if x.minor != y.minor {
-                Diff::Minor
+                VersionDiff::Minor
             } else if x.patch != y.patch {
-                Diff::Patch
+                VersionDiff::Patch
             } else {
-                Diff::Prerelease
+                VersionDiff::Prerelease
             };
             Comparison {
                 order: Some(order),
@@ -259,7 +264,7 @@ pub fn compare(a: &str, b: &str) -> Comparison {
         (Parsed::Sha(x), Parsed::Sha(y)) => compare_shas(&x, &y),
         _ => Comparison {
             order: None,
-            diff: Diff::Unknown,
+            diff: VersionDiff::Unknown,
         },
     }
 }
@@ -269,12 +274,12 @@ fn compare_shas(x: &str, y: &str) -> Comparison {
     if x.starts_with(y) || y.starts_with(x) {
         Comparison {
             order: Some(Ordering::Equal),
-            diff: Diff::None,
+            diff: VersionDiff::None,
         }
     } else {
         Comparison {
             order: None,
-            diff: Diff::Commit,
+            diff: VersionDiff::Commit,
         }
     }
 }
@@ -282,7 +287,7 @@ fn compare_shas(x: &str, y: &str) -> Comparison {
 /// Whether `deployed` is behind `upstream`, and how. A pre-release upstream counts only when the
 /// deployed version is itself a pre-release (a user on stable releases is not pushed to betas); a
 /// downgrade is never "outdated"; two different SHAs are outdated (`commit`).
-pub fn outdated(deployed: &str, upstream: &str) -> (bool, Diff) {
+pub fn outdated(deployed: &str, upstream: &str) -> (bool, VersionDiff) {
     let c = compare(deployed, upstream);
     match c.order {
         Some(Ordering::Less) => {
@@ -294,7 +299,7 @@ pub fn outdated(deployed: &str, upstream: &str) -> (bool, Diff) {
             (true, c.diff)
         }
         Some(_) => (false, c.diff),
-        None => (c.diff == Diff::Commit, c.diff),
+        None => (c.diff == VersionDiff::Commit, c.diff),
     }
 }
 
@@ -347,7 +352,7 @@ mod tests {
     fn strings_longer_than_npm_accepts_are_not_versions() {
         let long = format!("1.0.0-{}", "a".repeat(MAX_LENGTH));
         assert_eq!(parse(&long), Parsed::Other);
-        assert_eq!(compare(&long, &long).diff, Diff::Unknown);
+        assert_eq!(compare(&long, &long).diff, VersionDiff::Unknown);
         assert_eq!(highest([long.as_str(), "1.0.0"], true), Some("1.0.0"));
         assert!(matches!(
             parse(&format!("1.0.0-{}", "a".repeat(250))),
@@ -360,9 +365,9 @@ mod tests {
         let full = "0123456789abcdef0123456789abcdef01234567";
         for short in ["0123456", "01234567"] {
             assert_eq!(compare(full, short).order, Some(Ordering::Equal), "{short}");
-            assert_eq!(compare(short, full).diff, Diff::None, "{short}");
+            assert_eq!(compare(short, full).diff, VersionDiff::None, "{short}");
         }
-        assert_eq!(compare(full, "9999999").diff, Diff::Commit);
+        assert_eq!(compare(full, "9999999").diff, VersionDiff::Commit);
         // Without a SHA on either side, digits stay versions.
         assert_eq!(compare("1234567", "1234568").order, Some(Ordering::Less));
     }
@@ -373,44 +378,50 @@ mod tests {
             compare("v1.2.3", "=1.2.3"),
             Comparison {
                 order: Some(Ordering::Equal),
-                diff: Diff::None
+                diff: VersionDiff::None
             }
         );
-        assert_eq!(compare("1.2", "1.2.0").diff, Diff::None);
-        assert_eq!(compare("1.2.3+build.5", "1.2.3").diff, Diff::None);
-        assert_eq!(compare("1.2.3", "1.3.0").diff, Diff::Minor);
-        assert_eq!(compare("1.2.3", "2.0.0").diff, Diff::Major);
-        assert_eq!(compare("1.2.3-beta.1", "1.2.3").diff, Diff::Prerelease);
+        assert_eq!(compare("1.2", "1.2.0").diff, VersionDiff::None);
+        assert_eq!(compare("1.2.3+build.5", "1.2.3").diff, VersionDiff::None);
+        assert_eq!(compare("1.2.3", "1.3.0").diff, VersionDiff::Minor);
+        assert_eq!(compare("1.2.3", "2.0.0").diff, VersionDiff::Major);
+        assert_eq!(
+            compare("1.2.3-beta.1", "1.2.3").diff,
+            VersionDiff::Prerelease
+        );
         assert_eq!(
             compare("abc1234", "abc1234def5678").order,
             Some(Ordering::Equal)
         );
-        assert_eq!(compare("abc1234", "def5678").diff, Diff::Commit);
-        assert_eq!(compare("abc1234", "1.2.3").diff, Diff::Unknown);
+        assert_eq!(compare("abc1234", "def5678").diff, VersionDiff::Commit);
+        assert_eq!(compare("abc1234", "1.2.3").diff, VersionDiff::Unknown);
         assert_eq!(compare("latest", "1.2.3").order, None);
-        assert_eq!(compare("", "").diff, Diff::Unknown);
-        assert_eq!(compare("01.2.3", "1.2.3").diff, Diff::Unknown);
+        assert_eq!(compare("", "").diff, VersionDiff::Unknown);
+        assert_eq!(compare("01.2.3", "1.2.3").diff, VersionDiff::Unknown);
     }
 
     #[test]
     fn outdated_policy() {
-        assert_eq!(outdated("1.2", "1.2.0"), (false, Diff::None));
+        assert_eq!(outdated("1.2", "1.2.0"), (false, VersionDiff::None));
         assert_eq!(
             outdated("2.0.0", "1.9.0"),
-            (false, Diff::Major),
+            (false, VersionDiff::Major),
             "a downgrade is not outdated"
         );
         assert_eq!(
             outdated("1.0.0", "1.1.0-beta.1"),
-            (false, Diff::Minor),
+            (false, VersionDiff::Minor),
             "stable users are not pushed to betas"
         );
-        assert_eq!(outdated("2.0.0-beta.1", "2.0.0"), (true, Diff::Prerelease));
+        assert_eq!(
+            outdated("2.0.0-beta.1", "2.0.0"),
+            (true, VersionDiff::Prerelease)
+        );
         assert_eq!(
             outdated("2.0.0-beta.1", "2.0.0-beta.2"),
-            (true, Diff::Prerelease)
+            (true, VersionDiff::Prerelease)
         );
-        assert_eq!(outdated("abc1234", "def5678"), (true, Diff::Commit));
+        assert_eq!(outdated("abc1234", "def5678"), (true, VersionDiff::Commit));
         assert_eq!(
             highest(["v1.2.0", "v1.10.0", "v2.0.0-rc.1", "nightly"], false),
             Some("v1.10.0")

@@ -16,7 +16,7 @@ use skillmeat_cache::upstream::{
     CheckOutcome, CommitQuery, GithubConfig, RateLimit, RemoteError, RepoQuery, check, queries,
     resolve, resolve_spec, spec,
 };
-use skillmeat_cache::version::{Diff, outdated};
+use skillmeat_cache::version::{VersionDiff as Diff, outdated};
 
 const TOKEN: &str = "ghp_TopSecretToken123";
 

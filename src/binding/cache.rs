@@ -11,12 +11,12 @@ use serde_json::Value;
 
 use super::args::{Obj, required_string};
 use super::js_error;
-use super::types::{
+use crate::cache::{Cache, RefreshOptions};
+use crate::config::Options;
+use crate::model::{
     Artifact, ArtifactPage, CacheStatus, MarketplaceEntryPage, MarketplaceSourceState,
     MarketplaceSummary, Project, ProjectPage, RefreshSummary, SearchResult, UpstreamSummary,
 };
-use crate::cache::{Cache, RefreshOptions};
-use crate::config::Options;
 use crate::model::{ArtifactQuery, ProjectQuery};
 
 /// Options of `Cache.open()`. Each falls back to its environment variable, then to
@@ -250,16 +250,15 @@ impl JsCache {
 
     /// A Promise settled by `start(cache, done)`; rejected with `CACHE_CLOSED` when this object
     /// was closed.
-    fn promise<'env, T, R>(
+    fn promise<'env, T>(
         &self,
         env: &'env Env,
         start: impl FnOnce(&Cache, Box<dyn FnOnce(crate::Result<T>) + Send>),
     ) -> napi::Result<Object<'env>, String>
     where
-        T: Send + 'static,
-        R: From<T> + napi::bindgen_prelude::ToNapiValue + 'static,
+        T: Send + napi::bindgen_prelude::ToNapiValue + 'static,
     {
-        super::promise::<T, R>(env, |done| match self.c() {
+        super::promise::<T>(env, |done| match self.c() {
             Ok(c) => start(c, done),
             Err(_) => done(Err(crate::Error::Closed)),
         })
@@ -371,7 +370,7 @@ impl JsCache {
     /// Health, counts, configuration and where each value came from.
     #[napi(catch_unwind)]
     pub fn status(&self) -> napi::Result<CacheStatus, String> {
-        self.c()?.status().map(Into::into).map_err(js_error)
+        self.c()?.status().map_err(js_error)
     }
 
     /// Registers a project folder and scans it now, on the calling thread, within the caps
@@ -379,10 +378,7 @@ impl JsCache {
     #[napi(catch_unwind, ts_args_type = "path: string")]
     pub fn register_project(&self, path: Value) -> napi::Result<Project, String> {
         let path = required_string("path", &path).map_err(js_error)?;
-        self.inner
-            .register_project(&path)
-            .map(Into::into)
-            .map_err(js_error)
+        self.inner.register_project(&path).map_err(js_error)
     }
 
     /// Forgets a project and its cached artifacts. Returns whether it was known.
@@ -396,20 +392,14 @@ impl JsCache {
     #[napi(catch_unwind, ts_args_type = "id: string")]
     pub fn get_project(&self, id: Value) -> napi::Result<Option<Project>, String> {
         let id = required_string("id", &id).map_err(js_error)?;
-        self.inner
-            .get_project(&id)
-            .map(|p| p.map(Into::into))
-            .map_err(js_error)
+        self.inner.get_project(&id).map_err(js_error)
     }
 
     /// One artifact by id, or `null`.
     #[napi(catch_unwind, ts_args_type = "id: string")]
     pub fn get_artifact(&self, id: Value) -> napi::Result<Option<Artifact>, String> {
         let id = required_string("id", &id).map_err(js_error)?;
-        self.inner
-            .get_artifact(&id)
-            .map(|a| a.map(Into::into))
-            .map_err(js_error)
+        self.inner.get_artifact(&id).map_err(js_error)
     }
 
     /// A page of projects.
@@ -430,13 +420,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.c()?.list_projects(&q).map_err(js_error)?;
-        Ok(ProjectPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            total: page.total,
-            offset: page.offset,
-            limit: page.limit,
-        })
+        self.c()?.list_projects(&q).map_err(js_error)
     }
 
     /// A page of artifacts.
@@ -473,13 +457,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.c()?.list_artifacts(&q).map_err(js_error)?;
-        Ok(ArtifactPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            total: page.total,
-            offset: page.offset,
-            limit: page.limit,
-        })
+        self.c()?.list_artifacts(&q).map_err(js_error)
     }
 
     /// Re-scans projects (discovering new ones first). Unchanged files are skipped by size and
@@ -496,7 +474,7 @@ impl JsCache {
     ) -> napi::Result<Object<'env>, String> {
         let (project_id, force) = project_and_force(&options).map_err(js_error)?;
         let opts = RefreshOptions { project_id, force };
-        self.promise::<_, RefreshSummary>(env, |c, done| c.spawn_refresh(opts, done))
+        self.promise::<RefreshSummary>(env, |c, done| c.spawn_refresh(opts, done))
     }
 
     /// Marks one project (or all) for a full re-scan at the next refresh. Returns how many.
@@ -515,7 +493,7 @@ impl JsCache {
     /// Empties the cache (registered folders are kept; the next refresh rebuilds it).
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>, String> {
-        self.promise::<(), ()>(env, |c, done| c.spawn_clear(done))
+        self.promise::<()>(env, |c, done| c.spawn_clear(done))
     }
 
     /// Calls `callback` with every event of this cache (`refreshStarted`, `refreshCompleted`,
@@ -594,7 +572,7 @@ impl JsCache {
         let c = self.c()?;
         let Some(max_age) = max_age else {
             let page = c.outdated_artifacts(&q).map_err(js_error)?;
-            return Ok(Either::A(page.into()));
+            return Ok(Either::A(page));
         };
         // Checked now, so a bad query throws rather than rejects after the upstream check.
         crate::store::Store::check_outdated_query(&q).map_err(js_error)?;
@@ -603,7 +581,7 @@ impl JsCache {
             force: false,
             max_age_ms: Some(max_age as u64),
         };
-        let promise = self.promise::<_, ArtifactPage>(env, move |c, done| {
+        let promise = self.promise::<ArtifactPage>(env, move |c, done| {
             let me = c.clone();
             c.spawn_check_upstream(opts, move |res| {
                 done(res.and_then(|_| me.outdated_artifacts(&q)))
@@ -704,7 +682,7 @@ impl JsCache {
         })()
         .map_err(js_error)?;
         let res = self.c()?.search(&q).map_err(js_error)?;
-        Ok(res.into())
+        Ok(res)
     }
 
     /// Cached marketplace entries (sync; a stale cache still answers, with `stale: true`).
@@ -728,22 +706,13 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        let page = self.c()?.marketplace_entries(&q).map_err(js_error)?;
-        Ok(MarketplaceEntryPage {
-            items: page.items.into_iter().map(Into::into).collect(),
-            total: page.total,
-            offset: page.offset,
-            limit: page.limit,
-        })
+        self.c()?.marketplace_entries(&q).map_err(js_error)
     }
 
     /// Every configured marketplace source as cached (freshness, errors, entry counts).
     #[napi(catch_unwind)]
     pub fn marketplace_sources(&self) -> napi::Result<Vec<MarketplaceSourceState>, String> {
-        self.inner
-            .marketplace_sources()
-            .map(|v| v.into_iter().map(Into::into).collect())
-            .map_err(js_error)
+        self.inner.marketplace_sources().map_err(js_error)
     }
 
     /// Fetches marketplace listings that are past their TTL (or all with `force`), revalidating
@@ -767,9 +736,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        self.promise::<_, MarketplaceSummary>(env, |c, done| {
-            c.spawn_refresh_marketplace(opts, done)
-        })
+        self.promise::<MarketplaceSummary>(env, |c, done| c.spawn_refresh_marketplace(opts, done))
     }
 
     /// Resolves the upstream version of every artifact whose source is a GitHub spec
@@ -800,7 +767,7 @@ impl JsCache {
             })
         })()
         .map_err(js_error)?;
-        self.promise::<_, UpstreamSummary>(env, |c, done| c.spawn_check_upstream(opts, done))
+        self.promise::<UpstreamSummary>(env, |c, done| c.spawn_check_upstream(opts, done))
     }
 
     /// A number that moves whenever any process sharing the database commits a change to the

@@ -23,22 +23,21 @@ pub(crate) fn rejection<T>(env: Env, e: Error) -> napi::Result<T> {
 }
 
 /// A Promise settled from another thread: `start` receives the callback that resolves it with
-/// `R::from(value)` or rejects it with the typed error.
-pub(crate) fn promise<'env, T, R>(
+/// the value or rejects it with the typed error.
+pub(crate) fn promise<'env, T>(
     env: &'env Env,
     start: impl FnOnce(Box<dyn FnOnce(crate::Result<T>) + Send>),
 ) -> napi::Result<napi::bindgen_prelude::Object<'env>, String>
 where
-    T: Send + 'static,
-    R: From<T> + napi::bindgen_prelude::ToNapiValue + 'static,
+    T: Send + napi::bindgen_prelude::ToNapiValue + 'static,
 {
-    type Resolver<R> = Box<dyn FnOnce(Env) -> napi::Result<R> + Send>;
+    type Resolver<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
     let (deferred, promise) = env
-        .create_deferred::<R, Resolver<R>>()
+        .create_deferred::<T, Resolver<T>>()
         .map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))?;
     start(Box::new(move |res: crate::Result<T>| {
         deferred.resolve(Box::new(move |env| match res {
-            Ok(v) => Ok(R::from(v)),
+            Ok(v) => Ok(v),
             Err(e) => rejection(env, e),
         }))
     }));
@@ -97,8 +96,8 @@ pub struct VersionComparison {
     #[napi(ts_type = "-1 | 0 | 1 | null")]
     pub order: Either<i32, Null>,
     /// The kind of difference.
-    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'")]
-    pub diff: String,
+    #[napi(ts_type = "Exclude<VersionDiff, 'content'>")]
+    pub diff: crate::version::VersionDiff,
 }
 
 /// Compares two versions as npm's `semver` orders them (leading `v`/`=` accepted, pre-releases
@@ -113,7 +112,7 @@ pub fn compare_versions(a: String, b: String) -> VersionComparison {
             Some(o) => Either::A(o as i32),
             None => Either::B(Null),
         },
-        diff: c.diff.as_str().to_string(),
+        diff: c.diff,
     }
 }
 
@@ -123,8 +122,8 @@ pub struct OutdatedCheck {
     /// `true` when an update is available.
     pub outdated: bool,
     /// The kind of difference.
-    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'none' | 'unknown'")]
-    pub diff: String,
+    #[napi(ts_type = "Exclude<VersionDiff, 'content'>")]
+    pub diff: crate::version::VersionDiff,
 }
 
 /// `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
@@ -132,8 +131,5 @@ pub struct OutdatedCheck {
 #[napi(catch_unwind)]
 pub fn is_outdated(deployed: String, upstream: String) -> OutdatedCheck {
     let (outdated, diff) = crate::version::outdated(&deployed, &upstream);
-    OutdatedCheck {
-        outdated,
-        diff: diff.as_str().to_string(),
-    }
+    OutdatedCheck { outdated, diff }
 }

@@ -16,6 +16,7 @@ use super::{Cache, Inner, RefreshOptions, lock, warning};
 use crate::events::Event;
 use crate::scan::PROFILE_ROOTS;
 use crate::store::{Mode, now_ms};
+use crate::values::{ProjectStatus, WatcherState};
 use crate::watch::{FsWatcher, Signal};
 
 /// Name of the lease row that elects the background refresher.
@@ -54,11 +55,10 @@ pub(crate) fn start(cache: &Cache) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let (tx, rx) = mpsc::unbounded_channel();
     lock(&cache.inner.bg_state).watcher_state = if cache.inner.config.watch.value {
-        "starting"
+        WatcherState::Starting
     } else {
-        "off"
-    }
-    .into();
+        WatcherState::Off
+    };
     *lock(&cache.inner.signals) = Some(tx.clone());
     let join = rt.spawn(run(Arc::downgrade(&cache.inner), stop_rx, tx, rx));
     *lock(&cache.inner.background) = Some(Handle {
@@ -187,9 +187,9 @@ impl Worker {
         if !got {
             let mut st = lock(&c.inner.bg_state);
             st.watcher_state = if c.inner.config.watch.value {
-                "standby".into()
+                WatcherState::Standby
             } else {
-                "off".into()
+                WatcherState::Off
             };
             st.watched = 0;
             st.next_refresh_at = None;
@@ -381,9 +381,16 @@ impl Worker {
     /// Brings the watched set in line with the projects and roots now known.
     async fn resync(&mut self, c: &Cache) {
         let c2 = c.clone();
-        let Some(desired) = blocking(move || desired_watches(&c2)).await else {
+        let Some((desired, vanished)) = blocking(move || desired_watches(&c2)).await else {
             return;
         };
+        for id in vanished {
+            let opts = RefreshOptions {
+                project_id: Some(id),
+                force: false,
+            };
+            self.refresh(c, opts, "watch").await;
+        }
         let limit = c.inner.config.watch_limit.value as usize;
         if desired.len() > limit {
             self.degrade(
@@ -414,7 +421,7 @@ impl Worker {
         }
         {
             let mut st = lock(&c.inner.bg_state);
-            st.watcher_state = "watching".into();
+            st.watcher_state = WatcherState::Watching;
             st.watched = watched;
             st.watcher_reason = problems
                 .first()
@@ -449,7 +456,7 @@ impl Worker {
         self.degraded = true;
         {
             let mut st = lock(&c.inner.bg_state);
-            st.watcher_state = "degraded".into();
+            st.watcher_state = WatcherState::Degraded;
             st.watched = 0;
             st.watcher_reason = Some(reason.clone());
         }
@@ -476,12 +483,20 @@ fn ignore_paths(c: &Cache) -> Vec<PathBuf> {
 /// Every path to watch: each project folder (non-recursively, to see profile roots come and go
 /// and the folder vanish), each profile root (recursively), the collections folder, the home
 /// folder (for `config.toml`), and the folders under discovery roots where a project can appear.
-fn desired_watches(c: &Cache) -> Vec<(PathBuf, RecursiveMode)> {
+///
+/// Also returns the projects whose folder is gone but not yet recorded as missing: a folder
+/// that vanished before it came under watch sends no event, so it is re-scanned instead.
+fn desired_watches(c: &Cache) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
     let cfg = &c.inner.config;
     let mut out = Vec::new();
-    for (_, path, _) in c.inner.store.project_paths(None).unwrap_or_default() {
+    let mut vanished = Vec::new();
+    for (id, path, _) in c.inner.store.project_paths(None).unwrap_or_default() {
         let p = PathBuf::from(path);
         if !p.is_dir() {
+            let recorded = c.inner.store.get_project(&id, 0).ok().flatten();
+            if recorded.is_some_and(|r| r.status != ProjectStatus::Missing) {
+                vanished.push(id);
+            }
             continue;
         }
         for profile in PROFILE_ROOTS {
@@ -506,5 +521,5 @@ fn desired_watches(c: &Cache) -> Vec<(PathBuf, RecursiveMode)> {
     }
     let mut seen = HashSet::new();
     out.retain(|(p, _)| seen.insert(p.clone()));
-    out
+    (out, vanished)
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 use crate::config::{Config, Env, Options, ProcessEnv, Source};
 use crate::error::{Error, Result};
 use crate::model::{
-    Artifact, ArtifactQuery, Page, Project, ProjectQuery, Recovery, RefreshSummary, Status, Warning,
+    Artifact, ArtifactPage, ArtifactQuery, CacheStatus, MarketplaceEntryPage, Project, ProjectPage,
+    ProjectQuery, ProjectStatus, Recovery, RefreshState, RefreshSummary, Warning,
 };
 use crate::scan::manifest::{Collections, read_collections};
 use crate::scan::{self, ArtifactKey, Prior, ScanFailure};
@@ -40,7 +41,7 @@ type RefreshKey = (Option<String>, bool);
 #[derive(Debug, Default)]
 pub(crate) struct BgState {
     pub is_holder: bool,
-    pub watcher_state: String,
+    pub watcher_state: crate::values::WatcherState,
     pub watched: u32,
     pub watcher_reason: Option<String>,
     pub last_refresh_at: Option<i64>,
@@ -331,7 +332,7 @@ impl Cache {
     }
 
     /// Health, counts and configuration.
-    pub fn status(&self) -> Result<Status> {
+    pub fn status(&self) -> Result<CacheStatus> {
         self.check_open()?;
         let s = &self.inner.store;
         let t = s.totals(self.stale_before())?;
@@ -348,11 +349,8 @@ impl Cache {
                 ),
             ));
         }
-        Ok(Status {
-            mode: match s.mode() {
-                Mode::File => "file".into(),
-                Mode::Memory => "memory".into(),
-            },
+        Ok(CacheStatus {
+            mode: s.mode(),
             db_path: s
                 .path()
                 .map(|p| p.to_string_lossy().into_owned())
@@ -378,8 +376,8 @@ impl Cache {
             last_refresh: s.last_refresh()?,
             recovered: self.inner.recovered.clone(),
             warnings,
-            hits: self.inner.hits.load(Ordering::Relaxed),
-            misses: self.inner.misses.load(Ordering::Relaxed),
+            hits: self.inner.hits.load(Ordering::Relaxed) as i64,
+            misses: self.inner.misses.load(Ordering::Relaxed) as i64,
             config: self.config_json(),
             background: self.background_status(),
             search: self.search_status(),
@@ -403,11 +401,10 @@ impl Cache {
             refresh_enabled: cfg.background_refresh.value,
             watch_enabled: cfg.watch.value,
             state: if self.inner.running.load(Ordering::Relaxed) > 0 {
-                "running"
+                RefreshState::Running
             } else {
-                "idle"
-            }
-            .into(),
+                RefreshState::Idle
+            },
             is_lease_holder: st.is_holder,
             lease_holder: lease.map(|l| crate::model::LeaseHolder {
                 holder: l.holder,
@@ -417,11 +414,7 @@ impl Cache {
             }),
             last_refresh_at: st.last_refresh_at,
             next_refresh_at: st.next_refresh_at,
-            watcher_state: if st.watcher_state.is_empty() {
-                "off".into()
-            } else {
-                st.watcher_state.clone()
-            },
+            watcher_state: st.watcher_state,
             watched_paths: st.watched,
             watcher_reason: st.watcher_reason.clone(),
         }
@@ -454,12 +447,12 @@ impl Cache {
     pub fn get_project(&self, id: &str) -> Result<Option<Project>> {
         self.check_open()?;
         let p = self.inner.store.get_project(id, self.stale_before())?;
-        self.count(p.as_ref().is_some_and(|p| p.status != "stale"));
+        self.count(p.as_ref().is_some_and(|p| p.status != ProjectStatus::Stale));
         Ok(p)
     }
 
     /// A page of projects.
-    pub fn list_projects(&self, q: &ProjectQuery) -> Result<Page<Project>> {
+    pub fn list_projects(&self, q: &ProjectQuery) -> Result<ProjectPage> {
         self.check_open()?;
         let page = self.inner.store.list_projects(q, self.stale_before())?;
         self.count(true);
@@ -467,7 +460,7 @@ impl Cache {
     }
 
     /// A page of artifacts.
-    pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<Page<Artifact>> {
+    pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<ArtifactPage> {
         self.check_open()?;
         let page = self.inner.store.list_artifacts(q)?;
         self.count(true);
@@ -953,7 +946,7 @@ impl Cache {
     pub fn marketplace_entries(
         &self,
         q: &crate::model::MarketQuery,
-    ) -> Result<Page<crate::model::MarketEntry>> {
+    ) -> Result<MarketplaceEntryPage> {
         self.check_open()?;
         let page = self.inner.store.market_entries(q)?;
         self.count(!page.items.iter().any(|e| e.stale));
@@ -961,7 +954,7 @@ impl Cache {
     }
 
     /// A page of outdated artifacts.
-    pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<Page<Artifact>> {
+    pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<ArtifactPage> {
         self.check_open()?;
         let page = self.inner.store.outdated_artifacts(q)?;
         self.count(true);
@@ -971,9 +964,9 @@ impl Cache {
     /// Every configured marketplace source with its cached state (a source never fetched is
     /// listed too: stale, nothing cached). Sources cached earlier but no longer configured are
     /// left out.
-    pub fn marketplace_sources(&self) -> Result<Vec<crate::model::MarketSourceState>> {
+    pub fn marketplace_sources(&self) -> Result<Vec<crate::model::MarketplaceSourceState>> {
         self.check_open()?;
-        let mut cached: HashMap<String, crate::model::MarketSourceState> = self
+        let mut cached: HashMap<String, crate::model::MarketplaceSourceState> = self
             .inner
             .store
             .market_sources()?
@@ -988,7 +981,7 @@ impl Cache {
             .iter()
             .map(|src| match cached.remove(&src.name) {
                 Some(s) if s.url == src.url => s,
-                _ => crate::model::MarketSourceState {
+                _ => crate::model::MarketplaceSourceState {
                     name: src.name.clone(),
                     url: src.url.clone(),
                     listing_name: None,
@@ -1009,7 +1002,7 @@ impl Cache {
     pub fn spawn_refresh_marketplace(
         &self,
         opts: crate::market::MarketRefresh,
-        done: impl FnOnce(Result<crate::model::MarketSummary>) + Send + 'static,
+        done: impl FnOnce(Result<crate::model::MarketplaceSummary>) + Send + 'static,
     ) {
         if let Err(e) = self.check_open() {
             return done(Err(e));

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{Cache, lock, warning};
 use crate::error::Result;
-use crate::model::{SearchItem, SearchResults, SearchStatus};
+use crate::model::{SearchItem, SearchResult, SearchStatus};
 use crate::search::{DocKind, ScopeDocs, SearchDoc, SearchIndex, SearchQuery};
 use crate::store::{Mode, Pending, ScopeRows};
 
@@ -198,7 +198,7 @@ impl Cache {
     }
 
     /// Searches artifacts and marketplace entries; the items are the cached rows, best first.
-    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResult> {
         self.check_open()?;
         let started = std::time::Instant::now();
         let page = shielded(self, "searching", || {
@@ -246,7 +246,7 @@ impl Cache {
             }
         }
         self.count(true);
-        Ok(SearchResults {
+        Ok(SearchResult {
             items,
             total: page.total.saturating_sub(missing) as i64,
             relaxed: page.relaxed,
@@ -264,7 +264,7 @@ impl Cache {
                 ..index.stats().into()
             },
             Err(e) => SearchStatus {
-                mode: "unavailable".into(),
+                mode: crate::values::SearchMode::Unavailable,
                 last_error: Some(e.to_string()),
                 pending,
                 ..SearchStatus::default()

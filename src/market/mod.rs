@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cache::Cache;
 use crate::config::MarketSource;
 use crate::error::{Error, Result};
-use crate::model::{MarketOutcome, MarketSummary};
+use crate::model::{MarketStatus, MarketplaceOutcome, MarketplaceSummary};
 
 /// Options of one marketplace refresh.
 #[derive(Debug, Clone, Default)]
@@ -33,10 +33,15 @@ pub fn limits(c: &Cache) -> fetch::Limits {
     }
 }
 
-fn outcome(name: &str, status: &str, entries: i64, err: Option<&Error>) -> MarketOutcome {
-    MarketOutcome {
+fn outcome(
+    name: &str,
+    status: MarketStatus,
+    entries: i64,
+    err: Option<&Error>,
+) -> MarketplaceOutcome {
+    MarketplaceOutcome {
         name: name.to_string(),
-        status: status.to_string(),
+        status,
         entries,
         code: err.map(|e| e.code().to_string()),
         error: err.map(|e| e.to_string()),
@@ -56,7 +61,7 @@ async fn refresh_source(
     client: &reqwest::Client,
     src: &MarketSource,
     opts: &MarketRefresh,
-) -> Result<MarketOutcome> {
+) -> Result<MarketplaceOutcome> {
     let ttl_ms = src
         .ttl_hours
         .unwrap_or(c.config().marketplace_ttl_hours.value) as i64
@@ -72,10 +77,20 @@ async fn refresh_source(
             .unwrap_or(0)
     };
     if opts.only_if_cached {
-        return Ok(outcome(&src.name, "cached", count(c, &src.name), None));
+        return Ok(outcome(
+            &src.name,
+            MarketStatus::Cached,
+            count(c, &src.name),
+            None,
+        ));
     }
     if !opts.force && cached.has_copy && cached.expires_at > crate::store::now_ms() {
-        return Ok(outcome(&src.name, "fresh", count(c, &src.name), None));
+        return Ok(outcome(
+            &src.name,
+            MarketStatus::Fresh,
+            count(c, &src.name),
+            None,
+        ));
     }
     let limits = limits(c);
     let (etag, lm) = if cached.has_copy {
@@ -87,7 +102,12 @@ async fn refresh_source(
         Ok(fetch::Fetched::NotModified) => {
             let (c2, name) = (c.clone(), src.name.clone());
             blocking(move || c2.store().market_renew(&name, ttl_ms)).await?;
-            return Ok(outcome(&src.name, "notModified", count(c, &src.name), None));
+            return Ok(outcome(
+                &src.name,
+                MarketStatus::NotModified,
+                count(c, &src.name),
+                None,
+            ));
         }
         Ok(fetch::Fetched::Body {
             body,
@@ -125,18 +145,23 @@ async fn refresh_source(
                 )
             })
             .await?;
-            Ok(outcome(&src.name, "fetched", n, None))
+            Ok(outcome(&src.name, MarketStatus::Fetched, n, None))
         }
         Err(e) => {
             let (c2, s, code, msg) = (c.clone(), src.clone(), e.code(), e.to_string());
             blocking(move || c2.store().market_error(&s.name, &s.url, code, &msg)).await?;
-            Ok(outcome(&src.name, "error", count(c, &src.name), Some(&e)))
+            Ok(outcome(
+                &src.name,
+                MarketStatus::Error,
+                count(c, &src.name),
+                Some(&e),
+            ))
         }
     }
 }
 
 /// Refreshes every configured source (or one), at most four at a time.
-pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketSummary> {
+pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketplaceSummary> {
     let started = Instant::now();
     let sources: Vec<MarketSource> = c.config().marketplace_sources.value.clone();
     if let Some(name) = &opts.source {
@@ -168,7 +193,7 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketSummary> {
             out.push(r?);
         }
     }
-    if out.iter().any(|o| o.status == "fetched") {
+    if out.iter().any(|o| o.status == MarketStatus::Fetched) {
         let c2 = c.clone();
         blocking(move || c2.store().apply_local_upstream()).await?;
     }
@@ -178,7 +203,7 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketSummary> {
         Ok(())
     })
     .await;
-    Ok(MarketSummary {
+    Ok(MarketplaceSummary {
         sources: out,
         duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
     })

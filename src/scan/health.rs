@@ -13,8 +13,26 @@ use serde_json::Value;
 use super::frontmatter::Frontmatter;
 
 /// Whether Claude Code loads an artifact, and whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+    PartialOrd,
+    Ord,
+    Default,
+)]
+#[serde(rename_all = "camelCase")]
+#[strum(serialize_all = "camelCase")]
 pub enum Health {
     /// Loads as written.
     #[default]
@@ -25,30 +43,24 @@ pub enum Health {
     Broken,
 }
 
-impl Health {
-    /// `ok`, `degraded` or `broken`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Health::Ok => "ok",
-            Health::Degraded => "degraded",
-            Health::Broken => "broken",
-        }
-    }
-
-    /// Parses `ok`, `degraded` or `broken`.
-    pub fn parse(s: &str) -> Option<Health> {
-        match s {
-            "ok" => Some(Health::Ok),
-            "degraded" => Some(Health::Degraded),
-            "broken" => Some(Health::Broken),
-            _ => None,
-        }
-    }
-}
-
 /// How bad one problem is: `error` makes the artifact broken, `warning` degraded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "camelCase")]
+#[strum(serialize_all = "camelCase")]
 pub enum Severity {
     /// Claude Code will not load it, or never choose it.
     Error,
@@ -56,12 +68,17 @@ pub enum Severity {
     Warning,
 }
 
+crate::values::text_words!(Health, Severity);
+
 /// One problem of an artifact: what Claude Code does about it, and what to change.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Problem {
-    /// Stable code (`FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, …).
+pub struct ArtifactProblem {
+    /// Stable code: `FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, `AGENT_MISSING_DESCRIPTION`,
+    /// `SKILL_MISSING_DESCRIPTION`, `SKILL_NAME_MISMATCH`, `ARGUMENT_HINT_LIST`, `UNKNOWN_TOOL`,
+    /// `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`, `ARTIFACT_TOO_LARGE`, ….
     pub code: String,
-    /// `error` (broken) or `warning` (degraded).
+    /// `error`: the artifact is broken by it; `warning`: degraded.
     pub severity: Severity,
     /// File, relative to the project folder.
     pub file: String,
@@ -78,7 +95,7 @@ pub struct Problem {
 }
 
 /// The health a list of problems adds up to.
-pub fn health_of(problems: &[Problem]) -> Health {
+pub fn health_of(problems: &[ArtifactProblem]) -> Health {
     problems
         .iter()
         .map(|p| match p.severity {
@@ -129,8 +146,8 @@ fn problem(
     line: Option<u32>,
     message: String,
     fix: String,
-) -> Problem {
-    Problem {
+) -> ArtifactProblem {
+    ArtifactProblem {
         code: code.into(),
         severity,
         file: file.into(),
@@ -187,7 +204,7 @@ pub fn markdown_problems(
     text: &str,
     fm: &Frontmatter,
     folder: Option<&str>,
-) -> Vec<Problem> {
+) -> Vec<ArtifactProblem> {
     let mut out = Vec::new();
     if let Some((line, reason)) = &fm.error {
         let (severity, effect) = match kind {
@@ -327,13 +344,19 @@ pub fn markdown_problems(
 }
 
 /// The problem of a JSON file (a hook or MCP config) that does not parse.
-pub fn json_problem(kind: &str, file: &str, line: u32, column: u32, reason: &str) -> Problem {
+pub fn json_problem(
+    kind: &str,
+    file: &str,
+    line: u32,
+    column: u32,
+    reason: &str,
+) -> ArtifactProblem {
     let what = if kind == "hook" {
         "hook configuration"
     } else {
         "MCP server configuration"
     };
-    Problem {
+    ArtifactProblem {
         column: Some(column),
         ..problem(
             "JSON_INVALID",
@@ -349,7 +372,7 @@ pub fn json_problem(kind: &str, file: &str, line: u32, column: u32, reason: &str
 }
 
 /// Two artifacts of one type named alike in a project: Claude Code loads one of them.
-pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) -> Problem {
+pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) -> ArtifactProblem {
     problem(
         "DUPLICATE_NAME",
         Severity::Warning,
@@ -364,7 +387,7 @@ pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) 
 }
 
 /// A deployment entry whose files are gone.
-pub fn missing_deployment_problem(file: &str, manifest: &str) -> Problem {
+pub fn missing_deployment_problem(file: &str, manifest: &str) -> ArtifactProblem {
     problem(
         "DEPLOYED_FILE_MISSING",
         Severity::Error,
@@ -392,7 +415,7 @@ fn raise(key: &str) -> String {
 
 /// An artifact that a cap (set by `key`) stopped this cache from listing (or reading) whole;
 /// `why` names the cap and what was counted. Claude Code itself is not limited by the cap.
-pub fn too_large_problem(file: &str, why: String, key: &str) -> Problem {
+pub fn too_large_problem(file: &str, why: String, key: &str) -> ArtifactProblem {
     problem(
         "ARTIFACT_TOO_LARGE",
         Severity::Warning,
@@ -409,7 +432,7 @@ pub fn too_large_problem(file: &str, why: String, key: &str) -> Problem {
 }
 
 /// A project that the `maxProjectFiles` cap (set by `key`) stopped this cache from listing whole.
-pub fn project_too_large_problem(file: &str, why: String, key: &str) -> Problem {
+pub fn project_too_large_problem(file: &str, why: String, key: &str) -> ArtifactProblem {
     problem(
         "PROJECT_TOO_LARGE",
         Severity::Error,
@@ -425,7 +448,7 @@ pub fn project_too_large_problem(file: &str, why: String, key: &str) -> Problem 
 
 /// A link this cache does not follow: into `/proc`, `/sys` or `/dev`, or (`is_loop`) to a folder
 /// that holds it.
-pub fn link_problem(file: &str, target: &std::path::Path, is_loop: bool) -> Problem {
+pub fn link_problem(file: &str, target: &std::path::Path, is_loop: bool) -> ArtifactProblem {
     let what = if is_loop {
         "a folder that holds the link (a loop)"
     } else {
@@ -449,7 +472,7 @@ mod tests {
     use super::*;
     use crate::scan::frontmatter;
 
-    fn problems(kind: &str, text: &str) -> Vec<Problem> {
+    fn problems(kind: &str, text: &str) -> Vec<ArtifactProblem> {
         markdown_problems(
             kind,
             "f.md",
@@ -459,7 +482,7 @@ mod tests {
         )
     }
 
-    fn codes(p: &[Problem]) -> Vec<&str> {
+    fn codes(p: &[ArtifactProblem]) -> Vec<&str> {
         p.iter().map(|p| p.code.as_str()).collect()
     }
 

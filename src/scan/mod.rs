@@ -37,6 +37,7 @@ pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 pub const PROJECT_FILE: &str = ".skillmeat-project.toml";
 
 /// A problem with one file, reported on its artifact or project.
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FileError {
     /// Path relative to the project folder (or absolute for files outside it).
@@ -107,7 +108,7 @@ pub struct Content {
     /// artifact is read again at the next refresh whatever its stat says.
     pub retry: bool,
     /// What Claude Code will make of it (see [`health`]).
-    pub problems: Vec<health::Problem>,
+    pub problems: Vec<health::ArtifactProblem>,
 }
 
 /// Deployment facts for an artifact, from the manifest and the collection.
@@ -205,7 +206,7 @@ struct Candidate {
     /// A problem found while locating it.
     error: Option<FileError>,
     /// Problems found while listing it (caps met, links not followed).
-    problems: Vec<health::Problem>,
+    problems: Vec<health::ArtifactProblem>,
     /// Whether all its files were listed, so its size and hash are whole.
     whole: bool,
 }
@@ -252,7 +253,7 @@ struct Scope {
 }
 
 /// A problem of the project as a whole, as `Project.errors` carry it (code and fix in the reason).
-fn project_error(p: health::Problem) -> FileError {
+fn project_error(p: health::ArtifactProblem) -> FileError {
     FileError {
         file: p.file,
         line: p.line,

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use super::health::{self, Problem};
+use super::health::{self, ArtifactProblem};
 use super::system::{self, Link};
 use super::{FileError, Stat, mtime_ns, project_error};
 
@@ -174,7 +174,7 @@ impl Listing {
     }
 
     /// The problem of the cap that stopped the listing of `file` (an artifact), if one did.
-    pub fn stop_problem(&self, file: &str, limits: &Limits) -> Option<Problem> {
+    pub fn stop_problem(&self, file: &str, limits: &Limits) -> Option<ArtifactProblem> {
         let (why, key) = match self.stopped? {
             Stop::Files => (
                 format!(
@@ -206,7 +206,7 @@ impl Listing {
     }
 
     /// The problems of `file` other than a stop: folders too deep, links not followed.
-    pub fn other_problems(&self, file: &str, limits: &Limits) -> Vec<Problem> {
+    pub fn other_problems(&self, file: &str, limits: &Limits) -> Vec<ArtifactProblem> {
         let mut out = Vec::new();
         if let Some((first, n)) = &self.too_deep {
             out.push(health::too_large_problem(
@@ -230,8 +230,8 @@ impl Listing {
     }
 
     /// Every problem of the artifact at `file`.
-    pub fn problems(&self, file: &str, limits: &Limits) -> Vec<Problem> {
-        let mut out: Vec<Problem> = self.stop_problem(file, limits).into_iter().collect();
+    pub fn problems(&self, file: &str, limits: &Limits) -> Vec<ArtifactProblem> {
+        let mut out: Vec<ArtifactProblem> = self.stop_problem(file, limits).into_iter().collect();
         out.extend(self.other_problems(file, limits));
         out
     }
@@ -242,7 +242,7 @@ fn megabytes(bytes: u64) -> String {
 }
 
 /// The problem of a link not followed, if `link` is one.
-fn link_problem(file: &str, link: &Link) -> Option<Problem> {
+fn link_problem(file: &str, link: &Link) -> Option<ArtifactProblem> {
     match link {
         Link::System(t) => Some(health::link_problem(file, t, false)),
         Link::Loop(t) => Some(health::link_problem(file, t, true)),
@@ -251,7 +251,7 @@ fn link_problem(file: &str, link: &Link) -> Option<Problem> {
 }
 
 /// The single file of an artifact that is over the bytes cap: it is listed, never read.
-pub(crate) fn file_too_large(file: &str, size: u64, limits: &Limits) -> Problem {
+pub(crate) fn file_too_large(file: &str, size: u64, limits: &Limits) -> ArtifactProblem {
     health::too_large_problem(
         file,
         format!(

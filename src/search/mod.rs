@@ -152,16 +152,16 @@ impl SearchDoc {
             kind: DocKind::Artifact,
             name: a.name.clone(),
             display_name: a.display_name.clone(),
-            artifact_type: a.kind.clone(),
+            artifact_type: a.kind.to_string(),
             tags: a.tags.clone(),
             source: a.source.clone(),
             description: a.description.clone(),
             project_id: Some(a.project_id.clone()),
             project_name: Some(a.project_name.clone()),
-            origin: a.origin.clone(),
-            status: a.status.clone(),
+            origin: a.origin.to_string(),
+            status: a.status.to_string(),
             outdated: a.is_outdated,
-            health: a.health.clone(),
+            health: a.health.to_string(),
             updated_at: a.updated_at,
         }
     }
@@ -169,7 +169,7 @@ impl SearchDoc {
     /// The document of a cached marketplace entry: origin `marketplace`, status `stale` or
     /// `ok`, outdated when it is an update for a deployed artifact. `updated_at` is the
     /// caller's (e.g. the source's fetch time).
-    pub fn from_entry(e: &crate::model::MarketEntry, updated_at: i64) -> SearchDoc {
+    pub fn from_entry(e: &crate::model::MarketplaceEntry, updated_at: i64) -> SearchDoc {
         SearchDoc {
             id: e.id.clone(),
             kind: DocKind::Entry,
@@ -331,7 +331,7 @@ pub struct RebuildReport {
 #[serde(rename_all = "camelCase")]
 pub struct IndexStats {
     /// `file` or `memory`.
-    pub mode: String,
+    pub mode: crate::values::SearchMode,
     /// Folder of the index (`None` in memory).
     pub path: Option<String>,
     /// Documents visible to searches.
@@ -679,7 +679,11 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let payload = disk::payload(&self.index).unwrap_or_default();
         IndexStats {
-            mode: if self.dir.is_some() { "file" } else { "memory" }.to_string(),
+            mode: if self.dir.is_some() {
+                crate::values::SearchMode::File
+            } else {
+                crate::values::SearchMode::Memory
+            },
             path: self.dir.as_ref().map(|d| d.display().to_string()),
             docs: searcher.num_docs(),
             segments: searcher.segment_readers().len(),

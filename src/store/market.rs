@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params, params_from_iter, types::Value};
 use super::{Store, now_ms};
 use crate::error::{Error, Result};
 use crate::market::parse::Entry;
-use crate::model::{MarketEntry, MarketQuery, MarketSourceState, Page};
+use crate::model::{MarketQuery, MarketplaceEntry, MarketplaceEntryPage, MarketplaceSourceState};
 
 /// What is stored about one source, for revalidation.
 #[derive(Debug, Clone, Default)]
@@ -28,19 +28,22 @@ pub(super) const ENTRY_COLS: &str = "e.id, e.source, e.name, e.type, e.version, 
       ORDER BY a.deployed_version LIMIT 1)";
 
 /// One entry from a row of [`ENTRY_COLS`], with its installed and update state.
-pub(super) fn entry_from_row(r: &rusqlite::Row<'_>, now: i64) -> rusqlite::Result<MarketEntry> {
+pub(super) fn entry_from_row(
+    r: &rusqlite::Row<'_>,
+    now: i64,
+) -> rusqlite::Result<MarketplaceEntry> {
     let version: Option<String> = r.get(4)?;
     let deployed: Option<String> = r.get(15)?;
     let (update, diff) = match (&deployed, &version) {
         (Some(d), Some(v)) => {
             let (o, diff) = crate::version::outdated(d, v);
-            (o, Some(diff.as_str().to_string()))
+            (o, Some(diff))
         }
         _ => (false, None),
     };
     let expires_at: i64 = r.get(12)?;
     let error: Option<String> = r.get(13)?;
-    Ok(MarketEntry {
+    Ok(MarketplaceEntry {
         id: r.get(0)?,
         source: r.get(1)?,
         name: r.get(2)?,
@@ -179,7 +182,7 @@ impl Store {
     }
 
     /// State of every stored source.
-    pub fn market_sources(&self) -> Result<Vec<MarketSourceState>> {
+    pub fn market_sources(&self) -> Result<Vec<MarketplaceSourceState>> {
         let now = now_ms();
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
@@ -190,7 +193,7 @@ impl Store {
             let rows = stmt.query_map([], |r| {
                 let expires_at: i64 = r.get(5)?;
                 let error: Option<String> = r.get(6)?;
-                Ok(MarketSourceState {
+                Ok(MarketplaceSourceState {
                     name: r.get(0)?,
                     url: r.get(1)?,
                     listing_name: r.get(2)?,
@@ -209,7 +212,7 @@ impl Store {
     }
 
     /// A page of marketplace entries, with what is installed of each.
-    pub fn market_entries(&self, q: &MarketQuery) -> Result<Page<MarketEntry>> {
+    pub fn market_entries(&self, q: &MarketQuery) -> Result<MarketplaceEntryPage> {
         let offset = q.offset.unwrap_or(0);
         let limit = q.limit.unwrap_or(100);
         if offset < 0 || !(1..=10_000).contains(&limit) {
@@ -263,7 +266,7 @@ impl Store {
             let items = stmt
                 .query_map(params_from_iter(bound), |r| entry_from_row(r, now))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Page { items, total, offset, limit })
+            Ok(MarketplaceEntryPage { items, total, offset, limit })
         })
     }
 }

@@ -57,14 +57,8 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// How the store holds its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// A database file shared with other processes.
-    File,
-    /// A private in-memory database (fallback or `:memory:`).
-    Memory,
-}
+/// How the store holds its data: a file shared with other processes, or private memory.
+pub use crate::values::StorageMode as Mode;
 
 /// Settings applied to every connection.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,10 @@ use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::model::{Artifact, ArtifactQuery, Order, Page, Project, ProjectQuery, RefreshRun};
+use crate::model::{
+    Artifact, ArtifactPage, ArtifactQuery, Order, Paged, Project, ProjectPage, ProjectQuery,
+    ProjectStatus, RefreshRun,
+};
 
 /// Counts shown by `status()`.
 #[derive(Debug, Default)]
@@ -44,9 +47,9 @@ fn json_list(s: &str) -> Vec<String> {
 }
 
 /// Reported status: an active project scanned longer ago than the TTL is `stale`.
-fn effective_status(stored: String, scanned_at: i64, stale_before: i64) -> String {
-    if stored == "active" && scanned_at < stale_before {
-        "stale".into()
+fn effective_status(stored: ProjectStatus, scanned_at: i64, stale_before: i64) -> ProjectStatus {
+    if stored == ProjectStatus::Active && scanned_at < stale_before {
+        ProjectStatus::Stale
     } else {
         stored
     }
@@ -286,15 +289,15 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
     Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
 }
 
-fn page<T>(
+fn page<P: Paged>(
     conn: &Connection,
     cols: &str,
     body: &str,
     f: &Filter,
     offset: i64,
     limit: i64,
-    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Page<T>> {
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<P::Item>,
+) -> Result<P> {
     let n = f.values.len();
     let sql = format!("SELECT {cols} {body} LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -306,7 +309,7 @@ fn page<T>(
     // One row past the page tells whether more exist; only then is a COUNT needed.
     let mut items = stmt
         .query_map(params_from_iter(bound), map)?
-        .collect::<rusqlite::Result<Vec<T>>>()?;
+        .collect::<rusqlite::Result<Vec<P::Item>>>()?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let total = if !more && (offset == 0 || !items.is_empty()) {
@@ -316,12 +319,7 @@ fn page<T>(
         let mut count = conn.prepare_cached(&format!("SELECT COUNT(*) {where_part}"))?;
         count.query_row(params_from_iter(f.values.iter()), |r| r.get(0))?
     };
-    Ok(Page {
-        items,
-        total,
-        offset,
-        limit,
-    })
+    Ok(P::new(items, total, offset, limit))
 }
 
 impl Store {
@@ -354,7 +352,7 @@ impl Store {
     }
 
     /// A page of projects.
-    pub fn list_projects(&self, q: &ProjectQuery, stale_before: i64) -> Result<Page<Project>> {
+    pub fn list_projects(&self, q: &ProjectQuery, stale_before: i64) -> Result<ProjectPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = project_query_sql(q, stale_before)?;
         self.with_reader(|c| {
@@ -365,7 +363,7 @@ impl Store {
     }
 
     /// A page of artifacts.
-    pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<Page<Artifact>> {
+    pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<ArtifactPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = artifact_query_sql(q)?;
         self.with_reader(|c| {
@@ -571,7 +569,7 @@ impl Store {
         outdated_query_sql(q).map(|_| ())
     }
 
-    pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<Page<Artifact>> {
+    pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<ArtifactPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = outdated_query_sql(q)?;
         self.with_reader(|c| {

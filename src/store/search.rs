@@ -10,7 +10,7 @@ use super::Store;
 use super::market::{ENTRY_COLS, entry_from_row};
 use super::read::{ARTIFACT_COLS, artifact_from_row};
 use crate::error::Result;
-use crate::model::{Artifact, MarketEntry};
+use crate::model::{Artifact, MarketplaceEntry};
 
 /// A part of the data the index files documents under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -53,7 +53,7 @@ pub enum ScopeRows {
     /// A project's artifacts (none when the project is gone).
     Artifacts(String, Vec<Artifact>),
     /// A source's entries (none when the source is gone).
-    Entries(String, Vec<MarketEntry>),
+    Entries(String, Vec<MarketplaceEntry>),
 }
 
 fn read_pending(c: &rusqlite::Connection) -> Result<Vec<Pending>> {
@@ -162,7 +162,7 @@ impl Store {
 
     /// Every artifact and entry, with the queue as it stood, read in one transaction (a full
     /// rebuild).
-    pub fn search_all(&self) -> Result<(Vec<Artifact>, Vec<MarketEntry>, Vec<Pending>)> {
+    pub fn search_all(&self) -> Result<(Vec<Artifact>, Vec<MarketplaceEntry>, Vec<Pending>)> {
         self.with_reader(|c| {
             let tx = c.unchecked_transaction()?;
             let now = super::now_ms();
@@ -200,7 +200,7 @@ impl Store {
         &self,
         artifact_ids: &[&str],
         entry_ids: &[&str],
-    ) -> Result<(HashMap<String, Artifact>, HashMap<String, MarketEntry>)> {
+    ) -> Result<(HashMap<String, Artifact>, HashMap<String, MarketplaceEntry>)> {
         const WIDTH: usize = 25;
         let placeholders = vec!["?"; WIDTH].join(", ");
         let now = super::now_ms();

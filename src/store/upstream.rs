@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, now_ms};
 use crate::error::Result;
-use crate::version::{self, Diff};
+use crate::version::{self, VersionDiff};
 
 /// An artifact with an upstream source spec, as an upstream check needs it.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ fn judge(
     deployed_sha: Option<&str>,
     up_version: Option<&str>,
     up_sha: Option<&str>,
-) -> (bool, Option<Diff>) {
+) -> (bool, Option<VersionDiff>) {
     match (deployed_version, up_version, deployed_sha, up_sha) {
         (Some(d), Some(u), _, _) => {
             let (o, diff) = version::outdated(d, u);
@@ -94,7 +94,7 @@ fn judge(
     }
 }
 
-fn rank(out: bool, diff: Option<Diff>) -> i64 {
+fn rank(out: bool, diff: Option<VersionDiff>) -> i64 {
     if out {
         diff.map(|d| d.rank()).unwrap_or(0)
     } else {
@@ -124,7 +124,7 @@ pub(crate) struct LocalUpstream {
     /// Whether the deployed version is behind.
     pub outdated: bool,
     /// The difference.
-    pub diff: Option<Diff>,
+    pub diff: Option<VersionDiff>,
 }
 
 impl LocalUpstream {
@@ -497,7 +497,7 @@ impl Store {
                         if !up.outdated && *content_differs == Some(true) {
                             // Same version (or no commit to compare), different files upstream.
                             up.outdated = true;
-                            up.diff = Some(Diff::Content);
+                            up.diff = Some(VersionDiff::Content);
                         }
                         if up.outdated {
                             outdated += 1;

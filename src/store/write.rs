@@ -41,7 +41,7 @@ fn summary(errors: &[FileError]) -> Option<String> {
 /// knows them by (the frontmatter `name`, else the file or folder name): each gets a
 /// `DUPLICATE_NAME` problem naming the others' paths, and its health follows.
 fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<()> {
-    use crate::scan::health::{self, Problem};
+    use crate::scan::health::{self, ArtifactProblem};
     let mut stmt = tx.prepare_cached(
         "SELECT id, type, COALESCE(display_name, name), path, problems_json FROM artifacts WHERE project_id = ?1",
     )?;
@@ -71,7 +71,7 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
         if others.is_empty() && !had {
             continue;
         }
-        let mut problems: Vec<Problem> = serde_json::from_str(json).unwrap_or_default();
+        let mut problems: Vec<ArtifactProblem> = serde_json::from_str(json).unwrap_or_default();
         problems.retain(|p| p.code != "DUPLICATE_NAME");
         if !others.is_empty() {
             problems.push(health::duplicate_problem(kind, name, path, &others));
