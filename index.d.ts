@@ -86,7 +86,7 @@ export declare class Cache {
    * With `maxAgeMs`, upstream answers older than that are revalidated first (as
    * `checkUpstream({ maxAgeMs, projectId })`) and a Promise of the page is returned.
    */
-  outdatedArtifacts(query?: OutdatedQuery): ArtifactPage
+  outdatedArtifacts(query?: OutdatedQuery & { maxAgeMs?: undefined }): ArtifactPage
   /**
    * Full-text search over artifacts and marketplace entries (sync). Any string is a valid
    * query: it is split into words, never parsed. Typos are tolerated (one in words of 4–7
@@ -115,7 +115,7 @@ export declare class Cache {
    * artifacts (`upstreamError`); the Promise rejects only for a bad argument, an unknown
    * project or a closed cache.
    */
-  checkUpstream(options?: { projectId?: string; force?: boolean; maxAgeMs?: number }): Promise<UpstreamSummary>
+  checkUpstream(options?: UpstreamRequest): Promise<UpstreamSummary>
   /**
    * A number that moves whenever any process sharing the database commits a change to the
    * cached data (not for bookkeeping such as the refresher lease). Equal numbers mean equal
@@ -278,22 +278,22 @@ export interface ArtifactQueryOptions {
   /** Only this project. */
   projectId?: string
   /** Only this type. */
-  type?: 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
+  type?: ArtifactType
   /** Only outdated (`true`) or up-to-date (`false`) artifacts. */
   outdated?: boolean
   /** Only this origin (`local`, `collection`). */
-  origin?: string
+  origin?: ArtifactOrigin
   /** Only artifacts in this state (`error`: a file could not be read at all). */
-  status?: 'ok' | 'error'
+  status?: ArtifactStatus
   /**
    * Only artifacts Claude Code loads as written (`ok`), loads losing something (`degraded`),
    * or will not load or never choose (`broken`).
    */
-  health?: 'ok' | 'degraded' | 'broken'
+  health?: Health
   /** Sort key (default `name`). */
   sortBy?: 'name' | 'type' | 'project' | 'updated'
   /** Direction (default `asc`). */
-  order?: 'asc' | 'desc'
+  order?: Order
   /** Rows to skip (default 0). */
   offset?: number
   /** Page size (default 100, 1 to 10000). */
@@ -341,78 +341,60 @@ export interface CacheFreshness {
 }
 
 /**
- * Options of `Cache.open()`. Each falls back to its environment variable, then to
- * `<home>/config.toml` `[cache]`, then to the default (see docs/configuration.md).
+ * Options of `Cache.open()`; `None` means "not given". Each falls back to its
+ * environment variable, then to `<home>/config.toml` `[cache]`, then to the default
+ * (see docs/configuration.md).
  */
 export interface CacheOptions {
-  /** SkillMeat home (env `SKILLMEAT_HOME`, default `~/.skillmeat`). */
-  home?: string
-  /** Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/skillmeat-cache.db`). */
-  path?: string
-  /** Minutes before a project scan counts as stale (env `SKILLMEAT_CACHE_TTL`, default 360). */
-  ttlMinutes?: number
-  /** `false` keeps the cache in memory only (env `SKILLMEAT_CACHE_ENABLED`, default true). */
-  enabled?: boolean
-  /** Folders searched for projects at each refresh (env `SKILLMEAT_CACHE_PROJECT_ROOTS`). */
-  projectRoots?: Array<string>
-  /** How many levels below each root to look (env `SKILLMEAT_CACHE_DISCOVERY_DEPTH`, default 3). */
-  discoveryDepth?: number
-  /** Cap on the database size in MiB; 0 = none (env `SKILLMEAT_CACHE_MAX_SIZE_MB`). */
-  maxSizeMb?: number
-  /** How long to wait for another process's write lock (env `SKILLMEAT_CACHE_BUSY_TIMEOUT_MS`, default 5000). */
-  busyTimeoutMs?: number
   /**
-   * Re-scan projects older than the TTL in the background, and catch up at open (env
-   * `SKILLMEAT_CACHE_BACKGROUND`, default false: one-shot scripts should not start background work).
+   * SkillMeat home: holds `config.toml`, `collections/` and the cache (env
+   * `SKILLMEAT_HOME`, default `~/.skillmeat`).
    */
+  home?: string
+  /** Database file; `":memory:"` keeps the cache in memory. It must be a file of this package's own (see below). */
+  path?: string
+  /** A project scanned longer ago than this (minutes) is reported `stale`. */
+  ttlMinutes?: number
+  /** `false` (or `0`) keeps everything in memory for the process. */
+  enabled?: boolean
+  /** Folders searched for projects at every `refresh()`. */
+  projectRoots?: Array<string>
+  /** Levels below each root searched for projects (0–32). */
+  discoveryDepth?: number
+  /** Cap on the database size in MiB (0: no cap); a refresh that would pass it fails with `CACHE_DISK_FULL`. */
+  maxSizeMb?: number
+  /** How long a write waits for another process's lock (ms). */
+  busyTimeoutMs?: number
+  /** Catch up at open, then re-scan projects older than the TTL in the background (off by default: one-shot scripts should not start background work). */
   backgroundRefresh?: boolean
-  /** Watch project folders and re-scan what changes (env `SKILLMEAT_CACHE_WATCH`, default false). */
+  /** Watch project folders and re-scan what changes (within ~150 ms of the last change). */
   watch?: boolean
-  /** Most folders to watch before falling back to TTL refresh (env `SKILLMEAT_CACHE_WATCH_LIMIT`, default 10000). */
+  /** Most folders watched; past it the watcher is off and TTL refresh takes over (warning `WATCHER_DEGRADED`). */
   watchLimit?: number
-  /** How long the background-refresher lease survives its holder's silence, in ms (default 15000). */
+  /** How long the background-refresher lease outlives a silent holder (ms, at least 500). */
   leaseTtlMs?: number
+  /** How long a fetched marketplace listing stays fresh (hours; per source: `ttl_hours`). */
+  marketplaceTtlHours?: number
+  /** Hosts that may be fetched over plain http; everything else must be https. */
+  allowHttpHosts?: Array<string>
+  /** Timeout of one HTTP request (ms). */
+  httpTimeoutMs?: number
+  /** Largest HTTP response accepted (bytes; 5 MiB). */
+  maxResponseBytes?: number
+  /** GitHub-compatible API that upstream versions are read from (GitHub Enterprise: `https://HOST/api/v3`). The token is read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored. */
+  githubApiUrl?: string
+  /** How long a repository's answer stays fresh (hours); the background refresh re-checks due repositories; `0` turns background checks off (`checkUpstream()` still works). */
+  upstreamTtlHours?: number
+  /** Most files and folders listed in one artifact; past it the listing stops (health problem `ARTIFACT_TOO_LARGE`). At least 1. */
+  maxArtifactFiles?: number
+  /** Most bytes of files in one artifact (64 MiB), summed from their sizes (nothing is read to count them); past it the listing stops, and a single file over it is listed but never read (`ARTIFACT_TOO_LARGE`). At least 1. */
+  maxArtifactBytes?: number
+  /** Most levels of sub-folders read below an artifact's folder (0–64); deeper folders are not entered (`ARTIFACT_TOO_LARGE`). */
+  maxArtifactDepth?: number
+  /** Most files and folders listed in one project's profile folders, all artifacts together; past it the listing stops (project error `PROJECT_TOO_LARGE`). At least 1. */
+  maxProjectFiles?: number
   /** Marketplaces to cache (default: `<home>/marketplace.toml` `[[sources]]`). */
   marketplaceSources?: Array<MarketplaceSourceConfig>
-  /** Hours a fetched listing stays fresh (env `SKILLMEAT_CACHE_MARKETPLACE_TTL_HOURS`, default 24). */
-  marketplaceTtlHours?: number
-  /** Hosts allowed over plain http; everything else must be https (env `SKILLMEAT_CACHE_ALLOW_HTTP_HOSTS`). */
-  allowHttpHosts?: Array<string>
-  /** Timeout of one HTTP request in ms (default 15000). */
-  httpTimeoutMs?: number
-  /** Largest HTTP response accepted in bytes (default 5 MiB). */
-  maxResponseBytes?: number
-  /**
-   * Base URL of the GitHub-compatible API for upstream versions (env `SKILLMEAT_GITHUB_API_URL`,
-   * default `https://api.github.com`; GitHub Enterprise: `https://HOST/api/v3`). The token is
-   * read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored.
-   */
-  githubApiUrl?: string
-  /**
-   * Hours an upstream answer stays fresh before the background refresh checks the repository
-   * again; 0 turns background checks off (env `SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS`, default 24).
-   */
-  upstreamTtlHours?: number
-  /**
-   * Most files and folders listed in one artifact; past it the listing stops and the artifact
-   * gets an `ARTIFACT_TOO_LARGE` problem (env `SKILLMEAT_CACHE_MAX_ARTIFACT_FILES`, default 1000).
-   */
-  maxArtifactFiles?: number
-  /**
-   * Most bytes of files in one artifact, summed from their sizes; a larger one is not hashed
-   * (env `SKILLMEAT_CACHE_MAX_ARTIFACT_BYTES`, default 64 MiB).
-   */
-  maxArtifactBytes?: number
-  /**
-   * Most levels of sub-folders read below an artifact's folder, 0–64 (env
-   * `SKILLMEAT_CACHE_MAX_ARTIFACT_DEPTH`, default 8).
-   */
-  maxArtifactDepth?: number
-  /**
-   * Most files and folders listed in one project; past it the listing stops with a
-   * `PROJECT_TOO_LARGE` project error (env `SKILLMEAT_CACHE_MAX_PROJECT_FILES`, default 20000).
-   */
-  maxProjectFiles?: number
 }
 
 /** Health, counts and configuration of a cache. */
@@ -473,14 +455,18 @@ export declare function compareVersions(a: string, b: string): VersionComparison
  */
 export declare function configFileValues(home?: string | undefined | null): Record<string, unknown>
 
-/** Every configuration key: its `[cache]` name, environment variable and default. */
+/** Every configuration key: its `[cache]` name, environment variable, default and meaning. */
 export interface ConfigKey {
   /** Key in `config.toml` `[cache]`. */
   key: string
   /** Environment variable that overrides it. */
   env: string
-  /** Built-in default. */
+  /** Built-in default (`<home>` is the SkillMeat home; empty: none). */
   defaultValue: string
+  /** Kind of value: `whole number`, `true/false`, `text`, `path`, `list`, `list of folders`. */
+  kind: string
+  /** What it does. */
+  doc: string
 }
 
 /** Lists the configuration keys this package reads. */
@@ -593,7 +579,7 @@ export interface MarketplaceQuery {
   source?: string
   /** Only this type (`plugin`, `skill`, …). */
   type?: string
-  /** Substring of name, description or tags. */
+  /** Substring of name, description or tags (case-insensitive). */
   query?: string
   /** Rows to skip. */
   offset?: number
@@ -601,7 +587,7 @@ export interface MarketplaceQuery {
   limit?: number
 }
 
-/** Options of `refreshMarketplace()`. */
+/** Options of `refreshMarketplace()`, as a caller gives them. */
 export interface MarketplaceRefreshRequest {
   /** Only this source. */
   source?: string
@@ -617,7 +603,7 @@ export interface MarketplaceSourceConfig {
   name: string
   /** URL of a `marketplace.json` or a SkillMeat broker listing. */
   url: string
-  /** Hours a fetched copy stays fresh. */
+  /** Hours a fetched copy stays fresh (default: `marketplaceTtlHours`). */
   ttlHours?: number
 }
 
@@ -658,6 +644,9 @@ export interface MarketplaceSummary {
 /** What happened to one marketplace source in a refresh. */
 export type MarketStatus = 'fetched' | 'notModified' | 'fresh' | 'cached' | 'error'
 
+/** Sort direction (`ASC` and `DESC` are read too). */
+export type Order = 'asc' | 'desc'
+
 /** Whether `deployed` is behind `upstream`, by the rules of `isOutdated` on artifacts. */
 export interface OutdatedCheck {
   /** `true` when an update is available. */
@@ -669,7 +658,7 @@ export interface OutdatedCheck {
 /** Filters, sort and paging of `outdatedArtifacts()`. */
 export interface OutdatedQuery {
   /** Only this type. */
-  type?: 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
+  type?: ArtifactType
   /** Only this project. */
   projectId?: string
   /** Only this kind of difference. */
@@ -677,11 +666,16 @@ export interface OutdatedQuery {
   /** Sort key (default `name`; `versionDiff` puts the most severe first). */
   sortBy?: 'name' | 'type' | 'project' | 'versionDiff' | 'updated'
   /** Direction. */
-  order?: 'asc' | 'desc'
+  order?: Order
   /** Rows to skip. */
   offset?: number
   /** Page size (default 100). */
   limit?: number
+  /**
+   * Check upstream first for artifacts whose last check is older than this (ms); the
+   * call then returns a Promise.
+   */
+  maxAgeMs?: number
 }
 
 /** A project folder known to the cache. */
@@ -740,11 +734,11 @@ export interface ProjectPage {
 /** Filters, sort and paging of `listProjects()`. */
 export interface ProjectQueryOptions {
   /** Only projects in this status. */
-  status?: 'active' | 'stale' | 'error' | 'missing'
+  status?: ProjectStatus
   /** Sort key (default `name`). */
   sortBy?: 'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'
   /** Direction (default `asc`). */
-  order?: 'asc' | 'desc'
+  order?: Order
   /** Rows to skip (default 0). */
   offset?: number
   /** Page size (default 100, 1 to 10000). */
@@ -764,7 +758,7 @@ export interface Recovery {
   at: number
 }
 
-/** Options of `refresh()`. */
+/** Options of `refresh()`, as a caller gives them. */
 export interface RefreshRequest {
   /** Only this project (default: discovery, then every project). */
   projectId?: string
@@ -818,7 +812,7 @@ export interface RefreshSummary {
 /** Where the search index lives, or that it cannot be used. */
 export type SearchMode = 'file' | 'memory' | 'unavailable'
 
-/** Filters, sort and page of `search()` (declared for TypeScript; read from the JS object). */
+/** Filters, sort and page of `search()`, as a caller gives them. */
 export interface SearchOptions {
   /** Only artifacts or only marketplace entries (default both). */
   kind?: 'artifact' | 'entry'
@@ -833,11 +827,11 @@ export interface SearchOptions {
   /** Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`). */
   outdated?: boolean
   /** Only artifacts of this health (entries count as `ok`). */
-  health?: 'ok' | 'degraded' | 'broken'
+  health?: Health
   /** `relevance` (default with words), `name` (default without), or `updated`. */
   sortBy?: 'relevance' | 'name' | 'updated'
   /** Direction (default: `desc` for relevance and updated, `asc` for name). */
-  order?: 'asc' | 'desc'
+  order?: Order
   /** Hits to skip (default 0). */
   offset?: number
   /** Page size (default 20, at most 10000; 0 returns only the total). */
@@ -910,6 +904,16 @@ export interface UpstreamError {
 
 /** Where an upstream version came from. */
 export type UpstreamOrigin = 'github' | 'collection' | 'marketplace'
+
+/** Options of `checkUpstream()`, as a caller gives them. */
+export interface UpstreamRequest {
+  /** Only the artifacts of this project. */
+  projectId?: string
+  /** Check repositories answered within `upstreamTtlHours` too. */
+  force?: boolean
+  /** Check repositories whose last answer is older than this (ms), even within the TTL. */
+  maxAgeMs?: number
+}
 
 /** State of upstream version checks. */
 export interface UpstreamStatus {

@@ -847,6 +847,7 @@ module.exports.configSet = nativeBinding.configSet
 module.exports.Health = nativeBinding.Health
 module.exports.isOutdated = nativeBinding.isOutdated
 module.exports.MarketStatus = nativeBinding.MarketStatus
+module.exports.Order = nativeBinding.Order
 module.exports.ProjectOrigin = nativeBinding.ProjectOrigin
 module.exports.ProjectStatus = nativeBinding.ProjectStatus
 module.exports.RefreshState = nativeBinding.RefreshState

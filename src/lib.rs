@@ -14,6 +14,7 @@ pub mod events;
 mod fuzz_tests;
 pub mod market;
 pub mod model;
+pub mod options;
 mod panic;
 mod private_fs;
 pub mod scan;

@@ -149,53 +149,92 @@ pub struct Artifact {
     pub updated_at: i64,
 }
 
-/// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Sort direction (`ASC` and `DESC` are read too).
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Order {
     /// Ascending.
     #[default]
+    #[serde(alias = "ASC")]
     Asc,
     /// Descending.
+    #[serde(alias = "DESC")]
     Desc,
 }
 
-/// Filters and paging for `list_projects`.
-#[derive(Debug, Clone, Default)]
+/// Filters, sort and paging of `listProjects()`.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        js_name = "ProjectQueryOptions"
+    )
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProjectQuery {
-    /// `active`, `stale`, `error` or `missing`.
-    pub status: Option<String>,
-    /// `name` (default), `path`, `status`, `scanned`, `updated`, `artifactCount`.
+    /// Only projects in this status.
+    pub status: Option<ProjectStatus>,
+    /// Sort key (default `name`).
+    #[cfg_attr(
+        feature = "node",
+        napi(ts_type = "'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'")
+    )]
     pub sort_by: Option<String>,
-    /// Direction.
+    /// Direction (default `asc`).
     pub order: Option<Order>,
-    /// Rows to skip.
+    /// Rows to skip (default 0).
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub offset: Option<i64>,
-    /// Page size (default 100, at most 10 000).
+    /// Page size (default 100, 1 to 10000).
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub limit: Option<i64>,
 }
 
-/// Filters and paging for `list_artifacts`.
-#[derive(Debug, Clone, Default)]
+/// Filters, sort and paging of `listArtifacts()`.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        js_name = "ArtifactQueryOptions"
+    )
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ArtifactQuery {
     /// Only this project.
     pub project_id: Option<String>,
     /// Only this type.
-    pub kind: Option<String>,
-    /// Only outdated (`true`) or up-to-date (`false`).
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
+    pub kind: Option<ArtifactType>,
+    /// Only outdated (`true`) or up-to-date (`false`) artifacts.
     pub outdated: Option<bool>,
-    /// Only this origin.
-    pub origin: Option<String>,
-    /// Only `ok` or `error`.
-    pub status: Option<String>,
-    /// Only `ok`, `degraded` or `broken`.
-    pub health: Option<String>,
-    /// `name` (default), `type`, `project`, `updated`.
+    /// Only this origin (`local`, `collection`).
+    pub origin: Option<ArtifactOrigin>,
+    /// Only artifacts in this state (`error`: a file could not be read at all).
+    pub status: Option<ArtifactStatus>,
+    /// Only artifacts Claude Code loads as written (`ok`), loads losing something (`degraded`),
+    /// or will not load or never choose (`broken`).
+    pub health: Option<Health>,
+    /// Sort key (default `name`).
+    #[cfg_attr(
+        feature = "node",
+        napi(ts_type = "'name' | 'type' | 'project' | 'updated'")
+    )]
     pub sort_by: Option<String>,
-    /// Direction.
+    /// Direction (default `asc`).
     pub order: Option<Order>,
-    /// Rows to skip.
+    /// Rows to skip (default 0).
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub offset: Option<i64>,
-    /// Page size.
+    /// Page size (default 100, 1 to 10000).
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub limit: Option<i64>,
 }
 
@@ -441,18 +480,32 @@ pub struct LeaseHolder {
     pub expires_at: i64,
 }
 
-/// Filters and paging of `marketplace_entries`.
-#[derive(Debug, Clone, Default)]
+/// Filters and paging of `marketplaceEntries()`.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        js_name = "MarketplaceQuery"
+    )
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct MarketQuery {
     /// Only this source.
     pub source: Option<String>,
     /// Only this type (`plugin`, `skill`, …).
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
     pub kind: Option<String>,
     /// Substring of name, description or tags (case-insensitive).
     pub query: Option<String>,
     /// Rows to skip.
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub offset: Option<i64>,
-    /// Page size.
+    /// Page size (default 100).
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub limit: Option<i64>,
 }
 
@@ -556,23 +609,50 @@ pub struct MarketplaceSummary {
     pub duration_ms: f64,
 }
 
-/// Filters, sort and paging of `outdated_artifacts`.
-#[derive(Debug, Clone, Default)]
+/// Filters, sort and paging of `outdatedArtifacts()`.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        js_name = "OutdatedQuery"
+    )
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct OutdatedQuery {
     /// Only this type.
-    pub kind: Option<String>,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
+    pub kind: Option<ArtifactType>,
     /// Only this project.
     pub project_id: Option<String>,
-    /// Only this kind of difference (`major`, `minor`, `patch`, `prerelease`, `commit`).
-    pub difference: Option<String>,
-    /// `name` (default), `type`, `project`, `versionDiff` (most severe first by default), `updated`.
+    /// Only this kind of difference.
+    #[cfg_attr(
+        feature = "node",
+        napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content'")
+    )]
+    pub difference: Option<VersionDiff>,
+    /// Sort key (default `name`; `versionDiff` puts the most severe first).
+    #[cfg_attr(
+        feature = "node",
+        napi(ts_type = "'name' | 'type' | 'project' | 'versionDiff' | 'updated'")
+    )]
     pub sort_by: Option<String>,
     /// Direction.
     pub order: Option<Order>,
     /// Rows to skip.
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub offset: Option<i64>,
-    /// Page size.
+    /// Page size (default 100).
+    #[serde(deserialize_with = "crate::options::whole_i64")]
     pub limit: Option<i64>,
+    /// Check upstream first for artifacts whose last check is older than this (ms); the
+    /// call then returns a Promise.
+    #[serde(deserialize_with = "crate::options::whole_ms")]
+    #[cfg_attr(feature = "node", napi(ts_type = "number"))]
+    pub max_age_ms: Option<u64>,
 }
 
 /// One search hit: the cached row and its relevance score.

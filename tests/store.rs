@@ -72,11 +72,11 @@ fn every_filter_and_sort_uses_an_index() {
     });
     queries.push(ArtifactQuery {
         project_id: Some("p".into()),
-        kind: Some("skill".into()),
+        kind: Some("skill".parse().unwrap()),
         ..Default::default()
     });
     queries.push(ArtifactQuery {
-        kind: Some("skill".into()),
+        kind: Some("skill".parse().unwrap()),
         ..Default::default()
     });
     queries.push(ArtifactQuery {
@@ -84,11 +84,11 @@ fn every_filter_and_sort_uses_an_index() {
         ..Default::default()
     });
     queries.push(ArtifactQuery {
-        origin: Some("local".into()),
+        origin: Some("local".parse().unwrap()),
         ..Default::default()
     });
     queries.push(ArtifactQuery {
-        status: Some("error".into()),
+        status: Some("error".parse().unwrap()),
         ..Default::default()
     });
     for q in &queries {
@@ -109,11 +109,11 @@ fn every_filter_and_sort_uses_an_index() {
             ..Default::default()
         },
         skillmeat_cache::model::OutdatedQuery {
-            kind: Some("skill".into()),
+            kind: Some("skill".parse().unwrap()),
             ..Default::default()
         },
         skillmeat_cache::model::OutdatedQuery {
-            difference: Some("major".into()),
+            difference: Some("major".parse().unwrap()),
             ..Default::default()
         },
     ] {
@@ -123,7 +123,7 @@ fn every_filter_and_sort_uses_an_index() {
     let mut pq = vec![
         ProjectQuery::default(),
         ProjectQuery {
-            status: Some("error".into()),
+            status: Some("error".parse().unwrap()),
             ..Default::default()
         },
     ];
@@ -358,7 +358,7 @@ fn duplicates_are_listed_and_flagged_and_missing_deployments_reported_until_fixe
     let arts = cache
         .list_artifacts(&ArtifactQuery {
             project_id: Some(p.id.clone()),
-            kind: Some("agent".into()),
+            kind: Some("agent".parse().unwrap()),
             ..Default::default()
         })
         .unwrap()

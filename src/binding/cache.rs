@@ -9,212 +9,16 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::args::{Obj, required_string};
+use super::args::required_string;
 use super::js_error;
-use crate::cache::{Cache, RefreshOptions};
+use crate::cache::{Cache, RefreshOptions, RefreshRequest};
 use crate::config::Options;
 use crate::model::{
     Artifact, ArtifactPage, CacheStatus, MarketplaceEntryPage, MarketplaceSourceState,
     MarketplaceSummary, Project, ProjectPage, RefreshSummary, SearchResult, UpstreamSummary,
 };
 use crate::model::{ArtifactQuery, ProjectQuery};
-
-/// Options of `Cache.open()`. Each falls back to its environment variable, then to
-/// `<home>/config.toml` `[cache]`, then to the default (see docs/configuration.md).
-// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct CacheOptions {
-    /// SkillMeat home (env `SKILLMEAT_HOME`, default `~/.skillmeat`).
-    pub home: Option<String>,
-    /// Database file, or `":memory:"` (env `SKILLMEAT_CACHE_PATH`, default `<home>/cache/skillmeat-cache.db`).
-    pub path: Option<String>,
-    /// Minutes before a project scan counts as stale (env `SKILLMEAT_CACHE_TTL`, default 360).
-    pub ttl_minutes: Option<u32>,
-    /// `false` keeps the cache in memory only (env `SKILLMEAT_CACHE_ENABLED`, default true).
-    pub enabled: Option<bool>,
-    /// Folders searched for projects at each refresh (env `SKILLMEAT_CACHE_PROJECT_ROOTS`).
-    pub project_roots: Option<Vec<String>>,
-    /// How many levels below each root to look (env `SKILLMEAT_CACHE_DISCOVERY_DEPTH`, default 3).
-    pub discovery_depth: Option<u32>,
-    /// Cap on the database size in MiB; 0 = none (env `SKILLMEAT_CACHE_MAX_SIZE_MB`).
-    pub max_size_mb: Option<u32>,
-    /// How long to wait for another process's write lock (env `SKILLMEAT_CACHE_BUSY_TIMEOUT_MS`, default 5000).
-    pub busy_timeout_ms: Option<u32>,
-    /// Re-scan projects older than the TTL in the background, and catch up at open (env
-    /// `SKILLMEAT_CACHE_BACKGROUND`, default false: one-shot scripts should not start background work).
-    pub background_refresh: Option<bool>,
-    /// Watch project folders and re-scan what changes (env `SKILLMEAT_CACHE_WATCH`, default false).
-    pub watch: Option<bool>,
-    /// Most folders to watch before falling back to TTL refresh (env `SKILLMEAT_CACHE_WATCH_LIMIT`, default 10000).
-    pub watch_limit: Option<u32>,
-    /// How long the background-refresher lease survives its holder's silence, in ms (default 15000).
-    pub lease_ttl_ms: Option<u32>,
-    /// Marketplaces to cache (default: `<home>/marketplace.toml` `[[sources]]`).
-    pub marketplace_sources: Option<Vec<MarketplaceSourceConfig>>,
-    /// Hours a fetched listing stays fresh (env `SKILLMEAT_CACHE_MARKETPLACE_TTL_HOURS`, default 24).
-    pub marketplace_ttl_hours: Option<u32>,
-    /// Hosts allowed over plain http; everything else must be https (env `SKILLMEAT_CACHE_ALLOW_HTTP_HOSTS`).
-    pub allow_http_hosts: Option<Vec<String>>,
-    /// Timeout of one HTTP request in ms (default 15000).
-    pub http_timeout_ms: Option<u32>,
-    /// Largest HTTP response accepted in bytes (default 5 MiB).
-    pub max_response_bytes: Option<u32>,
-    /// Base URL of the GitHub-compatible API for upstream versions (env `SKILLMEAT_GITHUB_API_URL`,
-    /// default `https://api.github.com`; GitHub Enterprise: `https://HOST/api/v3`). The token is
-    /// read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored.
-    pub github_api_url: Option<String>,
-    /// Hours an upstream answer stays fresh before the background refresh checks the repository
-    /// again; 0 turns background checks off (env `SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS`, default 24).
-    pub upstream_ttl_hours: Option<u32>,
-    /// Most files and folders listed in one artifact; past it the listing stops and the artifact
-    /// gets an `ARTIFACT_TOO_LARGE` problem (env `SKILLMEAT_CACHE_MAX_ARTIFACT_FILES`, default 1000).
-    pub max_artifact_files: Option<u32>,
-    /// Most bytes of files in one artifact, summed from their sizes; a larger one is not hashed
-    /// (env `SKILLMEAT_CACHE_MAX_ARTIFACT_BYTES`, default 64 MiB).
-    pub max_artifact_bytes: Option<u32>,
-    /// Most levels of sub-folders read below an artifact's folder, 0–64 (env
-    /// `SKILLMEAT_CACHE_MAX_ARTIFACT_DEPTH`, default 8).
-    pub max_artifact_depth: Option<u32>,
-    /// Most files and folders listed in one project; past it the listing stops with a
-    /// `PROJECT_TOO_LARGE` project error (env `SKILLMEAT_CACHE_MAX_PROJECT_FILES`, default 20000).
-    pub max_project_files: Option<u32>,
-}
-
-/// A marketplace to cache.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct MarketplaceSourceConfig {
-    /// Short unique name.
-    pub name: String,
-    /// URL of a `marketplace.json` or a SkillMeat broker listing.
-    pub url: String,
-    /// Hours a fetched copy stays fresh.
-    pub ttl_hours: Option<u32>,
-}
-
-/// Filters, sort and paging of `outdatedArtifacts()`.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct OutdatedQuery {
-    /// Only this type.
-    #[napi(
-        js_name = "type",
-        ts_type = "'skill' | 'command' | 'agent' | 'hook' | 'mcp'"
-    )]
-    pub kind: Option<String>,
-    /// Only this project.
-    pub project_id: Option<String>,
-    /// Only this kind of difference.
-    #[napi(ts_type = "'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content'")]
-    pub difference: Option<String>,
-    /// Sort key (default `name`; `versionDiff` puts the most severe first).
-    #[napi(ts_type = "'name' | 'type' | 'project' | 'versionDiff' | 'updated'")]
-    pub sort_by: Option<String>,
-    /// Direction.
-    #[napi(ts_type = "'asc' | 'desc'")]
-    pub order: Option<String>,
-    /// Rows to skip.
-    pub offset: Option<u32>,
-    /// Page size (default 100).
-    pub limit: Option<u32>,
-}
-
-/// Filters and paging of `marketplaceEntries()`.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct MarketplaceQuery {
-    /// Only this source.
-    pub source: Option<String>,
-    /// Only this type (`plugin`, `skill`, …).
-    #[napi(js_name = "type")]
-    pub kind: Option<String>,
-    /// Substring of name, description or tags.
-    pub query: Option<String>,
-    /// Rows to skip.
-    pub offset: Option<u32>,
-    /// Page size (default 100).
-    pub limit: Option<u32>,
-}
-
-/// Options of `refreshMarketplace()`.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct MarketplaceRefreshRequest {
-    /// Only this source.
-    pub source: Option<String>,
-    /// Fetch even if the cached copy is within its TTL.
-    pub force: Option<bool>,
-    /// Offline: never touch the network, report what is cached.
-    pub only_if_cached: Option<bool>,
-}
-
-/// Filters, sort and paging of `listProjects()`.
-// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct ProjectQueryOptions {
-    /// Only projects in this status.
-    #[napi(ts_type = "'active' | 'stale' | 'error' | 'missing'")]
-    pub status: Option<String>,
-    /// Sort key (default `name`).
-    #[napi(ts_type = "'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'")]
-    pub sort_by: Option<String>,
-    /// Direction (default `asc`).
-    #[napi(ts_type = "'asc' | 'desc'")]
-    pub order: Option<String>,
-    /// Rows to skip (default 0).
-    pub offset: Option<u32>,
-    /// Page size (default 100, 1 to 10000).
-    pub limit: Option<u32>,
-}
-
-/// Filters, sort and paging of `listArtifacts()`.
-// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct ArtifactQueryOptions {
-    /// Only this project.
-    pub project_id: Option<String>,
-    /// Only this type.
-    #[napi(
-        js_name = "type",
-        ts_type = "'skill' | 'command' | 'agent' | 'hook' | 'mcp'"
-    )]
-    pub kind: Option<String>,
-    /// Only outdated (`true`) or up-to-date (`false`) artifacts.
-    pub outdated: Option<bool>,
-    /// Only this origin (`local`, `collection`).
-    pub origin: Option<String>,
-    /// Only artifacts in this state (`error`: a file could not be read at all).
-    #[napi(ts_type = "'ok' | 'error'")]
-    pub status: Option<String>,
-    /// Only artifacts Claude Code loads as written (`ok`), loads losing something (`degraded`),
-    /// or will not load or never choose (`broken`).
-    #[napi(ts_type = "'ok' | 'degraded' | 'broken'")]
-    pub health: Option<String>,
-    /// Sort key (default `name`).
-    #[napi(ts_type = "'name' | 'type' | 'project' | 'updated'")]
-    pub sort_by: Option<String>,
-    /// Direction (default `asc`).
-    #[napi(ts_type = "'asc' | 'desc'")]
-    pub order: Option<String>,
-    /// Rows to skip (default 0).
-    pub offset: Option<u32>,
-    /// Page size (default 100, 1 to 10000).
-    pub limit: Option<u32>,
-}
-
-/// Options of `refresh()`.
-// Declared for index.d.ts; the argument itself is read as JSON so errors can name the bad field.
-#[allow(dead_code)]
-#[napi(object)]
-pub struct RefreshRequest {
-    /// Only this project (default: discovery, then every project).
-    pub project_id: Option<String>,
-    /// Re-read every file even when its size and mtime did not change.
-    pub force: Option<bool>,
-}
+use crate::options;
 
 /// The result of `freshness()`.
 #[napi(object)]
@@ -285,81 +89,13 @@ impl Drop for JsCache {
     }
 }
 
-/// `{ projectId?, force? }`, the options of `refresh()` and `checkUpstream()`.
-fn project_and_force(v: &Option<Value>) -> Result<(Option<String>, bool), crate::Error> {
-    let o = Obj::new("options", v, &["projectId", "force"])?;
-    Ok((o.string("projectId")?, o.boolean("force")?.unwrap_or(false)))
-}
-
-fn options(v: &Option<Value>) -> Result<Options, crate::Error> {
-    let o = Obj::new(
-        "options",
-        v,
-        &[
-            "home",
-            "path",
-            "ttlMinutes",
-            "enabled",
-            "projectRoots",
-            "discoveryDepth",
-            "maxSizeMb",
-            "busyTimeoutMs",
-            "backgroundRefresh",
-            "watch",
-            "watchLimit",
-            "leaseTtlMs",
-            "marketplaceSources",
-            "marketplaceTtlHours",
-            "allowHttpHosts",
-            "httpTimeoutMs",
-            "maxResponseBytes",
-            "githubApiUrl",
-            "upstreamTtlHours",
-            "maxArtifactFiles",
-            "maxArtifactBytes",
-            "maxArtifactDepth",
-            "maxProjectFiles",
-        ],
-    )?;
-    let u32_of = |k: &str| -> Result<Option<u32>, crate::Error> {
-        Ok(o.int(k, u32::MAX as i64)?.map(|n| n as u32))
-    };
-    Ok(Options {
-        home: o.string("home")?.map(|h| crate::config::expand_home(&h)),
-        path: o.string("path")?,
-        ttl_minutes: u32_of("ttlMinutes")?,
-        enabled: o.boolean("enabled")?,
-        project_roots: o
-            .strings("projectRoots")?
-            .map(|v| v.iter().map(|p| crate::config::expand_home(p)).collect()),
-        discovery_depth: u32_of("discoveryDepth")?,
-        max_size_mb: u32_of("maxSizeMb")?,
-        busy_timeout_ms: u32_of("busyTimeoutMs")?,
-        background_refresh: o.boolean("backgroundRefresh")?,
-        watch: o.boolean("watch")?,
-        watch_limit: u32_of("watchLimit")?,
-        lease_ttl_ms: u32_of("leaseTtlMs")?,
-        marketplace_sources: o.sources("marketplaceSources")?,
-        marketplace_ttl_hours: u32_of("marketplaceTtlHours")?,
-        allow_http_hosts: o.strings("allowHttpHosts")?,
-        http_timeout_ms: u32_of("httpTimeoutMs")?,
-        max_response_bytes: u32_of("maxResponseBytes")?,
-        github_api_url: o.string("githubApiUrl")?,
-        upstream_ttl_hours: u32_of("upstreamTtlHours")?,
-        max_artifact_files: u32_of("maxArtifactFiles")?,
-        max_artifact_bytes: u32_of("maxArtifactBytes")?,
-        max_artifact_depth: u32_of("maxArtifactDepth")?,
-        max_project_files: u32_of("maxProjectFiles")?,
-    })
-}
-
 #[napi]
 impl JsCache {
     /// Opens (creating if needed) the cache. A damaged database is moved aside and rebuilt; an
     /// unwritable location falls back to memory. Both are reported by `status()`.
     #[napi(catch_unwind, factory, ts_args_type = "options?: CacheOptions")]
     pub fn open(options_arg: Option<Value>) -> napi::Result<JsCache, String> {
-        let opts = options(&options_arg).map_err(js_error)?;
+        let opts: Options = options::parse("options", options_arg).map_err(js_error)?;
         Ok(JsCache {
             inner: Cache::open_shared(opts).map_err(js_error)?,
             released: AtomicBool::new(false),
@@ -405,58 +141,14 @@ impl JsCache {
     /// A page of projects.
     #[napi(catch_unwind, ts_args_type = "query?: ProjectQueryOptions")]
     pub fn list_projects(&self, query: Option<Value>) -> napi::Result<ProjectPage, String> {
-        let q = (|| -> Result<ProjectQuery, crate::Error> {
-            let o = Obj::new(
-                "query",
-                &query,
-                &["status", "sortBy", "order", "offset", "limit"],
-            )?;
-            Ok(ProjectQuery {
-                status: o.string("status")?,
-                sort_by: o.string("sortBy")?,
-                order: o.order()?,
-                offset: o.int("offset", i64::from(u32::MAX))?,
-                limit: o.int("limit", i64::from(u32::MAX))?,
-            })
-        })()
-        .map_err(js_error)?;
+        let q: ProjectQuery = options::parse("query", query).map_err(js_error)?;
         self.c()?.list_projects(&q).map_err(js_error)
     }
 
     /// A page of artifacts.
     #[napi(catch_unwind, ts_args_type = "query?: ArtifactQueryOptions")]
     pub fn list_artifacts(&self, query: Option<Value>) -> napi::Result<ArtifactPage, String> {
-        let q = (|| -> Result<ArtifactQuery, crate::Error> {
-            let o = Obj::new(
-                "query",
-                &query,
-                &[
-                    "projectId",
-                    "type",
-                    "outdated",
-                    "origin",
-                    "status",
-                    "health",
-                    "sortBy",
-                    "order",
-                    "offset",
-                    "limit",
-                ],
-            )?;
-            Ok(ArtifactQuery {
-                project_id: o.string("projectId")?,
-                kind: o.string("type")?,
-                outdated: o.boolean("outdated")?,
-                origin: o.string("origin")?,
-                status: o.string("status")?,
-                health: o.string("health")?,
-                sort_by: o.string("sortBy")?,
-                order: o.order()?,
-                offset: o.int("offset", i64::from(u32::MAX))?,
-                limit: o.int("limit", i64::from(u32::MAX))?,
-            })
-        })()
-        .map_err(js_error)?;
+        let q: ArtifactQuery = options::parse("query", query).map_err(js_error)?;
         self.c()?.list_artifacts(&q).map_err(js_error)
     }
 
@@ -472,8 +164,9 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let (project_id, force) = project_and_force(&options).map_err(js_error)?;
-        let opts = RefreshOptions { project_id, force };
+        let opts: RefreshOptions = options::parse::<RefreshRequest>("options", options)
+            .map_err(js_error)?
+            .into();
         self.promise::<RefreshSummary>(env, |c, done| c.spawn_refresh(opts, done))
     }
 
@@ -531,7 +224,7 @@ impl JsCache {
     /// `checkUpstream({ maxAgeMs, projectId })`) and a Promise of the page is returned.
     #[napi(
         catch_unwind,
-        ts_args_type = "query?: OutdatedQuery",
+        ts_args_type = "query?: OutdatedQuery & { maxAgeMs?: undefined }",
         ts_return_type = "ArtifactPage"
     )]
     pub fn outdated_artifacts<'env>(
@@ -539,38 +232,9 @@ impl JsCache {
         env: &'env Env,
         query: Option<Value>,
     ) -> napi::Result<Either<ArtifactPage, Object<'env>>, String> {
-        let (q, max_age) =
-            (|| -> Result<(crate::model::OutdatedQuery, Option<i64>), crate::Error> {
-                let o = Obj::new(
-                    "query",
-                    &query,
-                    &[
-                        "type",
-                        "projectId",
-                        "difference",
-                        "sortBy",
-                        "order",
-                        "offset",
-                        "limit",
-                        "maxAgeMs",
-                    ],
-                )?;
-                Ok((
-                    crate::model::OutdatedQuery {
-                        kind: o.string("type")?,
-                        project_id: o.string("projectId")?,
-                        difference: o.string("difference")?,
-                        sort_by: o.string("sortBy")?,
-                        order: o.order()?,
-                        offset: o.int("offset", i64::from(u32::MAX))?,
-                        limit: o.int("limit", i64::from(u32::MAX))?,
-                    },
-                    o.int("maxAgeMs", i64::MAX)?,
-                ))
-            })()
-            .map_err(js_error)?;
+        let q: crate::model::OutdatedQuery = options::parse("query", query).map_err(js_error)?;
         let c = self.c()?;
-        let Some(max_age) = max_age else {
+        let Some(max_age) = q.max_age_ms else {
             let page = c.outdated_artifacts(&q).map_err(js_error)?;
             return Ok(Either::A(page));
         };
@@ -579,7 +243,7 @@ impl JsCache {
         let opts = crate::cache::UpstreamOptions {
             project_id: q.project_id.clone(),
             force: false,
-            max_age_ms: Some(max_age as u64),
+            max_age_ms: Some(max_age),
         };
         let promise = self.promise::<ArtifactPage>(env, move |c, done| {
             let me = c.clone();
@@ -608,77 +272,11 @@ impl JsCache {
                 Some(other) => {
                     return Err(crate::Error::invalid(
                         "query",
-                        format!("must be a string, got {}", super::args::kind(other)),
+                        format!("must be a string, got {}", options::kind(other)),
                     ));
                 }
             };
-            let o = Obj::new(
-                "options",
-                &options,
-                &[
-                    "kind",
-                    "type",
-                    "projectId",
-                    "tags",
-                    "source",
-                    "outdated",
-                    "health",
-                    "sortBy",
-                    "order",
-                    "offset",
-                    "limit",
-                ],
-            )?;
-            let kind = match o.string("kind")?.as_deref() {
-                None => None,
-                Some("artifact") => Some(crate::search::DocKind::Artifact),
-                Some("entry") => Some(crate::search::DocKind::Entry),
-                Some(other) => {
-                    return Err(crate::Error::invalid(
-                        "options.kind",
-                        format!("must be 'artifact' or 'entry', got {other:?}"),
-                    ));
-                }
-            };
-            let sort_by = match o.string("sortBy")?.as_deref() {
-                None => None,
-                Some("relevance") => Some(crate::search::SortBy::Relevance),
-                Some("name") => Some(crate::search::SortBy::Name),
-                Some("updated") => Some(crate::search::SortBy::Updated),
-                Some(other) => {
-                    return Err(crate::Error::invalid(
-                        "options.sortBy",
-                        format!("must be 'relevance', 'name' or 'updated', got {other:?}"),
-                    ));
-                }
-            };
-            let max = crate::search::MAX_LIMIT as i64;
-            let limit = o.int("limit", max)?.unwrap_or(20);
-            Ok(crate::search::SearchQuery {
-                text,
-                kind,
-                artifact_type: o.string("type")?,
-                project_id: o.string("projectId")?,
-                tags: o.strings("tags")?.unwrap_or_default(),
-                source: o.string("source")?,
-                origin: None,
-                status: None,
-                outdated: o.boolean("outdated")?,
-                health: match o.string("health")? {
-                    None => None,
-                    Some(h) if crate::scan::health::Health::parse(&h).is_some() => Some(h),
-                    Some(h) => {
-                        return Err(crate::Error::invalid(
-                            "options.health",
-                            format!("must be 'ok', 'degraded' or 'broken', got {h:?}"),
-                        ));
-                    }
-                },
-                sort_by,
-                order: o.order()?,
-                offset: o.int("offset", i64::from(u32::MAX))?.unwrap_or(0) as usize,
-                limit: limit as usize,
-            })
+            options::parse::<crate::search::SearchOptions>("options", options)?.into_query(text)
         })()
         .map_err(js_error)?;
         let res = self.c()?.search(&q).map_err(js_error)?;
@@ -691,21 +289,7 @@ impl JsCache {
         &self,
         query: Option<Value>,
     ) -> napi::Result<MarketplaceEntryPage, String> {
-        let q = (|| -> Result<crate::model::MarketQuery, crate::Error> {
-            let o = Obj::new(
-                "query",
-                &query,
-                &["source", "type", "query", "offset", "limit"],
-            )?;
-            Ok(crate::model::MarketQuery {
-                source: o.string("source")?,
-                kind: o.string("type")?,
-                query: o.string("query")?,
-                offset: o.int("offset", i64::from(u32::MAX))?,
-                limit: o.int("limit", i64::from(u32::MAX))?,
-            })
-        })()
-        .map_err(js_error)?;
+        let q: crate::model::MarketQuery = options::parse("query", query).map_err(js_error)?;
         self.c()?.marketplace_entries(&q).map_err(js_error)
     }
 
@@ -727,15 +311,10 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let opts = (|| -> Result<crate::market::MarketRefresh, crate::Error> {
-            let o = Obj::new("options", &options, &["source", "force", "onlyIfCached"])?;
-            Ok(crate::market::MarketRefresh {
-                source: o.string("source")?,
-                force: o.boolean("force")?.unwrap_or(false),
-                only_if_cached: o.boolean("onlyIfCached")?.unwrap_or(false),
-            })
-        })()
-        .map_err(js_error)?;
+        let opts: crate::market::MarketRefresh =
+            options::parse::<crate::market::MarketRefreshRequest>("options", options)
+                .map_err(js_error)?
+                .into();
         self.promise::<MarketplaceSummary>(env, |c, done| c.spawn_refresh_marketplace(opts, done))
     }
 
@@ -750,7 +329,7 @@ impl JsCache {
     /// project or a closed cache.
     #[napi(
         catch_unwind,
-        ts_args_type = "options?: { projectId?: string; force?: boolean; maxAgeMs?: number }",
+        ts_args_type = "options?: UpstreamRequest",
         ts_return_type = "Promise<UpstreamSummary>"
     )]
     pub fn check_upstream<'env>(
@@ -758,15 +337,10 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let opts = (|| -> Result<_, crate::Error> {
-            let o = Obj::new("options", &options, &["projectId", "force", "maxAgeMs"])?;
-            Ok(crate::cache::UpstreamOptions {
-                project_id: o.string("projectId")?,
-                force: o.boolean("force")?.unwrap_or(false),
-                max_age_ms: o.int("maxAgeMs", i64::MAX)?.map(|v| v as u64),
-            })
-        })()
-        .map_err(js_error)?;
+        let opts: crate::cache::UpstreamOptions =
+            options::parse::<crate::cache::UpstreamRequest>("options", options)
+                .map_err(js_error)?
+                .into();
         self.promise::<UpstreamSummary>(env, |c, done| c.spawn_check_upstream(opts, done))
     }
 

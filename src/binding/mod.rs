@@ -65,15 +65,19 @@ pub fn config_set(
     crate::config::set_value(&home, &key, value.as_deref()).map_err(js_error)
 }
 
-/// Every configuration key: its `[cache]` name, environment variable and default.
+/// Every configuration key: its `[cache]` name, environment variable, default and meaning.
 #[napi(object)]
 pub struct ConfigKey {
     /// Key in `config.toml` `[cache]`.
     pub key: String,
     /// Environment variable that overrides it.
     pub env: String,
-    /// Built-in default.
+    /// Built-in default (`<home>` is the SkillMeat home; empty: none).
     pub default_value: String,
+    /// Kind of value: `whole number`, `true/false`, `text`, `path`, `list`, `list of folders`.
+    pub kind: String,
+    /// What it does.
+    pub doc: String,
 }
 
 /// Lists the configuration keys this package reads.
@@ -81,10 +85,12 @@ pub struct ConfigKey {
 pub fn config_keys() -> Vec<ConfigKey> {
     crate::config::KEYS
         .iter()
-        .map(|(k, e, d)| ConfigKey {
-            key: k.to_string(),
-            env: e.to_string(),
-            default_value: d.to_string(),
+        .map(|k| ConfigKey {
+            key: k.key.to_string(),
+            env: k.env.to_string(),
+            default_value: k.default_value.to_string(),
+            kind: k.kind.to_string(),
+            doc: k.doc.to_string(),
         })
         .collect()
 }

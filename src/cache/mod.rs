@@ -26,12 +26,35 @@ pub struct RefreshOptions {
     pub force: bool,
 }
 
+/// Options of `refresh()`, as a caller gives them.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, object_to_js = false, object_from_js = false)
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefreshRequest {
+    /// Only this project (default: discovery, then every project).
+    pub project_id: Option<String>,
+    /// Re-read every file even when its size and mtime did not change.
+    pub force: Option<bool>,
+}
+
+impl From<RefreshRequest> for RefreshOptions {
+    fn from(r: RefreshRequest) -> Self {
+        RefreshOptions {
+            project_id: r.project_id,
+            force: r.force.unwrap_or(false),
+        }
+    }
+}
+
 mod background;
 mod registry;
 mod search;
 mod upstream;
 
-pub use upstream::UpstreamOptions;
+pub use upstream::{UpstreamOptions, UpstreamRequest};
 
 type Waiter = Box<dyn FnOnce(Result<RefreshSummary>) + Send>;
 /// An on-demand refresh's identity: (project, force).

@@ -22,6 +22,34 @@ pub struct UpstreamOptions {
     pub max_age_ms: Option<u64>,
 }
 
+/// Options of `checkUpstream()`, as a caller gives them.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, object_to_js = false, object_from_js = false)
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpstreamRequest {
+    /// Only the artifacts of this project.
+    pub project_id: Option<String>,
+    /// Check repositories answered within `upstreamTtlHours` too.
+    pub force: Option<bool>,
+    /// Check repositories whose last answer is older than this (ms), even within the TTL.
+    #[serde(deserialize_with = "crate::options::whole_ms")]
+    #[cfg_attr(feature = "node", napi(ts_type = "number"))]
+    pub max_age_ms: Option<u64>,
+}
+
+impl From<UpstreamRequest> for UpstreamOptions {
+    fn from(r: UpstreamRequest) -> Self {
+        UpstreamOptions {
+            project_id: r.project_id,
+            force: r.force.unwrap_or(false),
+            max_age_ms: r.max_age_ms,
+        }
+    }
+}
+
 /// Runs `f` with the store on a blocking thread.
 async fn on_store<T: Send + 'static>(
     c: &Cache,

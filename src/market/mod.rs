@@ -22,6 +22,37 @@ pub struct MarketRefresh {
     pub only_if_cached: bool,
 }
 
+/// Options of `refreshMarketplace()`, as a caller gives them.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        js_name = "MarketplaceRefreshRequest"
+    )
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct MarketRefreshRequest {
+    /// Only this source.
+    pub source: Option<String>,
+    /// Fetch even if the cached copy is within its TTL.
+    pub force: Option<bool>,
+    /// Offline: never touch the network, report what is cached.
+    pub only_if_cached: Option<bool>,
+}
+
+impl From<MarketRefreshRequest> for MarketRefresh {
+    fn from(r: MarketRefreshRequest) -> Self {
+        MarketRefresh {
+            source: r.source,
+            force: r.force.unwrap_or(false),
+            only_if_cached: r.only_if_cached.unwrap_or(false),
+        }
+    }
+}
+
 /// Limits from the configuration.
 pub fn limits(c: &Cache) -> fetch::Limits {
     let cfg = c.config();

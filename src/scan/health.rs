@@ -405,8 +405,8 @@ pub fn missing_deployment_problem(file: &str, manifest: &str) -> ArtifactProblem
 fn raise(key: &str) -> String {
     let env = crate::config::KEYS
         .iter()
-        .find(|(k, _, _)| *k == key)
-        .map_or("", |(_, env, _)| env);
+        .find(|k| k.key == key)
+        .map_or("", |k| k.env);
     format!(
         "raise {} (environment variable {env}, or `{key}` under [cache] in config.toml)",
         crate::config::option_name(key)

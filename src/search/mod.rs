@@ -82,7 +82,7 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_LIMIT: usize = 10_000;
 
 /// What a document describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DocKind {
     /// An artifact in a project.
@@ -200,7 +200,8 @@ pub enum ScopeDocs {
 }
 
 /// Sort order of a search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum SortBy {
     /// Best match first (`Desc`, the default direction). Without query text it means `Name`.
     #[default]
@@ -209,6 +210,76 @@ pub enum SortBy {
     Name,
     /// Last change (`Desc` by default).
     Updated,
+}
+
+/// Filters, sort and page of `search()`, as a caller gives them.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(object, object_to_js = false, object_from_js = false)
+)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct SearchOptions {
+    /// Only artifacts or only marketplace entries (default both).
+    #[cfg_attr(feature = "node", napi(ts_type = "'artifact' | 'entry'"))]
+    pub kind: Option<DocKind>,
+    /// Only this type (`skill`, `command`, `agent`, `hook`, `mcp`, or an entry's type).
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
+    pub kind_of: Option<String>,
+    /// Only artifacts of this project.
+    pub project_id: Option<String>,
+    /// Only documents carrying every one of these tags (case-insensitive).
+    pub tags: Option<Vec<String>>,
+    /// Only this source: an artifact's upstream spec, or an entry's marketplace source name.
+    pub source: Option<String>,
+    /// Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`).
+    pub outdated: Option<bool>,
+    /// Only artifacts of this health (entries count as `ok`).
+    pub health: Option<crate::scan::health::Health>,
+    /// `relevance` (default with words), `name` (default without), or `updated`.
+    #[cfg_attr(feature = "node", napi(ts_type = "'relevance' | 'name' | 'updated'"))]
+    pub sort_by: Option<SortBy>,
+    /// Direction (default: `desc` for relevance and updated, `asc` for name).
+    pub order: Option<Order>,
+    /// Hits to skip (default 0).
+    #[serde(deserialize_with = "crate::options::whole_u32")]
+    pub offset: Option<u32>,
+    /// Page size (default 20, at most 10000; 0 returns only the total).
+    #[serde(deserialize_with = "crate::options::whole_u32")]
+    pub limit: Option<u32>,
+}
+
+/// Default page size of a search.
+pub const DEFAULT_LIMIT: u32 = 20;
+
+impl SearchOptions {
+    /// The search of `text` with these options.
+    pub fn into_query(self, text: String) -> crate::error::Result<SearchQuery> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if limit as usize > MAX_LIMIT {
+            return Err(crate::error::Error::invalid(
+                "options.limit",
+                format!("must be a whole number from 0 to {MAX_LIMIT}, got {limit}"),
+            ));
+        }
+        Ok(SearchQuery {
+            text,
+            kind: self.kind,
+            artifact_type: self.kind_of,
+            project_id: self.project_id,
+            tags: self.tags.unwrap_or_default(),
+            source: self.source,
+            origin: None,
+            status: None,
+            outdated: self.outdated,
+            health: self.health.map(|h| h.as_str().to_string()),
+            sort_by: self.sort_by,
+            order: self.order,
+            offset: self.offset.unwrap_or(0) as usize,
+            limit: limit as usize,
+        })
+    }
 }
 
 /// A search: text, filters (all must hold), sort and page.

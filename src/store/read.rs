@@ -6,7 +6,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{
     Artifact, ArtifactPage, ArtifactQuery, Order, Paged, Project, ProjectPage, ProjectQuery,
-    ProjectStatus, RefreshRun,
+    ProjectStatus, RefreshRun, VersionDiff,
 };
 
 /// Counts shown by `status()`.
@@ -186,22 +186,18 @@ impl Filter {
 /// The SQL (without paging) that `list_projects` runs; exposed for query-plan tests.
 pub(crate) fn project_query_sql(q: &ProjectQuery, stale_before: i64) -> Result<(String, Filter)> {
     let mut f = Filter::default();
-    match q.status.as_deref() {
+    match q.status {
         None => {}
-        Some("stale") => f.raw(
+        Some(ProjectStatus::Stale) => f.raw(
             "(status = 'stale' OR (status = 'active' AND scanned_at < ?))",
             vec![stale_before.into()],
         ),
-        Some("active") => f.raw(
+        Some(ProjectStatus::Active) => f.raw(
             "status = 'active' AND scanned_at >= ?",
             vec![stale_before.into()],
         ),
-        Some(s @ ("error" | "missing")) => f.eq("status", s.to_string()),
-        Some(other) => {
-            return Err(Error::invalid(
-                "status",
-                format!("expected active, stale, error or missing, got {other:?}"),
-            ));
+        Some(s @ (ProjectStatus::Error | ProjectStatus::Missing)) => {
+            f.eq("status", s.as_str().to_string())
         }
     }
     let d = dir(q.order);
@@ -230,9 +226,8 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
     if let Some(p) = &q.project_id {
         f.eq("project_id", p.clone());
     }
-    if let Some(t) = &q.kind {
-        check_type(t)?;
-        f.eq("type", t.clone());
+    if let Some(t) = q.kind {
+        f.eq("type", t.as_str().to_string());
     }
     // Enum-like filters are inlined (validated values only) so the partial indexes apply.
     if let Some(o) = q.outdated {
@@ -245,33 +240,14 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
             vec![],
         );
     }
-    if let Some(o) = &q.origin {
-        f.eq("origin", o.clone());
+    if let Some(o) = q.origin {
+        f.eq("origin", o.as_str().to_string());
     }
-    if let Some(s) = &q.status {
-        if s != "ok" && s != "error" {
-            return Err(Error::invalid(
-                "status",
-                format!("expected ok or error, got {s:?}"),
-            ));
-        }
-        f.raw(
-            if s == "error" {
-                "status = 'error'"
-            } else {
-                "status = 'ok'"
-            },
-            vec![],
-        );
+    if let Some(s) = q.status {
+        f.raw(&format!("status = '{s}'"), vec![]);
     }
-    if let Some(h) = &q.health {
-        let Some(h) = crate::scan::health::Health::parse(h) else {
-            return Err(Error::invalid(
-                "health",
-                format!("expected ok, degraded or broken, got {h:?}"),
-            ));
-        };
-        f.raw(&format!("health = '{}'", h.as_str()), vec![]);
+    if let Some(h) = q.health {
+        f.raw(&format!("health = '{h}'"), vec![]);
     }
     let d = dir(q.order);
     let order = match q.sort_by.as_deref().unwrap_or("name") {
@@ -508,36 +484,26 @@ impl Store {
 }
 
 /// The SQL (without paging) that `outdated_artifacts` runs: one query over the partial indexes.
-/// An artifact type filter must name a type the cache knows.
-fn check_type(t: &str) -> Result<()> {
-    if ["skill", "command", "agent", "hook", "mcp"].contains(&t) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "type",
-            format!("expected skill, command, agent, hook or mcp, got {t:?}"),
-        ))
-    }
-}
-
 pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(String, Filter)> {
     let mut f = Filter::default();
     f.raw("is_outdated = 1", vec![]);
     if let Some(p) = &q.project_id {
         f.eq("project_id", p.clone());
     }
-    if let Some(t) = &q.kind {
-        check_type(t)?;
-        f.eq("type", t.clone());
+    if let Some(t) = q.kind {
+        f.eq("type", t.as_str().to_string());
     }
-    if let Some(d) = &q.difference {
-        if !["major", "minor", "patch", "prerelease", "commit", "content"].contains(&d.as_str()) {
+    if let Some(d) = q.difference {
+        if matches!(d, VersionDiff::None | VersionDiff::Unknown) {
             return Err(Error::invalid(
                 "difference",
-                format!("expected major, minor, patch, prerelease, commit or content, got {d:?}"),
+                format!(
+                    "expected major, minor, patch, prerelease, commit or content, got {:?}",
+                    d.as_str()
+                ),
             ));
         }
-        f.eq("version_diff", d.clone());
+        f.eq("version_diff", d.as_str().to_string());
     }
     let sort = q.sort_by.as_deref().unwrap_or("name");
     let d = dir(q.order.or(if sort == "versionDiff" {

@@ -1,0 +1,456 @@
+//! Configuration: explicit options, then environment, then `<home>/config.toml` `[cache]`, then defaults.
+//! Every resolved value remembers where it came from so `status()` can show it. The keys are
+//! declared once, in [`keys`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::scan::walk::Limits;
+
+pub mod keys;
+pub mod kinds;
+
+pub use keys::{Config, KEYS, Key, Options};
+
+/// A marketplace to cache.
+#[cfg_attr(
+    feature = "node",
+    napi_derive::napi(
+        object,
+        object_to_js = false,
+        object_from_js = false,
+        js_name = "MarketplaceSourceConfig"
+    )
+)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MarketSource {
+    /// Short unique name.
+    pub name: String,
+    /// URL of a `marketplace.json` or a SkillMeat broker listing.
+    pub url: String,
+    /// Hours a fetched copy stays fresh (default: `marketplaceTtlHours`).
+    #[serde(default)]
+    pub ttl_hours: Option<u32>,
+}
+
+/// Where a configuration value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Passed to `Cache.open()`.
+    Option,
+    /// An environment variable.
+    Env,
+    /// `<home>/config.toml`, table `[cache]`.
+    File,
+    /// The built-in default.
+    Default,
+}
+
+impl Source {
+    /// Lower-case name used in status output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Option => "option",
+            Source::Env => "env",
+            Source::File => "file",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// A resolved value with its origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setting<T> {
+    /// The value in force.
+    pub value: T,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// Reads `<home>/marketplace.toml` (`[[sources]]` with `name`, `url`, optional `ttl_hours`).
+pub fn read_market_sources(home: &Path) -> Result<Vec<MarketSource>> {
+    let path = home.join("marketplace.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::ConfigInvalid {
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
+    parse_market_sources(&path, &text)
+}
+
+/// Parses the text of a `marketplace.toml` read from `path` (named in errors).
+pub fn parse_market_sources(path: &Path, text: &str) -> Result<Vec<MarketSource>> {
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| Error::ConfigInvalid {
+            path: path.to_path_buf(),
+            reason: e.to_string().trim().to_string(),
+        })?;
+    let mut out = Vec::new();
+    if let Some(toml::Value::Array(items)) = doc.get("sources") {
+        for (i, t) in items.iter().enumerate() {
+            let t = t.as_table();
+            let get = |k: &str| {
+                t.and_then(|t| t.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let (Some(name), Some(url)) = (get("name"), get("url")) else {
+                return Err(Error::ConfigInvalid {
+                    path: path.to_path_buf(),
+                    reason: format!("[[sources]] entry {} needs a name and a url", i + 1),
+                });
+            };
+            let ttl_hours = t
+                .and_then(|t| t.get("ttl_hours"))
+                .and_then(|v| v.as_integer())
+                .map(|h| h.clamp(0, 100_000) as u32);
+            out.push(MarketSource {
+                name,
+                url,
+                ttl_hours,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Environment lookup, injectable for tests.
+pub trait Env {
+    /// Returns the variable's value if set and not empty.
+    fn var(&self, key: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Env for BTreeMap<String, String> {
+    fn var(&self, key: &str) -> Option<String> {
+        self.get(key).cloned()
+    }
+}
+
+/// Default SkillMeat home: `$HOME/.skillmeat`.
+pub fn default_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".skillmeat")
+}
+
+/// The default database file name under `<home>/cache/`. Not `cache.db`: that is SkillMeat's own
+/// SQLAlchemy database, which this package must never open for writing.
+pub const DEFAULT_DB_FILE: &str = "skillmeat-cache.db";
+/// Where earlier versions of this package kept their database by default (adopted once if ours).
+pub const LEGACY_DB_FILE: &str = "cache.db";
+
+/// The default database file of a home folder.
+pub fn default_db_path(home: &Path) -> PathBuf {
+    home.join("cache").join(DEFAULT_DB_FILE)
+}
+
+/// Path of the config file under a home folder.
+pub fn config_file(home: &Path) -> PathBuf {
+    home.join("config.toml")
+}
+
+/// Reads `<home>/config.toml` and returns its `[cache]` table (empty when the file or table is absent).
+pub fn read_cache_table(home: &Path) -> Result<toml::Table> {
+    let path = config_file(home);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(toml::Table::new()),
+        Err(e) => {
+            return Err(Error::ConfigInvalid {
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| Error::ConfigInvalid {
+            path: path.clone(),
+            reason: e.to_string().trim().to_string(),
+        })?;
+    match doc.get("cache") {
+        None => Ok(toml::Table::new()),
+        Some(toml::Value::Table(t)) => Ok(t.clone()),
+        Some(_) => Err(Error::ConfigInvalid {
+            path,
+            reason: "`cache` must be a table ([cache])".into(),
+        }),
+    }
+}
+
+/// The `Cache.open` option of the `[cache]` key `key` (`max_artifact_files` → `maxArtifactFiles`).
+pub fn option_name(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Expands a leading `~/` to the user's home directory.
+pub fn expand_home(s: &str) -> PathBuf {
+    if let Some(rest) = s.strip_prefix("~/") {
+        if let Some(h) = std::env::var_os("HOME") {
+            return PathBuf::from(h).join(rest);
+        }
+    }
+    PathBuf::from(s)
+}
+
+/// Picks the first present value among option, env and file, else the default.
+fn pick<T>(opt: Option<T>, env: Option<T>, file: Option<T>, default: T) -> Setting<T> {
+    if let Some(v) = opt {
+        Setting {
+            value: v,
+            source: Source::Option,
+        }
+    } else if let Some(v) = env {
+        Setting {
+            value: v,
+            source: Source::Env,
+        }
+    } else if let Some(v) = file {
+        Setting {
+            value: v,
+            source: Source::File,
+        }
+    } else {
+        Setting {
+            value: default,
+            source: Source::Default,
+        }
+    }
+}
+
+impl Config {
+    /// Resolves the configuration from options, the given environment and the config file.
+    pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Config> {
+        let home = pick(
+            opts.home
+                .as_deref()
+                .map(|h| expand_home(&h.to_string_lossy())),
+            env.var("SKILLMEAT_HOME").map(|h| expand_home(&h)),
+            None,
+            default_home(),
+        );
+        let file = config_file(&home.value);
+        let table = read_cache_table(&home.value)?;
+        Config::resolve_keys(opts, env, &table, &file, home)
+    }
+
+    /// The caps on what one scan lists and reads.
+    pub fn scan_limits(&self) -> Limits {
+        Limits {
+            artifact_files: self.max_artifact_files.value,
+            artifact_bytes: u64::from(self.max_artifact_bytes.value),
+            artifact_depth: self.max_artifact_depth.value,
+            project_files: self.max_project_files.value,
+        }
+    }
+}
+
+/// Sets (or, with `None`, removes) one key of `<home>/config.toml` `[cache]`, keeping the rest of the
+/// file and its comments. The value is checked against the key's type first.
+pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
+    let Some(found) = KEYS.iter().find(|k| k.key == key) else {
+        let known: Vec<&str> = KEYS.iter().map(|k| k.key).collect();
+        return Err(Error::invalid(
+            "key",
+            format!("unknown key {key:?}; known keys: {}", known.join(", ")),
+        ));
+    };
+    let path = config_file(home);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut doc: toml_edit::DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| Error::ConfigInvalid {
+                path: path.clone(),
+                reason: e.to_string().trim().to_string(),
+            })?;
+    if !doc.contains_key("cache") {
+        doc["cache"] = toml_edit::table();
+    }
+    let Some(table) = doc["cache"].as_table_mut() else {
+        return Err(Error::ConfigInvalid {
+            path,
+            reason: "`cache` must be a table ([cache])".into(),
+        });
+    };
+    match value {
+        None => {
+            table.remove(key);
+        }
+        Some(raw) => {
+            let item = (found.to_toml)(key, raw)?;
+            table[key] = item;
+        }
+    }
+    std::fs::create_dir_all(home)
+        .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, doc.to_string())
+        .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(format!("replacing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn option_names_of_keys() {
+        assert_eq!(option_name("max_artifact_files"), "maxArtifactFiles");
+        assert_eq!(option_name("ttl_minutes"), "ttlMinutes");
+        assert_eq!(option_name("watch"), "watch");
+    }
+
+    #[test]
+    fn precedence_option_env_file_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[other]\nx=1\n[cache]\nttl_minutes = 30\ndiscovery_depth = 5\nenabled = false\n",
+        )
+        .unwrap();
+        let e = env(&[
+            ("SKILLMEAT_CACHE_TTL", "45"),
+            ("SKILLMEAT_CACHE_ENABLED", "1"),
+        ]);
+        let opts = Options {
+            home: Some(dir.path().into()),
+            enabled: Some(false),
+            ..Default::default()
+        };
+        let c = Config::resolve(&opts, &e).unwrap();
+        assert_eq!(
+            (c.ttl_minutes.value, c.ttl_minutes.source),
+            (45, Source::Env)
+        );
+        assert_eq!(
+            (c.discovery_depth.value, c.discovery_depth.source),
+            (5, Source::File)
+        );
+        assert_eq!((c.enabled.value, c.enabled.source), (false, Source::Option));
+        assert_eq!(c.max_size_mb.source, Source::Default);
+        assert_eq!(
+            c.path.value,
+            Some(dir.path().join("cache").join(DEFAULT_DB_FILE))
+        );
+        assert_eq!(c.home.source, Source::Option);
+    }
+
+    #[test]
+    fn home_from_env_and_memory_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = env(&[
+            ("SKILLMEAT_HOME", dir.path().to_str().unwrap()),
+            ("SKILLMEAT_CACHE_PATH", ":memory:"),
+        ]);
+        let c = Config::resolve(&Options::default(), &e).unwrap();
+        assert_eq!(c.home.value, dir.path());
+        assert_eq!(c.path.value, None);
+        assert_eq!(c.path.source, Source::Env);
+    }
+
+    #[test]
+    fn bad_values_name_the_culprit() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(&opts, &env(&[("SKILLMEAT_CACHE_TTL", "soon")])).unwrap_err();
+        assert_eq!(err.code(), "INVALID_ARGUMENT");
+        assert!(err.to_string().contains("SKILLMEAT_CACHE_TTL"), "{err}");
+
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[cache]\nttl_minutes = \"x\"\n",
+        )
+        .unwrap();
+        let err = Config::resolve(&opts, &env(&[])).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+        assert!(err.to_string().contains("ttl_minutes"), "{err}");
+
+        std::fs::write(dir.path().join("config.toml"), "[cache\n").unwrap();
+        let err = Config::resolve(&opts, &env(&[])).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+    }
+
+    #[test]
+    fn set_value_keeps_other_content_and_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "# mine\n[ui]\ntheme = \"dark\"\n",
+        )
+        .unwrap();
+        set_value(dir.path(), "ttl_minutes", Some("15")).unwrap();
+        set_value(dir.path(), "project_roots", Some("/a,/b")).unwrap();
+        assert!(set_value(dir.path(), "path", Some("")).is_err());
+        let text = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+        assert!(
+            text.contains("# mine") && text.contains("theme = \"dark\""),
+            "{text}"
+        );
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&opts, &env(&[])).unwrap();
+        assert_eq!(
+            (c.ttl_minutes.value, c.ttl_minutes.source),
+            (15, Source::File)
+        );
+        assert_eq!(
+            c.project_roots.value,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert!(set_value(dir.path(), "ttl_minutes", Some("x")).is_err());
+        assert!(set_value(dir.path(), "nope", Some("1")).is_err());
+        set_value(dir.path(), "ttl_minutes", None).unwrap();
+        let c = Config::resolve(&opts, &env(&[])).unwrap();
+        assert_eq!(c.ttl_minutes.source, Source::Default);
+    }
+}
