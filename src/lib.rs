@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 #[cfg(test)]
 mod fuzz_tests;
+pub mod http;
 pub mod market;
 pub mod model;
 pub mod options;

@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use skillmeat_cache::market::fetch::{self, Limits};
+use skillmeat_cache::http::{self as fetch, Limits};
 use skillmeat_cache::upstream::{
     CheckOutcome, CommitQuery, GithubConfig, RateLimit, RemoteError, RepoQuery, check, queries,
     resolve, resolve_spec, spec,

@@ -311,8 +311,8 @@ impl JsCache {
         env: &'env Env,
         options: Option<Value>,
     ) -> napi::Result<Object<'env>, String> {
-        let opts: crate::market::MarketRefresh =
-            options::parse::<crate::market::MarketRefreshRequest>("options", options)
+        let opts: crate::cache::MarketRefresh =
+            options::parse::<crate::cache::MarketRefreshRequest>("options", options)
                 .map_err(js_error)?
                 .into();
         self.promise::<MarketplaceSummary>(env, |c, done| c.spawn_refresh_marketplace(opts, done))

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use notify::RecursiveMode;
 use tokio::sync::{mpsc, watch};
 
+use super::tasks::blocking;
 use super::{Cache, Inner, RefreshOptions, lock, warning};
 use crate::events::Event;
 use crate::scan::PROFILE_ROOTS;
@@ -84,10 +85,6 @@ struct Worker {
     held_before: bool,
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    tokio::task::spawn_blocking(f).await.ok()
-}
-
 async fn run(
     weak: Weak<Inner>,
     mut stop: watch::Receiver<bool>,
@@ -149,7 +146,7 @@ async fn run(
         lock(&c.inner.bg_state).is_holder = false;
         if w.is_holder && c.inner.store.mode() == Mode::File {
             let holder = w.holder.clone();
-            blocking(move || c.inner.store.release_lease(LEASE, &holder)).await;
+            let _ = blocking(move || c.inner.store.release_lease(LEASE, &holder)).await;
         }
     }
 }
@@ -169,7 +166,10 @@ impl Worker {
                 self.holder.clone(),
                 c.inner.config.lease_ttl_ms.value as i64,
             );
-            match blocking(move || c2.inner.store.try_lease(LEASE, &holder, ttl)).await {
+            match blocking(move || c2.inner.store.try_lease(LEASE, &holder, ttl))
+                .await
+                .ok()
+            {
                 Some(Ok(got)) => got,
                 // The database was busy: keep the role we had until the next beat.
                 _ => self.is_holder,
@@ -228,7 +228,9 @@ impl Worker {
     async fn refresh(&mut self, c: &Cache, opts: RefreshOptions, trigger: &'static str) -> bool {
         let key = opts.project_id.clone().unwrap_or_default();
         let c2 = c.clone();
-        let res = blocking(move || c2.refresh_blocking(&opts, trigger)).await;
+        let res = blocking(move || c2.refresh_blocking(&opts, trigger))
+            .await
+            .ok();
         lock(&c.inner.bg_state).last_refresh_at = Some(now_ms());
         match res {
             Some(Ok(_)) => {
@@ -256,6 +258,7 @@ impl Worker {
                 .due_projects(now_ms() - ttl_ms, TTL_BATCH * 4)
         })
         .await
+        .ok()
         .and_then(|r| r.ok())
         .unwrap_or_default();
         let now = Instant::now();
@@ -282,7 +285,7 @@ impl Worker {
         if market_due && !c.inner.config.marketplace_sources.value.is_empty() {
             self.last_market = Some(Instant::now());
             // Sources within their TTL are skipped without a request.
-            let _ = crate::market::refresh(c, crate::market::MarketRefresh::default()).await;
+            let _ = super::market::refresh(c, super::MarketRefresh::default()).await;
         }
         // Upstream versions have their own TTL (per repository); due repositories are checked
         // in one batch, the others cost nothing.
@@ -296,6 +299,7 @@ impl Worker {
         let c2 = c.clone();
         let oldest = blocking(move || c2.inner.store.oldest_scan())
             .await
+            .ok()
             .and_then(|r| r.ok())
             .flatten();
         lock(&c.inner.bg_state).next_refresh_at = oldest.map(|o| o + ttl_ms);
@@ -325,6 +329,7 @@ impl Worker {
             let c2 = c.clone();
             let projects = blocking(move || c2.inner.store.project_paths(None))
                 .await
+                .ok()
                 .and_then(|r| r.ok())
                 .unwrap_or_default();
             let cfg = &c.inner.config;
@@ -381,7 +386,7 @@ impl Worker {
     /// Brings the watched set in line with the projects and roots now known.
     async fn resync(&mut self, c: &Cache) {
         let c2 = c.clone();
-        let Some((desired, vanished)) = blocking(move || desired_watches(&c2)).await else {
+        let Some((desired, vanished)) = blocking(move || desired_watches(&c2)).await.ok() else {
             return;
         };
         for id in vanished {
@@ -434,6 +439,7 @@ impl Worker {
             let c2 = c.clone();
             let projects = blocking(move || c2.inner.store.project_paths(None))
                 .await
+                .ok()
                 .and_then(|r| r.ok())
                 .unwrap_or_default();
             let ids: Vec<String> = projects

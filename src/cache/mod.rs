@@ -50,9 +50,14 @@ impl From<RefreshRequest> for RefreshOptions {
 }
 
 mod background;
+mod market;
 mod registry;
 mod search;
+mod tasks;
 mod upstream;
+
+pub use market::{MarketRefresh, MarketRefreshRequest};
+use tasks::blocking;
 
 pub use upstream::{UpstreamOptions, UpstreamRequest};
 
@@ -99,15 +104,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct Cache {
     inner: Arc<Inner>,
-}
-
-/// Runs `f`, turning a panic into an error so a pending Promise is always settled.
-fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(Error::Internal(
-            "a background task failed unexpectedly; see the log above".into(),
-        ))
-    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -621,7 +617,7 @@ impl Cache {
         } else {
             self.priors(id)
         };
-        let limits = self.inner.config.scan_limits();
+        let limits = crate::scan::walk::Limits::from_config(&self.inner.config);
         match scan::scan_project(
             Path::new(path),
             &priors,
@@ -912,13 +908,11 @@ impl Cache {
         trigger: &'static str,
         done: impl FnOnce(Result<RefreshSummary>) + Send + 'static,
     ) {
-        let rt = lock(&self.inner.runtime);
-        let Some(rt) = rt.as_ref() else {
-            done(Err(Error::Closed));
-            return;
-        };
-        let me = self.clone();
-        rt.spawn_blocking(move || done(guarded(|| me.refresh_blocking(&opts, trigger))));
+        self.spawn_task(
+            "the refresh",
+            move |me| async move { blocking(move || me.refresh_blocking(&opts, trigger)).await? },
+            done,
+        );
     }
 
     /// Starts a refresh on the cache's runtime and calls `done` with its result.
@@ -954,15 +948,11 @@ impl Cache {
 
     /// Empties the cache on the runtime and calls `done`.
     pub fn spawn_clear(&self, done: impl FnOnce(Result<()>) + Send + 'static) {
-        if let Err(e) = self.check_open() {
-            return done(Err(e));
-        }
-        let rt = lock(&self.inner.runtime);
-        let Some(rt) = rt.as_ref() else {
-            return done(Err(Error::Closed));
-        };
-        let me = self.clone();
-        rt.spawn_blocking(move || done(guarded(|| me.clear())));
+        self.spawn_task(
+            "clearing the cache",
+            |me| async move { blocking(move || me.clear()).await? },
+            done,
+        );
     }
 
     /// A page of cached marketplace entries (answers from the cache even when it is stale).
@@ -1024,30 +1014,14 @@ impl Cache {
     /// Refreshes marketplace listings on the cache's runtime and calls `done`.
     pub fn spawn_refresh_marketplace(
         &self,
-        opts: crate::market::MarketRefresh,
+        opts: MarketRefresh,
         done: impl FnOnce(Result<crate::model::MarketplaceSummary>) + Send + 'static,
     ) {
-        if let Err(e) = self.check_open() {
-            return done(Err(e));
-        }
-        let rt = lock(&self.inner.runtime);
-        let Some(rt) = rt.as_ref() else {
-            return done(Err(Error::Closed));
-        };
-        let me = self.clone();
-        rt.spawn(async move {
-            use futures_util::FutureExt;
-            // A panic must never leave the caller's Promise pending or reach Node.
-            let res = std::panic::AssertUnwindSafe(crate::market::refresh(&me, opts))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Internal(
-                        "the marketplace refresh failed unexpectedly".into(),
-                    ))
-                });
-            done(res)
-        });
+        self.spawn_task(
+            "the marketplace refresh",
+            |me| async move { market::refresh(&me, opts).await },
+            done,
+        );
     }
 
     /// Whether `close()` was called.

@@ -194,7 +194,7 @@ impl Cache {
     /// Best effort after a write path: the write itself succeeded, so an index failure is only
     /// recorded (the change stays queued and the index's health shows it).
     pub(crate) fn sync_search_quietly(&self) {
-        let _ = super::guarded(|| self.sync_search());
+        let _ = super::tasks::guarded("updating the search index", || self.sync_search());
     }
 
     /// Searches artifacts and marketplace entries; the items are the cached rows, best first.

@@ -5,11 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use super::Cache;
+use super::tasks::{blocking, on_store};
 use crate::config::ProcessEnv;
 use crate::error::{Error, Result};
 use crate::model::{UpstreamError, UpstreamSummary};
 use crate::store::{HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, now_ms};
-use crate::upstream::{self, Cached, GithubConfig, Resolved, SourceSpec, VersionSpec};
+use crate::upstream::{self, Cached, Github, Resolved, SourceSpec, UpstreamProvider, VersionSpec};
 
 /// Options of one upstream check.
 #[derive(Debug, Clone, Default)]
@@ -48,17 +49,6 @@ impl From<UpstreamRequest> for UpstreamOptions {
             max_age_ms: r.max_age_ms,
         }
     }
-}
-
-/// Runs `f` with the store on a blocking thread.
-async fn on_store<T: Send + 'static>(
-    c: &Cache,
-    f: impl FnOnce(&crate::store::Store) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let c = c.clone();
-    tokio::task::spawn_blocking(move || f(c.store()))
-        .await
-        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
 }
 
 fn first_error(a: &upstream::RepoAnswer) -> Option<&upstream::RemoteError> {
@@ -147,13 +137,13 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
         return Ok(summary);
     }
 
-    let limits = crate::market::limits(c);
-    let client = crate::market::fetch::client(&limits)?;
-    let mut gh = GithubConfig::new(limits);
-    gh.api_url = api_url.clone();
-    gh.token = upstream::token::find(&ProcessEnv, &c.config().home.value).map(|t| t.secret);
+    let provider = Github::new(
+        crate::http::Limits::from_config(c.config()),
+        &api_url,
+        upstream::token::find(&ProcessEnv, &c.config().home.value).map(|t| t.secret),
+    )?;
     let queries = upstream::queries(due.iter().map(|(_, s)| s));
-    let prefix = gh.api_url.clone();
+    let prefix = provider.api_url().to_string();
     let stored = on_store(c, move |s| s.upstream_http(&prefix)).await?;
     let cached: HashMap<String, Cached> = stored
         .into_iter()
@@ -168,7 +158,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             )
         })
         .collect();
-    let mut outcome = upstream::check(&client, &gh, queries, &cached).await;
+    let mut outcome = provider.check(queries, &cached).await;
     summary.requests = outcome.requests;
     summary.not_modified = outcome.not_modified;
     let resolved: Vec<Resolved> = due
@@ -189,7 +179,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
                 .zip(&wants)
                 .filter_map(|((_, spec), w)| w.as_ref().map(|r| (spec, r.clone()))),
         );
-        let trees = upstream::check(&client, &gh, tree_queries, &cached).await;
+        let trees = provider.check(tree_queries, &cached).await;
         summary.requests += trees.requests;
         summary.not_modified += trees.not_modified;
         let jobs: Vec<(usize, std::path::PathBuf, upstream::TreeEntry)> = due
@@ -203,16 +193,18 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             .collect();
         outcome.records.extend(trees.records);
         outcome.rate_limit = outcome.rate_limit.or(trees.rate_limit);
-        let limits = c.config().scan_limits();
-        let compared = tokio::task::spawn_blocking(move || {
+        let limits = crate::scan::walk::Limits::from_config(c.config());
+        let compared = blocking(move || {
             jobs.into_iter()
                 .map(|(i, local, entry)| {
-                    (i, crate::scan::githash::differs(&local, &entry, &limits))
+                    (
+                        i,
+                        crate::scan::githash::differs(&local, &entry.kind, &entry.sha, &limits),
+                    )
                 })
                 .collect::<Vec<_>>()
         })
-        .await
-        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?;
+        .await?;
         for (i, d) in compared {
             content[i] = d;
         }
@@ -287,7 +279,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     summary.updated = changed as u32;
     summary.outdated = outdated as u32;
     let c2 = c.clone();
-    let _ = tokio::task::spawn_blocking(move || c2.sync_search_quietly()).await;
+    let _ = blocking(move || c2.sync_search_quietly()).await;
     summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(summary)
 }
@@ -319,25 +311,10 @@ impl Cache {
         opts: UpstreamOptions,
         done: impl FnOnce(Result<UpstreamSummary>) + Send + 'static,
     ) {
-        if let Err(e) = self.check_open() {
-            return done(Err(e));
-        }
-        let rt = super::lock(&self.inner.runtime);
-        let Some(rt) = rt.as_ref() else {
-            return done(Err(Error::Closed));
-        };
-        let me = self.clone();
-        rt.spawn(async move {
-            use futures_util::FutureExt;
-            let res = std::panic::AssertUnwindSafe(check(&me, opts))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::Internal(
-                        "the upstream check failed unexpectedly".into(),
-                    ))
-                });
-            done(res)
-        });
+        self.spawn_task(
+            "the upstream check",
+            |me| async move { check(&me, opts).await },
+            done,
+        );
     }
 }

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::scan::walk::Limits;
 
 pub mod keys;
 pub mod kinds;
@@ -266,16 +265,6 @@ impl Config {
         let file = config_file(&home.value);
         let table = read_cache_table(&home.value)?;
         Config::resolve_keys(opts, env, &table, &file, home)
-    }
-
-    /// The caps on what one scan lists and reads.
-    pub fn scan_limits(&self) -> Limits {
-        Limits {
-            artifact_files: self.max_artifact_files.value,
-            artifact_bytes: u64::from(self.max_artifact_bytes.value),
-            artifact_depth: self.max_artifact_depth.value,
-            project_files: self.max_project_files.value,
-        }
     }
 }
 

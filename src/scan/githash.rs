@@ -168,20 +168,20 @@ fn tree_raw(dir: &Path, depth: u32, allow: &mut Allowance) -> std::io::Result<Op
     Ok(Some(h.finalize().into()))
 }
 
-/// Whether the file or folder at `local` differs from the upstream `entry`: `None` when they
-/// cannot be compared (a file against a folder, the local side cannot be read, is past
-/// `limits`, or leads into `/proc`, `/sys` or `/dev`).
-pub fn differs(local: &Path, entry: &crate::upstream::TreeEntry, limits: &Limits) -> Option<bool> {
+/// Whether the file or folder at `local` differs from the upstream git object `sha` of `kind`
+/// (`blob` or `tree`): `None` when they cannot be compared (a file against a folder, the local
+/// side cannot be read, is past `limits`, or leads into `/proc`, `/sys` or `/dev`).
+pub fn differs(local: &Path, kind: &str, sha: &str, limits: &Limits) -> Option<bool> {
     if super::system::is_system(&std::fs::canonicalize(local).ok()?) {
         return None;
     }
     let meta = std::fs::metadata(local).ok()?;
-    let id = match (meta.is_dir(), entry.kind.as_str()) {
+    let id = match (meta.is_dir(), kind) {
         (true, "tree") => tree_id(local, limits).ok()??,
         (false, "blob") => blob_id(local, limits).ok()?,
         _ => return None,
     };
-    Some(!id.eq_ignore_ascii_case(&entry.sha))
+    Some(!id.eq_ignore_ascii_case(sha))
 }
 
 #[cfg(test)]

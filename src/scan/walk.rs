@@ -37,6 +37,18 @@ pub struct Limits {
     pub project_files: u32,
 }
 
+impl Limits {
+    /// The caps the configuration sets.
+    pub fn from_config(cfg: &crate::config::Config) -> Limits {
+        Limits {
+            artifact_files: cfg.max_artifact_files.value,
+            artifact_bytes: u64::from(cfg.max_artifact_bytes.value),
+            artifact_depth: cfg.max_artifact_depth.value,
+            project_files: cfg.max_project_files.value,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -1,10 +1,7 @@
-//! Upstream versions of artifacts: from the GitHub-compatible API (written by an upstream check),
-//! from the user's collection lock and from marketplace listings (recomputed after scans and
-//! marketplace refreshes), with the outdated flag and the difference kept beside them.
-//!
-//! Precedence: an answer from the repository itself (`github`) wins; otherwise the higher of the
-//! collection lock's version (`collection`) and the highest listed version of the same name
-//! (`marketplace`); a collection lock that only pins a commit is compared by commit.
+//! Storing upstream versions of artifacts: from the GitHub-compatible API (written by an upstream
+//! check), from the user's collection lock and from marketplace listings (recomputed after scans
+//! and marketplace refreshes), with the outdated flag and the difference kept beside them. Which
+//! upstream wins and what counts as outdated is [`crate::upstream::policy`]'s.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,7 +9,9 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, now_ms};
 use crate::error::Result;
-use crate::version::{self, VersionDiff};
+pub(crate) use crate::upstream::policy::{Deployed, local_upstream, pinned_sha};
+use crate::values::UpstreamOrigin;
+use crate::version::VersionDiff;
 
 /// An artifact with an upstream source spec, as an upstream check needs it.
 #[derive(Debug, Clone)]
@@ -71,142 +70,6 @@ pub struct HttpRecord {
     pub last_modified: Option<String>,
     /// Body.
     pub body: String,
-}
-
-/// Whether `deployed` is behind `upstream`: versions compared as semver, else commits for
-/// equality. Returns the flag and the difference (`None` when nothing is comparable).
-fn judge(
-    deployed_version: Option<&str>,
-    deployed_sha: Option<&str>,
-    up_version: Option<&str>,
-    up_sha: Option<&str>,
-) -> (bool, Option<VersionDiff>) {
-    match (deployed_version, up_version, deployed_sha, up_sha) {
-        (Some(d), Some(u), _, _) => {
-            let (o, diff) = version::outdated(d, u);
-            (o, Some(diff))
-        }
-        (_, _, Some(d), Some(u)) => {
-            let (o, diff) = version::outdated(d, u);
-            (o, Some(diff))
-        }
-        _ => (false, None),
-    }
-}
-
-fn rank(out: bool, diff: Option<VersionDiff>) -> i64 {
-    if out {
-        diff.map(|d| d.rank()).unwrap_or(0)
-    } else {
-        0
-    }
-}
-
-/// The commit a source spec pins (`…@<sha>` or a SHA version spec), as [`version::parse`]
-/// recognises commits everywhere else.
-fn pinned_sha(source: Option<&str>, version_spec: Option<&str>) -> Option<String> {
-    let at = source.and_then(|s| s.rsplit_once('@')).map(|(_, v)| v);
-    match version::parse(at.or(version_spec)?) {
-        version::Parsed::Sha(sha) => Some(sha),
-        _ => None,
-    }
-}
-
-/// An artifact's upstream as far as the cache can tell without asking the repository.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct LocalUpstream {
-    /// `github`, `collection`, `marketplace`, or none.
-    pub origin: Option<String>,
-    /// Upstream version.
-    pub version: Option<String>,
-    /// Upstream commit.
-    pub sha: Option<String>,
-    /// Whether the deployed version is behind.
-    pub outdated: bool,
-    /// The difference.
-    pub diff: Option<VersionDiff>,
-}
-
-impl LocalUpstream {
-    /// Difference as stored.
-    pub fn diff_str(&self) -> Option<&'static str> {
-        self.diff.map(|d| d.as_str())
-    }
-
-    /// Severity rank for sorting (0 when not outdated).
-    pub fn rank(&self) -> i64 {
-        rank(self.outdated, self.diff)
-    }
-}
-
-/// What an artifact's deployment says about its upstream, for [`local_upstream`].
-pub(crate) struct Deployed<'a> {
-    pub source: Option<&'a str>,
-    pub version_spec: Option<&'a str>,
-    pub version: Option<&'a str>,
-    pub sha: Option<&'a str>,
-    pub collection_version: Option<&'a str>,
-    pub collection_sha: Option<&'a str>,
-}
-
-/// The upstream of an artifact from what is stored: a repository answer (`github`, kept while
-/// the artifact still has a source), else the higher of the collection lock's version and the
-/// highest listed version, else the collection lock's commit; with the outdated judgement
-/// against the deployed version (or commit, or the commit the source pins).
-pub(crate) fn local_upstream(
-    d: &Deployed<'_>,
-    stored: Option<(&str, Option<&str>, Option<&str>)>,
-    listed: &[String],
-) -> LocalUpstream {
-    let (origin, version, sha) = match stored {
-        Some(("github", v, s)) if d.source.is_some() => (
-            Some("github".to_string()),
-            v.map(str::to_string),
-            s.map(str::to_string),
-        ),
-        _ => match d.version {
-            Some(dv) => {
-                let pre = matches!(version::parse(dv), version::Parsed::Semver(ref v) if v.is_prerelease());
-                let listed_best = version::highest(listed.iter().map(String::as_str), pre);
-                let best =
-                    version::highest(d.collection_version.into_iter().chain(listed_best), true);
-                match (best, d.collection_version) {
-                    (Some(b), Some(c)) if b == c => {
-                        (Some("collection".into()), Some(b.to_string()), None)
-                    }
-                    (Some(b), _) => (Some("marketplace".into()), Some(b.to_string()), None),
-                    (None, Some(c)) => (Some("collection".into()), Some(c.to_string()), None),
-                    (None, None) => (None, None, None),
-                }
-            }
-            None if d.collection_sha.is_some() && d.sha.is_some() => (
-                Some("collection".into()),
-                None,
-                d.collection_sha.map(str::to_string),
-            ),
-            None => (None, None, None),
-        },
-    };
-    // The deployed commit: the deployment entry's, else the collection lock's, else the one the
-    // source pins.
-    let pinned = d
-        .sha
-        .or(d.collection_sha)
-        .map(str::to_string)
-        .or_else(|| pinned_sha(d.source, d.version_spec));
-    let (outdated, diff) = judge(
-        d.version,
-        pinned.as_deref(),
-        version.as_deref(),
-        sha.as_deref(),
-    );
-    LocalUpstream {
-        origin,
-        version,
-        sha,
-        outdated,
-        diff,
-    }
 }
 
 /// `(id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
@@ -300,11 +163,14 @@ impl Store {
                         collection_version: cv.as_deref(),
                         collection_sha: cs.as_deref(),
                     },
-                    origin.as_deref().map(|o| (o, uv.as_deref(), us.as_deref())),
+                    origin
+                        .as_deref()
+                        .and_then(UpstreamOrigin::parse)
+                        .map(|o| (o, uv.as_deref(), us.as_deref())),
                     listed.get(&name).map(Vec::as_slice).unwrap_or(&[]),
                 );
                 let diff_s = up.diff_str().map(str::to_string);
-                if up.origin == origin && up.version == uv && up.sha == us && up.outdated == old_out && diff_s == old_diff {
+                if up.origin.map(UpstreamOrigin::as_str) == origin.as_deref() && up.version == uv && up.sha == us && up.outdated == old_out && diff_s == old_diff {
                     continue;
                 }
                 changed += 1;
@@ -490,7 +356,7 @@ impl Store {
                                 collection_version: None,
                                 collection_sha: cs.as_deref(),
                             },
-                            Some(("github", version.as_deref(), sha.as_deref())),
+                            Some((UpstreamOrigin::Github, version.as_deref(), sha.as_deref())),
                             &[],
                         );
                         let mut up = up;

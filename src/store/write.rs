@@ -10,6 +10,7 @@ use super::{Store, now_ms};
 use crate::error::Result;
 use crate::model::ProjectChanges;
 use crate::scan::{FileError, ProjectScan};
+use crate::values::UpstreamOrigin;
 
 /// What writing one project's scan changed.
 #[derive(Debug, Clone, Default)]
@@ -257,7 +258,9 @@ impl Store {
                         collection_version: d.collection_version.as_deref(),
                         collection_sha: d.collection_sha.as_deref(),
                     },
-                    answered.get(&id).map(|(o, v, s)| (o.as_str(), v.as_deref(), s.as_deref())),
+                    answered.get(&id).and_then(|(o, v, s)| {
+                        Some((UpstreamOrigin::parse(o)?, v.as_deref(), s.as_deref()))
+                    }),
                     &listed,
                 );
                 match &a.content {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use super::answer;
 use super::spec::{repo_key, valid_owner, valid_repo};
 use crate::error::Error;
-use crate::market::fetch::{self, Fetched, Limits, RequestOptions};
+use crate::http::{self as fetch, Fetched, Limits, RequestOptions};
 use crate::version;
 use futures_util::StreamExt;
 

@@ -7,6 +7,8 @@
 
 pub(crate) mod answer;
 pub mod github;
+pub mod policy;
+pub mod provider;
 pub mod resolve;
 pub mod spec;
 pub mod token;
@@ -15,5 +17,6 @@ pub use github::{
     Cached, CheckOutcome, CommitQuery, GithubConfig, RateLimit, Release, RemoteError, RepoAnswer,
     RepoQuery, Tree, TreeEntry, check,
 };
+pub use provider::{Github, UpstreamProvider};
 pub use resolve::{Resolved, queries, resolve, resolve_spec, tree_entry, tree_queries};
 pub use spec::{SourceSpec, VersionSpec};

@@ -9,6 +9,7 @@ use reqwest::header::{
     IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 
+use crate::config::Config;
 use crate::error::Error;
 
 /// Limits applied to every request.
@@ -22,6 +23,18 @@ pub struct Limits {
     pub allow_http: Vec<String>,
     /// Most redirects followed.
     pub max_redirects: usize,
+}
+
+impl Limits {
+    /// The limits the configuration sets (`httpTimeoutMs`, `maxResponseBytes`, `allowHttpHosts`).
+    pub fn from_config(cfg: &Config) -> Limits {
+        Limits {
+            timeout: Duration::from_millis(u64::from(cfg.http_timeout_ms.value)),
+            max_bytes: cfg.max_response_bytes.value as usize,
+            allow_http: cfg.allow_http_hosts.value.clone(),
+            max_redirects: 5,
+        }
+    }
 }
 
 /// A response worth keeping.
