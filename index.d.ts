@@ -168,8 +168,11 @@ export interface Artifact {
   tags: Array<string>
   /** Frontmatter `tools` (string or list in the file). */
   tools: Array<string>
-  /** `local` (no deployment record) or `collection`. */
-  origin: ArtifactOrigin
+  /**
+   * `local` (no deployment record), `collection`, or the `origin` the deployment recorded
+   * (an open set: SkillMeat may write others, such as `github` or `marketplace`).
+   */
+  origin: string
   /** Upstream source spec (`owner/repo[/path]@version`). */
   source?: string
   /** Version spec. */
@@ -236,9 +239,6 @@ export interface Artifact {
   updatedAt: number
 }
 
-/** Where an artifact came from. */
-export type ArtifactOrigin = 'local' | 'collection'
-
 /** A page of artifacts. */
 export interface ArtifactPage {
   /** The rows. */
@@ -282,7 +282,7 @@ export interface ArtifactQueryOptions {
   /** Only outdated (`true`) or up-to-date (`false`) artifacts. */
   outdated?: boolean
   /** Only this origin (`local`, `collection`). */
-  origin?: ArtifactOrigin
+  origin?: string
   /** Only artifacts in this state (`error`: a file could not be read at all). */
   status?: ArtifactStatus
   /**
@@ -808,6 +808,13 @@ export interface RefreshSummary {
   /** Wall time in milliseconds. */
   durationMs: number
 }
+
+/**
+ * The SkillMeat home `home` (the `home` option, `--home`) stands for: else `SKILLMEAT_HOME`,
+ * else `~/.skillmeat`, with a leading `~/` expanded; variables are read from `env` when given
+ * (default: the process environment).
+ */
+export declare function resolveHome(home?: string | undefined | null, env?: Record<string, string> | undefined | null): string
 
 /** Where the search index lives, or that it cannot be used. */
 export type SearchMode = 'file' | 'memory' | 'unavailable'

@@ -6,7 +6,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { spawn, spawnSync } = require('node:child_process')
 const { Cache } = require('../index.js')
-const { tmpdir, write, md, sha256, folderHash, makeProject } = require('./helpers.js')
+const { tmpdir, write, md, sha256, folderHash, makeProject, age } = require('./helpers.js')
 
 const ADDON = path.join(__dirname, '..', 'index.js')
 
@@ -119,6 +119,7 @@ test('re-scan picks up edited, added and deleted files and skips unchanged ones'
   const home = tmpdir()
   const root = tmpdir()
   const dir = makeProject(root, 'app')
+  age(dir)
   const cache = openIn(home, { projectRoots: [root], discoveryDepth: 1 })
   try {
     let s = await cache.refresh()
@@ -542,5 +543,38 @@ test('a really full disk (tiny tmpfs): refresh fails with CACHE_DISK_FULL, reads
     }
   } finally {
     spawnSync('umount', ['-l', mnt])
+  }
+})
+
+test('a deployment that records its own origin (github, marketplace) lists and filters by it', () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dir = makeProject(root, 'origins')
+  write(
+    path.join(dir, '.claude', '.skillmeat-deployed.toml'),
+    `[[deployed]]
+artifact_name = "review"
+artifact_type = "command"
+origin = "github"
+deployed_at = "2025-11-02T10:00:00"
+artifact_path = "commands/review.md"
+
+[[deployed]]
+artifact_name = "planner"
+artifact_type = "agent"
+origin = "marketplace"
+artifact_path = "agents/planner.md"
+`,
+  )
+  const cache = openIn(home)
+  try {
+    const p = cache.registerProject(dir)
+    const arts = byName(cache.listArtifacts({ projectId: p.id }))
+    assert.equal(arts.review.origin, 'github')
+    assert.equal(arts.planner.origin, 'marketplace')
+    assert.deepEqual(cache.listArtifacts({ origin: 'github' }).items.map((a) => a.name), ['review'])
+    assert.ok(cache.search('review').items.some((h) => h.name === 'review'))
+  } finally {
+    cache.close()
   }
 })

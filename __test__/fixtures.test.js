@@ -17,7 +17,7 @@ const { spawnSync } = require('node:child_process')
 const { Cache } = require('../index.js')
 const { generate } = require('../scripts/gen-fixtures.js')
 const { hashPath } = require('../scripts/hash-artifact.js')
-const { tmpdir } = require('./helpers.js')
+const { tmpdir, age } = require('./helpers.js')
 
 const ROOT = path.join(__dirname, '..')
 
@@ -66,6 +66,7 @@ test('generated fixtures: totals, errors, local modifications and deployments', 
     assert.equal(hashPath(path.join(i.project, i.path)) === i.deployedHash, !i.modified, `JS hash of ${i.path}`)
   }
 
+  age(fx.projectsDir)
   const cache = Cache.open({ home: fx.home, path: path.join(out, 'cache.db'), projectRoots: [fx.projectsDir] })
   try {
     const s = await cache.refresh()

@@ -34,6 +34,21 @@ async function listen(handler) {
   return { srv, base: `http://127.0.0.1:${srv.address().port}`, close: () => closeServer(srv) }
 }
 
+/**
+ * Moves the modification time of every file under `dir` `seconds` into the past, keeping their
+ * order. A file modified just before a scan is read again at the next one (its stat cannot show a
+ * second change within the same clock tick), so tests that count re-reads age fresh trees first,
+ * as real projects are.
+ */
+function age(dir, seconds = 60) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(e.parentPath ?? e.path, e.name)
+    if (!e.isFile()) continue
+    const t = fs.statSync(p).mtimeMs / 1000 - seconds
+    fs.utimesSync(p, t, t)
+  }
+}
+
 function tmpdir(prefix = 'smc-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
 }
@@ -116,4 +131,4 @@ function makeProject(root, name, { artifacts = {} } = {}) {
   return dir
 }
 
-module.exports = { tmpdir, write, md, sha256, folderHash, makeProject, listen, gitTreeId }
+module.exports = { tmpdir, write, md, sha256, folderHash, makeProject, listen, gitTreeId, age }

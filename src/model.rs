@@ -8,8 +8,8 @@ use serde::Serialize;
 pub use crate::scan::FileError;
 pub use crate::scan::health::{ArtifactProblem, Health, Severity};
 pub use crate::values::{
-    ArtifactOrigin, ArtifactStatus, ArtifactType, MarketStatus, ProjectOrigin, ProjectStatus,
-    RefreshState, SearchMode, StorageMode, UpstreamOrigin, WatcherState,
+    ArtifactStatus, ArtifactType, MarketStatus, ProjectOrigin, ProjectStatus, RefreshState,
+    SearchMode, StorageMode, UpstreamOrigin, WatcherState,
 };
 pub use crate::version::VersionDiff;
 
@@ -89,8 +89,9 @@ pub struct Artifact {
     pub tags: Vec<String>,
     /// Frontmatter `tools` (string or list in the file).
     pub tools: Vec<String>,
-    /// `local` (no deployment record) or `collection`.
-    pub origin: ArtifactOrigin,
+    /// `local` (no deployment record), `collection`, or the `origin` the deployment recorded
+    /// (an open set: SkillMeat may write others, such as `github` or `marketplace`).
+    pub origin: String,
     /// Upstream source spec (`owner/repo[/path]@version`).
     pub source: Option<String>,
     /// Version spec.
@@ -216,7 +217,7 @@ pub struct ArtifactQuery {
     /// Only outdated (`true`) or up-to-date (`false`) artifacts.
     pub outdated: Option<bool>,
     /// Only this origin (`local`, `collection`).
-    pub origin: Option<ArtifactOrigin>,
+    pub origin: Option<String>,
     /// Only artifacts in this state (`error`: a file could not be read at all).
     pub status: Option<ArtifactStatus>,
     /// Only artifacts Claude Code loads as written (`ok`), loads losing something (`degraded`),

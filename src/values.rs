@@ -156,30 +156,6 @@ pub enum ProjectOrigin {
     /// Found under a discovery root.
     Discovered,
 }
-/// Where an artifact came from.
-#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    EnumString,
-    VariantNames,
-    VariantArray,
-)]
-#[serde(rename_all = "camelCase")]
-#[strum(serialize_all = "camelCase")]
-pub enum ArtifactOrigin {
-    /// No deployment record: written in the project.
-    Local,
-    /// Deployed by SkillMeat from a collection.
-    Collection,
-}
 /// Whether an artifact's files could be read and parsed.
 #[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
 #[derive(
@@ -374,7 +350,6 @@ text_words!(
     ArtifactType,
     ProjectStatus,
     ProjectOrigin,
-    ArtifactOrigin,
     ArtifactStatus,
     UpstreamOrigin,
     StorageMode,
@@ -411,7 +386,6 @@ mod tests {
         agree::<ArtifactType>();
         agree::<ProjectStatus>();
         agree::<ProjectOrigin>();
-        agree::<ArtifactOrigin>();
         agree::<ArtifactStatus>();
         agree::<UpstreamOrigin>();
         agree::<StorageMode>();

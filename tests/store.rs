@@ -84,7 +84,7 @@ fn every_filter_and_sort_uses_an_index() {
         ..Default::default()
     });
     queries.push(ArtifactQuery {
-        origin: Some("local".parse().unwrap()),
+        origin: Some("local".into()),
         ..Default::default()
     });
     queries.push(ArtifactQuery {

@@ -1,8 +1,6 @@
 'use strict'
 // Opening the cache through the native addon, and the checks every command makes of it.
 
-const os = require('node:os')
-const path = require('node:path')
 const { CliError, projectNotFound } = require('./errors.js')
 
 let lib
@@ -46,12 +44,10 @@ function reportWarnings(cache, ctx) {
   for (const w of cache.status().warnings) ctx.out.warn(`${w.message} (${w.code})`)
 }
 
-/** SkillMeat home as the addon resolves it (for messages only). */
+/** SkillMeat home as the addon resolves it (--home, else SKILLMEAT_HOME, else ~/.skillmeat). */
 function resolveHome(values, env) {
-  const expand = (h) => (h.startsWith('~/') && env.HOME ? path.join(env.HOME, h.slice(2)) : h)
-  if (values.home !== undefined) return expand(values.home)
-  if (env.SKILLMEAT_HOME) return expand(env.SKILLMEAT_HOME)
-  return path.join(env.HOME || env.USERPROFILE || os.homedir() || '.', '.skillmeat')
+  const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string'))
+  return addon().resolveHome(values.home, vars)
 }
 
 /** Throws NOT_FOUND (exit 1) for a project id the cache does not know; `undefined` passes. */

@@ -10,14 +10,7 @@ use crate::options::kind;
 
 /// `home` argument or the default home (`SKILLMEAT_HOME`, then `~/.skillmeat`).
 pub fn home_or_default(home: Option<String>) -> PathBuf {
-    home.map(|h| crate::config::expand_home(&h))
-        .or_else(|| {
-            std::env::var("SKILLMEAT_HOME")
-                .ok()
-                .filter(|h| !h.is_empty())
-                .map(|h| crate::config::expand_home(&h))
-        })
-        .unwrap_or_else(crate::config::default_home)
+    crate::config::resolve_home(home.as_deref(), &crate::config::ProcessEnv).value
 }
 
 /// A required string argument.

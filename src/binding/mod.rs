@@ -80,6 +80,27 @@ pub struct ConfigKey {
     pub doc: String,
 }
 
+/// The SkillMeat home `home` (the `home` option, `--home`) stands for: else `SKILLMEAT_HOME`,
+/// else `~/.skillmeat`, with a leading `~/` expanded; variables are read from `env` when given
+/// (default: the process environment).
+#[napi(catch_unwind)]
+pub fn resolve_home(
+    home: Option<String>,
+    env: Option<std::collections::HashMap<String, String>>,
+) -> String {
+    let home = match env {
+        Some(vars) => {
+            let vars: std::collections::BTreeMap<String, String> = vars
+                .into_iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .collect();
+            crate::config::resolve_home(home.as_deref(), &vars)
+        }
+        None => crate::config::resolve_home(home.as_deref(), &crate::config::ProcessEnv),
+    };
+    home.value.to_string_lossy().into_owned()
+}
+
 /// Lists the configuration keys this package reads.
 #[napi(catch_unwind)]
 pub fn config_keys() -> Vec<ConfigKey> {

@@ -147,11 +147,31 @@ impl Env for BTreeMap<String, String> {
 
 /// Default SkillMeat home: `$HOME/.skillmeat`.
 pub fn default_home() -> PathBuf {
-    std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
+    default_home_in(&ProcessEnv)
+}
+
+fn default_home_in(env: &dyn Env) -> PathBuf {
+    env.var("HOME")
+        .or_else(|| env.var("USERPROFILE"))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."))
         .join(".skillmeat")
+}
+
+/// The SkillMeat home: `given` (a `home` option or `--home`), else `SKILLMEAT_HOME`, else
+/// `~/.skillmeat`; a leading `~/` expanded against `HOME` of `env`. The one place home is
+/// resolved: the cache, the binding's free functions and the CLI all ask here.
+pub fn resolve_home(given: Option<&str>, env: &dyn Env) -> Setting<PathBuf> {
+    let expand = |s: &str| match (s.strip_prefix("~/"), env.var("HOME")) {
+        (Some(rest), Some(h)) => PathBuf::from(h).join(rest),
+        _ => PathBuf::from(s),
+    };
+    pick(
+        given.map(expand),
+        env.var("SKILLMEAT_HOME").map(|h| expand(&h)),
+        None,
+        default_home_in(env),
+    )
 }
 
 /// The default database file name under `<home>/cache/`. Not `cache.db`: that is SkillMeat's own
@@ -254,14 +274,8 @@ fn pick<T>(opt: Option<T>, env: Option<T>, file: Option<T>, default: T) -> Setti
 impl Config {
     /// Resolves the configuration from options, the given environment and the config file.
     pub fn resolve(opts: &Options, env: &dyn Env) -> Result<Config> {
-        let home = pick(
-            opts.home
-                .as_deref()
-                .map(|h| expand_home(&h.to_string_lossy())),
-            env.var("SKILLMEAT_HOME").map(|h| expand_home(&h)),
-            None,
-            default_home(),
-        );
+        let given = opts.home.as_deref().map(|h| h.to_string_lossy());
+        let home = resolve_home(given.as_deref(), env);
         let file = config_file(&home.value);
         let table = read_cache_table(&home.value)?;
         Config::resolve_keys(opts, env, &table, &file, home)

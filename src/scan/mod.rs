@@ -264,6 +264,19 @@ fn project_error(p: health::ArtifactProblem) -> FileError {
 /// Appended to a fingerprint that must not match the next stat (see `Content::retry`).
 const RETRY: &str = "+retry";
 
+/// A file modified this close to the start of a scan may change again within the same tick of
+/// the file system's clock (coarse kernel timestamps advance every 1–10 ms) with the same size,
+/// so its stat would not tell: it is "racily clean", as git calls it, and read again at the next
+/// scan whatever its stat says.
+const RACY_NS: i64 = 100_000_000;
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
 fn mtime_ns(m: &std::fs::Metadata) -> i64 {
     m.modified()
         .ok()
@@ -854,6 +867,8 @@ pub fn scan_project(
         )));
     }
 
+    let racy_after = now_ns() - RACY_NS;
+    let mut racy_project = false;
     let mut sc = Scope {
         limits: *limits,
         budget: Budget::new(limits),
@@ -873,11 +888,13 @@ pub fn scan_project(
         candidates.extend(locate_profile(dir, profile, &mut sc));
         for f in [DEPLOYED_FILE, PROJECT_FILE] {
             if let Some(st) = stat_of(&dir.join(profile).join(f), f.into()) {
+                racy_project |= st.mtime_ns >= racy_after;
                 stat_parts.push_str(&format!("{profile}/{f}:{}:{};", st.size, st.mtime_ns));
             }
         }
     }
     if let Some(st) = stat_of(&dir.join(PROJECT_FILE), PROJECT_FILE.into()) {
+        racy_project |= st.mtime_ns >= racy_after;
         stat_parts.push_str(&format!("{PROJECT_FILE}:{}:{};", st.size, st.mtime_ns));
     }
     candidates.extend(locate_mcp_json(dir, &mut sc.errors));
@@ -983,8 +1000,9 @@ pub fn scan_project(
 
     let mut artifacts = Vec::with_capacity(candidates.len());
     let mut read_count = 0;
-    let mut retry = false;
+    let mut retry = racy_project;
     for (c, fp) in candidates.into_iter().zip(fps) {
+        let racy = c.files.iter().any(|f| f.mtime_ns >= racy_after);
         let unchanged = !force && prior.get(&c.key).is_some_and(|p| p.fingerprint == fp);
         let content = if unchanged {
             None
@@ -1006,7 +1024,7 @@ pub fn scan_project(
         artifacts.push(ScannedArtifact {
             key: c.key,
             rel_path: c.rel_path,
-            fingerprint: if content.as_ref().is_some_and(|x| x.retry) {
+            fingerprint: if content.as_ref().is_some_and(|x| x.retry || racy) {
                 retry = true;
                 format!("{fp}{RETRY}")
             } else {
@@ -1031,4 +1049,68 @@ pub fn scan_project(
         artifacts,
         read_count,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(dir: &Path, prior: &HashMap<ArtifactKey, Prior>) -> ProjectScan {
+        let collections = manifest::Collections::default();
+        scan_project(dir, prior, None, &collections, &Limits::default(), false).unwrap()
+    }
+
+    fn priors(s: &ProjectScan) -> HashMap<ArtifactKey, Prior> {
+        s.artifacts
+            .iter()
+            .map(|a| {
+                let prior = Prior {
+                    fingerprint: a.fingerprint.clone(),
+                };
+                (a.key.clone(), prior)
+            })
+            .collect()
+    }
+
+    /// A file rewritten with the same size within one tick of the file system's clock keeps its
+    /// stat; because it was modified just before the scan, the next scan reads it anyway.
+    #[test]
+    fn a_racily_clean_file_is_read_again_at_the_next_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".claude/commands/review.md");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, "---\ndescription: first\n---\n").unwrap();
+        let first = scan(dir.path(), &HashMap::new());
+        let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+
+        std::fs::write(&file, "---\ndescription: again\n---\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let second = scan(dir.path(), &priors(&first));
+        let read = second.artifacts[0].content.as_ref();
+        assert_eq!(
+            read.and_then(|c| c.description.as_deref()),
+            Some("again"),
+            "the same-size rewrite with the same mtime was not read"
+        );
+
+        // Once the file is older than the window, an unchanged stat is trusted again.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let third = scan(dir.path(), &priors(&second));
+        let fourth = scan(dir.path(), &priors(&third));
+        assert!(
+            fourth.artifacts[0].content.is_none(),
+            "an old unchanged file is re-read"
+        );
+    }
 }

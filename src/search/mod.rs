@@ -158,7 +158,7 @@ impl SearchDoc {
             description: a.description.clone(),
             project_id: Some(a.project_id.clone()),
             project_name: Some(a.project_name.clone()),
-            origin: a.origin.to_string(),
+            origin: a.origin.clone(),
             status: a.status.to_string(),
             outdated: a.is_outdated,
             health: a.health.to_string(),

@@ -240,8 +240,8 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
             vec![],
         );
     }
-    if let Some(o) = q.origin {
-        f.eq("origin", o.as_str().to_string());
+    if let Some(o) = &q.origin {
+        f.eq("origin", o.clone());
     }
     if let Some(s) = q.status {
         f.raw(&format!("status = '{s}'"), vec![]);

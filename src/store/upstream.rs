@@ -72,23 +72,66 @@ pub struct HttpRecord {
     pub body: String,
 }
 
-/// `(id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
-/// collection_sha, upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff)`.
-type Row = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    bool,
-    Option<String>,
-);
+/// An artifact's deployment and upstream columns, read by name.
+struct UpstreamRow {
+    id: String,
+    name: String,
+    project_id: String,
+    source: Option<String>,
+    version_spec: Option<String>,
+    deployed_version: Option<String>,
+    deployed_sha: Option<String>,
+    collection_version: Option<String>,
+    collection_sha: Option<String>,
+    upstream_origin: Option<UpstreamOrigin>,
+    upstream_version: Option<String>,
+    upstream_sha: Option<String>,
+    is_outdated: bool,
+    version_diff: Option<String>,
+    upstream_error: Option<String>,
+}
+
+impl UpstreamRow {
+    /// The columns [`UpstreamRow::read`] reads.
+    const COLUMNS: &'static str = "id, name, project_id, source, version_spec, deployed_version,
+        deployed_sha, collection_version, collection_sha, upstream_origin, upstream_version,
+        upstream_sha, is_outdated, version_diff, upstream_error";
+
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpstreamRow> {
+        Ok(UpstreamRow {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            project_id: r.get("project_id")?,
+            source: r.get("source")?,
+            version_spec: r.get("version_spec")?,
+            deployed_version: r.get("deployed_version")?,
+            deployed_sha: r.get("deployed_sha")?,
+            collection_version: r.get("collection_version")?,
+            collection_sha: r.get("collection_sha")?,
+            upstream_origin: r.get("upstream_origin")?,
+            upstream_version: r.get("upstream_version")?,
+            upstream_sha: r.get("upstream_sha")?,
+            is_outdated: r.get("is_outdated")?,
+            version_diff: r.get("version_diff")?,
+            upstream_error: r.get("upstream_error")?,
+        })
+    }
+
+    /// What the row says about the deployment.
+    fn deployed(&self, with_collection_version: bool) -> Deployed<'_> {
+        Deployed {
+            source: self.source.as_deref(),
+            version_spec: self.version_spec.as_deref(),
+            version: self.deployed_version.as_deref(),
+            sha: self.deployed_sha.as_deref(),
+            collection_version: self
+                .collection_version
+                .as_deref()
+                .filter(|_| with_collection_version),
+            collection_sha: self.collection_sha.as_deref(),
+        }
+    }
+}
 
 impl Store {
     /// Recomputes each artifact's upstream from the collection lock and the marketplace
@@ -121,29 +164,12 @@ impl Store {
                     listed.entry(r.get(0)?).or_default().push(r.get(1)?);
                 }
             }
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, name, source, version_spec, deployed_version, deployed_sha, collection_version,
-                        collection_sha, upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff
-                 FROM artifacts",
-            )?;
-            let rows: Vec<Row> = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                    ))
-                })?
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {} FROM artifacts",
+                UpstreamRow::COLUMNS
+            ))?;
+            let rows: Vec<UpstreamRow> = stmt
+                .query_map([], UpstreamRow::read)?
                 .collect::<rusqlite::Result<_>>()?;
             let mut update = tx.prepare_cached(
                 "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = ?4,
@@ -153,26 +179,24 @@ impl Store {
                  WHERE id = ?1",
             )?;
             let mut changed = 0;
-            for (id, name, source, spec, dv, ds, cv, cs, origin, uv, us, old_out, old_diff) in rows {
+            for row in rows {
                 let up = local_upstream(
-                    &Deployed {
-                        source: source.as_deref(),
-                        version_spec: spec.as_deref(),
-                        version: dv.as_deref(),
-                        sha: ds.as_deref(),
-                        collection_version: cv.as_deref(),
-                        collection_sha: cs.as_deref(),
-                    },
-                    origin
-                        .as_deref()
-                        .and_then(UpstreamOrigin::parse)
-                        .map(|o| (o, uv.as_deref(), us.as_deref())),
-                    listed.get(&name).map(Vec::as_slice).unwrap_or(&[]),
+                    &row.deployed(true),
+                    row.upstream_origin.map(|o| {
+                        (o, row.upstream_version.as_deref(), row.upstream_sha.as_deref())
+                    }),
+                    listed.get(&row.name).map(Vec::as_slice).unwrap_or(&[]),
                 );
                 let diff_s = up.diff_str().map(str::to_string);
-                if up.origin.map(UpstreamOrigin::as_str) == origin.as_deref() && up.version == uv && up.sha == us && up.outdated == old_out && diff_s == old_diff {
+                if up.origin == row.upstream_origin
+                    && up.version == row.upstream_version
+                    && up.sha == row.upstream_sha
+                    && up.outdated == row.is_outdated
+                    && diff_s == row.version_diff
+                {
                     continue;
                 }
+                let id = &row.id;
                 changed += 1;
                 update.execute(params![id, up.version, up.sha, up.origin, now, up.outdated, diff_s, up.rank()])?;
             }
@@ -276,12 +300,10 @@ impl Store {
                 };
                 repo.execute(params![r.repo, now, code.is_none().then_some(now), code, msg])?;
             }
-            let mut read = tx.prepare_cached(
-                "SELECT project_id, source, version_spec, deployed_version, deployed_sha, upstream_origin,
-                        upstream_version, upstream_sha, is_outdated, version_diff, upstream_error,
-                        collection_sha
-                 FROM artifacts WHERE id = ?1",
-            )?;
+            let mut read = tx.prepare_cached(&format!(
+                "SELECT {} FROM artifacts WHERE id = ?1",
+                UpstreamRow::COLUMNS
+            ))?;
             let mut found = tx.prepare_cached(
                 "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = 'github',
                      upstream_checked_at = ?4, upstream_error = NULL, is_outdated = ?5, version_diff = ?6,
@@ -294,44 +316,7 @@ impl Store {
             let mut outdated = 0;
             let mut projects: HashSet<String> = HashSet::new();
             for (id, result) in results {
-                /// `(project_id, source, version_spec, deployed_version, deployed_sha,
-                /// upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff,
-                /// upstream_error)`.
-                type Current = (
-                    String,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    bool,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                );
-                let current: Option<Current> = read
-                    .query_row([id], |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                            r.get(10)?,
-                            r.get(11)?,
-                        ))
-                    })
-                    .optional()?;
-                let Some((project, source, spec, dv, ds, origin, uv, us, old_out, old_diff, old_err, cs)) =
-                    current
-                else {
+                let Some(row) = read.query_row([id], UpstreamRow::read).optional()? else {
                     continue;
                 };
                 match result {
@@ -342,20 +327,13 @@ impl Store {
                     } => {
                         // The same judgement as every other upstream, with this answer as the
                         // repository's.
-                        if source.is_none() {
+                        if row.source.is_none() {
                             // Re-scanned without a source since the check began: the answer no
                             // longer applies (a scan drops `github` upstreams without a source).
                             continue;
                         }
                         let up = local_upstream(
-                            &Deployed {
-                                source: source.as_deref(),
-                                version_spec: spec.as_deref(),
-                                version: dv.as_deref(),
-                                sha: ds.as_deref(),
-                                collection_version: None,
-                                collection_sha: cs.as_deref(),
-                            },
+                            &row.deployed(false),
                             Some((UpstreamOrigin::Github, version.as_deref(), sha.as_deref())),
                             &[],
                         );
@@ -370,24 +348,24 @@ impl Store {
                         }
                         let diff_s = up.diff_str().map(str::to_string);
                         found.execute(params![id, version, sha, now, up.outdated, diff_s, up.rank()])?;
-                        if origin.as_deref() != Some("github")
-                            || &uv != version
-                            || &us != sha
-                            || old_out != up.outdated
-                            || old_diff != diff_s
-                            || old_err.is_some()
+                        if row.upstream_origin != Some(UpstreamOrigin::Github)
+                            || &row.upstream_version != version
+                            || &row.upstream_sha != sha
+                            || row.is_outdated != up.outdated
+                            || row.version_diff != diff_s
+                            || row.upstream_error.is_some()
                         {
                             changed += 1;
                         }
-                        if old_out != up.outdated {
-                            projects.insert(project);
+                        if row.is_outdated != up.outdated {
+                            projects.insert(row.project_id);
                         }
                     }
                     UpstreamResult::Failed(msg) => {
-                        if old_out {
+                        if row.is_outdated {
                             outdated += 1;
                         }
-                        if old_err.as_deref() != Some(msg.as_str()) {
+                        if row.upstream_error.as_deref() != Some(msg.as_str()) {
                             failed.execute(params![id, msg])?;
                         }
                     }
