@@ -346,6 +346,20 @@ pub enum MarketStatus {
     /// Failed; the last good copy is kept and marked stale.
     Error,
 }
+/// Artifact types sort by their word (`agent` < `command` < `hook` < `mcp` < `skill`), as the
+/// text they replaced did.
+impl Ord for ArtifactType {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for ArtifactType {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 text_words!(
     ArtifactType,
     ProjectStatus,

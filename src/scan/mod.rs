@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use serde::Serialize;
+
+use crate::values::ArtifactType;
 use serde_json::{Map, Value};
 
 use manifest::{Collections, Deployment};
@@ -62,8 +64,8 @@ impl fmt::Display for FileError {
 pub struct ArtifactKey {
     /// Profile root (`.claude`, …) or `.` for the project folder itself.
     pub profile: String,
-    /// `skill`, `command`, `agent`, `hook` or `mcp`.
-    pub kind: String,
+    /// What it is.
+    pub kind: ArtifactType,
     /// Folder or file name (nested commands keep their sub-folder: `tools/deploy`).
     pub name: String,
 }
@@ -314,7 +316,7 @@ fn fingerprint_files(files: &[Stat], caps: &str) -> String {
 fn markdown_artifacts(
     out: &mut Vec<Candidate>,
     profile: &str,
-    kind: &str,
+    kind: ArtifactType,
     dir: &Path,
     rel_dir: &str,
     name_prefix: &str,
@@ -391,10 +393,10 @@ fn find_skill_md(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn key(profile: &str, kind: &str, name: String) -> ArtifactKey {
+fn key(profile: &str, kind: ArtifactType, name: String) -> ArtifactKey {
     ArtifactKey {
         profile: profile.into(),
-        kind: kind.into(),
+        kind,
         name,
     }
 }
@@ -416,7 +418,13 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
         let rel = format!("{rel_skills}/{}", e.name);
         if let Some(found) = find_skill_md(&e.path) {
             let path = e.path.clone();
-            let mut c = folder_candidate(key(profile, "skill", e.name), e.path, rel, None, sc);
+            let mut c = folder_candidate(
+                key(profile, ArtifactType::Skill, e.name),
+                e.path,
+                rel,
+                None,
+                sc,
+            );
             // The spelling listed first (sorted) when there are several.
             let listed = c.files.iter().find(|f| is_skill_md(&f.rel));
             c.main = Some(listed.map_or(found, |f| path.join(&f.rel)));
@@ -429,8 +437,13 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
             .filter(|n| n.is_dir && !n.name.starts_with('.') && find_skill_md(&n.path).is_some())
             .collect();
         if nested.is_empty() {
-            let mut c =
-                folder_candidate(key(profile, "skill", e.name), e.path, rel.clone(), None, sc);
+            let mut c = folder_candidate(
+                key(profile, ArtifactType::Skill, e.name),
+                e.path,
+                rel.clone(),
+                None,
+                sc,
+            );
             c.error = Some(FileError {
                 file: rel,
                 line: None,
@@ -444,7 +457,7 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
             let name = format!("{}/{}", e.name, n.name);
             let rel = format!("{rel}/{}", n.name);
             out.push(folder_candidate(
-                key(profile, "skill", name),
+                key(profile, ArtifactType::Skill, name),
                 n.path,
                 rel,
                 main,
@@ -476,7 +489,7 @@ fn locate_hooks(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut S
             ..st.clone()
         };
         out.push(Candidate::single(
-            key(profile, "hook", st.rel),
+            key(profile, ArtifactType::Hook, st.rel),
             rel_path,
             Some(path),
             file,
@@ -498,7 +511,7 @@ fn locate_mcp(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Sco
                 .map(|n| e.path.join(n))
                 .find(|p| p.is_file());
             out.push(folder_candidate(
-                key(profile, "mcp", e.name),
+                key(profile, ArtifactType::Mcp, e.name),
                 e.path,
                 rel,
                 main,
@@ -506,7 +519,7 @@ fn locate_mcp(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Sco
             ));
         } else if let Some(stem) = e.name.strip_suffix(".json") {
             if let Some(st) = stat_of(&e.path, e.name.clone()) {
-                let k = key(profile, "mcp", stem.into());
+                let k = key(profile, ArtifactType::Mcp, stem.into());
                 out.push(Candidate::of_entry(k, rel, e, st));
             }
         }
@@ -518,7 +531,10 @@ fn locate_profile(project: &Path, profile: &str, sc: &mut Scope) -> Vec<Candidat
     let root = project.join(profile);
     let mut out = Vec::new();
     locate_skills(&mut out, &root, profile, sc);
-    for (dirname, kind) in [("commands", "command"), ("agents", "agent")] {
+    for (dirname, kind) in [
+        ("commands", ArtifactType::Command),
+        ("agents", ArtifactType::Agent),
+    ] {
         let d = root.join(dirname);
         let rel = format!("{profile}/{dirname}");
         markdown_artifacts(&mut out, profile, kind, &d, &rel, "", sc, 0);
@@ -589,7 +605,7 @@ fn locate_mcp_json(project: &Path, errors: &mut Vec<FileError>) -> Vec<Candidate
         .map(|(name, cfg)| Candidate {
             inline: Some(cfg.clone()),
             ..Candidate::single(
-                key(".", "mcp", name.clone()),
+                key(".", ArtifactType::Mcp, name.clone()),
                 ".mcp.json".into(),
                 None,
                 st.clone(),
@@ -703,7 +719,7 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
     let size = std::fs::metadata(main).map(|m| m.len()).unwrap_or(0);
     let is_md = main_rel.to_ascii_lowercase().ends_with(".md");
     let is_json = main_rel.to_ascii_lowercase().ends_with(".json");
-    if c.key.kind == "hook" && !is_md && !is_json {
+    if c.key.kind == ArtifactType::Hook && !is_md && !is_json {
         return content;
     }
     let text = match read_text(main, &main_rel, size) {
@@ -733,7 +749,7 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
                 let reason = e.to_string();
                 let reason = reason.split(" at line ").next().unwrap_or(&reason);
                 content.problems.push(health::json_problem(
-                    &c.key.kind,
+                    c.key.kind.as_str(),
                     &main_rel,
                     e.line() as u32,
                     e.column() as u32,
@@ -758,9 +774,9 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
     content.tools = fm.list(tools_key);
     // A frontmatter YAML error is a problem, not a read error: Claude Code still loads the file
     // (without its frontmatter), and the fields read line by line still show in lists.
-    let folder =
-        (c.key.kind == "skill").then(|| c.key.name.rsplit('/').next().unwrap_or(&c.key.name));
-    let found = health::markdown_problems(&c.key.kind, &main_rel, &text, &fm, folder);
+    let folder = (c.key.kind == ArtifactType::Skill)
+        .then(|| c.key.name.rsplit('/').next().unwrap_or(&c.key.name));
+    let found = health::markdown_problems(c.key.kind.as_str(), &main_rel, &text, &fm, folder);
     content.problems.splice(0..0, found);
     // Keys surfaced as their own fields are not repeated in `metadata`.
     let mut extra = fm.fields;
@@ -783,7 +799,7 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
 /// its path when the entry has one (it then belongs to the file at that path, never to a
 /// namesake elsewhere), else by name.
 fn records(d: &Deployment, c: &Candidate) -> bool {
-    d.kind == c.key.kind
+    d.kind == c.key.kind.as_str()
         && match d.artifact_path.as_deref() {
             Some(p) => {
                 let rel = c.rel_path.strip_prefix(&format!("{}/", c.key.profile));
@@ -1020,7 +1036,7 @@ pub fn scan_project(
                 .find(|d| d.artifact_path.is_some() && records(d, &c))
                 .or_else(|| list.iter().find(|d| records(d, &c)))
         });
-        let deploy = deploy_info(entry, &c.key.kind, &c.key.name, collections);
+        let deploy = deploy_info(entry, c.key.kind.as_str(), &c.key.name, collections);
         artifacts.push(ScannedArtifact {
             key: c.key,
             rel_path: c.rel_path,

@@ -394,7 +394,7 @@ impl Store {
     pub fn artifact_fingerprints(
         &self,
         project_id: &str,
-    ) -> Result<Vec<(String, String, String, String)>> {
+    ) -> Result<Vec<(String, crate::values::ArtifactType, String, String)>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT profile, type, name, fingerprint FROM artifacts WHERE project_id = ?1",

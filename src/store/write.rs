@@ -241,7 +241,7 @@ impl Store {
             let mut upsert = tx.prepare_cached(UPSERT_ARTIFACT)?;
             let mut deploy = tx.prepare_cached(UPDATE_DEPLOY)?;
             for a in &scan.artifacts {
-                let id = artifact_id(project_id, &a.key.profile, &a.key.kind, &a.key.name);
+                let id = artifact_id(project_id, &a.key.profile, a.key.kind.as_str(), &a.key.name);
                 seen.insert(id.clone());
                 let d = &a.deploy;
                 let listed: Vec<String> = if listings {
