@@ -267,18 +267,32 @@ UPDATE projects SET fingerprint = NULL;
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Brings the database up to [`SCHEMA_VERSION`] inside one `BEGIN IMMEDIATE` transaction, so two
-/// processes opening a new file at once do not both migrate it.
+/// processes opening a new file at once do not both migrate it, and a process killed halfway
+/// leaves the file at its old version.
 pub fn migrate(conn: &mut Connection) -> Result<u32> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the database up to `version` (at most [`SCHEMA_VERSION`]), never past it, in one
+/// transaction. For tests that need a database of an earlier version.
+#[doc(hidden)]
+pub fn migrate_to(conn: &mut Connection, version: u32) -> Result<u32> {
+    let version = version.min(SCHEMA_VERSION);
     let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if current >= SCHEMA_VERSION {
+    if current >= version {
         return Ok(current);
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(version as usize)
+        .skip(current as usize)
+    {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
     }
     tx.commit()?;
-    Ok(SCHEMA_VERSION)
+    Ok(version)
 }
