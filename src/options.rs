@@ -159,11 +159,6 @@ fn whole<'de, D: Deserializer<'de>>(d: D, max: u64) -> std::result::Result<Optio
     Ok(Some(f as u64))
 }
 
-/// `deserialize_with` for an optional whole number that fits a `u32`.
-pub fn whole_u32<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u32>, D::Error> {
-    Ok(whole(d, u64::from(u32::MAX))?.map(|n| n as u32))
-}
-
 /// `deserialize_with` for an optional whole-number offset or limit (0 to 2³² − 1) kept as `i64`.
 pub fn whole_i64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
     Ok(whole(d, u64::from(u32::MAX))?.map(|n| n as i64))

@@ -290,7 +290,8 @@ pub fn markdown_table() -> String {
     let mut out = String::from(
         "| `Cache.open` option | environment variable | `config.toml` `[cache]` key | default | meaning |\n\
          | --- | --- | --- | --- | --- |\n\
-         | `home` | `SKILLMEAT_HOME` | — | `~/.skillmeat` | SkillMeat home: holds `config.toml`, `collections/`, and the cache. |\n",
+         | `home` | `SKILLMEAT_HOME` | — | `~/.skillmeat` | SkillMeat home: holds `config.toml`, `collections/`, and the cache. |\n\
+         | `marketplaceSources` | — | `<home>/marketplace.toml` `[[sources]]` (`name`, `url`, `ttl_hours`) | none | Marketplaces to cache. |\n",
     );
     for k in KEYS {
         let (env_note, file_note) = match k.kind {
@@ -313,11 +314,6 @@ pub fn markdown_table() -> String {
             k.key,
             k.doc.replace('|', "\\|"),
         ));
-        if k.key == "lease_ttl_ms" {
-            out.push_str(
-                "| `marketplaceSources` | — | `<home>/marketplace.toml` `[[sources]]` (`name`, `url`, `ttl_hours`) | none | Marketplaces to cache. |\n",
-            );
-        }
     }
     out
 }

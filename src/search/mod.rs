@@ -243,10 +243,8 @@ pub struct SearchOptions {
     /// Direction (default: `desc` for relevance and updated, `asc` for name).
     pub order: Option<Order>,
     /// Hits to skip (default 0).
-    #[serde(deserialize_with = "crate::options::whole_u32")]
     pub offset: Option<u32>,
     /// Page size (default 20, at most 10000; 0 returns only the total).
-    #[serde(deserialize_with = "crate::options::whole_u32")]
     pub limit: Option<u32>,
 }
 
