@@ -59,21 +59,23 @@ test('close() releases the database files, the index and the threads at once, no
   assert.throws(() => kept[0].listProjects(), { code: 'CACHE_CLOSED' })
 })
 
-test('an artifact unreadable at one refresh is read again at the next once readable (chmod moves no mtime)', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+/**
+ * A cache on fresh temp folders whose refreshes run in a child process that mode 000 stops: as
+ * `nobody` when the tests run as root (root reads through it). `dirs(root)` are the folders the
+ * child must be able to enter. Returns `{ home, root, open, refresh }`.
+ */
+function unprivilegedRefresher(dirs) {
   const { spawnSync } = require('node:child_process')
-  const { write, md } = require('./helpers.js')
   const home = tmpdir()
   const root = tmpdir()
   const dbDir = tmpdir()
-  const file = path.join(root, 'p', '.claude', 'commands', 'locked.md')
-  write(file, md({ description: 'Locked for a while' }))
-  // Root reads through mode 000: the refreshes run as `nobody` then.
   const asNobody = process.getuid && process.getuid() === 0
-  if (asNobody) {
-    for (const d of [home, root, path.join(root, 'p'), path.join(root, 'p', '.claude'), path.join(root, 'p', '.claude', 'commands')]) fs.chmodSync(d, 0o755)
+  const open = { home, path: path.join(dbDir, 'c.db'), projectRoots: [root], discoveryDepth: 1, backgroundRefresh: false, watch: false }
+  const prepare = () => {
+    if (!asNobody) return
+    for (const d of [home, root, ...dirs(root)]) fs.chmodSync(d, 0o755)
     fs.chownSync(dbDir, 65534, 65534)
   }
-  const open = { home, path: path.join(dbDir, 'c.db'), projectRoots: [root], discoveryDepth: 1, backgroundRefresh: false, watch: false }
   const refresh = () => {
     const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))}).Cache.open(${JSON.stringify(open)}).refresh().then(() => process.exit(0))`], {
       encoding: 'utf8',
@@ -81,6 +83,15 @@ test('an artifact unreadable at one refresh is read again at the next once reada
     })
     assert.equal(r.status, 0, r.stderr)
   }
+  return { home, root, open, prepare, refresh }
+}
+
+test('an artifact unreadable at one refresh is read again at the next once readable (chmod moves no mtime)', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+  const { write, md } = require('./helpers.js')
+  const { root, open, prepare, refresh } = unprivilegedRefresher((root) => [path.join(root, 'p'), path.join(root, 'p', '.claude'), path.join(root, 'p', '.claude', 'commands')])
+  const file = path.join(root, 'p', '.claude', 'commands', 'locked.md')
+  write(file, md({ description: 'Locked for a while' }))
+  prepare()
   const statusOf = () => {
     const c = Cache.open(open)
     try {
@@ -102,4 +113,43 @@ test('an artifact unreadable at one refresh is read again at the next once reada
   const healed = statusOf()
   assert.equal(healed.status, 'ok', `still ${healed.status}: ${healed.error}`)
   assert.equal(healed.description, 'Locked for a while')
+})
+
+test('an unreadable profile folder is reported as unreadable, not as deployments whose files are gone, and heals', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
+  const { write, md } = require('./helpers.js')
+  const { root, open, prepare, refresh } = unprivilegedRefresher((root) => [path.join(root, 'p'), path.join(root, 'p', '.claude'), path.join(root, 'p', '.claude', 'commands')])
+  const claude = path.join(root, 'p', '.claude')
+  const agents = path.join(claude, 'agents')
+  write(path.join(agents, 'reviewer.md'), md({ name: 'reviewer', description: 'Reviews changes' }))
+  write(path.join(claude, 'commands', 'ship.md'), md({ description: 'Ships it' }))
+  write(
+    path.join(claude, '.skillmeat-deployed.toml'),
+    '[[deployed]]\nartifact_name = "reviewer"\nartifact_type = "agent"\nfrom_collection = "default"\ndeployed_at = "2025-01-01T00:00:00Z"\nartifact_path = "agents/reviewer.md"\n',
+  )
+  prepare()
+  const read = () => {
+    const c = Cache.open(open)
+    try {
+      const [p] = c.listProjects({}).items
+      return { errors: c.getProject(p.id).errors, names: c.listArtifacts({ limit: 10 }).items.map((a) => a.name).sort() }
+    } finally {
+      c.close()
+    }
+  }
+  fs.chmodSync(agents, 0o000)
+  try {
+    refresh()
+    const { errors, names } = read()
+    assert.deepEqual(names, ['ship'], 'the readable folder is still listed')
+    const folder = errors.find((e) => e.file === '.claude/agents')
+    assert.ok(folder, `the folder is named: ${JSON.stringify(errors)}`)
+    assert.match(folder.reason, /cannot read this folder \(.*[Pp]ermission denied/)
+    assert.ok(!errors.some((e) => /DEPLOYED_FILE_MISSING/.test(e.reason)), `no deployment reported gone: ${JSON.stringify(errors)}`)
+  } finally {
+    fs.chmodSync(agents, 0o755)
+  }
+  refresh()
+  const healed = read()
+  assert.deepEqual(healed.names, ['reviewer', 'ship'])
+  assert.deepEqual(healed.errors, [])
 })

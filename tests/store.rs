@@ -367,3 +367,99 @@ fn duplicates_are_listed_and_flagged_and_missing_deployments_reported_until_fixe
     assert!(arts[0].problems.is_empty() && arts[0].health == "ok");
     assert!(cache.get_project(&p.id).unwrap().unwrap().errors.is_empty());
 }
+
+/// After the clock steps back (an NTP correction, a resumed VM), every time recorded before the
+/// step lies "in the future". None of them may keep a scan fresh, a source fresh or a dead
+/// holder's lease held for as long as the clock moved.
+#[test]
+fn times_recorded_before_the_clock_moved_backwards_keep_nothing_fresh_or_held() {
+    use skillmeat_cache::store::{Fresh, Store, Tuning, now_ms};
+    const HOUR: i64 = 3_600_000;
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    project(root.path(), "a", 1);
+    project(root.path(), "b", 1);
+    let cache = open(home.path(), vec![root.path().into()]);
+    cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    let db = home.path().join("cache/skillmeat-cache.db");
+    let sql = rusqlite::Connection::open(&db).unwrap();
+    let ahead = now_ms() + HOUR;
+    // Project a was scanned an hour "ahead"; b just now.
+    sql.execute(
+        "UPDATE projects SET scanned_at = ?1 WHERE name = 'a'",
+        [ahead],
+    )
+    .unwrap();
+    sql.execute(
+        "INSERT INTO marketplace_sources(name, url, raw_json, fetched_at, checked_at, expires_at)
+         VALUES ('ahead', 'http://127.0.0.1:9/m.json', '{}', ?1, ?1, ?2), ('now', 'http://127.0.0.1:9/n.json', '{}', ?3, ?3, ?4)",
+        [ahead, ahead + HOUR, now_ms(), now_ms() + HOUR],
+    )
+    .unwrap();
+    sql.execute(
+        "INSERT INTO leases(name, holder, pid, acquired_at, heartbeat_at, expires_at)
+         VALUES ('refresher', 'a process that died', 1, ?1, ?1, ?2), ('other', 'alive', 1, ?3, ?3, ?4)",
+        [ahead, ahead + 15_000, now_ms(), now_ms() + 15_000],
+    )
+    .unwrap();
+
+    let stale = |q: ProjectQuery| -> Vec<String> {
+        cache
+            .list_projects(&q)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|p| format!("{}:{}", p.name, p.status))
+            .collect()
+    };
+    assert_eq!(stale(ProjectQuery::default()), ["a:stale", "b:active"]);
+    let only = |s: &str| ProjectQuery {
+        status: Some(s.parse().unwrap()),
+        ..Default::default()
+    };
+    assert_eq!(stale(only("stale")), ["a:stale"]);
+    assert_eq!(stale(only("active")), ["b:active"]);
+    let st = cache.status().unwrap();
+    assert_eq!(st.projects_by_status.get("stale"), Some(&1), "{st:?}");
+
+    let store = Store::open_file(
+        &db,
+        Tuning {
+            busy_timeout_ms: 5_000,
+            max_size_mb: 0,
+        },
+    )
+    .unwrap();
+    let due = store.due_projects(Fresh::within(HOUR), 10).unwrap();
+    assert_eq!(
+        due.len(),
+        1,
+        "only the project scanned ahead is due: {due:?}"
+    );
+    assert!(
+        store.try_lease("refresher", "me", 15_000).unwrap(),
+        "a lease renewed an hour ahead is taken over"
+    );
+    assert!(
+        !store.try_lease("other", "me", 15_000).unwrap(),
+        "a lease renewed now is not"
+    );
+    assert!(
+        !store
+            .market_source("ahead", "http://127.0.0.1:9/m.json")
+            .unwrap()
+            .is_fresh(now_ms())
+    );
+    assert!(
+        store
+            .market_source("now", "http://127.0.0.1:9/n.json")
+            .unwrap()
+            .is_fresh(now_ms())
+    );
+    let states = store.market_sources().unwrap();
+    let stale_of = |n: &str| states.iter().find(|s| s.name == n).unwrap().stale;
+    assert!(stale_of("ahead"));
+    assert!(!stale_of("now"));
+}

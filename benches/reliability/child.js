@@ -5,7 +5,9 @@
 // modes: refresh (a refresh; options `force`: a full re-read, `report`: print the errors,
 // `hold`: stay open afterwards until killed), marketplace,
 // upstream, loop-refresh (refresh every `intervalMs` until killed), read-loop (reads until
-// killed, reporting latencies), watch (opens with the watcher and background refresh, idles).
+// killed, reporting latencies), watch (opens with the watcher and background refresh, idles),
+// takeover (waits until it holds the refresher lease), clock-step (the refresher while its
+// clock steps back; see faults.js "clockBackwards").
 const { Cache } = require(require('./world.js').ADDON)
 
 const [mode, raw] = process.argv.slice(2)
@@ -69,6 +71,40 @@ async function main() {
     out(`done ${JSON.stringify({ calls: lat.length, errors, busy, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1] })}`)
   } else if (mode === 'watch') {
     await new Promise(() => {})
+  } else if (mode === 'takeover') {
+    // How long until this process holds the refresher lease (a dead holder's is in the database).
+    const t0 = process.hrtime.bigint()
+    while (!cache.status().background.isLeaseHolder) {
+      if (Number(process.hrtime.bigint() - t0) / 1e6 > opts.giveUpMs) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6
+    out(`done ${JSON.stringify({ holder: cache.status().background.isLeaseHolder, ms, clock: Date.now() })}`)
+  } else if (mode === 'clock-step') {
+    // The refresher while this process's wall clock steps back (libfaketime, moved by the parent
+    // once `holder` is printed): how long until every project scanned "ahead" is scanned again.
+    while (!cache.status().background.isLeaseHolder) await new Promise((r) => setTimeout(r, 20))
+    const settled = () => {
+      const items = cache.listProjects({ limit: 1000 }).items
+      return items.length > 0 && items.every((p) => p.scannedAt > 0 && p.status !== 'stale')
+    }
+    while (!settled()) await new Promise((r) => setTimeout(r, 20))
+    out('holder')
+    const before = Date.now()
+    while (Date.now() > before - 600_000) await new Promise((r) => setTimeout(r, 10))
+    const t0 = process.hrtime.bigint()
+    const ahead = () => cache.listProjects({ limit: 1000 }).items.filter((p) => p.scannedAt > Date.now() + 60_000)
+    const seen = { stepMs: Date.now() - before, aheadAtStep: ahead().length, negativeAges: 0 }
+    while (ahead().length > 0 && Number(process.hrtime.bigint() - t0) / 1e6 < opts.giveUpMs) {
+      const items = cache.listProjects({ limit: 1000 }).items
+      seen.negativeAges += items.filter((p) => p.ageMs < -1).length
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    seen.rescannedMs = Number(process.hrtime.bigint() - t0) / 1e6
+    seen.stillAhead = ahead().length
+    seen.stale = cache.listProjects({ limit: 1000 }).items.filter((p) => p.status === 'stale').length
+    seen.holder = cache.status().background.isLeaseHolder
+    out(`done ${JSON.stringify(seen)}`)
   }
   cache.close()
 }

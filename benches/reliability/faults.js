@@ -3,7 +3,7 @@
 // files renamed and deleted while a refresh lists and reads them, the database file deleted or
 // replaced while open, the index folder deleted while open, a truncated WAL, and network
 // failures of a marketplace fetch (connection reset mid-body, a slow drip, an untrusted TLS
-// certificate, a name that does not resolve). Every case: a typed error or a warning, reads keep
+// certificate, a name that does not resolve), and the wall clock stepping back an hour (libfaketime). Every case: a typed error or a warning, reads keep
 // answering the last good data, the next good refresh heals, nothing hangs past its timeout.
 const fs = require('node:fs')
 const os = require('node:os')
@@ -14,13 +14,24 @@ const { Cache } = require(require('./world.js').ADDON)
 const { makeWorld, snapshot, serve } = require('./world.js')
 
 const HTTP_TIMEOUT_MS = 2000
+const LEASE_MS = 1000
+const FAKETIME_LIBS = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/faketime/libfaketimeMT.so.1']
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-function runChild(mode, opts, spawnOpts = {}) {
+/** Runs child.js `mode`; `onLine(line)` sees each line it prints, as it prints it. */
+function runChild(mode, opts, spawnOpts = {}, onLine = null) {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [path.join(__dirname, 'child.js'), mode, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts })
     let out = ''
-    c.stdout.on('data', (d) => (out += d))
+    let pending = ''
+    c.stdout.on('data', (d) => {
+      out += d
+      if (!onLine) return
+      pending += d
+      const lines = pending.split('\n')
+      pending = lines.pop()
+      for (const l of lines) onLine(l)
+    })
     c.stderr.on('data', (d) => (out += d))
     c.on('exit', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('done '))
@@ -118,8 +129,10 @@ const CASES = {
       fs.chmodSync(filePath, 0o000)
       const r = await runChild('refresh', { open, report: true }, spawnOpts)
       if (!r.result) fail(`the refresh with unreadable files did not complete: ${r.out.trim().slice(0, 300)}`)
-      const named = r.result && r.result.errors.some((e) => e.includes(file) || e.includes('agents'))
-      if (r.result && !named) fail(`the unreadable file and folder were not reported: ${JSON.stringify(r.result.errors).slice(0, 300)}`)
+      const errs = (r.result && r.result.errors) || []
+      const named = errs.some((e) => e.includes(file)) && errs.some((e) => e.includes('.claude/agents') && e.includes('cannot read this folder'))
+      if (r.result && !named) fail(`the unreadable file and folder were not both reported: ${JSON.stringify(errs).slice(0, 300)}`)
+      if (errs.some((e) => e.includes('DEPLOYED_FILE_MISSING'))) fail(`the unreadable folder was reported as deployments whose files are gone: ${JSON.stringify(errs).slice(0, 300)}`)
       fs.chmodSync(folder, 0o755)
       fs.chmodSync(filePath, 0o644)
       const healed = await runChild('refresh', { open, report: true }, spawnOpts)
@@ -262,6 +275,69 @@ const CASES = {
     }
   },
 
+  async clockBackwards({ world, fail }) {
+    // libfaketime moves the wall clock of one process (CLOCK_REALTIME only: timers and
+    // timeouts run on the monotonic clock, as they do when NTP steps a real clock).
+    const lib = FAKETIME_LIBS.find((f) => fs.existsSync(f))
+    if (!lib) return { skipped: 'libfaketime is not installed (Debian: apt-get install faketime)' }
+    const env = (clock) => ({ env: { ...process.env, LD_PRELOAD: lib, FAKETIME_DONT_FAKE_MONOTONIC: '1', ...clock } })
+    const open = openOf(world, { backgroundRefresh: true, leaseTtlMs: LEASE_MS })
+    const giveUpMs = 10_000
+    const seen = {}
+
+    // 1. The refresher's clock steps back an hour while it runs: every project was scanned
+    //    "in the future"; the TTL pass must scan them again, not wait an hour.
+    const offset = path.join(world.dir, 'faketime-offset')
+    fs.writeFileSync(offset, '+0\n')
+    const stepped = await runChild('clock-step', { open, giveUpMs }, env({ FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_CACHE_DURATION: '1' }), (line) => {
+      if (line === 'holder') fs.writeFileSync(offset, '-1h\n')
+    })
+    const st = stepped.result
+    if (!st) fail(`the refresher whose clock stepped back did not finish: ${stepped.out.trim().slice(0, 300)}`)
+    else {
+      seen.rescannedAfterStepMs = Math.round(st.rescannedMs)
+      if (st.aheadAtStep === 0) fail(`the clock did not step (no project was ahead of it): ${JSON.stringify(st)}`)
+      if (st.stillAhead > 0) fail(`${st.stillAhead} project(s) scanned before the step were not scanned again within ${giveUpMs} ms`)
+      if (st.negativeAges > 0) fail(`a negative age was reported ${st.negativeAges} time(s)`)
+      if (st.stale > 0 || !st.holder) fail(`after the step: ${JSON.stringify(st)}`)
+    }
+
+    // 2. A refresher dies holding the lease; the next one's clock is an hour behind. The lease
+    //    must not block it for that hour.
+    const holder = spawn(process.execPath, [path.join(__dirname, 'child.js'), 'watch', JSON.stringify({ open })], { stdio: 'ignore' })
+    try {
+      const probe = Cache.open(openOf(world))
+      try {
+        const t0 = Date.now()
+        while (!probe.status().background.leaseHolder && Date.now() - t0 < giveUpMs) await sleep(20)
+        if (!probe.status().background.leaseHolder) fail('the first refresher never took the lease')
+      } finally {
+        probe.close()
+      }
+    } finally {
+      holder.kill('SIGKILL')
+      await new Promise((r) => (holder.exitCode !== null || holder.signalCode !== null ? r() : holder.once('exit', r)))
+    }
+    const took = await runChild('takeover', { open, giveUpMs }, env({ FAKETIME: '-1h' }))
+    const tk = took.result
+    if (!tk) fail(`the refresher an hour behind did not finish: ${took.out.trim().slice(0, 300)}`)
+    else {
+      seen.takeoverMs = Math.round(tk.ms)
+      if (Math.abs(tk.clock - (Date.now() - 3_600_000)) > 60_000) fail(`the second refresher's clock was not an hour behind: ${new Date(tk.clock).toISOString()}`)
+      if (!tk.holder || tk.ms > LEASE_MS * 3) fail(`the lease of a holder that died an hour "ahead" was not taken over within ${LEASE_MS * 3} ms: ${JSON.stringify(tk)}`)
+    }
+
+    // 3. Back on the real clock (a step forward): a refresh heals everything.
+    const cache = Cache.open(openOf(world))
+    try {
+      await cache.refresh({})
+      if (!(await equalsFreshScan(cache, world, openOf(world)))) fail(`on the real clock again, the refresh did not heal: ${equalsFreshScan.last}`)
+    } finally {
+      cache.close()
+    }
+    return seen
+  },
+
   async network({ world, fail, certs }) {
     let manifest = null
     const corpus = path.join(__dirname, '..', '..', '..', 'shared', 'corpus', 'marketplaces', 'obra-superpowers.marketplace.json')
@@ -336,7 +412,7 @@ function selfSignedCert(dir) {
 
 async function run({ quick, log }) {
   const reps = quick ? 2 : 10
-  const figures = { reps, cases: {}, notRun: { clockBackwards: 'not run: moving the system clock needs a clock namespace or libfaketime, neither used here' }, failures: [] }
+  const figures = { reps, cases: {}, failures: [] }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smc-faults-'))
   const certs = selfSignedCert(tmp)
   try {

@@ -16,7 +16,7 @@ use super::tasks::blocking;
 use super::{Cache, Inner, RefreshOptions, lock, warning};
 use crate::events::Event;
 use crate::scan::PROFILE_ROOTS;
-use crate::store::{Mode, now_ms};
+use crate::store::{Fresh, Mode, now_ms};
 use crate::values::{ProjectStatus, WatcherState};
 use crate::watch::{FsWatcher, Signal};
 
@@ -255,7 +255,7 @@ impl Worker {
         let due = blocking(move || {
             c2.inner
                 .store
-                .due_projects(now_ms() - ttl_ms, TTL_BATCH * 4)
+                .due_projects(Fresh::within(ttl_ms), TTL_BATCH * 4)
         })
         .await
         .ok()
@@ -499,7 +499,7 @@ fn desired_watches(c: &Cache) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
     for (id, path, _) in c.inner.store.project_paths(None).unwrap_or_default() {
         let p = PathBuf::from(path);
         if !p.is_dir() {
-            let recorded = c.inner.store.get_project(&id, 0).ok().flatten();
+            let recorded = c.inner.store.get_project(&id, Fresh::ANY).ok().flatten();
             if recorded.is_some_and(|r| r.status != ProjectStatus::Missing) {
                 vanished.push(id);
             }

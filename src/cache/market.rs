@@ -98,7 +98,7 @@ async fn refresh_source(
             None,
         ));
     }
-    if !opts.force && cached.has_copy && cached.expires_at > crate::store::now_ms() {
+    if !opts.force && cached.has_copy && cached.is_fresh(crate::store::now_ms()) {
         return Ok(outcome(
             &src.name,
             MarketStatus::Fresh,

@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::scan::manifest::{Collections, read_collections};
 use crate::scan::{self, ArtifactKey, Prior, ScanFailure};
-use crate::store::{Mode, OpenFailure, Store, Tuning, now_ms};
+use crate::store::{Fresh, Mode, OpenFailure, Store, Tuning, now_ms};
 
 /// Options of one refresh.
 #[derive(Debug, Clone, Default)]
@@ -301,8 +301,9 @@ impl Cache {
         }
     }
 
-    fn stale_before(&self) -> i64 {
-        now_ms() - self.inner.config.ttl_minutes.value as i64 * 60_000
+    /// When a project's scan counts as fresh (`ttlMinutes`).
+    fn fresh(&self) -> Fresh {
+        Fresh::within(self.inner.config.ttl_minutes.value as i64 * 60_000)
     }
 
     /// The configuration in force as `status().config` shows it, with where the GitHub token
@@ -354,7 +355,7 @@ impl Cache {
     pub fn status(&self) -> Result<CacheStatus> {
         self.check_open()?;
         let s = &self.inner.store;
-        let t = s.totals(self.stale_before())?;
+        let t = s.totals(self.fresh())?;
         let api_url = self.inner.config.github_api_url.value.trim_end_matches('/');
         let (limited_until, last_check_at) = s.upstream_state(api_url)?;
         let limited_until = limited_until.filter(|t| *t > now_ms());
@@ -465,7 +466,7 @@ impl Cache {
     /// One project, or `None`.
     pub fn get_project(&self, id: &str) -> Result<Option<Project>> {
         self.check_open()?;
-        let p = self.inner.store.get_project(id, self.stale_before())?;
+        let p = self.inner.store.get_project(id, self.fresh())?;
         self.count(p.as_ref().is_some_and(|p| p.status != ProjectStatus::Stale));
         Ok(p)
     }
@@ -473,7 +474,7 @@ impl Cache {
     /// A page of projects.
     pub fn list_projects(&self, q: &ProjectQuery) -> Result<ProjectPage> {
         self.check_open()?;
-        let page = self.inner.store.list_projects(q, self.stale_before())?;
+        let page = self.inner.store.list_projects(q, self.fresh())?;
         self.count(true);
         Ok(page)
     }
@@ -532,7 +533,7 @@ impl Cache {
         let p = canonical.to_string_lossy().into_owned();
         self.inner.store.add_registration(&p)?;
         let id = crate::store::project_id_of(&p);
-        let exists = self.inner.store.get_project(&id, 0)?.is_some();
+        let exists = self.inner.store.get_project(&id, Fresh::ANY)?.is_some();
         let collections = read_collections(&self.inner.config.home.value);
         let mut summary = RefreshSummary::default();
         // A folder registered again is re-scanned in full; a new one gets its row with its scan.
@@ -549,7 +550,7 @@ impl Cache {
         }
         self.inner
             .store
-            .get_project(&id, self.stale_before())?
+            .get_project(&id, self.fresh())?
             .ok_or_else(|| Error::Internal("project vanished right after registration".into()))
     }
 
@@ -716,7 +717,7 @@ impl Cache {
         self.check_open()?;
         if let Some(id) = &opts.project_id {
             // An unknown id is a caller mistake, not a failed refresh: do not record it as one.
-            if self.inner.store.get_project(id, 0)?.is_none() {
+            if self.inner.store.get_project(id, Fresh::ANY)?.is_none() {
                 return Err(Error::NotFound(format!(
                     "no project with id {id:?}; register it first"
                 )));

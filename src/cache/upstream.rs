@@ -9,7 +9,7 @@ use super::tasks::{blocking, on_store};
 use crate::config::ProcessEnv;
 use crate::error::{Error, Result};
 use crate::model::{UpstreamError, UpstreamSummary};
-use crate::store::{HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, now_ms};
+use crate::store::{Fresh, HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, now_ms};
 use crate::upstream::{self, Cached, Github, Resolved, SourceSpec, UpstreamProvider, VersionSpec};
 
 /// Options of one upstream check.
@@ -66,7 +66,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let started = Instant::now();
     if let Some(id) = &opts.project_id {
         let id2 = id.clone();
-        if on_store(c, move |s| s.get_project(&id2, 0))
+        if on_store(c, move |s| s.get_project(&id2, Fresh::ANY))
             .await?
             .is_none()
         {
@@ -88,6 +88,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
         ttl_ms = ttl_ms.min(i64::try_from(max_age).unwrap_or(i64::MAX));
     }
     let now = now_ms();
+    let recent = Fresh::within(ttl_ms);
     let mut summary = UpstreamSummary::default();
     // Every artifact due for a check, with its parsed source.
     let mut due: Vec<(UpstreamCandidate, SourceSpec)> = Vec::new();
@@ -99,7 +100,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             continue;
         };
         let key = spec.repo_key();
-        let fresh = checked.get(&key).is_some_and(|t| now - t < ttl_ms);
+        let fresh = checked.get(&key).is_some_and(|t| recent.holds(*t));
         if fresh && !opts.force {
             skipped.insert(key);
             continue;

@@ -315,12 +315,21 @@ function projectDetail(p) {
 // Freshness
 
 
-/** The data generation, the last refresh, its age, and whether it is within the TTL (`hit`). */
+/** How far ahead of this clock a refresh time may be and still be trusted (the core's CLOCK_SKEW_MS). */
+const CLOCK_SKEW_MS = 60_000
+
+/**
+ * The data generation, the last refresh, its age, and whether it is within the TTL (`hit`). A
+ * refresh dated further ahead than the clock allows happened before the clock moved backwards:
+ * age 0, not a hit.
+ */
 function freshness(cache) {
   const f = cache.freshness()
   const last = f.lastRefreshAt ?? null
-  const ageMs = last ? Math.max(0, Date.now() - last) : null
-  return { generation: f.generation, last, ageMs, ttl: f.ttlMs, hit: ageMs !== null && ageMs < f.ttlMs }
+  const now = Date.now()
+  const ageMs = last ? Math.max(0, now - last) : null
+  const ahead = last !== null && last - now > CLOCK_SKEW_MS
+  return { generation: f.generation, last, ageMs, ttl: f.ttlMs, hit: ageMs !== null && !ahead && ageMs < f.ttlMs }
 }
 
 function cursorOf(offset) {

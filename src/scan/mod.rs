@@ -917,6 +917,8 @@ pub fn scan_project(
     let mut errors = sc.errors;
     // Past the budget nothing was listed, so a deployment not found is not known to be gone.
     let listed_whole = sc.budget.ran_out_in.is_none();
+    // Folders that could not be listed hide what they hold; listed again at the next scan.
+    let unlisted = std::mem::take(&mut sc.budget.unlisted);
     errors.extend(walk::project_problem(&sc.budget, limits));
 
     // Two artifacts with one identity (e.g. mcp/x.json beside mcp/x/): both are kept, the second
@@ -1007,6 +1009,12 @@ pub fn scan_project(
                     Some(p) => format!("{profile}/{}", p.trim_end_matches('/')),
                     None => format!("{profile}/{}s/{}", d.kind, d.name),
                 };
+                let hidden = unlisted
+                    .iter()
+                    .any(|u| file == *u || file.starts_with(&format!("{u}/")));
+                if hidden {
+                    continue;
+                }
                 let manifest = format!("{profile}/{DEPLOYED_FILE}");
                 let p = health::missing_deployment_problem(&file, &manifest);
                 errors.push(project_error(p));
@@ -1016,7 +1024,7 @@ pub fn scan_project(
 
     let mut artifacts = Vec::with_capacity(candidates.len());
     let mut read_count = 0;
-    let mut retry = racy_project;
+    let mut retry = racy_project || !unlisted.is_empty();
     for (c, fp) in candidates.into_iter().zip(fps) {
         let racy = c.files.iter().any(|f| f.mtime_ns >= racy_after);
         let unchanged = !force && prior.get(&c.key).is_some_and(|p| p.fingerprint == fp);

@@ -123,6 +123,8 @@ pub(crate) struct Budget {
     left: u64,
     /// Where it ran out (a folder relative to the project), once it has.
     pub ran_out_in: Option<String>,
+    /// Folders (relative to the project) that exist but could not be listed, e.g. mode 000.
+    pub unlisted: Vec<String>,
 }
 
 impl Budget {
@@ -131,6 +133,7 @@ impl Budget {
         Budget {
             left: u64::from(limits.project_files),
             ran_out_in: None,
+            unlisted: Vec::new(),
         }
     }
 
@@ -288,6 +291,17 @@ pub(crate) fn project_problem(budget: &Budget, limits: &Limits) -> Option<FileEr
     )))
 }
 
+/// A folder of artifacts that exists but cannot be listed.
+fn unreadable_folder(rel_dir: &str, e: &std::io::Error) -> FileError {
+    FileError {
+        file: rel_dir.to_string(),
+        line: None,
+        reason: format!(
+            "cannot read this folder ({e}): the artifacts in it are not listed, and Claude Code cannot load them either; fix its permissions (e.g. `chmod u+rx`) and refresh"
+        ),
+    }
+}
+
 fn bad_name(file: String) -> FileError {
     FileError {
         file,
@@ -424,8 +438,15 @@ pub(crate) fn entries(
         errors.extend(link_problem(rel_dir, &refused).map(project_error));
         return Vec::new();
     }
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        // No such folder: nothing of this kind is deployed.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            errors.push(unreadable_folder(rel_dir, &e));
+            budget.unlisted.push(rel_dir.to_string());
+            return Vec::new();
+        }
     };
     let mut out = Vec::new();
     for e in rd.flatten() {

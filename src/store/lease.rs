@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, now_ms};
+use super::{CLOCK_SKEW_MS, Fresh, Store, now_ms};
 use crate::error::Result;
 
 /// Who holds a lease, as stored.
@@ -22,7 +22,9 @@ pub struct LeaseInfo {
 
 impl Store {
     /// Takes or renews `name` for `holder` for `ttl_ms`, unless someone else holds it unexpired.
-    /// Returns whether `holder` holds it now.
+    /// A lease renewed further ahead of this clock than [`CLOCK_SKEW_MS`] was renewed before
+    /// the clock moved backwards, and counts as lapsed (else a dead holder's lease would block
+    /// for as long as the clock moved). Returns whether `holder` holds it now.
     pub fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
         let now = now_ms();
         self.write_quiet(|tx| {
@@ -33,8 +35,8 @@ impl Store {
                      acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END,
                      holder = excluded.holder, pid = excluded.pid,
                      heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at
-                 WHERE leases.holder = excluded.holder OR leases.expires_at < ?4",
-                params![name, holder, std::process::id(), now, now + ttl_ms],
+                 WHERE leases.holder = excluded.holder OR leases.expires_at < ?4 OR leases.heartbeat_at > ?6",
+                params![name, holder, std::process::id(), now, now + ttl_ms, now + CLOCK_SKEW_MS],
             )?;
             let h: Option<String> = tx
                 .query_row("SELECT holder FROM leases WHERE name = ?1", [name], |r| r.get(0))
@@ -74,13 +76,18 @@ impl Store {
         })
     }
 
-    /// Ids of projects scanned before `stale_before`, oldest first, at most `limit`.
-    pub fn due_projects(&self, stale_before: i64, limit: usize) -> Result<Vec<String>> {
+    /// Ids of projects not scanned within `fresh` (scanned too long ago, or "in the future" after
+    /// the clock moved backwards), those ahead of the clock first, then oldest first; at most
+    /// `limit`.
+    pub fn due_projects(&self, fresh: Fresh, limit: usize) -> Result<Vec<String>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id FROM projects WHERE scanned_at < ?1 ORDER BY scanned_at LIMIT ?2",
+                "SELECT id FROM projects WHERE scanned_at < ?1 OR scanned_at > ?2
+                 ORDER BY scanned_at > ?2 DESC, scanned_at LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![stale_before, limit as i64], |r| r.get(0))?;
+            let rows = stmt.query_map(params![fresh.since, fresh.until, limit as i64], |r| {
+                r.get(0)
+            })?;
             Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
         })
     }

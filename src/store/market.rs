@@ -16,8 +16,23 @@ pub struct SourceCache {
     pub last_modified: Option<String>,
     /// Until when the stored copy is fresh (ms).
     pub expires_at: i64,
+    /// When the source was last fetched or revalidated (ms).
+    pub checked_at: Option<i64>,
     /// Whether a good copy is stored.
     pub has_copy: bool,
+}
+
+impl SourceCache {
+    /// Whether the stored copy is still fresh at `now`.
+    pub fn is_fresh(&self, now: i64) -> bool {
+        !expired(self.expires_at, self.checked_at, now)
+    }
+}
+
+/// Whether a copy checked at `checked_at` and fresh until `expires_at` has expired at `now`:
+/// also when it was checked "in the future" (the clock has moved backwards since).
+fn expired(expires_at: i64, checked_at: Option<i64>, now: i64) -> bool {
+    expires_at < now || checked_at.is_some_and(|t| t > now.saturating_add(super::CLOCK_SKEW_MS))
 }
 
 /// Columns read by [`entry_from_row`] (entries `e` joined with their source `s`).
@@ -25,7 +40,7 @@ pub(super) const ENTRY_COLS: &str = "e.id, e.source, e.name, e.type, e.version, 
      e.origin, e.homepage, e.raw_json, s.expires_at, s.error,
      (SELECT COUNT(*) FROM artifacts a WHERE a.name = e.name),
      (SELECT a.deployed_version FROM artifacts a WHERE a.name = e.name AND a.deployed_version IS NOT NULL
-      ORDER BY a.deployed_version LIMIT 1)";
+      ORDER BY a.deployed_version LIMIT 1), s.checked_at";
 
 /// One entry from a row of [`ENTRY_COLS`], with its installed and update state.
 pub(super) fn entry_from_row(
@@ -56,7 +71,7 @@ pub(super) fn entry_from_row(
         origin: r.get(9)?,
         homepage: r.get(10)?,
         raw: r.get(11)?,
-        stale: expires_at < now || error.is_some(),
+        stale: expired(expires_at, r.get(16)?, now) || error.is_some(),
         installed_count: r.get(14)?,
         deployed_version: deployed,
         update_available: update,
@@ -70,14 +85,14 @@ impl Store {
         self.with_reader(|c| {
             let row = c
                 .query_row(
-                    "SELECT url, etag, last_modified, expires_at, raw_json IS NOT NULL FROM marketplace_sources WHERE name = ?1",
+                    "SELECT url, etag, last_modified, expires_at, checked_at, raw_json IS NOT NULL FROM marketplace_sources WHERE name = ?1",
                     [name],
-                    |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
                 )
                 .optional()?;
             Ok(match row {
-                Some((u, etag, last_modified, expires_at, has_copy)) if u == url => {
-                    SourceCache { etag, last_modified, expires_at, has_copy }
+                Some((u, etag, last_modified, expires_at, checked_at, has_copy)) if u == url => {
+                    SourceCache { etag, last_modified, expires_at, checked_at, has_copy }
                 }
                 _ => SourceCache::default(),
             })
@@ -192,15 +207,16 @@ impl Store {
             )?;
             let rows = stmt.query_map([], |r| {
                 let expires_at: i64 = r.get(5)?;
+                let checked_at: Option<i64> = r.get(4)?;
                 let error: Option<String> = r.get(6)?;
                 Ok(MarketplaceSourceState {
                     name: r.get(0)?,
                     url: r.get(1)?,
                     listing_name: r.get(2)?,
                     fetched_at: r.get(3)?,
-                    checked_at: r.get(4)?,
+                    checked_at,
                     expires_at,
-                    stale: expires_at < now || error.is_some(),
+                    stale: expired(expires_at, checked_at, now) || error.is_some(),
                     error,
                     error_code: r.get(7)?,
                     entries: r.get(8)?,

@@ -57,6 +57,44 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// How far ahead of this process's clock a recorded time may be and still be trusted. A time
+/// further ahead was written before the clock moved backwards (an NTP step, a resumed VM, a
+/// corrected RTC), so whatever it dates counts as stale rather than fresh until the clock
+/// catches up; a lease renewed that far ahead counts as lapsed.
+pub const CLOCK_SKEW_MS: i64 = 60_000;
+
+/// The stamps (ms) a project's scan counts as fresh within: no older than the TTL, and not
+/// ahead of this clock by more than [`CLOCK_SKEW_MS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fresh {
+    /// The oldest fresh stamp.
+    pub since: i64,
+    /// The newest trusted stamp.
+    pub until: i64,
+}
+
+impl Fresh {
+    /// Fresh for `ttl_ms` from now.
+    pub fn within(ttl_ms: i64) -> Fresh {
+        let now = now_ms();
+        Fresh {
+            since: now.saturating_sub(ttl_ms),
+            until: now.saturating_add(CLOCK_SKEW_MS),
+        }
+    }
+
+    /// Every stamp fresh (for reads that do not report staleness).
+    pub const ANY: Fresh = Fresh {
+        since: i64::MIN,
+        until: i64::MAX,
+    };
+
+    /// Whether `stamp` is fresh.
+    pub fn holds(&self, stamp: i64) -> bool {
+        (self.since..=self.until).contains(&stamp)
+    }
+}
+
 /// How the store holds its data: a file shared with other processes, or private memory.
 pub use crate::values::StorageMode as Mode;
 

@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
-use super::Store;
+use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
     Artifact, ArtifactPage, ArtifactQuery, Order, Paged, Project, ProjectPage, ProjectQuery,
@@ -46,16 +46,16 @@ fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-/// Reported status: an active project scanned longer ago than the TTL is `stale`.
-fn effective_status(stored: ProjectStatus, scanned_at: i64, stale_before: i64) -> ProjectStatus {
-    if stored == ProjectStatus::Active && scanned_at < stale_before {
+/// Reported status: an active project not scanned within `fresh` is `stale`.
+fn effective_status(stored: ProjectStatus, scanned_at: i64, fresh: Fresh) -> ProjectStatus {
+    if stored == ProjectStatus::Active && !fresh.holds(scanned_at) {
         ProjectStatus::Stale
     } else {
         stored
     }
 }
 
-fn project_from_row(r: &Row<'_>, stale_before: i64) -> rusqlite::Result<Project> {
+fn project_from_row(r: &Row<'_>, fresh: Fresh) -> rusqlite::Result<Project> {
     let scanned_at: i64 = r.get(14)?;
     let age_ms = if scanned_at > 0 {
         (super::now_ms() - scanned_at).max(0)
@@ -67,7 +67,7 @@ fn project_from_row(r: &Row<'_>, stale_before: i64) -> rusqlite::Result<Project>
         name: r.get(1)?,
         path: r.get(2)?,
         description: r.get(3)?,
-        status: effective_status(r.get(4)?, scanned_at, stale_before),
+        status: effective_status(r.get(4)?, scanned_at, fresh),
         error: r.get(5)?,
         errors: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
         origin: r.get(7)?,
@@ -166,13 +166,19 @@ impl Filter {
         self.values.push(v.into());
         self.clauses.push(format!("{col} = ?{}", self.values.len()));
     }
+    /// A clause whose `?` placeholders take `vals`, in order.
     fn raw(&mut self, sql: &str, vals: Vec<Value>) {
-        let mut sql = sql.to_string();
-        for v in vals {
-            self.values.push(v);
-            sql = sql.replacen("?", &format!("?{}", self.values.len()), 1);
+        let mut parts = sql.split('?');
+        let mut out = parts.next().unwrap_or_default().to_string();
+        let mut vals = vals.into_iter();
+        for part in parts {
+            if let Some(v) = vals.next() {
+                self.values.push(v);
+            }
+            out.push_str(&format!("?{}", self.values.len()));
+            out.push_str(part);
         }
-        self.clauses.push(sql);
+        self.clauses.push(out);
     }
     fn sql(&self) -> String {
         if self.clauses.is_empty() {
@@ -184,17 +190,17 @@ impl Filter {
 }
 
 /// The SQL (without paging) that `list_projects` runs; exposed for query-plan tests.
-pub(crate) fn project_query_sql(q: &ProjectQuery, stale_before: i64) -> Result<(String, Filter)> {
+pub(crate) fn project_query_sql(q: &ProjectQuery, fresh: Fresh) -> Result<(String, Filter)> {
     let mut f = Filter::default();
     match q.status {
         None => {}
         Some(ProjectStatus::Stale) => f.raw(
-            "(status = 'stale' OR (status = 'active' AND scanned_at < ?))",
-            vec![stale_before.into()],
+            "(status = 'stale' OR (status = 'active' AND (scanned_at < ? OR scanned_at > ?)))",
+            vec![fresh.since.into(), fresh.until.into()],
         ),
         Some(ProjectStatus::Active) => f.raw(
-            "status = 'active' AND scanned_at >= ?",
-            vec![stale_before.into()],
+            "status = 'active' AND scanned_at BETWEEN ? AND ?",
+            vec![fresh.since.into(), fresh.until.into()],
         ),
         Some(s @ (ProjectStatus::Error | ProjectStatus::Missing)) => {
             f.eq("status", s.as_str().to_string())
@@ -300,40 +306,40 @@ fn page<P: Paged>(
 
 impl Store {
     /// One project by id.
-    pub fn get_project(&self, id: &str, stale_before: i64) -> Result<Option<Project>> {
+    pub fn get_project(&self, id: &str, fresh: Fresh) -> Result<Option<Project>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {PROJECT_COLS} FROM projects WHERE id = ?1"
             ))?;
             let mut rows = stmt.query([id])?;
             match rows.next()? {
-                Some(r) => Ok(Some(project_from_row(r, stale_before)?)),
+                Some(r) => Ok(Some(project_from_row(r, fresh)?)),
                 None => Ok(None),
             }
         })
     }
 
     /// One project by canonical path.
-    pub fn project_by_path(&self, path: &str, stale_before: i64) -> Result<Option<Project>> {
+    pub fn project_by_path(&self, path: &str, fresh: Fresh) -> Result<Option<Project>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {PROJECT_COLS} FROM projects WHERE path = ?1"
             ))?;
             let mut rows = stmt.query([path])?;
             match rows.next()? {
-                Some(r) => Ok(Some(project_from_row(r, stale_before)?)),
+                Some(r) => Ok(Some(project_from_row(r, fresh)?)),
                 None => Ok(None),
             }
         })
     }
 
     /// A page of projects.
-    pub fn list_projects(&self, q: &ProjectQuery, stale_before: i64) -> Result<ProjectPage> {
+    pub fn list_projects(&self, q: &ProjectQuery, fresh: Fresh) -> Result<ProjectPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
-        let (body, f) = project_query_sql(q, stale_before)?;
+        let (body, f) = project_query_sql(q, fresh)?;
         self.with_reader(|c| {
             page(c, PROJECT_COLS, &body, &f, offset, limit, |r| {
-                project_from_row(r, stale_before)
+                project_from_row(r, fresh)
             })
         })
     }
@@ -407,15 +413,15 @@ impl Store {
     }
 
     /// Totals for `status()`, from the per-project counters (never the artifact rows).
-    pub fn totals(&self, stale_before: i64) -> Result<Totals> {
+    pub fn totals(&self, fresh: Fresh) -> Result<Totals> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT CASE WHEN status = 'active' AND scanned_at < ?1 THEN 'stale' ELSE status END AS s,
+                "SELECT CASE WHEN status = 'active' AND (scanned_at < ?1 OR scanned_at > ?2) THEN 'stale' ELSE status END AS s,
                         COUNT(*), SUM(artifact_count), SUM(error_count), SUM(modified_count), SUM(outdated_count)
                  FROM projects GROUP BY s",
             )?;
             let mut t = Totals::default();
-            let mut rows = stmt.query([stale_before])?;
+            let mut rows = stmt.query([fresh.since, fresh.until])?;
             while let Some(r) = rows.next()? {
                 t.projects_by_status.push((r.get::<_, String>(0)?, r.get::<_, i64>(1)?));
                 t.artifacts += r.get::<_, Option<i64>>(2)?.unwrap_or(0);
@@ -469,7 +475,7 @@ impl Store {
 
     /// `EXPLAIN QUERY PLAN` for a projects query.
     pub fn explain_projects(&self, q: &ProjectQuery) -> Result<Vec<String>> {
-        let (body, f) = project_query_sql(q, 0)?;
+        let (body, f) = project_query_sql(q, Fresh::ANY)?;
         self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
     }
 
