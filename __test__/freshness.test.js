@@ -376,3 +376,32 @@ test("the cache's own database writes never trigger the watcher", async () => {
     cache.close()
   }
 })
+
+test('linked skill folders: a small one is watched through its link, a huge one is not walked by the watcher', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const outside = tmpdir()
+  const dir = makeProject(root, 'linked')
+  // A skill kept elsewhere and linked in, and a link to a tree of 600 folders.
+  write(path.join(outside, 'mine', 'SKILL.md'), md({ name: 'mine', description: 'Kept elsewhere' }))
+  for (let i = 0; i < 600; i++) fs.mkdirSync(path.join(outside, 'huge', `d${i}`, 'sub'), { recursive: true })
+  write(path.join(outside, 'huge', 'SKILL.md'), md({ name: 'huge', description: 'Too big to watch' }))
+  fs.symlinkSync(path.join(outside, 'mine'), path.join(dir, '.claude', 'skills', 'mine'))
+  fs.symlinkSync(path.join(outside, 'huge'), path.join(dir, '.claude', 'skills', 'huge'))
+  age(dir)
+  const { cache, off } = watched(home, { maxArtifactFiles: 200 })
+  try {
+    const p = cache.registerProject(dir)
+    const reason = /not watching 1 linked folder\(s\) \(.*huge.*more than 200 files and folders/
+    await waitFor('the watcher to judge the links', () => reason.test(cache.status().background.watcherReason || ''))
+    const bg = cache.status().background
+    assert.equal(bg.watcherState, 'watching')
+    assert.ok(bg.watchedPaths < 20, `a handful of watch roots, not the huge tree: ${bg.watchedPaths}`)
+    // Edited at its real place, seen through the link without a refresh call.
+    write(path.join(outside, 'mine', 'SKILL.md'), md({ name: 'mine', description: 'Edited where it lives' }))
+    await waitFor('edit through the link', () => cache.listArtifacts({ projectId: p.id }).items.find((a) => a.name === 'mine').description === 'Edited where it lives')
+  } finally {
+    off()
+    cache.close()
+  }
+})

@@ -52,8 +52,12 @@ impl FsWatcher {
     /// cache's own database files).
     pub fn new(tx: UnboundedSender<Signal>, ignore: Vec<PathBuf>) -> notify::Result<FsWatcher> {
         let ignored = ignore.clone();
-        let inner =
-            notify::recommended_watcher(move |res: notify::Result<notify::Event>| match res {
+        // Links are not followed: a link inside a watched tree to `/usr/share` would add a
+        // watch per folder there. The folders that links to artifact folders lead to are
+        // watched on their own when [`judge_link`] allows (the caller maps their paths back).
+        let config = notify::Config::default().with_follow_symlinks(false);
+        let inner = RecommendedWatcher::new(
+            move |res: notify::Result<notify::Event>| match res {
                 Ok(ev) => {
                     if matches!(ev.kind, notify::EventKind::Access(_)) {
                         return;
@@ -70,7 +74,9 @@ impl FsWatcher {
                 Err(e) => {
                     let _ = tx.send(Signal::Failed(e.to_string()));
                 }
-            })?;
+            },
+            config,
+        )?;
         Ok(FsWatcher {
             inner,
             watched: HashMap::new(),
@@ -133,5 +139,107 @@ impl FsWatcher {
     /// Whether nothing is watched.
     pub fn is_empty(&self) -> bool {
         self.watched.is_empty()
+    }
+}
+
+/// Links to folders at most `depth` levels below `root`, found without following any link.
+pub fn linked_folders(root: &Path, depth: usize) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .max_depth(depth)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path_is_symlink() && e.path().is_dir())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Whether the folder `link` leads to is watched on its own, or why not: never a kernel folder
+/// (`/proc`, `/sys`, `/dev`) or a folder holding the link (a loop), and never more than
+/// `max_entries` files and folders within `max_depth` levels (the artifact caps: past them the
+/// scanner stops listing anyway, and each folder costs a kernel watch).
+pub fn judge_link(link: &Path, max_entries: usize, max_depth: usize) -> Result<(), String> {
+    let target = std::fs::canonicalize(link)
+        .map_err(|e| format!("{} cannot be resolved ({e})", link.display()))?;
+    if crate::scan::system::is_system(&target) {
+        return Err(format!(
+            "{} leads to {}, a folder of the kernel",
+            link.display(),
+            target.display()
+        ));
+    }
+    let holder = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
+    if holder.is_some_and(|h| h.starts_with(&target)) {
+        return Err(format!(
+            "{} leads to {}, which holds it (a loop)",
+            link.display(),
+            target.display()
+        ));
+    }
+    let entries = walkdir::WalkDir::new(&target)
+        .min_depth(1)
+        .max_depth(max_depth.saturating_add(1))
+        .follow_links(false)
+        .into_iter()
+        .take(max_entries.saturating_add(1))
+        .count();
+    if entries > max_entries {
+        return Err(format!(
+            "{} leads to {}, which holds more than {max_entries} files and folders (maxArtifactFiles)",
+            link.display(),
+            target.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_to_huge_kernel_and_looping_folders_are_not_watched() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join(".claude");
+        let skills = root.join("skills");
+        std::fs::create_dir_all(skills.join("real")).unwrap();
+        let small = d.path().join("elsewhere/small");
+        std::fs::create_dir_all(small.join("docs")).unwrap();
+        std::fs::write(small.join("SKILL.md"), "---\nname: small\n---\n").unwrap();
+        let big = d.path().join("elsewhere/big");
+        for i in 0..30 {
+            std::fs::create_dir_all(big.join(format!("d{i}"))).unwrap();
+        }
+        let link = |name: &str, to: &Path| {
+            std::os::unix::fs::symlink(to, skills.join(name)).unwrap();
+            skills.join(name)
+        };
+        let small_link = link("small", &small);
+        let big_link = link("big", &big);
+        let proc_link = link("proc", Path::new("/proc/self"));
+        let loop_link = link("loop", &root);
+        std::os::unix::fs::symlink(d.path().join("nowhere"), skills.join("dangling")).unwrap();
+
+        let mut found = linked_folders(&root, 3);
+        found.sort();
+        let mut want = vec![
+            big_link.clone(),
+            loop_link.clone(),
+            proc_link.clone(),
+            small_link.clone(),
+        ];
+        want.sort();
+        assert_eq!(found, want, "links to folders only, none followed");
+
+        assert_eq!(judge_link(&small_link, 20, 8), Ok(()));
+        let big_why = judge_link(&big_link, 20, 8).unwrap_err();
+        assert!(big_why.contains("more than 20"), "{big_why}");
+        assert!(
+            judge_link(&proc_link, 20, 8)
+                .unwrap_err()
+                .contains("kernel")
+        );
+        assert!(judge_link(&loop_link, 20, 8).unwrap_err().contains("loop"));
     }
 }

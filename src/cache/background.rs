@@ -83,7 +83,13 @@ struct Worker {
     last_upstream: Option<Instant>,
     /// Whether this process held the lease before (a later acquisition is a take-over).
     held_before: bool,
+    /// Links to folders in the profile roots, with where each led and whether it is watched
+    /// (judged once per target, not at every resync).
+    links: LinkVerdicts,
 }
+
+/// Per link to a folder: the folder it led to, and whether it is watched (or why not).
+type LinkVerdicts = HashMap<PathBuf, (Option<PathBuf>, Result<(), String>)>;
 
 async fn run(
     weak: Weak<Inner>,
@@ -112,6 +118,7 @@ async fn run(
         last_market: None,
         last_upstream: None,
         held_before: false,
+        links: HashMap::new(),
     };
     let beat = (Duration::from_millis(lease_ms as u64) / 3)
         .clamp(Duration::from_millis(100), Duration::from_secs(5));
@@ -325,6 +332,18 @@ impl Worker {
                 Signal::Resync => resync = true,
             }
         }
+        // A change in a folder that a link leads to is a change under the link too.
+        let mut through_links = Vec::new();
+        for p in &paths {
+            for (link, (target, verdict)) in &self.links {
+                if let (Some(t), Ok(())) = (target, verdict)
+                    && let Ok(rest) = p.strip_prefix(t)
+                {
+                    through_links.push(link.join(rest));
+                }
+            }
+        }
+        paths.extend(through_links);
         if !paths.is_empty() {
             let c2 = c.clone();
             let projects = blocking(move || c2.inner.store.project_paths(None))
@@ -386,9 +405,21 @@ impl Worker {
     /// Brings the watched set in line with the projects and roots now known.
     async fn resync(&mut self, c: &Cache) {
         let c2 = c.clone();
-        let Some((desired, vanished)) = blocking(move || desired_watches(&c2)).await.ok() else {
+        let mut links = std::mem::take(&mut self.links);
+        let Some((desired, vanished, links)) = blocking(move || {
+            let (desired, vanished) = desired_watches(&c2, &mut links);
+            (desired, vanished, links)
+        })
+        .await
+        .ok() else {
             return;
         };
+        self.links = links;
+        let unwatched: Vec<String> = self
+            .links
+            .values()
+            .filter_map(|(_, v)| v.as_ref().err().cloned())
+            .collect();
         for id in vanished {
             let opts = RefreshOptions {
                 project_id: Some(id),
@@ -430,7 +461,16 @@ impl Worker {
             st.watched = watched;
             st.watcher_reason = problems
                 .first()
-                .map(|p| format!("could not watch {}: {}", p.path.display(), p.reason));
+                .map(|p| format!("could not watch {}: {}", p.path.display(), p.reason))
+                .or_else(|| {
+                    unwatched.first().map(|why| {
+                        format!(
+                            "not watching {} linked folder(s) ({why}{}); changes there are picked up by TTL refreshes",
+                            unwatched.len(),
+                            if unwatched.len() > 1 { "; …" } else { "" }
+                        )
+                    })
+                });
         }
         // A project that just came under watch (a new registration) may have changed between its
         // last scan and now, unseen: re-scan it once. The first sync is followed by the startup
@@ -487,12 +527,22 @@ fn ignore_paths(c: &Cache) -> Vec<PathBuf> {
 }
 
 /// Every path to watch: each project folder (non-recursively, to see profile roots come and go
-/// and the folder vanish), each profile root (recursively), the collections folder, the home
-/// folder (for `config.toml`), and the folders under discovery roots where a project can appear.
+/// and the folder vanish), each profile root (recursively, not following links), each link to a
+/// folder in a profile root that [`crate::watch::judge_link`] allows (the folder it leads to,
+/// recursively; events there are mapped back under the link by `on_signals`), the
+/// collections folder, the home folder (for `config.toml`), and the folders under discovery
+/// roots where a project can appear. `links` keeps the verdicts on links between calls.
 ///
 /// Also returns the projects whose folder is gone but not yet recorded as missing: a folder
 /// that vanished before it came under watch sends no event, so it is re-scanned instead.
-fn desired_watches(c: &Cache) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
+fn desired_watches(
+    c: &Cache,
+    links: &mut LinkVerdicts,
+) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
+    let max_entries = cfg_usize(c.inner.config.max_artifact_files.value);
+    let max_depth = cfg_usize(c.inner.config.max_artifact_depth.value);
+    let mut seen_links = HashSet::new();
+    let mut linked = Vec::new();
     let cfg = &c.inner.config;
     let mut out = Vec::new();
     let mut vanished = Vec::new();
@@ -507,9 +557,23 @@ fn desired_watches(c: &Cache) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
         }
         for profile in PROFILE_ROOTS {
             let r = p.join(profile);
-            if r.is_dir() {
-                out.push((r, RecursiveMode::Recursive));
+            if !r.is_dir() {
+                continue;
             }
+            // `skills/<category>/<name>` is the deepest place an artifact folder can be.
+            for link in crate::watch::linked_folders(&r, 3) {
+                let target = std::fs::canonicalize(&link).ok();
+                let verdict = match links.get(&link) {
+                    Some((t, v)) if *t == target => v.clone(),
+                    _ => crate::watch::judge_link(&link, max_entries, max_depth),
+                };
+                if let (Some(t), Ok(())) = (&target, &verdict) {
+                    linked.push(t.clone());
+                }
+                seen_links.insert(link.clone());
+                links.insert(link, (target, verdict));
+            }
+            out.push((r, RecursiveMode::Recursive));
         }
         out.push((p, RecursiveMode::NonRecursive));
     }
@@ -525,7 +589,22 @@ fn desired_watches(c: &Cache) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
             out.push((d, RecursiveMode::NonRecursive));
         }
     }
+    links.retain(|l, _| seen_links.contains(l));
+    // A linked folder inside a tree watched anyway needs no watch of its own (one folder has
+    // one kernel watch, whichever path reaches it).
+    for t in linked {
+        let covered = out
+            .iter()
+            .any(|(r, m)| *m == RecursiveMode::Recursive && t.starts_with(r));
+        if !covered {
+            out.push((t, RecursiveMode::Recursive));
+        }
+    }
     let mut seen = HashSet::new();
     out.retain(|(p, _)| seen.insert(p.clone()));
     (out, vanished)
+}
+
+fn cfg_usize(v: u32) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
 }

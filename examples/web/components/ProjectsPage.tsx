@@ -3,6 +3,7 @@
 // counts, the selected project's artifacts (outdated filter, sorts, health), search as you type
 // across every project, and the update modal. Live: useCacheEvents marks what changed stale.
 import { useCallback, useDeferredValue, useEffect, useMemo, useState } from 'react'
+import dynamic from 'next/dynamic'
 import { Clock, FolderGit2, RefreshCw, Search, TriangleAlert, Wifi, WifiOff } from 'lucide-react'
 import {
   useCacheArtifacts,
@@ -19,11 +20,14 @@ import { Button } from '@/components/ui/button'
 import { Input } from '@/components/ui/input'
 import { OutdatedBadge } from '@/components/OutdatedBadge'
 import { HealthBadge } from '@/components/HealthBadge'
-import { UpdateAvailableModal, type UpdateAvailableModalProps } from '@/components/UpdateAvailableModal'
+import type { UpdateAvailableModalProps } from '@/components/UpdateAvailableModal'
 import { severity, shortRef } from '@/lib/updates'
 import { cn } from '@/lib/utils'
 
-/** The outdated-artifacts query of this page (also prefetched by the server). */
+// The modal (and its dialog library) loads when first opened, not with the page.
+const UpdateAvailableModal = dynamic(() => import('@/components/UpdateAvailableModal').then((m) => m.UpdateAvailableModal), { ssr: false })
+
+/** The outdated-artifacts query of this page (loaded after the first paint). */
 export const OUTDATED_QUERY: UseOutdatedArtifactsOptions = { sortBy: 'version_diff' }
 
 type Sort = 'status' | 'name' | 'updated'
