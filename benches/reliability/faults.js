@@ -304,13 +304,18 @@ const CASES = {
 
     // 2. A refresher dies holding the lease; the next one's clock is an hour behind. The lease
     //    must not block it for that hour.
-    const holder = spawn(process.execPath, [path.join(__dirname, 'child.js'), 'watch', JSON.stringify({ open })], { stdio: 'ignore' })
+    const holder = spawn(process.execPath, [path.join(__dirname, 'child.js'), 'watch', JSON.stringify({ open })], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let said = ''
+    holder.stdout.on('data', (d) => (said += d))
+    holder.stderr.on('data', (d) => (said += d))
     try {
       const probe = Cache.open(openOf(world))
       try {
         const t0 = Date.now()
         while (!probe.status().background.leaseHolder && Date.now() - t0 < giveUpMs) await sleep(20)
-        if (!probe.status().background.leaseHolder) fail('the first refresher never took the lease')
+        if (!probe.status().background.leaseHolder) {
+          fail(`the first refresher never took the lease (it ${holder.exitCode === null ? 'ran' : `exited ${holder.exitCode}`}; said: ${said.trim().slice(0, 300)}; status: ${JSON.stringify(probe.status().background).slice(0, 300)})`)
+        }
       } finally {
         probe.close()
       }

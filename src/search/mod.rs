@@ -984,6 +984,12 @@ impl SearchIndex {
             (1, WRITE_BUDGET)
         };
         let mut writer = disk::writer(&index, threads, budget, timeout, waits)?;
+        // Files a writer killed before its commit left behind (a delete file named for the
+        // segment and the opstamp it would have committed): this commit may reach the same
+        // opstamp, and tantivy refuses to overwrite them. Only the writer may remove them.
+        if let Err(e) = writer.garbage_collect_files().wait() {
+            *lock(&self.health.last_error) = Some(format!("removing leftover index files: {e}"));
+        }
         let n = f(&mut writer)?;
         match gen_update {
             GenUpdate::Max(g) => payload.generation = payload.generation.max(g),
