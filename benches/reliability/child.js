@@ -21,7 +21,7 @@ async function main() {
     const s = await cache.refresh(opts.force ? { force: true } : {})
     out(`done ${JSON.stringify({ ms: s.durationMs, errors: opts.report ? s.errors : s.errors.length })}`)
     // `hold`: stay open without closing (the WAL keeps what close() would checkpoint) until killed.
-    if (opts.hold) await new Promise(() => {})
+    if (opts.hold) await new Promise(() => setInterval(() => {}, 60_000))
   } else if (mode === 'marketplace') {
     const s = await cache.refreshMarketplace({ force: true })
     out(`done ${JSON.stringify({ sources: s.sources ? s.sources.length : 0 })}`)
@@ -70,7 +70,8 @@ async function main() {
     const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]
     out(`done ${JSON.stringify({ calls: lat.length, errors, busy, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1] })}`)
   } else if (mode === 'watch') {
-    await new Promise(() => {})
+    // The cache's background work never keeps a process alive: a timer does, until killed.
+    await new Promise(() => setInterval(() => {}, 60_000))
   } else if (mode === 'takeover') {
     // How long until this process holds the refresher lease (a dead holder's is in the database).
     const t0 = process.hrtime.bigint()
