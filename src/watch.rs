@@ -160,23 +160,26 @@ pub fn linked_folders(root: &Path, depth: usize) -> Vec<PathBuf> {
 /// `max_entries` files and folders within `max_depth` levels (the artifact caps: past them the
 /// scanner stops listing anyway, and each folder costs a kernel watch).
 pub fn judge_link(link: &Path, max_entries: usize, max_depth: usize) -> Result<(), String> {
-    let target = std::fs::canonicalize(link)
-        .map_err(|e| format!("{} cannot be resolved ({e})", link.display()))?;
-    if crate::scan::system::is_system(&target) {
-        return Err(format!(
-            "{} leads to {}, a folder of the kernel",
-            link.display(),
-            target.display()
-        ));
-    }
+    use crate::scan::system::{Link, resolve};
     let holder = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
-    if holder.is_some_and(|h| h.starts_with(&target)) {
-        return Err(format!(
-            "{} leads to {}, which holds it (a loop)",
-            link.display(),
-            target.display()
-        ));
-    }
+    let target = match resolve(link, holder.as_deref()) {
+        Link::To(t) => t,
+        Link::System(t) => {
+            return Err(format!(
+                "{} leads to {}, a folder of the kernel",
+                link.display(),
+                t.display()
+            ));
+        }
+        Link::Loop(t) => {
+            return Err(format!(
+                "{} leads to {}, which holds it (a loop)",
+                link.display(),
+                t.display()
+            ));
+        }
+        Link::Broken => return Err(format!("{} cannot be resolved", link.display())),
+    };
     let entries = walkdir::WalkDir::new(&target)
         .min_depth(1)
         .max_depth(max_depth.saturating_add(1))

@@ -70,25 +70,22 @@ async function run({ quick, log }) {
     }
     cache.close()
     const half = (xs) => xs.slice(Math.floor(xs.length / 2))
+    /** Start, end and second-half slope (KiB per `per`) of the RSS and its native part in `points` ([x, native, rss]). */
+    const memoryFigures = (points, per, perName) => ({
+      rssStartMiB: +points[0][2].toFixed(1),
+      rssEndMiB: +points[points.length - 1][2].toFixed(1),
+      nativeStartMiB: +points[0][1].toFixed(1),
+      nativeEndMiB: +points[points.length - 1][1].toFixed(1),
+      [`nativeSlopeKiBPer${perName}`]: +(slope(half(points)) * 1024 * per).toFixed(1),
+      [`rssSlopeKiBPer${perName}`]: +(slope(half(points).map((p) => [p[0], p[2]])) * 1024 * per).toFixed(1),
+    })
     figures.refresh = {
-      rssStartMiB: +rss[0][2].toFixed(1),
-      rssEndMiB: +rss[rss.length - 1][2].toFixed(1),
-      nativeStartMiB: +rss[0][1].toFixed(1),
-      nativeEndMiB: +rss[rss.length - 1][1].toFixed(1),
-      nativeSlopeKiBPer1000: +(slope(half(rss)) * 1024 * 1000).toFixed(1),
-      rssSlopeKiBPer1000: +(slope(half(rss).map((p) => [p[0], p[2]])) * 1024 * 1000).toFixed(1),
+      ...memoryFigures(rss, 1000, '1000'),
       fdsStart: fds[0][1],
       fdsEnd: fds[fds.length - 1][1],
       fdSlopePer1000: +(slope(half(fds)) * 1000).toFixed(2),
     }
-    figures.read = {
-      rssStartMiB: +rssReads[0][2].toFixed(1),
-      rssEndMiB: +rssReads[rssReads.length - 1][2].toFixed(1),
-      nativeStartMiB: +rssReads[0][1].toFixed(1),
-      nativeEndMiB: +rssReads[rssReads.length - 1][1].toFixed(1),
-      nativeSlopeKiBPer10000: +(slope(half(rssReads)) * 1024 * 10_000).toFixed(1),
-      rssSlopeKiBPer10000: +(slope(half(rssReads).map((p) => [p[0], p[2]])) * 1024 * 10_000).toFixed(1),
-    }
+    figures.read = memoryFigures(rssReads, 10_000, '10000')
     // A leak of one allocation per cycle shows as a steady climb; allocator noise does not.
     if (figures.refresh.fdsEnd > figures.refresh.fdsStart + 2) figures.failures.push(`file descriptors grew ${figures.refresh.fdsStart} → ${figures.refresh.fdsEnd} over ${cycles} refreshes`)
     // The quick run is too short to tell warm-up (SQLite's page cache, index segments) from

@@ -539,8 +539,8 @@ fn desired_watches(
     c: &Cache,
     links: &mut LinkVerdicts,
 ) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
-    let max_entries = cfg_usize(c.inner.config.max_artifact_files.value);
-    let max_depth = cfg_usize(c.inner.config.max_artifact_depth.value);
+    let max_entries = c.inner.config.max_artifact_files.value as usize;
+    let max_depth = c.inner.config.max_artifact_depth.value as usize;
     let mut seen_links = HashSet::new();
     let mut linked = Vec::new();
     let cfg = &c.inner.config;
@@ -603,8 +603,4 @@ fn desired_watches(
     let mut seen = HashSet::new();
     out.retain(|(p, _)| seen.insert(p.clone()));
     (out, vanished)
-}
-
-fn cfg_usize(v: u32) -> usize {
-    usize::try_from(v).unwrap_or(usize::MAX)
 }

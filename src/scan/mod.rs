@@ -1009,10 +1009,7 @@ pub fn scan_project(
                     Some(p) => format!("{profile}/{}", p.trim_end_matches('/')),
                     None => format!("{profile}/{}s/{}", d.kind, d.name),
                 };
-                let hidden = unlisted
-                    .iter()
-                    .any(|u| file == *u || file.starts_with(&format!("{u}/")));
-                if hidden {
+                if unlisted.iter().any(|u| Path::new(&file).starts_with(u)) {
                     continue;
                 }
                 let manifest = format!("{profile}/{DEPLOYED_FILE}");

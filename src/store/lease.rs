@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{CLOCK_SKEW_MS, Fresh, Store, now_ms};
+use super::{Fresh, Store, now_ms, trusted_until};
 use crate::error::Result;
 
 /// Who holds a lease, as stored.
@@ -22,7 +22,7 @@ pub struct LeaseInfo {
 
 impl Store {
     /// Takes or renews `name` for `holder` for `ttl_ms`, unless someone else holds it unexpired.
-    /// A lease renewed further ahead of this clock than [`CLOCK_SKEW_MS`] was renewed before
+    /// A lease renewed further ahead of this clock than [`super::CLOCK_SKEW_MS`] was renewed before
     /// the clock moved backwards, and counts as lapsed (else a dead holder's lease would block
     /// for as long as the clock moved). Returns whether `holder` holds it now.
     pub fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
@@ -36,7 +36,7 @@ impl Store {
                      holder = excluded.holder, pid = excluded.pid,
                      heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at
                  WHERE leases.holder = excluded.holder OR leases.expires_at < ?4 OR leases.heartbeat_at > ?6",
-                params![name, holder, std::process::id(), now, now + ttl_ms, now + CLOCK_SKEW_MS],
+                params![name, holder, std::process::id(), now, now + ttl_ms, trusted_until(now)],
             )?;
             let h: Option<String> = tx
                 .query_row("SELECT holder FROM leases WHERE name = ?1", [name], |r| r.get(0))

@@ -32,7 +32,7 @@ impl SourceCache {
 /// Whether a copy checked at `checked_at` and fresh until `expires_at` has expired at `now`:
 /// also when it was checked "in the future" (the clock has moved backwards since).
 fn expired(expires_at: i64, checked_at: Option<i64>, now: i64) -> bool {
-    expires_at < now || checked_at.is_some_and(|t| t > now.saturating_add(super::CLOCK_SKEW_MS))
+    expires_at < now || checked_at.is_some_and(|t| t > super::trusted_until(now))
 }
 
 /// Columns read by [`entry_from_row`] (entries `e` joined with their source `s`).

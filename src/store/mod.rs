@@ -63,6 +63,11 @@ pub fn now_ms() -> i64 {
 /// catches up; a lease renewed that far ahead counts as lapsed.
 pub const CLOCK_SKEW_MS: i64 = 60_000;
 
+/// The newest recorded time (ms) trusted at `now`: [`CLOCK_SKEW_MS`] ahead of it.
+pub fn trusted_until(now: i64) -> i64 {
+    now.saturating_add(CLOCK_SKEW_MS)
+}
+
 /// The stamps (ms) a project's scan counts as fresh within: no older than the TTL, and not
 /// ahead of this clock by more than [`CLOCK_SKEW_MS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +84,7 @@ impl Fresh {
         let now = now_ms();
         Fresh {
             since: now.saturating_sub(ttl_ms),
-            until: now.saturating_add(CLOCK_SKEW_MS),
+            until: trusted_until(now),
         }
     }
 
