@@ -271,6 +271,18 @@ test('API key: required when configured', async (t) => {
   assert.equal((await handler(new Request('http://x/api/v1/cache/status'))).status, 401)
   assert.equal((await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 'nope!!' } }))).status, 401)
   assert.equal((await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 's3cret' } }))).status, 200)
+  // An answer kept in the body cache is still only given with the key.
+  const ok = { headers: { 'x-api-key': 's3cret' } }
+  const first = await handler(new Request('http://x/api/v1/cache/projects', ok))
+  const again = await handler(new Request('http://x/api/v1/cache/projects', ok))
+  assert.equal(again.status, 200)
+  assert.equal(await again.text(), await first.text())
+  assert.equal((await handler(new Request('http://x/api/v1/cache/projects'))).status, 401)
+  assert.equal((await handler(new Request('http://x/api/v1/cache/projects', { headers: { 'x-api-key': 's3cre' } }))).status, 401)
+  const head = await handler(new Request('http://x/api/v1/cache/projects', { method: 'HEAD', ...ok }))
+  assert.equal(head.status, 200)
+  assert.equal(await head.text(), '')
+  assert.equal((await handler(new Request('http://x/api/v1/cache/projects', { method: 'POST', ...ok }))).status, 405)
   assert.throws(() => createCacheHandler({ cache, basePath: 'api' }), (e) => e.code === 'INVALID_ARGUMENT')
 })
 

@@ -329,7 +329,26 @@ function freshness(cache) {
   const now = Date.now()
   const ageMs = last ? Math.max(0, now - last) : null
   const ahead = last !== null && last - now > CLOCK_SKEW_MS
-  return { generation: f.generation, last, ageMs, ttl: f.ttlMs, hit: ageMs !== null && !ahead && ageMs < f.ttlMs }
+  return { generation: f.generation, last, now, ageMs, ttl: f.ttlMs, hit: ageMs !== null && !ahead && ageMs < f.ttlMs }
+}
+
+/**
+ * The ETag of a GET answer: the data generation, and the clock for answers that carry ages
+ * (`kind` 'clock': the second; 'data': the minute, since projects turn stale as time passes).
+ */
+function etagOf(kind, f) {
+  const clock = kind === 'clock' ? `-t${Math.floor(f.now / 1000)}` : `-m${Math.floor(f.now / 60_000)}`
+  return `W/"g${f.generation}${clock}"`
+}
+
+/** The headers every GET answer carries; list routes add `X-Cache-Hit` and `X-Cache-Age`. */
+function getHeaders(list, tag, f) {
+  const headers = { 'cache-control': 'no-cache', etag: tag }
+  if (list) {
+    headers['x-cache-hit'] = f.hit ? 'hit' : 'miss'
+    headers['x-cache-age'] = f.ageMs === null ? '' : String(Math.floor(f.ageMs / 1000))
+  }
+  return headers
 }
 
 function cursorOf(offset) {
@@ -825,8 +844,7 @@ function etagMatches(header, etag) {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag.replace(/^W\//, ''))
 }
 
-// Bodies of recent GET answers, by URL and ETag: the ETag names the data generation, so an entry
-// is exact until the generation moves (then the whole map is dropped).
+// How many answers the body cache of a handler keeps (the oldest goes first).
 const BODY_CACHE_ENTRIES = 256
 
 /**
@@ -852,7 +870,38 @@ function createCacheHandler(options = {}) {
     return cache
   }
   const streams = new Set()
+  // Bodies of recent 200 GET answers by URL (`pathname?search`), for the data generation in
+  // `generation`: `{ kind, list, tag, text, headers, buf }` (`buf`: the text encoded, kept by a
+  // Node server). An entry answers while its URL's ETag stays `tag`.
   const bodies = { generation: null, map: new Map() }
+  const keyed = apiKey !== undefined && apiKey !== null && apiKey !== ''
+  const authorized = (ex) => {
+    const sent = ex.header('x-api-key')
+    return Boolean(sent) && safeEqual(sent, apiKey)
+  }
+
+  /**
+   * The answer to a GET or HEAD whose body is in `bodies` and still current (same generation,
+   * same ETag), without routing or parsing anything; `null` when there is none (the full
+   * `dispatch` then answers, errors included). Synchronous, so a Node server can write at once.
+   */
+  function cached(ex) {
+    if ((ex.method !== 'GET' && ex.method !== 'HEAD') || cache === null || bodies.generation === null) return null
+    const entry = bodies.map.get(ex.pathname + '?' + ex.search)
+    if (entry === undefined || (keyed && !authorized(ex))) return null
+    let f
+    try {
+      f = freshness(cache)
+    } catch {
+      return null
+    }
+    if (f.generation !== bodies.generation) return null
+    const tag = etagOf(entry.kind, f)
+    if (tag !== entry.tag) return null
+    const headers = getHeaders(entry.list, tag, f)
+    if (etagMatches(ex.header('if-none-match'), tag)) return { status: 304, headers, text: null }
+    return { status: 200, headers: Object.assign(headers, entry.headers), text: entry.text, bytes: entry }
+  }
 
   /**
    * The framework-free core: `ex` is `{ method, pathname, search, header(name), body, signal }`;
@@ -860,14 +909,13 @@ function createCacheHandler(options = {}) {
    */
   async function dispatch(ex) {
     try {
+      const hit = cached(ex)
+      if (hit !== null) return hit
       const { pathname } = ex
       if (prefix && pathname !== prefix && !pathname.startsWith(prefix + '/')) {
         throw new HttpError(404, 'Not Found')
       }
-      if (apiKey !== undefined && apiKey !== null && apiKey !== '') {
-        const sent = ex.header('x-api-key')
-        if (!sent || !safeEqual(sent, apiKey)) throw new HttpError(401, 'Invalid or missing API key')
-      }
+      if (keyed && !authorized(ex)) throw new HttpError(401, 'Invalid or missing API key')
       let segments
       try {
         segments = pathname.slice(prefix.length).split('/').filter((x) => x !== '').map((x) => decodeURIComponent(x))
@@ -894,20 +942,15 @@ function createCacheHandler(options = {}) {
       const c = getCache()
       if (route.stream) return route.run({ cache: c, ex, streams })
       const query = new Query(new URLSearchParams(ex.search))
-      const headers = { 'cache-control': 'no-cache' }
-      let key = null
+      let headers = { 'cache-control': 'no-cache' }
+      let keep = null
       let f = null
       if (method === 'GET') {
         // The ETag comes from the data generation, which moves on every write by any process;
         // a match answers 304 before any body is built.
         f = freshness(c)
-        const clock = route.etag === 'clock' ? `-t${Math.floor(Date.now() / 1000)}` : `-m${Math.floor(Date.now() / 60_000)}`
-        const tag = `W/"g${f.generation}${clock}"`
-        headers.etag = tag
-        if (route.list) {
-          headers['x-cache-hit'] = f.hit ? 'hit' : 'miss'
-          headers['x-cache-age'] = f.ageMs === null ? '' : String(Math.floor(f.ageMs / 1000))
-        }
+        const tag = etagOf(route.etag, f)
+        headers = getHeaders(route.list, tag, f)
         const refresh = route.list && query.bool('refresh') === true
         if (etagMatches(ex.header('if-none-match'), tag) && !refresh) return answer(304, undefined, headers)
         if (!refresh) {
@@ -915,18 +958,19 @@ function createCacheHandler(options = {}) {
             bodies.generation = f.generation
             bodies.map.clear()
           }
-          key = `${pathname}?${ex.search}|${tag}`
-          const hit = bodies.map.get(key)
-          if (hit) return { status: 200, headers: Object.assign({}, hit.headers, headers), text: hit.text, bytes: hit }
+          keep = { kind: route.etag, list: Boolean(route.list), tag }
         }
       }
       const out = await route.run({ cache: c, query, params, ex, fresh: f })
       const res = answer(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
-      if (key && res.status === 200) {
-        if (bodies.map.size >= BODY_CACHE_ENTRIES) bodies.map.delete(bodies.map.keys().next().value)
-        // `bytes` on the entry: a Node server encodes the text once and keeps the Buffer here.
-        res.bytes = { headers: { 'content-type': 'application/json', ...(out.headers || {}) }, text: res.text, buf: null }
-        bodies.map.set(key, res.bytes)
+      if (keep && res.status === 200 && bodies.generation === f.generation) {
+        const key = pathname + '?' + ex.search
+        if (!bodies.map.has(key) && bodies.map.size >= BODY_CACHE_ENTRIES) bodies.map.delete(bodies.map.keys().next().value)
+        keep.text = res.text
+        keep.headers = { 'content-type': 'application/json', ...(out.headers || {}) }
+        keep.buf = null
+        bodies.map.set(key, keep)
+        res.bytes = keep
       }
       return res
     } catch (e) {
@@ -954,6 +998,8 @@ function createCacheHandler(options = {}) {
   Object.defineProperty(handler, 'cache', { get: () => cache })
   /** The framework-free core, for this package's own Node server. */
   handler[DISPATCH] = dispatch
+  /** Its synchronous part: a current body from the body cache, or `null`. */
+  handler[CACHED] = cached
   /** Ends every open event stream (a server stopping gracefully calls this first). */
   handler.closeStreams = () => {
     for (const end of [...streams]) end()
@@ -963,6 +1009,8 @@ function createCacheHandler(options = {}) {
 
 /** The key under which a handler exposes its framework-free core (see serve.js). */
 const DISPATCH = Symbol.for('@skillmeat/cache.dispatch')
+/** The key of the handler's synchronous body-cache answer (see serve.js). */
+const CACHED = Symbol.for('@skillmeat/cache.cached')
 
 function toResponse(a, method) {
   const body = method === 'HEAD' ? null : a.stream || a.text
@@ -977,4 +1025,4 @@ function errorAnswer(e) {
   return answer(status, { detail: message, code })
 }
 
-module.exports = { createCacheHandler, versionDifference, HttpError, DISPATCH }
+module.exports = { createCacheHandler, versionDifference, HttpError, DISPATCH, CACHED }

@@ -6,6 +6,7 @@
 const http = require('node:http')
 
 const DISPATCH = Symbol.for('@skillmeat/cache.dispatch')
+const CACHED = Symbol.for('@skillmeat/cache.cached')
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]'])
 
 /** Whether `host` only accepts connections from this machine. */
@@ -13,36 +14,35 @@ function isLoopback(host) {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** An abort signal for `res`, made on first use (aborted when the client goes away). */
-function lazySignal(res) {
-  let controller = null
-  return () => {
-    if (!controller) {
-      controller = new AbortController()
+/** One request as the handler's core reads it (see `dispatch` in http.js). */
+class Exchange {
+  constructor(req, res) {
+    const url = req.url || '/'
+    const q = url.indexOf('?')
+    this.method = req.method
+    this.pathname = q < 0 ? url : url.slice(0, q)
+    this.search = q < 0 ? '' : url.slice(q + 1)
+    this.body = req.method !== 'GET' && req.method !== 'HEAD' ? req : null
+    this.req = req
+    this.res = res
+    this.controller = null
+  }
+
+  header(name) {
+    const v = this.req.headers[name]
+    return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+  }
+
+  /** Aborted when the client goes away; made on first use. */
+  get signal() {
+    if (this.controller === null) {
+      const controller = new AbortController()
+      this.controller = controller
+      const res = this.res
       if (res.destroyed || res.writableEnded) controller.abort()
       else res.once('close', () => controller.abort())
     }
-    return controller.signal
-  }
-}
-
-function exchange(req, res) {
-  const url = req.url || '/'
-  const q = url.indexOf('?')
-  const signal = lazySignal(res)
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  return {
-    method: req.method,
-    pathname: q < 0 ? url : url.slice(0, q),
-    search: q < 0 ? '' : url.slice(q + 1),
-    header: (name) => {
-      const v = req.headers[name]
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
-    },
-    body: hasBody ? req : null,
-    get signal() {
-      return signal()
-    },
+    return this.controller.signal
   }
 }
 
@@ -57,7 +57,7 @@ async function pipeStream(res, stream) {
   res.end()
 }
 
-async function write(res, a, method) {
+function write(res, a, method) {
   const headers = a.headers
   if (a.stream) {
     res.writeHead(a.status, headers)
@@ -72,6 +72,12 @@ async function write(res, a, method) {
   if (buf) headers['content-length'] = String(buf.length)
   res.writeHead(a.status, headers)
   res.end(method === 'HEAD' ? undefined : buf)
+  return null
+}
+
+function failed(res) {
+  if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+  res.end('{"detail":"Internal error"}')
 }
 
 /**
@@ -81,16 +87,31 @@ async function write(res, a, method) {
  */
 function startServer({ handler, host = '127.0.0.1', port = 8080, basePath = '/api/v1' }) {
   const dispatch = handler[DISPATCH]
-  if (typeof dispatch !== 'function') {
+  const cached = handler[CACHED]
+  if (typeof dispatch !== 'function' || typeof cached !== 'function') {
     throw new TypeError('startServer serves a handler made by createCacheHandler()')
   }
   const server = http.createServer((req, res) => {
-    dispatch(exchange(req, res))
+    const ex = new Exchange(req, res)
+    // A current body from the handler's body cache is written at once; anything else goes
+    // through the full (asynchronous) dispatch.
+    let a = null
+    try {
+      a = cached(ex)
+    } catch {
+      a = null
+    }
+    if (a !== null) {
+      try {
+        write(res, a, req.method)
+      } catch {
+        failed(res)
+      }
+      return
+    }
+    dispatch(ex)
       .then((a) => write(res, a, req.method))
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
-        res.end('{"detail":"Internal error"}')
-      })
+      .catch(() => failed(res))
   })
   server.keepAliveTimeout = 5000
   return new Promise((resolve, reject) => {

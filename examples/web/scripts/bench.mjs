@@ -7,6 +7,7 @@
 // bytes and static files served from memory by a bare node:http server (no Next, no cache), so
 // the ratio is what server rendering from the cache costs over the fastest possible answer.
 // BENCH_STRIP=1 strips the scripts from the baseline (the browser alone: HTML and CSS). LOADS=n.
+// BENCH_DUMP=file writes the HTML measured (to study what the browser is given).
 import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -95,6 +96,7 @@ try {
   await fetch(`${base}/`).then((r) => r.text()) // warm: first render opens and fills the cache
   const html = await fetch(`${base}/`).then((r) => r.text())
   const rows = (html.match(/data-testid="artifact-row"/g) || []).length
+  if (process.env.BENCH_DUMP) fs.writeFileSync(process.env.BENCH_DUMP, html)
 
   // The page's JS, as the browser downloads it.
   const scripts = [...new Set([...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map((m) => m[1]))]
