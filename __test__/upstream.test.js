@@ -452,3 +452,24 @@ test('compareVersions: an all-digit short SHA equals its full SHA', () => {
   assert.deepEqual(compareVersions('0123456789abcdef0123456789abcdef01234567', '0123456'), { order: 0, diff: 'none' })
   assert.deepEqual(compareVersions('0123456', '0123456789abcdef0123456789abcdef01234567'), { order: 0, diff: 'none' })
 })
+
+test('close() does not wait for a background upstream check whose server never answers', async (t) => {
+  // Accepts requests and never answers them (as a network that drops packets would).
+  const seen = []
+  const gh = await listen((req) => seen.push(req.url))
+  t.after(() => gh.close())
+  const root = tmpdir()
+  const home = tmpdir()
+  const cache = open(home, gh.base, { httpTimeoutMs: 60_000, backgroundRefresh: true, projectRoots: [root], discoveryDepth: 1 })
+  let closed = false
+  t.after(() => closed || cache.close())
+  project(root, 'alpha')
+  const until = Date.now() + 20_000
+  while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+  assert.ok(seen.length > 0, 'the background check asked the upstream API')
+  const started = Date.now()
+  cache.close()
+  closed = true
+  const took = Date.now() - started
+  assert.ok(took < 3000, `close() took ${took} ms`)
+})

@@ -3,7 +3,8 @@
 // `npm run bench:http`: `skillmeat-cache serve` under load (autocannon, 50 connections) on a
 // generated 100 x 100 tree while a second process refreshes every second, route by route; in the
 // same run, a bare node:http server answering the same bytes from memory (the ceiling of Node
-// HTTP on this machine) and 304 answers against 200s.
+// HTTP on this machine; for the artifacts page and for the status answer) and 304 answers
+// against 200s.
 //
 //   node benches/node/http.js [--duration 20] [--connections 50] [--json out.json]
 const fs = require('node:fs')
@@ -124,14 +125,22 @@ async function main() {
     results.routes[name] = await run(base + route)
   }
 
-  // The ceiling: the artifacts page's bytes from memory on bare node:http.
-  const page = await fetch(base + routes.artifacts)
-  const bytes = Buffer.from(await page.arrayBuffer())
-  const bare = child(['-e', BARE_SERVER], { BODY: bytes.toString('base64') })
-  const bareUrl = await firstLine(bare)
-  process.stderr.write('load: bare node:http ceiling ...\n')
-  results.ceiling = await run(bareUrl)
-  bare.kill('SIGTERM')
+  // The ceilings: the artifacts page's bytes, and the status answer's, from memory on bare
+  // node:http, under the same load.
+  const ceiling = async (route) => {
+    const bytes = Buffer.from(await (await fetch(base + route)).arrayBuffer())
+    const bare = child(['-e', BARE_SERVER], { BODY: bytes.toString('base64') })
+    const bareUrl = await firstLine(bare)
+    const r = await run(bareUrl)
+    bare.kill('SIGTERM')
+    return { bytes, r }
+  }
+  process.stderr.write('load: bare node:http ceiling (the artifacts page) ...\n')
+  const { bytes, r: pageCeiling } = await ceiling(routes.artifacts)
+  results.ceiling = pageCeiling
+  process.stderr.write('load: bare node:http ceiling (the status answer) ...\n')
+  const statusCeiling = await ceiling(routes.status)
+  results.statusCeiling = statusCeiling.r
 
   // 304 against 200 on the same route, with the writer stopped so the ETag holds still. List
   // ETags also name the minute (projects turn stale as time passes), so each run starts at the
@@ -156,6 +165,8 @@ async function main() {
   results.ratios = {
     artifactsVsCeilingReqPerSec: +(results.ceiling.reqPerSec / a.reqPerSec).toFixed(2),
     artifactsVsCeilingP99: +(a.p99Ms / Math.max(results.ceiling.p99Ms, 1)).toFixed(2),
+    statusVsCeilingReqPerSec: +(results.statusCeiling.reqPerSec / results.routes.status.reqPerSec).toFixed(2),
+    statusP99VsCeiling: [results.routes.status.p99Ms, results.statusCeiling.p99Ms],
     reqPerSec304Vs200: +(results.quiet304.reqPerSec / results.quiet200.reqPerSec).toFixed(2),
     reqPerSec304Vs200Built: +(results.quiet304.reqPerSec / results.quiet200Built.reqPerSec).toFixed(2),
     p50Ms304Vs200Built: [results.quiet304.p50Ms, results.quiet200Built.p50Ms],
@@ -165,6 +176,7 @@ async function main() {
   console.log(`machine: ${results.machine}\ntree: ${results.tree}\nload: ${results.load}\n`)
   for (const [n, r] of Object.entries(results.routes)) console.log(`${n.padEnd(16)} ${fmt(r)}`)
   console.log(`${'ceiling (bare)'.padEnd(16)} ${fmt(results.ceiling)}  (${bytes.length} bytes, the artifacts page)`)
+  console.log(`${'ceiling (bare)'.padEnd(16)} ${fmt(results.statusCeiling)}  (${statusCeiling.bytes.length} bytes, the status answer)`)
   console.log(`${'quiet 200'.padEnd(16)} ${fmt(results.quiet200)}`)
   console.log(`${'quiet 304'.padEnd(16)} ${fmt(results.quiet304)}`)
   console.log(`${'quiet 200 built'.padEnd(16)} ${fmt(results.quiet200Built)}  (every body built: no body-cache hit)`)

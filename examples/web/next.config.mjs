@@ -6,6 +6,9 @@ const nextConfig = {
   // @skillmeat/cache is bundled, so that its React hooks share the app's React.
   serverExternalPackages,
   poweredByHeader: false,
+  // Served on this machine (SkillMeat's web runs on localhost): compressing each page costs the
+  // server more time than it saves on the loopback. Behind a reverse proxy, let the proxy compress.
+  compress: false,
   // This app lives inside the package's repository, which has its own lockfile.
   turbopack: { root: import.meta.dirname },
   outputFileTracingRoot: import.meta.dirname,

@@ -137,12 +137,12 @@ async fn run(
                         _ => break,
                     }
                 }
-                if !w.on_signals(&weak, batch).await {
+                if !until_stopped(&mut stop, w.on_signals(&weak, batch)).await {
                     break;
                 }
             }
             _ = tick.tick() => {
-                if !w.on_tick(&weak).await {
+                if !until_stopped(&mut stop, w.on_tick(&weak)).await {
                     break;
                 }
             }
@@ -155,6 +155,19 @@ async fn run(
             let holder = w.holder.clone();
             let _ = blocking(move || c.inner.store.release_lease(LEASE, &holder)).await;
         }
+    }
+}
+
+/// Runs one step of the worker unless `close()` asks it to stop first: the step is then dropped
+/// where it waits (an upstream or marketplace request in flight is abandoned; a scan running on
+/// a blocking thread stops between projects, as `close()` marks the cache closed). `false` =
+/// stop. Without this, `close()` waited for the step: over a network that never answers, for
+/// as long as its requests' timeouts.
+async fn until_stopped(stop: &mut watch::Receiver<bool>, step: impl Future<Output = bool>) -> bool {
+    tokio::select! {
+        biased;
+        _ = stop.changed() => false,
+        keep = step => keep,
     }
 }
 
