@@ -460,10 +460,10 @@ test('close() does not wait for a background upstream check whose server never a
   t.after(() => gh.close())
   const root = tmpdir()
   const home = tmpdir()
+  project(root, 'alpha')
   const cache = open(home, gh.base, { httpTimeoutMs: 60_000, backgroundRefresh: true, projectRoots: [root], discoveryDepth: 1 })
   let closed = false
   t.after(() => closed || cache.close())
-  project(root, 'alpha')
   const until = Date.now() + 20_000
   while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
   assert.ok(seen.length > 0, 'the background check asked the upstream API')
@@ -472,4 +472,24 @@ test('close() does not wait for a background upstream check whose server never a
   closed = true
   const took = Date.now() - started
   assert.ok(took < 3000, `close() took ${took} ms`)
+})
+
+test('a checkUpstream() waiting on a server that never answers is rejected with CACHE_CLOSED by close()', async (t) => {
+  const seen = []
+  const gh = await listen((req) => seen.push(req.url))
+  t.after(() => gh.close())
+  const root = tmpdir()
+  const home = tmpdir()
+  const cache = open(home, gh.base, { httpTimeoutMs: 60_000 })
+  cache.registerProject(project(root, 'alpha'))
+  const settled = cache.checkUpstream({ force: true }).then(
+    () => 'resolved',
+    (e) => e.code,
+  )
+  const until = Date.now() + 10_000
+  while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+  assert.ok(seen.length > 0, 'the check asked the upstream API')
+  cache.close()
+  const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still pending 5 s after close()'), 5000))])
+  assert.equal(outcome, 'CACHE_CLOSED')
 })

@@ -56,6 +56,7 @@ impl Cache {
             return done(Err(Error::Closed));
         };
         let fut = task(self.clone());
+        let mut settle = Settle(Some(done), std::marker::PhantomData);
         rt.spawn(async move {
             let res = std::panic::AssertUnwindSafe(fut)
                 .catch_unwind()
@@ -65,7 +66,22 @@ impl Cache {
                         "{what} failed unexpectedly; see the log above"
                     )))
                 });
-            done(res)
+            if let Some(done) = settle.0.take() {
+                done(res)
+            }
         });
+    }
+}
+
+/// A task's callback, called with `CACHE_CLOSED` if the task is dropped before it finished:
+/// `close()` shuts the runtime down, which drops a task still waiting (on a request to a server
+/// that never answers, say); without this its Promise would never settle.
+struct Settle<D: FnOnce(Result<T>), T>(Option<D>, std::marker::PhantomData<fn(T)>);
+
+impl<D: FnOnce(Result<T>), T> Drop for Settle<D, T> {
+    fn drop(&mut self) {
+        if let Some(done) = self.0.take() {
+            done(Err(Error::Closed))
+        }
     }
 }
