@@ -613,15 +613,10 @@ impl Cache {
     ) -> ScanOutcome {
         // No stored fingerprint means never scanned, or invalidated: read everything again.
         let force = force || fingerprint.is_none();
-        let priors = if force {
-            HashMap::new()
-        } else {
-            self.priors(id)
-        };
         let limits = crate::scan::walk::Limits::from_config(&self.inner.config);
         match scan::scan_project(
             Path::new(path),
-            &priors,
+            || self.priors(id),
             fingerprint,
             collections,
             &limits,

@@ -318,12 +318,13 @@ fn markdown_artifacts(
     profile: &str,
     kind: ArtifactType,
     dir: &Path,
+    real: walk::Real,
     rel_dir: &str,
     name_prefix: &str,
     sc: &mut Scope,
     depth: u8,
 ) {
-    for e in walk::entries(dir, rel_dir, &mut sc.budget, &mut sc.errors) {
+    for e in walk::entries(dir, real, rel_dir, &mut sc.budget, &mut sc.errors) {
         if e.name.starts_with('.') {
             continue;
         }
@@ -334,6 +335,7 @@ fn markdown_artifacts(
                     profile,
                     kind,
                     &e.path,
+                    e.real.clone(),
                     &format!("{rel_dir}/{}", e.name),
                     &format!("{name_prefix}{}/", e.name),
                     sc,
@@ -349,7 +351,7 @@ fn markdown_artifacts(
         else {
             continue;
         };
-        let Some(st) = stat_of(&e.path, e.name.clone()) else {
+        let Some(st) = e.stat() else {
             continue;
         };
         let key = key(profile, kind, format!("{name_prefix}{stem}"));
@@ -361,13 +363,14 @@ fn markdown_artifacts(
 /// A folder artifact, its files listed within the caps.
 fn folder_candidate(
     key: ArtifactKey,
-    path: PathBuf,
+    e: walk::Entry,
     rel: String,
     main: Option<PathBuf>,
     sc: &mut Scope,
 ) -> Candidate {
     let caps = sc.limits.artifact();
-    let listing = walk::list_files(&path, &rel, caps, &mut sc.budget, &mut sc.errors);
+    let path = e.path;
+    let listing = walk::list_files(&path, e.real, &rel, caps, &mut sc.budget, &mut sc.errors);
     Candidate {
         key,
         problems: listing.problems(&rel, &sc.limits),
@@ -403,10 +406,18 @@ fn key(profile: &str, kind: ArtifactType, name: String) -> ArtifactKey {
 
 /// Locates the skills of `skills/`: folders with a `SKILL.md`, or category folders holding them
 /// one level down.
-fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Scope) {
+fn locate_skills(
+    out: &mut Vec<Candidate>,
+    root: &Path,
+    real: &walk::Real,
+    profile: &str,
+    sc: &mut Scope,
+) {
     let rel_skills = format!("{profile}/skills");
+    let skills = root.join("skills");
     let listed = walk::entries(
-        &root.join("skills"),
+        &skills,
+        real.child(&skills),
         &rel_skills,
         &mut sc.budget,
         &mut sc.errors,
@@ -419,8 +430,8 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
         if let Some(found) = find_skill_md(&e.path) {
             let path = e.path.clone();
             let mut c = folder_candidate(
-                key(profile, ArtifactType::Skill, e.name),
-                e.path,
+                key(profile, ArtifactType::Skill, e.name.clone()),
+                e,
                 rel,
                 None,
                 sc,
@@ -432,14 +443,20 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
             continue;
         }
         // A category folder (skills/<group>/<skill>/SKILL.md) holds skills one level down.
-        let nested: Vec<_> = walk::entries(&e.path, &rel, &mut sc.budget, &mut sc.errors)
-            .into_iter()
-            .filter(|n| n.is_dir && !n.name.starts_with('.') && find_skill_md(&n.path).is_some())
-            .collect();
+        let nested: Vec<_> = walk::entries(
+            &e.path,
+            e.real.clone(),
+            &rel,
+            &mut sc.budget,
+            &mut sc.errors,
+        )
+        .into_iter()
+        .filter(|n| n.is_dir && !n.name.starts_with('.') && find_skill_md(&n.path).is_some())
+        .collect();
         if nested.is_empty() {
             let mut c = folder_candidate(
-                key(profile, ArtifactType::Skill, e.name),
-                e.path,
+                key(profile, ArtifactType::Skill, e.name.clone()),
+                e,
                 rel.clone(),
                 None,
                 sc,
@@ -458,7 +475,7 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
             let rel = format!("{rel}/{}", n.name);
             out.push(folder_candidate(
                 key(profile, ArtifactType::Skill, name),
-                n.path,
+                n,
                 rel,
                 main,
                 sc,
@@ -468,14 +485,28 @@ fn locate_skills(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut 
 }
 
 /// Locates the hooks of `hooks/`: every file at any depth is one.
-fn locate_hooks(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Scope) {
+fn locate_hooks(
+    out: &mut Vec<Candidate>,
+    root: &Path,
+    real: &walk::Real,
+    profile: &str,
+    sc: &mut Scope,
+) {
     let hooks = root.join("hooks");
     if !hooks.is_dir() {
         return;
     }
     let rel_root = format!("{profile}/hooks");
     let caps = sc.limits.folder();
-    let listing = walk::list_files(&hooks, &rel_root, caps, &mut sc.budget, &mut sc.errors);
+    let real = real.child(&hooks);
+    let listing = walk::list_files(
+        &hooks,
+        real,
+        &rel_root,
+        caps,
+        &mut sc.budget,
+        &mut sc.errors,
+    );
     let problems = listing.other_problems(&rel_root, &sc.limits);
     sc.errors.extend(problems.into_iter().map(project_error));
     for st in listing.files {
@@ -498,9 +529,22 @@ fn locate_hooks(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut S
 }
 
 /// Locates the MCP servers of `mcp/`: `<name>.json` files and `<name>/` folders.
-fn locate_mcp(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Scope) {
+fn locate_mcp(
+    out: &mut Vec<Candidate>,
+    root: &Path,
+    real: &walk::Real,
+    profile: &str,
+    sc: &mut Scope,
+) {
     let rel_mcp = format!("{profile}/mcp");
-    for e in walk::entries(&root.join("mcp"), &rel_mcp, &mut sc.budget, &mut sc.errors) {
+    let mcp = root.join("mcp");
+    for e in walk::entries(
+        &mcp,
+        real.child(&mcp),
+        &rel_mcp,
+        &mut sc.budget,
+        &mut sc.errors,
+    ) {
         if e.name.starts_with('.') {
             continue;
         }
@@ -511,14 +555,14 @@ fn locate_mcp(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Sco
                 .map(|n| e.path.join(n))
                 .find(|p| p.is_file());
             out.push(folder_candidate(
-                key(profile, ArtifactType::Mcp, e.name),
-                e.path,
+                key(profile, ArtifactType::Mcp, e.name.clone()),
+                e,
                 rel,
                 main,
                 sc,
             ));
         } else if let Some(stem) = e.name.strip_suffix(".json") {
-            if let Some(st) = stat_of(&e.path, e.name.clone()) {
+            if let Some(st) = e.stat() {
                 let k = key(profile, ArtifactType::Mcp, stem.into());
                 out.push(Candidate::of_entry(k, rel, e, st));
             }
@@ -526,21 +570,29 @@ fn locate_mcp(out: &mut Vec<Candidate>, root: &Path, profile: &str, sc: &mut Sco
     }
 }
 
-/// Locates every artifact under one profile root.
-fn locate_profile(project: &Path, profile: &str, sc: &mut Scope) -> Vec<Candidate> {
+/// Locates every artifact under one profile root of the project at `project` (`real`: where it
+/// really is).
+fn locate_profile(
+    project: &Path,
+    real: &walk::Real,
+    profile: &str,
+    sc: &mut Scope,
+) -> Vec<Candidate> {
     let root = project.join(profile);
+    let real = real.child(&root);
     let mut out = Vec::new();
-    locate_skills(&mut out, &root, profile, sc);
+    locate_skills(&mut out, &root, &real, profile, sc);
     for (dirname, kind) in [
         ("commands", ArtifactType::Command),
         ("agents", ArtifactType::Agent),
     ] {
         let d = root.join(dirname);
         let rel = format!("{profile}/{dirname}");
-        markdown_artifacts(&mut out, profile, kind, &d, &rel, "", sc, 0);
+        let dir_real = real.child(&d);
+        markdown_artifacts(&mut out, profile, kind, &d, dir_real, &rel, "", sc, 0);
     }
-    locate_hooks(&mut out, &root, profile, sc);
-    locate_mcp(&mut out, &root, profile, sc);
+    locate_hooks(&mut out, &root, &real, profile, sc);
+    locate_mcp(&mut out, &root, &real, profile, sc);
     out
 }
 
@@ -851,12 +903,12 @@ fn deploy_info(
     }
 }
 
-/// Scans one project folder within `limits`. `prior` holds the previous scan's artifact
-/// fingerprints and `prior_fingerprint` the project's; unchanged files are not read again unless
-/// `force`.
+/// Scans one project folder within `limits`. `prior` gives the previous scan's artifact
+/// fingerprints (asked for only when the project's stat fingerprint differs from
+/// `prior_fingerprint`); unchanged files are not read again unless `force`.
 pub fn scan_project(
     dir: &Path,
-    prior: &HashMap<ArtifactKey, Prior>,
+    prior: impl FnOnce() -> HashMap<ArtifactKey, Prior>,
     prior_fingerprint: Option<&str>,
     collections: &Collections,
     limits: &Limits,
@@ -876,7 +928,8 @@ pub fn scan_project(
     if let Err(e) = std::fs::read_dir(dir) {
         return Err(ScanFailure::Unreadable(format!("{}: {e}", dir.display())));
     }
-    if std::fs::canonicalize(dir).is_ok_and(|c| system::is_system(&c)) {
+    let real = walk::Real::of(dir);
+    if real.canonical.as_deref().is_some_and(system::is_system) {
         return Err(ScanFailure::Unreadable(format!(
             "{} is a folder of the kernel (/proc, /sys or /dev); not read",
             dir.display()
@@ -901,7 +954,7 @@ pub fn scan_project(
             continue;
         }
         profiles.push(profile.to_string());
-        candidates.extend(locate_profile(dir, profile, &mut sc));
+        candidates.extend(locate_profile(dir, &real, profile, &mut sc));
         for f in [DEPLOYED_FILE, PROJECT_FILE] {
             if let Some(st) = stat_of(&dir.join(profile).join(f), f.into()) {
                 racy_project |= st.mtime_ns >= racy_after;
@@ -952,6 +1005,7 @@ pub fn scan_project(
             ..Default::default()
         });
     }
+    let prior = if force { HashMap::new() } else { prior() };
 
     // Project metadata.
     let mut name = dir
@@ -1078,7 +1132,15 @@ mod tests {
 
     fn scan(dir: &Path, prior: &HashMap<ArtifactKey, Prior>) -> ProjectScan {
         let collections = manifest::Collections::default();
-        scan_project(dir, prior, None, &collections, &Limits::default(), false).unwrap()
+        scan_project(
+            dir,
+            || prior.clone(),
+            None,
+            &collections,
+            &Limits::default(),
+            false,
+        )
+        .unwrap()
     }
 
     fn priors(s: &ProjectScan) -> HashMap<ArtifactKey, Prior> {

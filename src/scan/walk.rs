@@ -310,20 +310,59 @@ fn bad_name(file: String) -> FileError {
     }
 }
 
+/// Where a folder really is: its canonical path (when it resolves) and whether the path that
+/// names it is a link. [`Real::of`] asks the file system; an [`Entry`] knows it from its listing,
+/// which saves resolving every component of the path again for each folder listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Real {
+    /// The canonical path, when it resolves.
+    pub canonical: Option<PathBuf>,
+    /// Whether the path is a link.
+    pub link: bool,
+}
+
+impl Real {
+    /// Resolves `path`.
+    pub fn of(path: &Path) -> Real {
+        Real {
+            canonical: std::fs::canonicalize(path).ok(),
+            link: std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()),
+        }
+    }
+
+    /// Resolves `path`, an entry of the folder `self` describes: one look at the entry itself
+    /// unless it is a link.
+    pub fn child(&self, path: &Path) -> Real {
+        match (
+            std::fs::symlink_metadata(path),
+            &self.canonical,
+            path.file_name(),
+        ) {
+            (Ok(m), Some(parent), Some(name)) if !m.file_type().is_symlink() => Real {
+                canonical: Some(parent.join(name)),
+                link: false,
+            },
+            (Err(_), _, _) => Real::default(),
+            _ => Real::of(path),
+        }
+    }
+}
+
 /// Lists the regular files under `root` (breadth first, so its own files come first) within
-/// `caps` and `budget`, with names relative to `root`. `root` may be a link, followed unless it
-/// leads into a kernel folder; links inside it are followed to files only. Names that are not
-/// UTF-8 are reported in `errors` (as `rel_root/…`) and skipped.
+/// `caps` and `budget`, with names relative to `root`; `real` is where `root` really is. `root`
+/// may be a link, followed unless it leads into a kernel folder; links inside it are followed to
+/// files only. Names that are not UTF-8 are reported in `errors` (as `rel_root/…`) and skipped.
 pub(crate) fn list_files(
     root: &Path,
+    real: Real,
     rel_root: &str,
     caps: Caps,
     budget: &mut Budget,
     errors: &mut Vec<FileError>,
 ) -> Listing {
     let mut out = Listing::default();
-    let canonical = std::fs::canonicalize(root).ok();
-    if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+    let canonical = real.canonical;
+    if real.link {
         out.link = canonical.clone();
     }
     if let Some(c) = canonical.as_ref().filter(|c| system::is_system(c)) {
@@ -419,6 +458,24 @@ pub(crate) struct Entry {
     /// Where it leads when it is a link to a file or device in `/proc`, `/sys` or `/dev`: it is
     /// listed, and must never be read.
     pub kernel: Option<PathBuf>,
+    /// Where it really is (for a folder to list).
+    pub real: Real,
+    /// Size and modification time of a regular file (not a link), from the listing's folder.
+    pub stat: Option<(u64, i64)>,
+}
+
+impl Entry {
+    /// The size and modification time of the file it names (a link is followed), as `rel`.
+    pub fn stat(&self) -> Option<Stat> {
+        match self.stat {
+            Some((size, mtime_ns)) => Some(Stat {
+                rel: self.name.clone(),
+                size,
+                mtime_ns,
+            }),
+            None => super::stat_of(&self.path, self.name.clone()),
+        }
+    }
 }
 
 /// The UTF-8 entries of a folder of artifacts, sorted, each drawn from `budget`. Names that are
@@ -427,12 +484,13 @@ pub(crate) struct Entry {
 /// is listed with [`Entry::kernel`] set.
 pub(crate) fn entries(
     dir: &Path,
+    real: Real,
     rel_dir: &str,
     budget: &mut Budget,
     errors: &mut Vec<FileError>,
 ) -> Vec<Entry> {
     // The folder's canonical path: a link that leads to it or above is a loop.
-    let holder = std::fs::canonicalize(dir).ok();
+    let holder = real.canonical;
     if let Some(h) = holder.as_ref().filter(|h| system::is_system(h)) {
         let refused = Link::System(h.clone());
         errors.extend(link_problem(rel_dir, &refused).map(project_error));
@@ -460,10 +518,24 @@ pub(crate) fn entries(
         };
         let path = e.path();
         // d_type from the directory listing; only links need resolving to see what they lead to.
+        // A folder that is no link is where its holder is, by its name; a file's metadata is
+        // read relative to the open folder.
         let mut kernel = None;
+        let mut real = Real {
+            canonical: holder.as_ref().map(|h| h.join(name)),
+            link: false,
+        };
+        let mut stat = None;
         let is_dir = match e.file_type() {
             Ok(ft) if ft.is_symlink() => match system::resolve(&path, holder.as_deref()) {
-                Link::To(target) => target.is_dir(),
+                Link::To(target) => {
+                    let is_dir = target.is_dir();
+                    real = Real {
+                        canonical: Some(target),
+                        link: true,
+                    };
+                    is_dir
+                }
                 Link::Broken => false,
                 Link::System(target) if !target.is_dir() => {
                     kernel = Some(target);
@@ -475,7 +547,12 @@ pub(crate) fn entries(
                     continue;
                 }
             },
-            Ok(ft) => ft.is_dir(),
+            Ok(ft) => {
+                if ft.is_file() {
+                    stat = e.metadata().ok().map(|m| (m.len(), mtime_ns(&m)));
+                }
+                ft.is_dir()
+            }
             Err(_) => false,
         };
         out.push(Entry {
@@ -483,6 +560,8 @@ pub(crate) fn entries(
             path,
             is_dir,
             kernel,
+            real,
+            stat,
         });
     }
     out.sort();
@@ -504,7 +583,14 @@ mod tests {
 
     fn list(root: &Path, l: &Limits) -> (Listing, Budget) {
         let mut budget = Budget::new(l);
-        let listing = list_files(root, "a", l.artifact(), &mut budget, &mut Vec::new());
+        let listing = list_files(
+            root,
+            Real::of(root),
+            "a",
+            l.artifact(),
+            &mut budget,
+            &mut Vec::new(),
+        );
         (listing, budget)
     }
 
@@ -580,6 +666,28 @@ mod tests {
         assert!(e.reason.contains("SKILLMEAT_CACHE_MAX_PROJECT_FILES"));
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_child_is_resolved_from_its_parent_as_a_full_resolution_would() {
+        let d = tempfile::tempdir().unwrap();
+        let r = std::fs::canonicalize(d.path()).unwrap();
+        std::fs::create_dir_all(r.join("real/inner")).unwrap();
+        std::fs::create_dir(r.join("other")).unwrap();
+        std::os::unix::fs::symlink(r.join("real"), r.join("via")).unwrap();
+        std::os::unix::fs::symlink(r.join("other"), r.join("real/to-other")).unwrap();
+        // Through a linked parent, a plain child, a linked child, and a missing one.
+        let parent = Real::of(&r.join("via"));
+        assert!(parent.link);
+        for name in ["inner", "to-other", "missing"] {
+            let path = r.join("via").join(name);
+            assert_eq!(parent.child(&path), Real::of(&path), "{name}");
+        }
+        assert_eq!(
+            parent.child(&r.join("via/inner")).canonical,
+            Some(r.join("real/inner"))
+        );
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn links_into_the_kernel_and_loops_are_not_followed() {
@@ -617,7 +725,14 @@ mod tests {
         std::os::unix::fs::symlink("..", r.join("skill/up")).unwrap();
         std::os::unix::fs::symlink("/sys", r.join("skill/sys")).unwrap();
         let mut errors = Vec::new();
-        let found = entries(&r.join("skill"), "s", &mut Budget::new(&l), &mut errors);
+        let skill = r.join("skill");
+        let found = entries(
+            &skill,
+            Real::of(&skill),
+            "s",
+            &mut Budget::new(&l),
+            &mut errors,
+        );
         let names: Vec<&str> = found.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             names,
