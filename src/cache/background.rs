@@ -152,8 +152,9 @@ async fn run(
     if let Some(c) = upgrade(&weak) {
         lock(&c.inner.bg_state).is_holder = false;
         if w.is_holder && c.inner.store.mode() == Mode::File {
-            let holder = w.holder.clone();
-            let _ = blocking(move || c.inner.store.release_lease(LEASE, &holder)).await;
+            // Here, not on the blocking pool: `close()` waits for this, and the pool may be busy
+            // with work `close()` abandons.
+            let _ = tokio::task::block_in_place(|| c.inner.store.release_lease(LEASE, &w.holder));
         }
     }
 }

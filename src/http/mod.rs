@@ -2,6 +2,8 @@
 //! redirects followed by hand so every hop is checked, conditional requests with ETag and
 //! Last-Modified. All network access of the package goes through here.
 
+mod dns;
+
 use std::time::Duration;
 
 use reqwest::header::{
@@ -64,6 +66,7 @@ pub fn client(limits: &Limits) -> Result<reqwest::Client, Error> {
         .timeout(limits.timeout)
         .connect_timeout(limits.timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("skillmeat-cache/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(std::sync::Arc::new(dns::Resolver))
         .build()
         .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
 }

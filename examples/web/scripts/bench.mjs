@@ -5,7 +5,8 @@
 // Each of 20 loads opens a new tab and navigates to the page; the time is the Element Timing
 // `renderTime` of the first row (ms from navigation start). Baseline, same run: the same HTML
 // bytes and static files served from memory by a bare node:http server (no Next, no cache), so
-// the ratio is what server rendering from the cache costs over the fastest possible answer.
+// the ratio is what server rendering from the cache costs over the fastest possible answer. The
+// two are loaded in turn (one load of each), so that the shared machine's drift weighs on both.
 // BENCH_STRIP=1 strips the scripts from the baseline (the browser alone: HTML and CSS). LOADS=n.
 // BENCH_DUMP=file writes the HTML measured (to study what the browser is given).
 import { execFileSync, spawn } from 'node:child_process'
@@ -57,12 +58,10 @@ async function waitFor(url, ms = 60_000) {
   }
 }
 
-/** First-row paint times (ms) of `LOADS` loads of `url`, after 3 unmeasured warm-up loads. */
-async function measure(browser, url) {
-  const context = await browser.newContext()
-  const times = []
-  for (let i = -3; i < LOADS; i++) {
-    const page = await context.newPage()
+/** The first-row paint of one load of `url` in a new tab of `context`. */
+async function load(context, url) {
+  const page = await context.newPage()
+  try {
     await page.goto(url, { waitUntil: 'commit' })
     const t = await page.evaluate(
       () =>
@@ -80,10 +79,26 @@ async function measure(browser, url) {
         }),
     )
     if (t === null) throw new Error(`${url}: the first artifact row was not painted within 10 s`)
-    if (i >= 0) times.push(t)
+    return t
+  } finally {
     await page.close()
   }
-  await context.close()
+}
+
+/**
+ * First-row paint times of `LOADS` loads of each of `urls`, after 3 unmeasured warm-up loads,
+ * interleaved (one load of each in turn) so that the machine's drift weighs on all alike.
+ */
+async function measure(browser, urls) {
+  const contexts = await Promise.all(urls.map(() => browser.newContext()))
+  const times = urls.map(() => [])
+  for (let i = -3; i < LOADS; i++) {
+    for (let u = 0; u < urls.length; u++) {
+      const t = await load(contexts[u], urls[u])
+      if (i >= 0) times[u].push(t)
+    }
+  }
+  await Promise.all(contexts.map((c) => c.close()))
   return times
 }
 
@@ -128,8 +143,7 @@ try {
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
-  const oursAll = await measure(browser, `${base}/`)
-  const ceilingAll = await measure(browser, `http://127.0.0.1:${bare.address().port}/`)
+  const [oursAll, ceilingAll] = await measure(browser, [`${base}/`, `http://127.0.0.1:${bare.address().port}/`])
   const ours = oursAll.map((t) => t.row)
   const ceiling = ceilingAll.map((t) => t.row)
   const ttfb = quantile(oursAll.map((t) => t.ttfb), 0.5)
