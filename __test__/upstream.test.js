@@ -474,6 +474,28 @@ test('close() does not wait for a background upstream check whose server never a
   assert.ok(took < 3000, `close() took ${took} ms`)
 })
 
+test('a background upstream check whose server never answers does not hold up the watcher', async (t) => {
+  const seen = []
+  const gh = await listen((req) => seen.push(req.url))
+  t.after(() => gh.close())
+  const root = tmpdir()
+  const home = tmpdir()
+  const dir = project(root, 'alpha')
+  const cache = open(home, gh.base, { httpTimeoutMs: 60_000, backgroundRefresh: true, watch: true, projectRoots: [root], discoveryDepth: 1 })
+  t.after(() => cache.close())
+  const until = Date.now() + 20_000
+  while ((seen.length === 0 || cache.status().background.watcherState !== 'watching') && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  assert.ok(seen.length > 0, 'the background check is waiting on the upstream API')
+  // The check is still in flight (its server never answers); a new file shows up anyway.
+  write(path.join(dir, '.claude', 'commands', 'added-while-checking.md'), md({ description: 'Added' }))
+  const found = () => cache.listArtifacts({ limit: 100 }).items.some((a) => a.name === 'added-while-checking')
+  const by = Date.now() + 5_000
+  while (!found() && Date.now() < by) await new Promise((r) => setTimeout(r, 50))
+  assert.ok(found(), 'the watcher picked up the new file within 5 s while the upstream check hung')
+})
+
 test('a checkUpstream() waiting on a server that never answers is rejected with CACHE_CLOSED by close()', async (t) => {
   const seen = []
   const gh = await listen((req) => seen.push(req.url))

@@ -33,6 +33,9 @@ const BASE_BACKOFF: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How often the loop looks at marketplace TTLs (a failing source is retried at this pace).
 const MARKET_EVERY: Duration = Duration::from_secs(60);
+/// How long a profile root's walk for links to folders is reused by the heartbeat's resync; a
+/// change the watcher reports under the root walks it again at once.
+const LINK_REWALK: Duration = Duration::from_secs(300);
 
 /// Controls a running worker.
 pub(crate) struct Handle {
@@ -68,6 +71,11 @@ pub(crate) fn start(cache: &Cache) {
     });
 }
 
+/// Whether no task of this kind is still running.
+fn idle(task: &Option<tokio::task::JoinHandle<()>>) -> bool {
+    task.as_ref().is_none_or(|t| t.is_finished())
+}
+
 fn upgrade(w: &Weak<Inner>) -> Option<Cache> {
     w.upgrade().map(|inner| Cache { inner })
 }
@@ -86,6 +94,26 @@ struct Worker {
     /// Links to folders in the profile roots, with where each led and whether it is watched
     /// (judged once per target, not at every resync).
     links: LinkVerdicts,
+    /// Per profile root: when it was last walked for links, and the links found.
+    walks: LinkWalks,
+    /// The marketplace refresh and the upstream check in flight: they run beside the loop, so
+    /// that a slow network never holds up the watcher's re-scans.
+    market_task: Option<tokio::task::JoinHandle<()>>,
+    upstream_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Per profile root: when it was walked for links to folders, and the links found (a walk reads
+/// three levels of folders: every skill folder; too much for every heartbeat).
+type LinkWalks = HashMap<PathBuf, (Instant, Vec<PathBuf>)>;
+
+/// What a resync must walk again for links: roots holding these paths, or every root.
+enum Rewalk {
+    /// Walks older than [`LINK_REWALK`] only.
+    Stale,
+    /// Also the roots that hold one of these changed paths.
+    Under(Vec<PathBuf>),
+    /// Every root.
+    All,
 }
 
 /// Per link to a folder: the folder it led to, and whether it is watched (or why not).
@@ -119,6 +147,9 @@ async fn run(
         last_upstream: None,
         held_before: false,
         links: HashMap::new(),
+        walks: HashMap::new(),
+        market_task: None,
+        upstream_task: None,
     };
     let beat = (Duration::from_millis(lease_ms as u64) / 3)
         .clamp(Duration::from_millis(100), Duration::from_secs(5));
@@ -149,6 +180,12 @@ async fn run(
         }
     }
     w.watcher = None;
+    for t in [w.market_task.take(), w.upstream_task.take()]
+        .into_iter()
+        .flatten()
+    {
+        t.abort();
+    }
     if let Some(c) = upgrade(&weak) {
         lock(&c.inner.bg_state).is_holder = false;
         if w.is_holder && c.inner.store.mode() == Mode::File {
@@ -217,7 +254,7 @@ impl Worker {
             return true;
         }
         if self.watcher.is_some() {
-            self.resync(&c).await;
+            self.resync(&c, Rewalk::Stale).await;
         }
         if c.inner.config.background_refresh.value || self.degraded {
             self.ttl_pass(&c).await;
@@ -230,7 +267,7 @@ impl Worker {
             match FsWatcher::new(self.tx.clone(), ignore_paths(c)) {
                 Ok(w) => {
                     self.watcher = Some(w);
-                    self.resync(c).await;
+                    self.resync(c, Rewalk::All).await;
                 }
                 Err(e) => self.degrade(c, format!("the file watcher could not start ({e})")),
             }
@@ -303,19 +340,29 @@ impl Worker {
             .await;
         }
         let market_due = self.last_market.is_none_or(|t| t.elapsed() >= MARKET_EVERY);
-        if market_due && !c.inner.config.marketplace_sources.value.is_empty() {
+        if market_due
+            && !c.inner.config.marketplace_sources.value.is_empty()
+            && idle(&self.market_task)
+        {
             self.last_market = Some(Instant::now());
             // Sources within their TTL are skipped without a request.
-            let _ = super::market::refresh(c, super::MarketRefresh::default()).await;
+            let c2 = c.clone();
+            self.market_task = Some(tokio::spawn(async move {
+                let _ = super::market::refresh(&c2, super::MarketRefresh::default()).await;
+            }));
         }
         // Upstream versions have their own TTL (per repository); due repositories are checked
         // in one batch, the others cost nothing.
         let upstream_due = self
             .last_upstream
             .is_none_or(|t| t.elapsed() >= MARKET_EVERY);
-        if upstream_due && c.inner.config.upstream_ttl_hours.value > 0 {
+        if upstream_due && c.inner.config.upstream_ttl_hours.value > 0 && idle(&self.upstream_task)
+        {
             self.last_upstream = Some(Instant::now());
-            let _ = super::upstream::check(c, super::UpstreamOptions::default()).await;
+            let c2 = c.clone();
+            self.upstream_task = Some(tokio::spawn(async move {
+                let _ = super::upstream::check(&c2, super::UpstreamOptions::default()).await;
+            }));
         }
         let c2 = c.clone();
         let oldest = blocking(move || c2.inner.store.oldest_scan())
@@ -405,30 +452,40 @@ impl Worker {
                     .await;
                 }
             }
-            resync = true;
+            let rewalk = if everything {
+                Rewalk::All
+            } else {
+                Rewalk::Under(paths)
+            };
+            if self.watcher.is_some() {
+                self.resync(&c, rewalk).await;
+            }
+            return true;
         } else if everything {
             self.refresh(&c, RefreshOptions::default(), "watch").await;
             resync = true;
         }
         if resync && self.watcher.is_some() {
-            self.resync(&c).await;
+            self.resync(&c, Rewalk::All).await;
         }
         true
     }
 
     /// Brings the watched set in line with the projects and roots now known.
-    async fn resync(&mut self, c: &Cache) {
+    async fn resync(&mut self, c: &Cache, rewalk: Rewalk) {
         let c2 = c.clone();
         let mut links = std::mem::take(&mut self.links);
-        let Some((desired, vanished, links)) = blocking(move || {
-            let (desired, vanished) = desired_watches(&c2, &mut links);
-            (desired, vanished, links)
+        let mut walks = std::mem::take(&mut self.walks);
+        let Some((desired, vanished, links, walks)) = blocking(move || {
+            let (desired, vanished) = desired_watches(&c2, &mut links, &mut walks, &rewalk);
+            (desired, vanished, links, walks)
         })
         .await
         .ok() else {
             return;
         };
         self.links = links;
+        self.walks = walks;
         let unwatched: Vec<String> = self
             .links
             .values()
@@ -552,10 +609,13 @@ fn ignore_paths(c: &Cache) -> Vec<PathBuf> {
 fn desired_watches(
     c: &Cache,
     links: &mut LinkVerdicts,
+    walks: &mut LinkWalks,
+    rewalk: &Rewalk,
 ) -> (Vec<(PathBuf, RecursiveMode)>, Vec<String>) {
     let max_entries = c.inner.config.max_artifact_files.value as usize;
     let max_depth = c.inner.config.max_artifact_depth.value as usize;
     let mut seen_links = HashSet::new();
+    let mut walked = HashSet::new();
     let mut linked = Vec::new();
     let cfg = &c.inner.config;
     let mut out = Vec::new();
@@ -575,7 +635,23 @@ fn desired_watches(
                 continue;
             }
             // `skills/<category>/<name>` is the deepest place an artifact folder can be.
-            for link in crate::watch::linked_folders(&r, 3) {
+            let current = walks.get(&r).filter(|(at, _)| match rewalk {
+                Rewalk::All => false,
+                Rewalk::Stale => at.elapsed() < LINK_REWALK,
+                Rewalk::Under(paths) => {
+                    at.elapsed() < LINK_REWALK && !paths.iter().any(|p| p.starts_with(&r))
+                }
+            });
+            let found = match current {
+                Some((_, found)) => found.clone(),
+                None => {
+                    let found = crate::watch::linked_folders(&r, 3);
+                    walks.insert(r.clone(), (Instant::now(), found.clone()));
+                    found
+                }
+            };
+            walked.insert(r.clone());
+            for link in found {
                 let target = std::fs::canonicalize(&link).ok();
                 let verdict = match links.get(&link) {
                     Some((t, v)) if *t == target => v.clone(),
@@ -604,6 +680,7 @@ fn desired_watches(
         }
     }
     links.retain(|l, _| seen_links.contains(l));
+    walks.retain(|r, _| walked.contains(r));
     // A linked folder inside a tree watched anyway needs no watch of its own (one folder has
     // one kernel watch, whichever path reaches it).
     for t in linked {
