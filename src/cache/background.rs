@@ -405,7 +405,7 @@ impl Worker {
             }
         }
         paths.extend(through_links);
-        if !paths.is_empty() {
+        let rewalk = if !paths.is_empty() {
             let c2 = c.clone();
             let projects = blocking(move || c2.inner.store.project_paths(None))
                 .await
@@ -452,21 +452,21 @@ impl Worker {
                     .await;
                 }
             }
-            let rewalk = if everything {
+            Some(if everything {
                 Rewalk::All
             } else {
                 Rewalk::Under(paths)
-            };
-            if self.watcher.is_some() {
-                self.resync(&c, rewalk).await;
-            }
-            return true;
+            })
         } else if everything {
             self.refresh(&c, RefreshOptions::default(), "watch").await;
-            resync = true;
-        }
-        if resync && self.watcher.is_some() {
-            self.resync(&c, Rewalk::All).await;
+            Some(Rewalk::All)
+        } else {
+            resync.then_some(Rewalk::All)
+        };
+        if let Some(rewalk) = rewalk
+            && self.watcher.is_some()
+        {
+            self.resync(&c, rewalk).await;
         }
         true
     }
