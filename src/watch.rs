@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc::UnboundedSender;
@@ -13,12 +14,22 @@ use tokio::sync::mpsc::UnboundedSender;
 /// What the watcher reports to the refresh loop.
 #[derive(Debug)]
 pub enum Signal {
-    /// Paths that changed.
-    Paths(Vec<PathBuf>),
+    /// Paths that changed, and when the watcher reported them.
+    Paths(Vec<PathBuf>, Instant),
     /// The watcher failed at run time (e.g. the kernel dropped events).
     Failed(String),
     /// The set of projects changed (a registration): watch what is new.
     Resync,
+}
+
+impl Signal {
+    /// When a change was reported (`None` for signals that are not file changes).
+    pub fn sent_at(&self) -> Option<Instant> {
+        match self {
+            Signal::Paths(_, at) => Some(*at),
+            Signal::Failed(_) | Signal::Resync => None,
+        }
+    }
 }
 
 /// A watcher over a changing set of paths.
@@ -68,7 +79,7 @@ impl FsWatcher {
                         .filter(|p| !ignored.iter().any(|i| p.starts_with(i)))
                         .collect();
                     if !paths.is_empty() {
-                        let _ = tx.send(Signal::Paths(paths));
+                        let _ = tx.send(Signal::Paths(paths, Instant::now()));
                     }
                 }
                 Err(e) => {

@@ -160,14 +160,7 @@ async fn run(
             _ = stop.changed() => break,
             sig = rx.recv() => {
                 let Some(sig) = sig else { break };
-                let mut batch = vec![sig];
-                let started = Instant::now();
-                while started.elapsed() < MAX_BATCH {
-                    match tokio::time::timeout(QUIET, rx.recv()).await {
-                        Ok(Some(s)) => batch.push(s),
-                        _ => break,
-                    }
-                }
+                let batch = gather(&mut rx, sig).await;
                 if !until_stopped(&mut stop, w.on_signals(&weak, batch)).await {
                     break;
                 }
@@ -194,6 +187,31 @@ async fn run(
             let _ = tokio::task::block_in_place(|| c.inner.store.release_lease(LEASE, &w.holder));
         }
     }
+}
+
+/// Collects one burst of signals, starting with `first`: those already queued and those that
+/// follow, until none has come for `QUIET` or `MAX_BATCH` has passed since the first. Both count
+/// from when the watcher reported a change, not from when the loop got to it: a change made
+/// while the loop was busy re-scanning is not held back by a second quiet period.
+async fn gather(rx: &mut mpsc::UnboundedReceiver<Signal>, first: Signal) -> Vec<Signal> {
+    let mut newest = first.sent_at().unwrap_or_else(Instant::now);
+    let deadline = newest + MAX_BATCH;
+    let mut batch = vec![first];
+    loop {
+        let until = (newest + QUIET).min(deadline);
+        // A signal already queued is taken even when `until` has passed (the receive is polled
+        // before the timer), so the whole backlog lands in this batch.
+        match tokio::time::timeout_at(until.into(), rx.recv()).await {
+            Ok(Some(s)) => {
+                if let Some(at) = s.sent_at() {
+                    newest = newest.max(at);
+                }
+                batch.push(s);
+            }
+            _ => break,
+        }
+    }
+    batch
 }
 
 /// Runs one step of the worker unless `close()` asks it to stop first: the step is then dropped
@@ -388,7 +406,7 @@ impl Worker {
         let mut resync = false;
         for s in batch {
             match s {
-                Signal::Paths(p) => paths.extend(p),
+                Signal::Paths(p, _) => paths.extend(p),
                 Signal::Failed(_) => everything = true,
                 Signal::Resync => resync = true,
             }
@@ -694,4 +712,66 @@ fn desired_watches(
     let mut seen = HashSet::new();
     out.retain(|(p, _)| seen.insert(p.clone()));
     (out, vanished)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(at: Instant) -> Signal {
+        Signal::Paths(vec![PathBuf::from("/p")], at)
+    }
+
+    fn run<T>(f: impl Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_backlog_reported_while_the_loop_was_busy_is_taken_without_a_second_quiet_period() {
+        run(async {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let long_ago = Instant::now() - Duration::from_secs(1);
+            for _ in 0..3 {
+                tx.send(paths(long_ago)).unwrap();
+            }
+            let started = Instant::now();
+            let batch = gather(&mut rx, paths(long_ago)).await;
+            assert_eq!(batch.len(), 4, "the whole backlog is one batch");
+            assert!(
+                started.elapsed() < QUIET,
+                "waited {:?} for changes whose quiet period had passed",
+                started.elapsed()
+            );
+        });
+    }
+
+    #[test]
+    fn a_burst_ends_after_quiet_counted_from_its_newest_change() {
+        run(async {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let started = Instant::now();
+            let later = tx.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(60)).await;
+                later.send(paths(Instant::now())).unwrap();
+            });
+            let batch = gather(&mut rx, paths(Instant::now())).await;
+            assert_eq!(
+                batch.len(),
+                2,
+                "a change within the quiet period joins the batch"
+            );
+            assert!(started.elapsed() >= Duration::from_millis(60) + QUIET);
+            // A signal that is not a file change does not extend the burst.
+            let started = Instant::now();
+            tx.send(Signal::Resync).unwrap();
+            let batch = gather(&mut rx, paths(started)).await;
+            assert_eq!(batch.len(), 2);
+            assert!(started.elapsed() < QUIET + Duration::from_millis(100));
+        });
+    }
 }
