@@ -8,6 +8,10 @@ const crypto = require('node:crypto')
 
 const MAX_BODY_BYTES = 1024 * 1024
 const ARTIFACT_TYPES = ['skill', 'command', 'agent', 'hook', 'mcp']
+/** The most hits a search ranks (the `skip` bound of `/cache/search`). */
+const SEARCH_MAX_HITS = 10_000
+/** The page a filter that nothing can match answers (an unknown type or status). */
+const NO_MATCH = Object.freeze({ items: [], total: 0 })
 
 /** An error answered as `{ detail }` with this status (and `code` when it came from the cache). */
 class HttpError extends Error {
@@ -53,9 +57,10 @@ class Query {
     this.params = params
   }
 
+  /** The parameter's value; when it is sent more than once, the last (as FastAPI reads it). */
   raw(name) {
-    const v = this.params.get(name)
-    return v === null ? undefined : v
+    const all = this.params.getAll(name)
+    return all.length === 0 ? undefined : all[all.length - 1]
   }
 
   int(name, { def, min, max }) {
@@ -111,14 +116,31 @@ class Query {
     }
   }
 
+  /**
+   * The artifact type filter, a free string as in SkillMeat: empty = no filter; a type that does
+   * not exist = `null`, a filter nothing matches (the route answers an empty page).
+   */
   type(name = 'type') {
-    return this.oneOf(name, ARTIFACT_TYPES, undefined)
+    return this.filter(name, ARTIFACT_TYPES)
+  }
+
+  /** A filter by one of `known` values: empty = no filter (`undefined`); unknown = `null`. */
+  filter(name, known) {
+    const v = this.string(name, { maxLength: 100 })
+    if (v === undefined || v === '') return undefined
+    return known.includes(v) ? v : null
+  }
+
+  /** An id filter (`project_id`): empty = no filter. */
+  id(name) {
+    const v = this.string(name)
+    return v === '' ? undefined : v
   }
 
   /** SkillMeat's sort_by parameters answer 400 (not 422) for a value they do not know. */
   sort(name, allowed, def) {
     const v = this.raw(name)
-    if (v === undefined || v === '') return def
+    if (v === undefined) return def
     if (!allowed.includes(v)) {
       throw new HttpError(400, `Invalid ${name} '${v}'. Must be one of: ${allowed.join(', ')}`)
     }
@@ -341,13 +363,17 @@ function etagOf(kind, f) {
   return `W/"g${f.generation}${clock}"`
 }
 
-/** The headers every GET answer carries; list routes add `X-Cache-Hit` and `X-Cache-Age`. */
-function getHeaders(list, tag, f) {
+/**
+ * The headers every GET answer carries; list routes add `X-Cache-Hit` and `X-Cache-Age`, and
+ * `/projects` SkillMeat's `X-Cache-Last-Fetched` (304s included).
+ */
+function getHeaders(route, tag, f) {
   const headers = { 'cache-control': 'no-cache', etag: tag }
-  if (list) {
+  if (route.list) {
     headers['x-cache-hit'] = f.hit ? 'hit' : 'miss'
     headers['x-cache-age'] = f.ageMs === null ? '' : String(Math.floor(f.ageMs / 1000))
   }
+  if (route.lastFetched) headers['x-cache-last-fetched'] = iso(f.last) || ''
   return headers
 }
 
@@ -370,10 +396,11 @@ function offsetOf(cursor) {
 
 /**
  * Route table: `path` segments (`:id` matches one segment), method → handler. A handler gets
- * `{ cache, query, params, ex, fresh }` (`ex`: the request, see `dispatch`; `fresh`: the
- * request's {@link freshness}, for GETs) and returns `{ body, headers? , status? }`; GET handlers
- * declare `etag: 'data' | 'clock'` (clock: the answer carries ages, so the ETag also moves each
- * second).
+ * `{ cache, query, params, ex, fresh, refresh }` (`ex`: the request, see `dispatch`; `fresh`: the
+ * request's {@link freshness}, for GETs; `refresh`: scan before answering, for `refreshable`
+ * routes) and returns `{ body, headers? , status? }`; GET handlers declare `etag: 'data' |
+ * 'clock'` (clock: the answer carries ages, so the ETag also moves each second), `list` (list
+ * headers), `refreshable` (takes `refresh=true`) and `lastFetched` (`X-Cache-Last-Fetched`).
  */
 const ROUTES = [
   {
@@ -418,12 +445,14 @@ const ROUTES = [
         const changes = s.projectsChanged + s.artifactsAdded + s.artifactsUpdated + s.artifactsRemoved
         return {
           body: {
-            success: true,
+            // As SkillMeat: a refresh that met problems (a project that failed, a file Claude
+            // Code will not load) lists them in `errors` and is not a success.
+            success: s.errors.length === 0,
             projects_refreshed: s.projectsScanned,
             changes_detected: changes > 0,
             errors: s.errors,
             duration_seconds: s.durationMs / 1000,
-            message: `Refreshed ${s.projectsScanned} project${s.projectsScanned === 1 ? '' : 's'}${changes > 0 ? ', changes detected' : ', no changes'}`,
+            message: refreshMessage(s),
             // Added by this package.
             summary: refreshStats(s),
           },
@@ -437,9 +466,9 @@ const ROUTES = [
       etag: 'data',
       list: true,
       run({ cache, query }) {
-        const status = query.oneOf('status', ['active', 'stale', 'error', 'missing'], undefined)
+        const status = query.filter('status', ['active', 'stale', 'error', 'missing'])
         const { skip, limit } = query.page(100, 500)
-        const page = cache.listProjects(defined({ status, offset: skip, limit }))
+        const page = status === null ? NO_MATCH : cache.listProjects(defined({ status, offset: skip, limit }))
         return { body: { items: page.items.map(projectRow), total: page.total, skip, limit } }
       },
     },
@@ -450,7 +479,7 @@ const ROUTES = [
       etag: 'data',
       run({ cache, params }) {
         const p = cache.getProject(params.id)
-        if (!p) throw new HttpError(404, `Project '${params.id}' not found`)
+        if (!p) throw new HttpError(404, `Project '${shortId(params.id)}' not found`)
         return { body: projectDetail(p) }
       },
     },
@@ -461,14 +490,14 @@ const ROUTES = [
       etag: 'data',
       list: true,
       run({ cache, query }) {
-        const projectId = query.string('project_id')
+        const projectId = query.id('project_id')
         const type = query.type()
         const outdated = query.bool('is_outdated')
         const origin = query.oneOf('origin', ['local', 'collection', 'marketplace'], undefined)
         const status = query.oneOf('status', ['ok', 'error'], undefined)
         const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
         const { skip, limit } = query.page(100, 500)
-        const page = cache.listArtifacts(defined({ projectId, type, outdated, origin, status, health, offset: skip, limit }))
+        const page = type === null ? NO_MATCH : cache.listArtifacts(defined({ projectId, type, outdated, origin, status, health, offset: skip, limit }))
         return { body: { items: page.items.map(artifactRow), total: page.total, skip, limit } }
       },
     },
@@ -479,7 +508,7 @@ const ROUTES = [
       etag: 'data',
       run({ cache, params }) {
         const a = cache.getArtifact(params.id)
-        if (!a) throw new HttpError(404, `Artifact '${params.id}' not found`)
+        if (!a) throw new HttpError(404, `Artifact '${shortId(params.id)}' not found`)
         return { body: artifactDetail(a) }
       },
     },
@@ -491,13 +520,18 @@ const ROUTES = [
       list: true,
       run({ cache, query }) {
         const type = query.type()
-        const projectId = query.string('project_id')
+        const projectId = query.id('project_id')
         const sortBy = query.sort('sort_by', ['name', 'type', 'project', 'version_diff'], 'name')
-        const order = query.oneOf('sort_order', ['asc', 'desc'], 'asc')
+        // As SkillMeat: `desc` in any case is descending, anything else ascending.
+        const desc = (query.raw('sort_order') || '').toLowerCase() === 'desc'
         const { skip, limit } = query.page(100, 500)
-        const page = cache.outdatedArtifacts(
-          defined({ type, projectId, sortBy: sortBy === 'version_diff' ? 'versionDiff' : sortBy, order, offset: skip, limit }),
-        )
+        // SkillMeat sorts `version_diff` by its text, which puts "major …" first when ascending:
+        // ascending is most severe first (the cache ranks severity, highest = most severe).
+        const order = sortBy === 'version_diff' ? (desc ? 'asc' : 'desc') : desc ? 'desc' : 'asc'
+        const page =
+          type === null
+            ? NO_MATCH
+            : cache.outdatedArtifacts(defined({ type, projectId, sortBy: sortBy === 'version_diff' ? 'versionDiff' : sortBy, order, offset: skip, limit }))
         return { body: { items: page.items.map(staleRow), total: page.total, skip, limit } }
       },
     },
@@ -509,18 +543,22 @@ const ROUTES = [
       list: true,
       run({ cache, query }) {
         const q = query.string('query', { required: true, minLength: 1 })
-        const projectId = query.string('project_id')
+        const projectId = query.id('project_id')
         const type = query.type()
-        const { skip, limit } = query.page(50, 200, 10_000)
+        const { skip, limit } = query.page(50, 200, SEARCH_MAX_HITS)
         const sortBy = query.sort('sort_by', ['relevance', 'name', 'type', 'updated'], 'relevance')
         const outdated = query.bool('is_outdated')
         const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
         const base = defined({ kind: 'artifact', projectId, type, outdated, health })
         let items
         let total
-        if (sortBy === 'type') {
-          // The index sorts by relevance, name or time; by type, sort the hits here.
-          const all = cache.search(q, { ...base, offset: 0, limit: Math.min(skip + limit, 10_000) })
+        if (type === null) {
+          total = 0
+          items = []
+        } else if (sortBy === 'type') {
+          // The index sorts by relevance, name or time; by type, every hit is sorted here (each
+          // page must come from the same order), by relevance within a type.
+          const all = cache.search(q, { ...base, offset: 0, limit: SEARCH_MAX_HITS })
           total = all.total
           items = all.items
             .map((h, i) => [h, i])
@@ -550,9 +588,9 @@ const ROUTES = [
     POST: {
       async run({ cache, ex }) {
         const body = await readJson(ex)
-        const projectId = bodyString(body, 'project_id')
+        const projectId = bodyString(body, 'project_id') || undefined
         if (projectId !== undefined && !cache.getProject(projectId)) {
-          throw new HttpError(404, `Project '${projectId}' not found in cache`)
+          throw new HttpError(404, `Project '${shortId(projectId)}' not found in cache`)
         }
         const n = cache.invalidate(projectId)
         return {
@@ -615,10 +653,11 @@ const ROUTES = [
     GET: {
       etag: 'data',
       list: true,
-      async run({ cache, query, fresh }) {
+      refreshable: true,
+      lastFetched: true,
+      async run({ cache, query, fresh, refresh }) {
         const limit = query.int('limit', { def: 20, min: 1, max: 100 })
         const after = query.string('after', { maxLength: 200 })
-        const refresh = query.bool('refresh') === true
         if (refresh) await cache.refresh({})
         const offset = after === undefined ? 0 : offsetOf(after)
         const { last, hit, ttl } = refresh ? freshness(cache) : fresh
@@ -635,7 +674,7 @@ const ROUTES = [
         }))
         const end = offset + page.items.length
         return {
-          headers: { 'x-cache-last-fetched': iso(last) || '' , ...(refresh ? { 'x-cache-hit': 'miss' } : {}) },
+          headers: refresh ? { 'x-cache-last-fetched': iso(last) || '', 'x-cache-hit': 'miss' } : {},
           body: {
             items,
             page_info: {
@@ -657,9 +696,11 @@ const ROUTES = [
         const s = await refreshFromBody(cache, ex)
         return {
           body: {
-            success: true,
-            message: `Cache refreshed: ${s.projectsScanned} project${s.projectsScanned === 1 ? '' : 's'} scanned`,
-            stats: refreshStats(s),
+            success: s.errors.length === 0,
+            message: refreshMessage(s),
+            // SkillMeat's `stats` is the `/projects/cache/stats` body; what the refresh did is
+            // added beside it.
+            stats: { ...cacheStats(cache, freshness(cache)), ...refreshStats(s) },
           },
         }
       },
@@ -670,16 +711,7 @@ const ROUTES = [
     GET: {
       etag: 'clock',
       run({ cache, fresh }) {
-        const { last, ageMs, hit, ttl } = fresh
-        return {
-          body: {
-            entries: cache.listProjects({ limit: 1 }).total,
-            last_scan: iso(last),
-            cache_ttl: Math.round(ttl / 1000),
-            is_valid: hit,
-            age_seconds: ageMs === null ? null : Math.round(ageMs / 1000),
-          },
-        }
+        return { body: cacheStats(cache, fresh) }
       },
     },
   },
@@ -774,27 +806,51 @@ function eventStream(cache, signal, streams) {
       cleanup()
     },
   })
+  return { status: 200, headers: { ...STREAM_HEADERS }, stream: body }
+}
+
+const STREAM_HEADERS = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+})
+
+/** SkillMeat's `/projects/cache/stats` body. */
+function cacheStats(cache, fresh) {
+  const { last, ageMs, hit, ttl } = fresh
   return {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    },
-    stream: body,
+    entries: cache.listProjects({ limit: 1 }).total,
+    last_scan: iso(last),
+    cache_ttl: Math.round(ttl / 1000),
+    is_valid: hit,
+    age_seconds: ageMs === null ? null : Math.round(ageMs / 1000),
   }
 }
 
 /** The body of a refresh route (`{ project_id?, force? }`), checked, and the refresh it asks for. */
 async function refreshFromBody(cache, ex) {
   const body = await readJson(ex)
-  const projectId = bodyString(body, 'project_id')
+  // An empty id means every project, as in SkillMeat (`if request.project_id:`).
+  const projectId = bodyString(body, 'project_id') || undefined
   const force = bodyBool(body, 'force', false)
   if (projectId !== undefined && !cache.getProject(projectId)) {
-    throw new HttpError(404, `Project '${projectId}' not found`)
+    throw new HttpError(404, `Project '${shortId(projectId)}' not found`)
   }
   return cache.refresh(defined({ projectId, force }))
+}
+
+/** SkillMeat's refresh message: success, or the problems found (the first few). */
+function refreshMessage(s) {
+  if (s.errors.length === 0) return 'Refresh completed successfully'
+  const shown = s.errors.slice(0, 3).join('; ')
+  const more = s.errors.length > 3 ? ` (and ${s.errors.length - 3} more)` : ''
+  return `Refresh completed with errors: ${shown}${more}`
+}
+
+/** An id as quoted in an error's detail: long ones are cut. */
+function shortId(id) {
+  return id.length > 120 ? `${id.slice(0, 120)}…` : id
 }
 
 function refreshStats(s) {
@@ -898,7 +954,7 @@ function createCacheHandler(options = {}) {
     if (f.generation !== bodies.generation) return null
     const tag = etagOf(entry.kind, f)
     if (tag !== entry.tag) return null
-    const headers = getHeaders(entry.list, tag, f)
+    const headers = getHeaders(entry, tag, f)
     if (etagMatches(ex.header('if-none-match'), tag)) return { status: 304, headers, text: null }
     return { status: 200, headers: Object.assign(headers, entry.headers), text: entry.text, bytes: entry }
   }
@@ -915,7 +971,6 @@ function createCacheHandler(options = {}) {
       if (prefix && pathname !== prefix && !pathname.startsWith(prefix + '/')) {
         throw new HttpError(404, 'Not Found')
       }
-      if (keyed && !authorized(ex)) throw new HttpError(401, 'Invalid or missing API key')
       let segments
       try {
         segments = pathname.slice(prefix.length).split('/').filter((x) => x !== '').map((x) => decodeURIComponent(x))
@@ -936,32 +991,41 @@ function createCacheHandler(options = {}) {
       const method = ex.method === 'HEAD' ? 'GET' : ex.method
       const allowed = ['GET', 'POST'].filter((m) => found[m])
       if (found.GET) allowed.push('HEAD')
+      // A browser's preflight never carries the key: OPTIONS only lists the methods.
       if (method === 'OPTIONS') return answer(204, undefined, { allow: [...allowed, 'OPTIONS'].join(', ') })
+      if (keyed && !authorized(ex)) throw new HttpError(401, 'Invalid or missing API key')
       const route = found[method]
       if (!route) throw new HttpError(405, 'Method Not Allowed', { headers: { allow: allowed.join(', ') } })
       const c = getCache()
-      if (route.stream) return route.run({ cache: c, ex, streams })
+      if (route.stream) {
+        // HEAD: the stream's headers, without subscribing to anything.
+        if (ex.method === 'HEAD') return { status: 200, headers: { ...STREAM_HEADERS }, text: null }
+        return route.run({ cache: c, ex, streams })
+      }
       const query = new Query(new URLSearchParams(ex.search))
       let headers = { 'cache-control': 'no-cache' }
       let keep = null
       let f = null
+      let refresh = false
       if (method === 'GET') {
         // The ETag comes from the data generation, which moves on every write by any process;
         // a match answers 304 before any body is built.
         f = freshness(c)
         const tag = etagOf(route.etag, f)
-        headers = getHeaders(route.list, tag, f)
-        const refresh = route.list && query.bool('refresh') === true
+        headers = getHeaders(route, tag, f)
+        // `refresh=true`, or (as SkillMeat's `/projects` on a cache miss) a cache that has never
+        // been filled: scan first, answer `X-Cache-Hit: miss`, never a 304.
+        refresh = Boolean(route.refreshable) && (query.bool('refresh') === true || (f.last === null && c.listProjects({ limit: 1 }).total === 0))
         if (etagMatches(ex.header('if-none-match'), tag) && !refresh) return answer(304, undefined, headers)
         if (!refresh) {
           if (bodies.generation !== f.generation) {
             bodies.generation = f.generation
             bodies.map.clear()
           }
-          keep = { kind: route.etag, list: Boolean(route.list), tag }
+          keep = { kind: route.etag, list: Boolean(route.list), lastFetched: Boolean(route.lastFetched), tag }
         }
       }
-      const out = await route.run({ cache: c, query, params, ex, fresh: f })
+      const out = await route.run({ cache: c, query, params, ex, fresh: f, refresh })
       const res = answer(out.status || 200, out.body, { ...headers, ...(out.headers || {}) })
       if (keep && res.status === 200 && bodies.generation === f.generation) {
         const key = pathname + '?' + ex.search
@@ -1022,6 +1086,8 @@ function errorAnswer(e) {
   const code = e && typeof e.code === 'string' ? e.code : 'INTERNAL'
   const status = STATUS_BY_CODE[code] || 500
   const message = e && e.message ? String(e.message) : 'Internal error'
+  // A 422 is FastAPI's validation list, whatever found the problem.
+  if (status === 422) return answer(422, { detail: [{ loc: ['query'], msg: message, type: 'value_error' }], code })
   return answer(status, { detail: message, code })
 }
 
