@@ -114,6 +114,10 @@ test('useCacheStatus reads last_scan; useOutdatedArtifacts and useCacheRefresh k
   assert.equal(st.totalProjects, 3)
   assert.equal(st.isStale, false)
   assert.equal(st.outdatedArtifacts, 1)
+  // SkillMeat's key holds SkillMeat's body: code of its own reading the same QueryClient finds it.
+  const raw = s.queryClient.getQueryData(['cache', 'status'])
+  for (const k of ['entries', 'last_scan', 'cache_ttl', 'is_valid', 'age_seconds']) assert.ok(k in raw, k)
+  assert.equal(raw.entries, 3)
 
   const outdated = s.render(() => useOutdatedArtifacts({ sortBy: 'name' }))
   await waitFor(() => assert.ok(outdated.result.current.data))
@@ -138,10 +142,32 @@ test('useCacheStatus reads last_scan; useOutdatedArtifacts and useCacheRefresh k
     res = await refresh.result.current.refresh()
   })
   assert.equal(res.success, true)
+  assert.equal(res.stats.entries, 3, "stats is SkillMeat's stats body")
   await waitFor(() => assert.equal(outdated.result.current.data.total, 0))
   await waitFor(() => assert.equal(status.result.current.status.outdatedArtifacts, 0))
   assert.equal(refresh.result.current.lastRefreshResult.success, true)
   assert.equal(refresh.result.current.isRefreshing, false)
+  // mutateAsync's second argument (per-call callbacks) is passed on, as SkillMeat's hook does.
+  let called = null
+  await act(async () => {
+    await refresh.result.current.refresh(undefined, { onSuccess: (data) => (called = data) })
+  })
+  assert.equal(called && called.success, true)
+})
+
+test('cacheInfo without the freshness headers (a proxy or cross-origin fetch hides them): read from the projects', async (t) => {
+  const s = await serve(t)
+  const strip = (url, init) =>
+    fetch(url, init).then((r) => new Response(r.body, { status: r.status, headers: { 'content-type': r.headers.get('content-type') || '' } }))
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+  t.after(() => queryClient.clear())
+  const wrapper = ({ children }) =>
+    createElement(QueryClientProvider, { client: queryClient }, createElement(CacheClientProvider, { baseUrl: s.url, fetch: strip }, children))
+  const { result } = renderHook(() => useProjectCache(), { wrapper })
+  await waitFor(() => assert.ok(result.current.cacheInfo))
+  assert.ok(result.current.cacheInfo.lastFetched instanceof Date, 'never stuck on "Loading…"')
+  assert.equal(result.current.cacheInfo.cacheHit, true)
+  assert.equal(result.current.cacheInfo.isStale, false)
 })
 
 test('useCacheEvents: a write by another process (the CLI) reaches an open artifact list without a refetch call', async (t) => {
@@ -233,10 +259,21 @@ test('invalidationsFor names exactly the keys an event affects', (t) => {
     'cache/search',
   ])
   assert.deepEqual(hit({ type: 'invalidated' }), ['projects/list', 'cache/status'])
-  assert.deepEqual(hit({ type: 'refreshCompleted', summary: { projectsChanged: 0, projectsDiscovered: 0, projectsMissing: 0, artifactsAdded: 0, artifactsUpdated: 0, artifactsRemoved: 0 } }), [
+  const summary = { projectsChanged: 0, projectsDiscovered: 0, projectsMissing: 0, artifactsAdded: 0, artifactsUpdated: 0, artifactsRemoved: 0 }
+  assert.deepEqual(hit({ type: 'refreshCompleted', summary }), ['projects/list', 'cache/status'])
+  // A one-project refresh that changed something (the watcher's): that project's artifacts only.
+  assert.deepEqual(hit({ type: 'refreshCompleted', projectId: 'a', summary: { ...summary, projectsChanged: 1, artifactsUpdated: 1 } }), [
     'projects/list',
+    'artifacts/list:a',
+    'artifacts/detail',
+    'outdated-artifacts/list',
     'cache/status',
+    'cache/search',
   ])
+  assert.equal(hit({ type: 'refreshCompleted', summary: { ...summary, projectsChanged: 1 } }).length, 7, 'a full refresh that changed something: everything')
+  // An artifact's detail of another project is left alone.
+  qc.setQueryData(['artifacts', 'detail', 'x'], { id: 'x', project_id: 'b' })
+  assert.ok(!hit({ type: 'changesDetected', projectId: 'a' }).includes('artifacts/detail'))
   assert.equal(hit({ type: 'dataChanged', generation: 2 }).length, 7, 'everything but the marketplace')
   assert.deepEqual(hit({ type: 'ready', generation: 1 }), [])
   assert.deepEqual(hit({ type: 'watcherDegraded' }), ['cache/status'])
@@ -244,8 +281,10 @@ test('invalidationsFor names exactly the keys an event affects', (t) => {
 
 test('the react entry point is browser-safe: no Node built-ins, no native code', () => {
   const read = (f) => fs.readFileSync(path.join(import.meta.dirname, '..', 'src', 'js', f), 'utf8')
-  const importsOf = (src) => [...src.matchAll(/^(?:import|export) .* from '([^']+)'/gm)].map((m) => m[1]).sort()
+  const importsOf = (src) => [...src.matchAll(/^(?:import|export)\b[^']*?\bfrom '([^']+)'/gm)].map((m) => m[1]).sort()
   assert.deepEqual(importsOf(read('react.mjs')), ['./client.mjs', './client.mjs', '@tanstack/react-query', 'react'])
   assert.deepEqual(importsOf(read('client.mjs')), ['eventsource-parser'])
   for (const f of ['react.mjs', 'client.mjs']) assert.doesNotMatch(read(f), /require\(|process\.|Buffer|node:/, f)
+  // Next.js refuses `export *` in a 'use client' module (a server layout importing the provider).
+  assert.doesNotMatch(read('react.mjs'), /^export \*/m)
 })

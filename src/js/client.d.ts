@@ -1,5 +1,13 @@
 // @skillmeat/cache/client: the cache API over HTTP without React (browsers, Node, server components).
-import type { InvalidateQueryFilters } from '@tanstack/react-query'
+
+/**
+ * A TanStack Query filter, as `queryClient.invalidateQueries(filter)` takes it: a key prefix, or a
+ * predicate over a query. (Declared here so this entry needs no React packages.)
+ */
+export interface CacheQueryFilter {
+  queryKey?: readonly unknown[]
+  predicate?: (query: { queryKey: readonly unknown[]; state: { data: unknown } }) => boolean
+}
 
 /** An HTTP error answer of the cache API. */
 export declare class CacheApiError extends Error {
@@ -189,7 +197,7 @@ export declare const cacheKeys: {
 }
 
 /** The query filters an event of `GET /cache/events` makes stale. */
-export declare function invalidationsFor(event: CacheStreamEvent): InvalidateQueryFilters[]
+export declare function invalidationsFor(event: CacheStreamEvent): CacheQueryFilter[]
 
 // ---------------------------------------------------------------------------
 // Fetching and query definitions
@@ -226,9 +234,10 @@ export interface CacheStatus {
   isStale: boolean
   totalProjects: number
   staleProjects: number
-  totalArtifacts: number
-  outdatedArtifacts: number
-  artifactsByHealth: Record<Health, number>
+  /** The counts below come from this package's server (`null` from one that does not send them). */
+  totalArtifacts: number | null
+  outdatedArtifacts: number | null
+  artifactsByHealth: Record<Health, number> | null
   isRefreshing: boolean
   ttlSeconds: number
 }
@@ -237,10 +246,21 @@ export interface RefreshResult {
   message: string
   stats: Record<string, unknown>
 }
-/** The answer of {@link fetchStatus}: `/projects/cache/stats` and `/cache/status` as sent. */
+/**
+ * The answer of {@link fetchStatus}: the `/projects/cache/stats` body as sent (SkillMeat's fields,
+ * then this package's counts), what `['cache', 'status']` holds.
+ */
 export interface StatusResponse {
-  stats: { entries: number; last_scan: string | null; cache_ttl: number; is_valid: boolean; age_seconds: number | null }
-  status: Record<string, unknown> & { stale_projects: number; total_artifacts: number; outdated_artifacts: number }
+  entries: number
+  last_scan: string | null
+  cache_ttl: number
+  is_valid: boolean
+  age_seconds: number | null
+  stale_projects?: number
+  total_artifacts?: number
+  outdated_artifacts?: number
+  artifacts_by_health?: Record<Health, number>
+  is_refreshing?: boolean
 }
 
 /** Every cursor page of `GET /projects`, with the answer's freshness as `cache_info`. */

@@ -170,8 +170,12 @@ export async function fetchProjects(client, { refresh = false, signal } = {}) {
     if (!body.page_info.has_next_page || !body.page_info.end_cursor) break
     after = body.page_info.end_cursor
   }
-  const hit = first.headers.get('x-cache-hit')
-  const lastFetched = first.headers.get('x-cache-last-fetched') || null
+  // The answer's headers, or (when a proxy or a cross-origin fetch hides them) the projects' own
+  // snake_case `cache_info`: the freshness never stays unknown.
+  const infos = items.map((p) => p.cache_info).filter(Boolean)
+  const header = first.headers.get('x-cache-hit')
+  const hit = header !== null ? header === 'hit' : infos.length > 0 && infos.every((c) => c.cache_hit)
+  const lastFetched = first.headers.get('x-cache-last-fetched') || latest(infos.map((c) => c.last_fetched))
   return {
     items,
     page_info: {
@@ -182,11 +186,18 @@ export async function fetchProjects(client, { refresh = false, signal } = {}) {
       total_count: last.page_info.total_count,
     },
     cache_info: {
-      cache_hit: hit === 'hit',
+      cache_hit: hit,
       last_fetched: lastFetched,
-      is_stale: items.length ? items.some((p) => p.cache_info && p.cache_info.is_stale) : hit !== 'hit',
+      is_stale: infos.length ? infos.some((c) => c.is_stale) : !hit,
     },
   }
+}
+
+/** The latest of some ISO times (`null` for none). */
+function latest(times) {
+  let best = null
+  for (const t of times) if (t && (best === null || Date.parse(t) > Date.parse(best))) best = t
+  return best
 }
 
 /** `cacheInfo` (camelCase, a `Date`) from the snake_case `cache_info` of a {@link fetchProjects} answer. */
@@ -196,26 +207,27 @@ export function cacheInfoOf(data) {
   return { cacheHit: Boolean(ci.cache_hit), lastFetched: ci.last_fetched ? new Date(ci.last_fetched) : null, isStale: Boolean(ci.is_stale) }
 }
 
-/** The freshness SkillMeat's toolbar shows, from `/projects/cache/stats` and `/cache/status`. */
+/**
+ * What SkillMeat's `useCacheStatus` keeps under `['cache', 'status']`: the `/projects/cache/stats`
+ * body as sent (this package's server adds its toolbar counts to it).
+ */
 export async function fetchStatus(client, signal) {
-  const [stats, status] = await Promise.all([client.request('/projects/cache/stats', { signal }), client.request('/cache/status', { signal })])
-  return { stats, status }
+  return client.request('/projects/cache/stats', { signal })
 }
 
-/** SkillMeat's `CacheStatus` (plus this package's counts) from a {@link fetchStatus} answer. */
-export function statusOf(data) {
-  if (!data) return null
-  const { stats, status: st } = data
+/** SkillMeat's `CacheStatus` (plus this package's counts) from a `/projects/cache/stats` body. */
+export function statusOf(stats) {
+  if (!stats) return null
   return {
     lastRefetch: stats.last_scan ? new Date(stats.last_scan) : null,
     cacheAge: stats.age_seconds,
     isStale: !stats.is_valid,
     totalProjects: stats.entries,
-    staleProjects: st.stale_projects,
-    totalArtifacts: st.total_artifacts,
-    outdatedArtifacts: st.outdated_artifacts,
-    artifactsByHealth: st.artifacts_by_health,
-    isRefreshing: Boolean(st.refresh_job_status && st.refresh_job_status.is_running),
+    staleProjects: stats.stale_projects ?? 0,
+    totalArtifacts: stats.total_artifacts ?? null,
+    outdatedArtifacts: stats.outdated_artifacts ?? null,
+    artifactsByHealth: stats.artifacts_by_health ?? null,
+    isRefreshing: Boolean(stats.is_refreshing),
     ttlSeconds: stats.cache_ttl,
   }
 }
@@ -263,7 +275,11 @@ function artifactKeyOf(projectId) {
     const [root, kind, params] = q.queryKey
     if (root === 'outdated-artifacts' || (root === 'cache' && kind === 'search')) return !params || !params.projectId || params.projectId === projectId
     if (root !== 'artifacts') return false
-    if (kind === 'detail') return true
+    if (kind === 'detail') {
+      // One artifact: stale if it is that project's (or its project is not known yet).
+      const d = q.state && q.state.data
+      return !d || !d.project_id || d.project_id === projectId
+    }
     return !params || !params.projectId || params.projectId === projectId
   }
 }
@@ -274,15 +290,18 @@ const changed = (s) =>
 /**
  * The query filters an event of `GET /cache/events` makes stale: a project's changes touch that
  * project's artifacts, the project list and the status; a finished refresh the status and the
- * project list (ages), and everything when it changed anything; an invalidation the projects and
- * status; `dataChanged` (a write by another process, which can be anything) every cache query.
+ * project list (ages), and when it changed anything, that project's artifacts (a one-project
+ * refresh, as the watcher runs) or everything; an invalidation the projects and status;
+ * `dataChanged` (a write by another process, which can be anything) every cache query.
  */
 export function invalidationsFor(event) {
   switch (event && event.type) {
     case 'changesDetected':
       return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }, { predicate: artifactKeyOf(event.projectId) }]
     case 'refreshCompleted':
-      return changed(event.summary) ? DATA_ROOTS.map((queryKey) => ({ queryKey })) : [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
+      if (!changed(event.summary)) return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
+      if (event.projectId) return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }, { predicate: artifactKeyOf(event.projectId) }]
+      return DATA_ROOTS.map((queryKey) => ({ queryKey }))
     case 'invalidated':
       return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
     case 'refreshStarted':

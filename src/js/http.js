@@ -819,12 +819,19 @@ const STREAM_HEADERS = Object.freeze({
 /** SkillMeat's `/projects/cache/stats` body. */
 function cacheStats(cache, fresh) {
   const { last, ageMs, hit, ttl } = fresh
+  const st = cache.status()
   return {
-    entries: cache.listProjects({ limit: 1 }).total,
+    entries: st.projects,
     last_scan: iso(last),
     cache_ttl: Math.round(ttl / 1000),
     is_valid: hit,
     age_seconds: ageMs === null ? null : Math.round(ageMs / 1000),
+    // Added by this package: what a toolbar shows beside the age, in the same answer.
+    stale_projects: st.projectsByStatus.stale || 0,
+    total_artifacts: st.artifacts,
+    outdated_artifacts: st.outdatedArtifacts,
+    artifacts_by_health: st.artifactsByHealth,
+    is_refreshing: st.background.state === 'running',
   }
 }
 

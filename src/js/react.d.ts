@@ -1,6 +1,6 @@
 // @skillmeat/cache/react: TanStack Query 5 hooks over the cache API (client components).
 import type { ReactNode } from 'react'
-import type { QueryObserverResult, UseQueryResult } from '@tanstack/react-query'
+import type { MutateOptions, QueryObserverResult, UseQueryResult } from '@tanstack/react-query'
 import type {
   ArtifactDetail,
   ArtifactRow,
@@ -74,7 +74,10 @@ export declare function useCacheStatus(): {
 
 export declare function useCacheRefresh(projectId?: string): {
   /** Re-scans (one project with `projectId`; `force` re-reads every file). */
-  refresh: (args?: { projectId?: string; force?: boolean }) => Promise<RefreshResult>
+  refresh: (
+    args?: { projectId?: string; force?: boolean },
+    options?: MutateOptions<RefreshResult, Error, { projectId?: string; force?: boolean } | undefined>,
+  ) => Promise<RefreshResult>
   isRefreshing: boolean
   error: Error | null
   lastRefreshResult: RefreshResult | null

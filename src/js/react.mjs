@@ -10,7 +10,20 @@ import { createContext, createElement, useCallback, useContext, useEffect, useMe
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { DATA_ROOTS, cacheInfoOf, cacheKeys, cacheQueries, createCacheClient, fetchProjects, invalidationsFor, statusOf } from './client.mjs'
 
-export * from './client.mjs'
+// Named, not `export *`: Next.js refuses `export *` in a 'use client' module.
+export {
+  CacheApiError,
+  DATA_ROOTS,
+  allPages,
+  cacheInfoOf,
+  cacheKeys,
+  cacheQueries,
+  createCacheClient,
+  fetchProjects,
+  fetchStatus,
+  invalidationsFor,
+  statusOf,
+} from './client.mjs'
 
 const ClientContext = createContext(null)
 let defaultClient = null
@@ -158,7 +171,10 @@ export function useCacheRefresh(projectId) {
   })
   const { mutateAsync } = mutation
   // `onClick={refresh}` passes a click event: only a plain options object is an argument.
-  const refresh = useCallback((args) => mutateAsync(args && typeof args === 'object' && !('nativeEvent' in args) ? args : undefined), [mutateAsync])
+  const refresh = useCallback(
+    (args, options) => mutateAsync(args && typeof args === 'object' && !('nativeEvent' in args) ? args : undefined, options),
+    [mutateAsync],
+  )
   return { refresh, isRefreshing: mutation.isPending, error: mutation.error, lastRefreshResult: mutation.data ?? null }
 }
 
@@ -169,8 +185,10 @@ export function useCacheRefresh(projectId) {
  * Subscribes to `GET /cache/events` while mounted and marks exactly the affected queries stale
  * ({@link invalidationsFor}), so an open page follows changes made on disk, by the CLI or by
  * another server. Reconnects with exponential backoff (1 s doubling to 30 s, jittered); after a
- * reconnect every cache query is refetched, since events may have been missed. Returns
- * `{ state, lastEvent }` (`state`: 'connecting' | 'open' | 'reconnecting' | 'off').
+ * reconnect every cache query is refetched when the data generation moved meanwhile (events may
+ * have been missed). Returns `{ state, lastEvent }` (`state`: 'connecting' | 'open' |
+ * 'reconnecting' | 'off'; `lastEvent`: the last event other than `refreshProgress`, which
+ * `onEvent` still receives).
  */
 export function useCacheEvents(options = {}) {
   const client = useCacheClient()
@@ -190,15 +208,20 @@ export function useCacheEvents(options = {}) {
     let attempt = 0
     let timer = null
     let seen = false
+    // The data generation last heard of (`ready`, `dataChanged`): a reconnect that finds it
+    // unchanged missed nothing.
+    let generation = null
     const handle = (e) => {
       if (e.type === 'ready') {
         attempt = 0
-        if (seen) for (const queryKey of DATA_ROOTS) qc.invalidateQueries({ queryKey })
+        if (seen && e.generation !== generation) for (const queryKey of DATA_ROOTS) qc.invalidateQueries({ queryKey })
         seen = true
       } else {
         for (const filter of invalidationsFor(e)) qc.invalidateQueries(filter)
       }
-      setLastEvent(e)
+      if (e.type === 'ready' || e.type === 'dataChanged') generation = e.generation ?? null
+      // Progress (one event per project of a refresh) would re-render the page each time.
+      if (e.type !== 'refreshProgress') setLastEvent(e)
       if (onEvent.current) onEvent.current(e)
     }
     const connect = async () => {
