@@ -706,6 +706,13 @@ export interface Project {
   modifiedCount: number
   /** Artifacts with a newer upstream version. */
   outdatedCount: number
+  /**
+   * Artifacts with an entry in a deployment manifest (`.skillmeat-deployed.toml`): what
+   * SkillMeat counts as deployments.
+   */
+  deployedCount: number
+  /** The latest `deployed_at` of those entries, as the manifest writes it (ISO-8601). */
+  lastDeployedAt?: string
   /** When it became known (ms since the epoch). */
   registeredAt: number
   /** Last scan (ms since the epoch; 0 = never, or invalidated). */

@@ -368,6 +368,37 @@ fn duplicates_are_listed_and_flagged_and_missing_deployments_reported_until_fixe
     assert!(cache.get_project(&p.id).unwrap().unwrap().errors.is_empty());
 }
 
+#[test]
+fn a_project_counts_its_deployment_manifest_entries_and_their_latest_date() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let d = project(root.path(), "deployed", 2);
+    let entry = |name: &str, at: &str| {
+        format!(
+            "[[deployed]]\nartifact_name = \"{name}\"\nartifact_type = \"command\"\nartifact_path = \"commands/{name}.md\"\nfrom_collection = \"default\"\ndeployed_at = \"{at}\"\n"
+        )
+    };
+    write(
+        &d.join(".claude/.skillmeat-deployed.toml"),
+        &(entry("c0", "2025-11-01T10:00:00") + &entry("c1", "2025-11-25T14:01:16.123456")),
+    );
+    let cache = open(home.path(), vec![]);
+    let p = cache.register_project(&d.to_string_lossy()).unwrap();
+    assert_eq!(p.artifact_count, 3, "two commands and a skill");
+    assert_eq!(
+        p.deployed_count, 2,
+        "the skill was not deployed from a collection"
+    );
+    assert_eq!(
+        p.last_deployed_at.as_deref(),
+        Some("2025-11-25T14:01:16.123456")
+    );
+    // A local project: nothing deployed.
+    let local = project(root.path(), "local", 1);
+    let q = cache.register_project(&local.to_string_lossy()).unwrap();
+    assert_eq!((q.deployed_count, q.last_deployed_at), (0, None));
+}
+
 /// After the clock steps back (an NTP correction, a resumed VM), every time recorded before the
 /// step lies "in the future". None of them may keep a scan fresh, a source fresh or a dead
 /// holder's lease held for as long as the clock moved.

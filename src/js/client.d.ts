@@ -65,10 +65,14 @@ export interface ProjectSummary {
   id: string
   path: string
   name: string
+  /** Entries of the project's deployment manifests (as SkillMeat counts deployments). */
   deployment_count: number
-  /** Added by this package: the project's outdated artifacts. */
-  outdated_count: number
+  /** The latest `deployed_at` of those entries, as written. */
   last_deployment: string | null
+  /** Added by this package: the project's artifacts, its outdated ones, and when its cached content last changed. */
+  artifact_count: number
+  outdated_count: number
+  updated_at: string | null
   cache_info?: ProjectCacheInfo
 }
 

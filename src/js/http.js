@@ -327,6 +327,8 @@ function projectDetail(p) {
     error_count: p.errorCount,
     modified_count: p.modifiedCount,
     outdated_count: p.outdatedCount,
+    deployment_count: p.deployedCount,
+    last_deployment: p.lastDeployedAt ?? null,
     registered_at: iso(p.registeredAt),
     updated_at: iso(p.updatedAt),
     age_seconds: Math.round(p.ageMs / 1000),
@@ -666,10 +668,13 @@ const ROUTES = [
           id: p.id,
           path: p.path,
           name: p.name,
-          deployment_count: p.artifactCount,
-          // Added by this package: a projects list shows its update counts without the outdated list.
+          // As SkillMeat: entries of the project's deployment manifests, and the latest of their dates.
+          deployment_count: p.deployedCount,
+          last_deployment: p.lastDeployedAt ?? null,
+          // Added by this package: a projects list shows its counts without the artifact list.
+          artifact_count: p.artifactCount,
           outdated_count: p.outdatedCount,
-          last_deployment: iso(p.updatedAt),
+          updated_at: iso(p.updatedAt),
           cache_info: { cache_hit: !refresh && hit, last_fetched: iso(p.scannedAt), is_stale: p.status === 'stale' || p.ageMs >= ttl },
         }))
         const end = offset + page.items.length

@@ -34,7 +34,8 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 10_000;
 
 const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_json, origin, profiles_json, \
-     artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at";
+     artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at, \
+     deployed_count, last_deployed_at";
 
 pub(super) const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, COALESCE(display_name, name), path, description, \
      version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
@@ -79,6 +80,8 @@ fn project_from_row(r: &Row<'_>, fresh: Fresh) -> rusqlite::Result<Project> {
         registered_at: r.get(13)?,
         scanned_at,
         updated_at: r.get(15)?,
+        deployed_count: r.get(16)?,
+        last_deployed_at: r.get(17)?,
         age_ms,
     })
 }

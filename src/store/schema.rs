@@ -261,6 +261,15 @@ CREATE INDEX artifacts_health ON artifacts(health, name) WHERE health != 'ok';
 UPDATE artifacts SET fingerprint = '';
 UPDATE projects SET fingerprint = NULL;
 "#,
+    // v8: what SkillMeat's projects list shows: deployment-manifest entries and the latest
+    // `deployed_at` among them, kept per project like the other counts.
+    r#"
+ALTER TABLE projects ADD COLUMN deployed_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE projects ADD COLUMN last_deployed_at TEXT;
+UPDATE projects SET
+    deployed_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = projects.id AND origin != 'local'),
+    last_deployed_at = (SELECT MAX(deployed_at) FROM artifacts WHERE project_id = projects.id AND origin != 'local');
+"#,
 ];
 
 /// The schema version this build writes.

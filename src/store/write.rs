@@ -364,7 +364,9 @@ impl Store {
                      artifact_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1),
                      error_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND status = 'error'),
                      modified_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND local_modified = 1),
-                     outdated_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND is_outdated = 1)
+                     outdated_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND is_outdated = 1),
+                     deployed_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND origin != 'local'),
+                     last_deployed_at = (SELECT MAX(deployed_at) FROM artifacts WHERE project_id = ?1 AND origin != 'local')
                  WHERE id = ?1",
                 params![
                     project_id,

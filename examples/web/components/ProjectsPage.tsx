@@ -238,8 +238,8 @@ export function ProjectsPage({ initialProjectId }: { initialProjectId: string | 
                           {n}
                         </Badge>
                       ) : null}
-                      <span className="text-xs text-muted-foreground" aria-label={`${p.deployment_count} artifacts`}>
-                        {p.deployment_count}
+                      <span className="text-xs text-muted-foreground" aria-label={`${p.artifact_count} artifacts`}>
+                        {p.artifact_count}
                       </span>
                     </span>
                   </button>
