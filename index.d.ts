@@ -810,8 +810,17 @@ export interface RefreshSummary {
   artifactsRemoved: number
   /** Files re-read (the rest were skipped by size and mtime). */
   artifactsRead: number
-  /** Problems found, one line each (file, line, reason). */
+  /**
+   * Problems found, one line each (file, line, reason): projects that could not be scanned,
+   * and the problems of the files this refresh read (unchanged files are not read again; their
+   * problems stay on the artifacts).
+   */
   errors: Array<string>
+  /**
+   * The projects among those that could not be scanned (a folder gone or unreadable), one
+   * line each: what failed, as opposed to what was found.
+   */
+  failures: Array<string>
   /** Wall time in milliseconds. */
   durationMs: number
 }

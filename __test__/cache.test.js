@@ -189,7 +189,11 @@ test('malformed files are reported on their artifact or project and the rest is 
     for (const ok of ['pdf-tools', 'review', 'planner']) assert.equal(arts[ok].status, 'ok')
     assert.equal(p.errorCount, 4)
     assert.equal(cache.listArtifacts({ status: 'error' }).total, 4)
-    assert.equal(cache.listArtifacts({ health: 'degraded' }).total, 1)
+    // Claude Code cannot load a binary or mis-encoded file, nor a skill folder without SKILL.md;
+    // a file too large for this cache to check is a warning.
+    assert.equal(cache.listArtifacts({ health: 'broken' }).total, 3)
+    assert.deepEqual(arts.huge.problems.map((x) => [x.code, x.severity]), [['NOT_CHECKED', 'warning']])
+    assert.equal(cache.listArtifacts({ health: 'degraded' }).total, 2)
   } finally {
     cache.close()
   }

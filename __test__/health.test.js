@@ -81,6 +81,32 @@ test('each rule: the health, the problem code and severity, the line and the fix
   }
 })
 
+test('files Claude Code cannot read as text are broken, with a fix: binary, not UTF-8, a skill folder without SKILL.md', async (t) => {
+  const root = tmpdir()
+  const dir = makeProject(root, 'unreadable')
+  const c = path.join(dir, '.claude')
+  fs.writeFileSync(path.join(c, 'agents', 'blob.md'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3]))
+  fs.writeFileSync(path.join(c, 'commands', 'latin.md'), Buffer.from('---\ndescription: caf\xe9\n---\n', 'latin1'))
+  write(path.join(c, 'skills', 'empty-skill', 'notes.txt'), 'no SKILL.md here\n')
+  const cache = Cache.open({ path: ':memory:' })
+  t.after(() => cache.close())
+  const p = cache.registerProject(dir)
+  const a = byName(all(cache, { projectId: p.id }))
+  const codes = (x) => x.problems.map((pr) => `${pr.code}:${pr.severity}`)
+  assert.deepEqual(codes(a.blob), ['NOT_TEXT:error'])
+  assert.deepEqual(codes(a.latin), ['NOT_UTF8:error'])
+  assert.deepEqual(codes(a['empty-skill']), ['SKILL_MD_MISSING:error'])
+  for (const n of ['blob', 'latin', 'empty-skill']) {
+    assert.equal(a[n].health, 'broken', n)
+    assert.equal(a[n].status, 'error', n)
+    assert.ok(a[n].problems[0].fix.length > 10, n)
+  }
+  assert.equal(a['pdf-tools'].health, 'ok', 'the rest still scans')
+  const broken = all(cache, { health: 'broken' }).map((x) => x.name).sort()
+  assert.deepEqual(broken, ['blob', 'empty-skill', 'latin'])
+  assert.equal(cache.status().artifactsByHealth.broken, 3)
+})
+
 test('duplicates are both listed and both flagged; a deployment whose files are gone is reported', async (t) => {
   const root = tmpdir()
   const dir = makeProject(root, 'dups')

@@ -311,8 +311,13 @@ pub struct RefreshSummary {
     pub artifacts_removed: u32,
     /// Files re-read (the rest were skipped by size and mtime).
     pub artifacts_read: u32,
-    /// Problems found, one line each (file, line, reason).
+    /// Problems found, one line each (file, line, reason): projects that could not be scanned,
+    /// and the problems of the files this refresh read (unchanged files are not read again; their
+    /// problems stay on the artifacts).
     pub errors: Vec<String>,
+    /// The projects among those that could not be scanned (a folder gone or unreadable), one
+    /// line each: what failed, as opposed to what was found.
+    pub failures: Vec<String>,
     /// Wall time in milliseconds.
     pub duration_ms: f64,
 }

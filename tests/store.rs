@@ -399,6 +399,32 @@ fn a_project_counts_its_deployment_manifest_entries_and_their_latest_date() {
     assert_eq!((q.deployed_count, q.last_deployed_at), (0, None));
 }
 
+#[test]
+fn skillmeats_empty_database_file_is_never_taken_as_ours() {
+    let home = tempfile::tempdir().unwrap();
+    let theirs = home.path().join("cache").join("cache.db");
+    write(&theirs, "");
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let open_at = |p: &Path| {
+        Cache::open_with_env(
+            Options {
+                home: Some(home.path().into()),
+                path: Some(p.to_string_lossy().into_owned()),
+                ..Default::default()
+            },
+            &env,
+        )
+    };
+    let err = open_at(&theirs).err().expect("refused");
+    assert_eq!(err.code(), "CACHE_FOREIGN", "{err}");
+    assert!(err.to_string().contains("SkillMeat"), "{err}");
+    assert_eq!(std::fs::metadata(&theirs).unwrap().len(), 0, "left empty");
+    // The same name elsewhere is an ordinary new database.
+    let elsewhere = home.path().join("mine").join("cache.db");
+    write(&elsewhere, "");
+    open_at(&elsewhere).unwrap().close();
+}
+
 /// After the clock steps back (an NTP correction, a resumed VM), every time recorded before the
 /// step lies "in the future". None of them may keep a scan fresh, a source fresh or a dead
 /// holder's lease held for as long as the clock moved.

@@ -118,6 +118,37 @@ fn warning(code: &str, message: String) -> Warning {
     }
 }
 
+/// Refuses SkillMeat's own database file (`<home>/cache/cache.db`) as this cache's database
+/// while it holds nothing that marks it as ours: SkillMeat creates the file empty and fills it
+/// with its own tables (some named `projects` and `artifacts`) when it migrates, so taking an
+/// empty one would collide with SkillMeat. A cache of ours there (an earlier version's default)
+/// is still opened.
+fn refuse_skillmeat_database(home: &std::path::Path, path: &std::path::Path) -> Result<()> {
+    let Some(name) = path.file_name() else {
+        return Ok(());
+    };
+    if name != crate::config::LEGACY_DB_FILE || !path.exists() {
+        return Ok(());
+    }
+    let dir = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let theirs = home.join("cache");
+    if path.parent().and_then(dir).is_none() || path.parent().and_then(dir) != dir(&theirs) {
+        return Ok(());
+    }
+    if matches!(
+        crate::store::ownership::inspect(path),
+        Ok(crate::store::ownership::Ownership::Absent)
+    ) {
+        return Err(Error::Foreign {
+            path: path.to_path_buf(),
+            found:
+                "SkillMeat's own database file (empty: SkillMeat has not created its tables yet)"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
 impl Cache {
     /// Opens a cache with the process environment.
     pub fn open(opts: Options) -> Result<Cache> {
@@ -148,6 +179,9 @@ impl Cache {
                 .join("cache")
                 .join(crate::config::LEGACY_DB_FILE);
             crate::store::ownership::adopt(&legacy, path);
+        }
+        if let Some(path) = &config.path.value {
+            refuse_skillmeat_database(&config.home.value, path)?;
         }
         let store = match (&config.path.value, config.enabled.value) {
             (_, false) => {
@@ -677,7 +711,9 @@ impl Cache {
                         continue;
                     };
                     if let Some(e) = &c.error {
+                        // One line per artifact: its problems say the same as its error.
                         summary.errors.push(format!("{}: {e}", s.name));
+                        continue;
                     }
                     // What Claude Code will not load is an error worth a line too; what it loads
                     // with losses is left to `doctor`.
@@ -700,6 +736,7 @@ impl Cache {
                     summary.projects_missing += 1;
                 }
                 summary.errors.push(msg.clone());
+                summary.failures.push(msg.clone());
                 self.inner.store.mark_failed(id, new, status, &msg)?;
                 Ok(false)
             }

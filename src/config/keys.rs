@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::kinds::{Count, DbFile, Flag, Kind, PathList, Text, WordList};
 use super::{Env, MarketSource, Setting, Source, option_name, pick, read_market_sources};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One configuration key as `config list/get/set` and the docs see it.
 #[derive(Debug, Clone, Copy)]
@@ -124,12 +124,25 @@ macro_rules! config_keys {
                         let s = pick(given, from_env, from_file, default);
                         let min: &[u32] = &[$($min)?];
                         let max: &[u32] = &[$($max)?];
-                        <$kind as Kind>::check_range(
-                            &name,
+                        if let Err(why) = <$kind as Kind>::check_range(
                             &s.value,
                             min.first().copied(),
                             max.first().copied(),
-                        )?;
+                        ) {
+                            // Named where the value came from, so the user knows what to fix.
+                            return Err(match s.source {
+                                Source::File => Error::ConfigInvalid {
+                                    path: file.to_path_buf(),
+                                    reason: format!(
+                                        "[cache] {} {why}; fix it, or remove it with `skillmeat-cache config unset {}`",
+                                        stringify!($key),
+                                        stringify!($key)
+                                    ),
+                                },
+                                Source::Env => Error::invalid($env, why),
+                                _ => Error::invalid(&name, why),
+                            });
+                        }
                         s
                     };
                 )+

@@ -30,13 +30,12 @@ pub trait Kind {
     fn to_toml(key: &str, raw: &str) -> Result<toml_edit::Item>;
     /// The value as `status().config` shows it.
     fn to_json(v: &Self::Value) -> Value;
-    /// Checks the value against the table's `min`/`max` (only counts have them).
+    /// Checks the value against the table's `min`/`max` (only counts have them); `Err` says why.
     fn check_range(
-        _name: &str,
         _v: &Self::Value,
         _min: Option<u32>,
         _max: Option<u32>,
-    ) -> Result<()> {
+    ) -> std::result::Result<(), String> {
         Ok(())
     }
 }
@@ -143,18 +142,15 @@ impl Kind for Count {
     fn to_json(v: &u32) -> Value {
         Value::from(*v)
     }
-    fn check_range(name: &str, v: &u32, min: Option<u32>, max: Option<u32>) -> Result<()> {
+    fn check_range(v: &u32, min: Option<u32>, max: Option<u32>) -> std::result::Result<(), String> {
         let (low, high) = (min.unwrap_or(0), max.unwrap_or(u32::MAX));
         if (low..=high).contains(v) {
             return Ok(());
         }
-        Err(Error::invalid(
-            name,
-            match max {
-                Some(high) => format!("must be between {low} and {high}, got {v}"),
-                None => format!("must be at least {low}, got {v}"),
-            },
-        ))
+        Err(match max {
+            Some(high) => format!("must be between {low} and {high}, got {v}"),
+            None => format!("must be at least {low}, got {v}"),
+        })
     }
 }
 

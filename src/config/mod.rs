@@ -190,6 +190,36 @@ pub fn config_file(home: &Path) -> PathBuf {
     home.join("config.toml")
 }
 
+/// `message` (a parse error of the TOML `text`, which quotes the offending line) with the values
+/// of secret-looking keys (`github-token`, `…token`, `…secret`, `…password`, `…api-key`) in
+/// `text` replaced by `<hidden>`: SkillMeat's `config.toml` holds a GitHub token, and a typo on
+/// its line must not print it.
+pub fn redact_secrets(text: &str, message: &str) -> String {
+    let mut out = message.to_string();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key
+            .trim()
+            .trim_matches('"')
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        let secret = ["token", "secret", "password", "api-key", "apikey"]
+            .iter()
+            .any(|w| key.ends_with(w));
+        let value = value.trim();
+        if secret && !value.is_empty() {
+            out = out.replace(value, "<hidden>");
+            let bare = value.trim_matches(|c| c == '"' || c == '\'');
+            if bare.len() >= 4 {
+                out = out.replace(bare, "<hidden>");
+            }
+        }
+    }
+    out
+}
+
 /// Reads `<home>/config.toml` and returns its `[cache]` table (empty when the file or table is absent).
 pub fn read_cache_table(home: &Path) -> Result<toml::Table> {
     let path = config_file(home);
@@ -207,7 +237,7 @@ pub fn read_cache_table(home: &Path) -> Result<toml::Table> {
         .parse()
         .map_err(|e: toml::de::Error| Error::ConfigInvalid {
             path: path.clone(),
-            reason: e.to_string().trim().to_string(),
+            reason: redact_secrets(&text, e.to_string().trim()),
         })?;
     match doc.get("cache") {
         None => Ok(toml::Table::new()),
@@ -302,7 +332,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         text.parse()
             .map_err(|e: toml_edit::TomlError| Error::ConfigInvalid {
                 path: path.clone(),
-                reason: e.to_string().trim().to_string(),
+                reason: redact_secrets(&text, e.to_string().trim()),
             })?;
     if !doc.contains_key("cache") {
         doc["cache"] = toml_edit::table();
@@ -318,16 +348,67 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
             table.remove(key);
         }
         Some(raw) => {
-            let item = (found.to_toml)(key, raw)?;
+            let mut item = (found.to_toml)(key, raw)?;
+            // A comment after the old value (`ttl_minutes = 30 # thirty`) stays with the new one.
+            if let (Some(old), Some(new)) = (
+                table.get(key).and_then(|i| i.as_value()),
+                item.as_value_mut(),
+            ) {
+                *new.decor_mut() = old.decor().clone();
+            }
             table[key] = item;
         }
     }
+    let text = doc.to_string();
+    if value.is_some() {
+        // What the file will say must open: a value out of range is refused now, not at the
+        // next command (which would then fail on it).
+        let table = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| t.get("cache").and_then(|c| c.as_table()).cloned())
+            .unwrap_or_default();
+        let no_env: BTreeMap<String, String> = BTreeMap::new();
+        let home_setting = Setting {
+            value: home.to_path_buf(),
+            source: Source::Option,
+        };
+        Config::resolve_keys(&Options::default(), &no_env, &table, &path, home_setting)?;
+    }
     std::fs::create_dir_all(home)
         .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, doc.to_string())
-        .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(format!("replacing {}", path.display()), e))
+    replace_file(&path, &text)
+}
+
+/// Replaces the file at `path` with `text` atomically (a temporary file beside it, renamed over
+/// it). A link is written through (its target is replaced, the link stays), and the file keeps
+/// its permissions: SkillMeat's `config.toml` holds a token, often readable by its owner only.
+/// A new file is created readable by its owner only.
+fn replace_file(path: &Path, text: &str) -> Result<()> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(Error::io(format!("resolving {}", path.display()), e)),
+    };
+    let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
+    let tmp = target.with_extension("toml.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let write = || -> std::io::Result<()> {
+        let created = crate::private_fs::create_file(&tmp)?;
+        if !created {
+            return Err(std::io::Error::other("a temporary file is in the way"));
+        }
+        std::fs::write(&tmp, text)?;
+        if let Some(perms) = mode.clone() {
+            std::fs::set_permissions(&tmp, perms)?;
+        }
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("replacing {}", target.display()), e)
+    })
 }
 
 #[cfg(test)]
@@ -437,6 +518,15 @@ mod tests {
             text.contains("# mine") && text.contains("theme = \"dark\""),
             "{text}"
         );
+        let edited = text.replace("ttl_minutes = 15", "ttl_minutes = 15 # a quarter");
+        std::fs::write(
+            dir.path().join("config.toml"),
+            edited.replace("= 15 #", "= 14 #"),
+        )
+        .unwrap();
+        set_value(dir.path(), "ttl_minutes", Some("15")).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+        assert!(text.contains("ttl_minutes = 15 # a quarter"), "{text}");
         let opts = Options {
             home: Some(dir.path().into()),
             ..Default::default()
@@ -455,5 +545,93 @@ mod tests {
         set_value(dir.path(), "ttl_minutes", None).unwrap();
         let c = Config::resolve(&opts, &env(&[])).unwrap();
         assert_eq!(c.ttl_minutes.source, Source::Default);
+    }
+
+    #[test]
+    fn a_value_out_of_range_is_refused_before_it_is_written_and_named_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[cache]\nttl_minutes = 5\n").unwrap();
+        let err = set_value(dir.path(), "discovery_depth", Some("99")).unwrap_err();
+        assert!(err.to_string().contains("discovery_depth"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "[cache]\nttl_minutes = 5\n",
+            "nothing written"
+        );
+        // Written by hand: the error names the file's key and how to remove it.
+        std::fs::write(&file, "[cache]\ndiscovery_depth = 99\n").unwrap();
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(&opts, &env(&[])).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("[cache] discovery_depth") && msg.contains("config unset discovery_depth"),
+            "{msg}"
+        );
+        // Removing the bad key is always possible.
+        set_value(dir.path(), "discovery_depth", None).unwrap();
+        assert!(Config::resolve(&opts, &env(&[])).is_ok());
+    }
+
+    #[test]
+    fn a_parse_error_on_the_token_line_does_not_print_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(
+            &file,
+            "[settings]\ngithub-token = ghp_SECRETSECRET123\n[cache]\nttl_minutes = 5\n",
+        )
+        .unwrap();
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(&opts, &env(&[])).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        assert!(err.to_string().contains("<hidden>"), "{err}");
+        let err = set_value(dir.path(), "ttl_minutes", Some("6")).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn set_value_keeps_the_mode_and_writes_through_a_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = tempfile::tempdir().unwrap();
+        let real = dotfiles.path().join("skillmeat-config.toml");
+        std::fs::write(&real, "[settings]\ngithub-token = \"ghp_x\"\n").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        set_value(dir.path(), "ttl_minutes", Some("15")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the link stays a link"
+        );
+        let text = std::fs::read_to_string(&real).unwrap();
+        assert!(
+            text.contains("ttl_minutes = 15") && text.contains("ghp_x"),
+            "{text}"
+        );
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the token stays readable by its owner only");
+        // A new file is created private.
+        let fresh = tempfile::tempdir().unwrap();
+        set_value(fresh.path(), "ttl_minutes", Some("15")).unwrap();
+        let mode = std::fs::metadata(fresh.path().join("config.toml"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

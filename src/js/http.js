@@ -445,16 +445,17 @@ const ROUTES = [
       async run({ cache, ex }) {
         const s = await refreshFromBody(cache, ex)
         const changes = s.projectsChanged + s.artifactsAdded + s.artifactsUpdated + s.artifactsRemoved
+        const o = refreshOutcome(s)
         return {
           body: {
-            // As SkillMeat: a refresh that met problems (a project that failed, a file Claude
-            // Code will not load) lists them in `errors` and is not a success.
-            success: s.errors.length === 0,
+            success: o.success,
             projects_refreshed: s.projectsScanned,
             changes_detected: changes > 0,
-            errors: s.errors,
+            errors: o.errors,
             duration_seconds: s.durationMs / 1000,
-            message: refreshMessage(s),
+            message: o.message,
+            // Added by this package.
+            problems: o.problems,
             // Added by this package.
             summary: refreshStats(s),
           },
@@ -699,10 +700,11 @@ const ROUTES = [
     POST: {
       async run({ cache, ex }) {
         const s = await refreshFromBody(cache, ex)
+        const o = refreshOutcome(s)
         return {
           body: {
-            success: s.errors.length === 0,
-            message: refreshMessage(s),
+            success: o.success,
+            message: o.message,
             // SkillMeat's `stats` is the `/projects/cache/stats` body; what the refresh did is
             // added beside it.
             stats: { ...cacheStats(cache, freshness(cache)), ...refreshStats(s) },
@@ -852,12 +854,22 @@ async function refreshFromBody(cache, ex) {
   return cache.refresh(defined({ projectId, force }))
 }
 
-/** SkillMeat's refresh message: success, or the problems found (the first few). */
-function refreshMessage(s) {
-  if (s.errors.length === 0) return 'Refresh completed successfully'
-  const shown = s.errors.slice(0, 3).join('; ')
-  const more = s.errors.length > 3 ? ` (and ${s.errors.length - 3} more)` : ''
-  return `Refresh completed with errors: ${shown}${more}`
+/**
+ * SkillMeat's refresh outcome: `errors` are the projects that could not be scanned (as in
+ * SkillMeat, `success` is false when there are any, and the message names the first few);
+ * `problems` (added) what the refresh found in the files it read, which artifact health
+ * reports for good.
+ */
+function refreshOutcome(s) {
+  const failed = s.failures
+  const shown = failed.slice(0, 3).join('; ')
+  const more = failed.length > 3 ? ` (and ${failed.length - 3} more)` : ''
+  return {
+    success: failed.length === 0,
+    errors: failed,
+    problems: s.errors.filter((e) => !failed.includes(e)),
+    message: failed.length === 0 ? 'Refresh completed successfully' : `Refresh completed with errors: ${shown}${more}`,
+  }
 }
 
 /** An id as quoted in an error's detail: long ones are cut. */
@@ -876,6 +888,7 @@ function refreshStats(s) {
     artifacts_removed: s.artifactsRemoved,
     artifacts_read: s.artifactsRead,
     errors: s.errors,
+    failures: s.failures,
     duration_ms: s.durationMs,
   }
 }

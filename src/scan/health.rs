@@ -386,6 +386,60 @@ pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) 
     )
 }
 
+/// Why an artifact's file could not be read as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Over the size this cache reads for metadata.
+    TooLarge,
+    /// Contains NUL bytes.
+    Binary,
+    /// Not valid UTF-8.
+    NotUtf8,
+    /// The read itself failed (permissions, a file replaced mid-read).
+    Io,
+}
+
+/// The problem of an artifact whose main file could not be read as text: Claude Code reads
+/// artifacts as UTF-8 text, so a binary or mis-encoded file (or one it cannot open) is not
+/// loaded as written. A file only too large for this cache to check is not known to be broken.
+pub fn unreadable_problem(file: &str, why: Unreadable, message: &str) -> ArtifactProblem {
+    let (code, severity, fix) = match why {
+        Unreadable::TooLarge => (
+            "NOT_CHECKED",
+            Severity::Warning,
+            "keep an artifact's main file small (Claude Code puts it in the model's context); this cache does not check files over 1 MB",
+        ),
+        Unreadable::Binary => (
+            "NOT_TEXT",
+            Severity::Error,
+            "replace it with the Markdown (UTF-8 text) it should be, or remove it",
+        ),
+        Unreadable::NotUtf8 => (
+            "NOT_UTF8",
+            Severity::Error,
+            "save the file as UTF-8 (your editor's encoding setting), or remove it",
+        ),
+        Unreadable::Io => (
+            "UNREADABLE",
+            Severity::Error,
+            "make the file readable by you (its permissions), or remove it",
+        ),
+    };
+    problem(code, severity, file, None, message.to_string(), fix.into())
+}
+
+/// A skill folder without its `SKILL.md`: Claude Code finds no skill there.
+pub fn skill_md_missing_problem(folder: &str) -> ArtifactProblem {
+    problem(
+        "SKILL_MD_MISSING",
+        Severity::Error,
+        folder,
+        None,
+        "this skill folder has no SKILL.md, so Claude Code finds no skill in it".into(),
+        "add a SKILL.md with `name` and `description` frontmatter, or remove the folder".into(),
+    )
+}
+
 /// A deployment entry whose files are gone.
 pub fn missing_deployment_problem(file: &str, manifest: &str) -> ArtifactProblem {
     problem(

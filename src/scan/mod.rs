@@ -461,6 +461,7 @@ fn locate_skills(
                 None,
                 sc,
             );
+            c.problems.push(health::skill_md_missing_problem(&rel));
             c.error = Some(FileError {
                 file: rel,
                 line: None,
@@ -676,31 +677,50 @@ fn text_error(rel: &str, reason: String) -> FileError {
 
 /// Reads a text file for metadata, enforcing the size limit and rejecting binary or non-UTF-8 data.
 fn read_text(path: &Path, rel: &str, size: u64) -> Result<String, FileError> {
+    read_text_why(path, rel, size).map_err(|(e, _)| e)
+}
+
+/// [`read_text`], with why a file could not be read.
+fn read_text_why(
+    path: &Path,
+    rel: &str,
+    size: u64,
+) -> Result<String, (FileError, health::Unreadable)> {
+    use health::Unreadable;
     if size > MAX_TEXT_BYTES {
-        return Err(text_error(
-            rel,
-            format!(
-                "file is {:.1} MB, over the {} MB limit for metadata; it is listed but not parsed",
-                size as f64 / 1_048_576.0,
-                MAX_TEXT_BYTES / 1_048_576
+        return Err((
+            text_error(
+                rel,
+                format!(
+                    "file is {:.1} MB, over the {} MB limit for metadata; it is listed but not parsed",
+                    size as f64 / 1_048_576.0,
+                    MAX_TEXT_BYTES / 1_048_576
+                ),
             ),
+            Unreadable::TooLarge,
         ));
     }
     let bytes = read::read_capped(path, MAX_TEXT_BYTES)
-        .map_err(|e| text_error(rel, format!("cannot read: {e}")))?;
+        .map_err(|e| (text_error(rel, format!("cannot read: {e}")), Unreadable::Io))?;
     if bytes.contains(&0) {
-        return Err(text_error(
-            rel,
-            "binary file (contains NUL bytes), expected UTF-8 text".into(),
+        return Err((
+            text_error(
+                rel,
+                "binary file (contains NUL bytes), expected UTF-8 text".into(),
+            ),
+            Unreadable::Binary,
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
-        text_error(
-            rel,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
+        (
+            text_error(
+                rel,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
             ),
+            Unreadable::NotUtf8,
         )
     })
 }
@@ -744,9 +764,15 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
                 // An I/O failure (permissions, a file replaced mid-read) can pass: read it
                 // again at the next refresh even if its size and mtime stay (chmod moves neither).
                 content.retry = c.folder.is_some() || c.main.is_some();
+                let message = format!("cannot read: {e}");
+                content.problems.push(health::unreadable_problem(
+                    &c.rel_path,
+                    health::Unreadable::Io,
+                    &message,
+                ));
                 content
                     .error
-                    .get_or_insert(text_error(&c.rel_path, format!("cannot read: {e}")));
+                    .get_or_insert(text_error(&c.rel_path, message));
             }
         }
     }
@@ -774,9 +800,18 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
     if c.key.kind == ArtifactType::Hook && !is_md && !is_json {
         return content;
     }
-    let text = match read_text(main, &main_rel, size) {
+    let text = match read_text_why(main, &main_rel, size) {
         Ok(t) => t,
-        Err(e) => {
+        Err((e, why)) => {
+            let p = health::unreadable_problem(&main_rel, why, &e.reason);
+            // Said once: a file over a cap already carries ARTIFACT_TOO_LARGE.
+            let said = |q: &health::ArtifactProblem| {
+                q.code == p.code
+                    || (why == health::Unreadable::TooLarge && q.code == "ARTIFACT_TOO_LARGE")
+            };
+            if !content.problems.iter().any(said) {
+                content.problems.push(p);
+            }
             content.error.get_or_insert(e);
             return content;
         }

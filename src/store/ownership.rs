@@ -86,10 +86,14 @@ pub fn inspect(path: &Path) -> std::io::Result<Ownership> {
             "a SQLite database of another application (application_id {app_id:#010x})"
         )));
     }
-    // No mark: look at the tables through a read-only connection (never writes the file).
+    // No mark: look at the tables. The file is opened `immutable` (SQLite then takes no lock
+    // and creates no `-wal`/`-shm` beside it, which a plain read-only open of a WAL database
+    // would), so looking never leaves a trace or waits on the program that uses it.
     let conn = match Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        file_uri(path, "immutable=1"),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     ) {
         Ok(c) => c,
         Err(e) => return Ok(Ownership::Unreadable(e.to_string())),
@@ -100,6 +104,15 @@ pub fn inspect(path: &Path) -> std::io::Result<Ownership> {
     };
     drop(conn);
     if tables.is_empty() {
+        // An immutable read does not see changes still in a write-ahead log or a hot journal:
+        // with one beside it, a file that looks empty is another program's work in progress.
+        let wal = std::fs::metadata(with_suffix(path, "-wal")).is_ok_and(|m| m.len() > 0);
+        if wal || with_suffix(path, "-journal").exists() {
+            return Ok(Ownership::Foreign(
+                "a SQLite database another program is writing (changes are in the -wal or -journal file beside it)"
+                    .into(),
+            ));
+        }
         return Ok(Ownership::Absent);
     }
     let ours = our_tables();
@@ -123,6 +136,29 @@ pub fn inspect(path: &Path) -> std::io::Result<Ownership> {
             String::new()
         }
     )))
+}
+
+/// A SQLite `file:` URI for `path` with query `query`: every byte that is not unreserved, nor
+/// `/`, is percent-encoded (so `?`, `#` and `%` in folder names stay part of the path).
+fn file_uri(path: &Path, query: &str) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    };
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    let mut out = String::from(if cfg!(unix) { "file:" } else { "file:///" });
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.push('?');
+    out.push_str(query);
+    out
 }
 
 /// The search index folder of the database at `db` (`<db>.search`).
@@ -182,6 +218,39 @@ mod tests {
              CREATE TABLE cache_metadata(key TEXT PRIMARY KEY, value TEXT);",
         )
         .unwrap();
+    }
+
+    #[test]
+    fn looking_at_a_wal_database_of_another_program_leaves_no_side_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder name a URI would misread.
+        let sub = dir.path().join("odd ?#% name");
+        std::fs::create_dir(&sub).unwrap();
+        let p = sub.join("cache.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.execute_batch("CREATE TABLE users(id INTEGER PRIMARY KEY);")
+                .unwrap();
+        }
+        assert!(!with_suffix(&p, "-wal").exists() && !with_suffix(&p, "-shm").exists());
+        let before = std::fs::read(&p).unwrap();
+        assert!(matches!(inspect(&p).unwrap(), Ownership::Foreign(_)));
+        assert!(!with_suffix(&p, "-wal").exists(), "no -wal created");
+        assert!(!with_suffix(&p, "-shm").exists(), "no -shm created");
+        assert_eq!(std::fs::read(&p).unwrap(), before);
+
+        // Another program is creating its tables (they are still in its write-ahead log): the
+        // file looks empty to an immutable read, and is still not ours to take.
+        let q = sub.join("busy.db");
+        let c = Connection::open(&q).unwrap();
+        c.pragma_update(None, "journal_mode", "WAL").unwrap();
+        c.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        c.execute_batch("CREATE TABLE workflows(id INTEGER PRIMARY KEY);")
+            .unwrap();
+        assert!(std::fs::metadata(with_suffix(&q, "-wal")).unwrap().len() > 0);
+        assert!(matches!(inspect(&q).unwrap(), Ownership::Foreign(_)));
+        drop(c);
     }
 
     #[test]
