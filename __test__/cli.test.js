@@ -164,6 +164,9 @@ test('artifacts filters, sorting and paging are passed through', () => {
   assert.equal(runJson(home, ['artifacts', '--project', project.id]).total, 4)
   assert.equal(runJson(home, ['artifacts', '--status', 'error']).total, 0)
   assert.equal(runJson(home, ['artifacts', '--origin', 'local']).total, 4)
+  assert.equal(runJson(home, ['artifacts', '--health', 'ok']).total, 4)
+  assert.equal(runJson(home, ['artifacts', '--health', 'broken']).total, 0)
+  assert.match(run(home, ['artifacts']).stdout, /HEALTH/)
 
   const human = run(home, ['artifacts', '--limit', '2'])
   assert.equal(human.status, 0, human.stderr)
@@ -192,8 +195,8 @@ test('artifacts human output shows the description and fits no terminal when pip
   const r = run(home, ['artifacts'])
   assert.equal(r.status, 0, r.stderr)
   const lines = r.stdout.trimEnd().split('\n')
-  assert.match(lines[0], /^NAME\s+TYPE\s+PROJECT\s+ORIGIN\s+STATUS\s+DESCRIPTION$/)
-  assert.ok(lines.some((l) => /^pdf\s+skill\s+webapp\s+local\s+ok\s+The pdf skill$/.test(l)), r.stdout)
+  assert.match(lines[0], /^NAME\s+TYPE\s+PROJECT\s+ORIGIN\s+HEALTH\s+STATUS\s+DESCRIPTION$/)
+  assert.ok(lines.some((l) => /^pdf\s+skill\s+webapp\s+local\s+ok\s+ok\s+The pdf skill$/.test(l)), r.stdout)
   assert.match(r.stdout, /4 artifacts/)
 })
 

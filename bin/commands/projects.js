@@ -54,7 +54,8 @@ module.exports = {
       ]),
     )
     for (const p of page.items) {
-      if (p.error) out.line(`${st.red('!')} ${p.name}: ${oneLine(p.error)}`)
+      // `error` sums up `errors` when there are any: each problem once.
+      if (p.error && !(p.errors && p.errors.length)) out.line(`${st.red('!')} ${p.name}: ${oneLine(p.error)}`)
       for (const fe of p.errors || []) {
         out.line(`${st.red('!')} ${p.name}: ${fe.file}${fe.line ? `:${fe.line}` : ''}: ${oneLine(fe.reason)}`)
       }

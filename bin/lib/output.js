@@ -27,7 +27,7 @@ function makeStyle(enabled) {
   return style
 }
 
-const STATUS_COLOURS = { active: 'green', ok: 'green', stale: 'yellow', error: 'red', missing: 'red' }
+const STATUS_COLOURS = { active: 'green', ok: 'green', stale: 'yellow', degraded: 'yellow', error: 'red', missing: 'red', broken: 'red' }
 
 /** Colour of each kind of version difference, most severe first (as 'npm outdated' colours). */
 const DIFF_COLOURS = { major: 'red', minor: 'yellow', patch: 'green', prerelease: 'cyan', commit: 'magenta' }
