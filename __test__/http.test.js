@@ -231,6 +231,15 @@ test('as SkillMeat: a never-filled cache is scanned by /projects; filters and so
   assert.equal(new Set(seen.map((h) => h.id)).size, all.total)
   assert.deepEqual(seen.map((h) => h.type), [...seen.map((h) => h.type)].sort())
 
+  // deployed_version: the deployment's record, else the artifact's own frontmatter version
+  // (SkillMeat's file-change scenario: edit the version, see it after the refresh).
+  const pdf = () => s.get(`/cache/artifacts?project_id=${s.cache.listProjects({}).items.find((p) => p.name === 'gamma').id}&type=skill`)
+  assert.equal((await pdf()).json.items[0].deployed_version, '1.2.0')
+  const skillMd = path.join(s.root, 'gamma', '.claude', 'skills', 'pdf-tools', 'SKILL.md')
+  fs.writeFileSync(skillMd, fs.readFileSync(skillMd, 'utf8').replace('version: 1.2.0', 'version: 1.3.0'))
+  await s.post('/cache/refresh', {})
+  assert.equal((await pdf()).json.items[0].deployed_version, '1.3.0')
+
   // An empty project id means every project (SkillMeat's `if request.project_id:`).
   assert.equal((await s.post('/cache/refresh', { project_id: '' })).json.projects_refreshed, 3)
   assert.equal((await s.post('/cache/invalidate', { project_id: '' })).json.invalidated_count, 3)

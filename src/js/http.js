@@ -221,13 +221,22 @@ function versionDifference(a) {
   return from && to ? `${kind} (${from} -> ${to})` : to ? `${kind} (-> ${to})` : kind
 }
 
+/**
+ * The version of what is in the project, as SkillMeat's `deployed_version`: the one its
+ * deployment recorded, else (an artifact made in the project, or a record without a version)
+ * the `version` of its own frontmatter.
+ */
+function deployedVersion(a) {
+  return a.deployedVersion ?? a.version ?? null
+}
+
 function artifactRow(a) {
   return {
     id: a.id,
     name: a.name,
     type: a.type,
     project_id: a.projectId,
-    deployed_version: a.deployedVersion ?? null,
+    deployed_version: deployedVersion(a),
     upstream_version: a.upstreamVersion ?? null,
     is_outdated: a.isOutdated,
     // Added by this package: what a projects page shows without a second request per row.
@@ -256,7 +265,7 @@ function staleRow(a) {
     type: a.type,
     project_name: a.projectName,
     project_id: a.projectId,
-    deployed_version: a.deployedVersion ?? null,
+    deployed_version: deployedVersion(a),
     upstream_version: a.upstreamVersion ?? null,
     version_difference: versionDifference(a),
     // Added by this package: the bare kind, the commits and the age of the answer.
