@@ -173,6 +173,17 @@ test('artifacts filters, sorting and paging are passed through', () => {
   assert.match(human.stdout, /1-2 of 4 artifacts; next page: --offset 2/)
 })
 
+test('a command that only reads refuses a --home or --db folder that does not exist, and creates nothing', () => {
+  const home = freshHome()
+  const missing = path.join(root, 'typo', 'home')
+  for (const args of [['status', '--home', missing], ['projects', '--db', path.join(missing, 'x.db')], ['doctor', '--home', missing]]) {
+    const r = run(home, args)
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, /does not exist|no such folder/)
+    assert.equal(fs.existsSync(path.dirname(missing)), false, 'nothing created')
+  }
+})
+
 test('artifacts: bad values are usage errors; an unknown project is NOT_FOUND', () => {
   const { home } = registered()
   let r = run(home, ['artifacts', '--type', 'widget'])

@@ -3,6 +3,8 @@
 // code (0 ok, 1 failed, 2 usage). It writes only to io.stdout and io.stderr, so that it runs as
 // well in a test as in bin/skillmeat-cache. The commands are the files of bin/commands/.
 
+const fs = require('node:fs')
+const path = require('node:path')
 const { commands } = require('./commands.js')
 const { EXIT_OK, EXIT_USAGE, exitCodeFor, usage } = require('./errors.js')
 const { globalHelp, commandHelp } = require('./help.js')
@@ -13,8 +15,23 @@ const { PROG, version } = require('./program.js')
 /** `a, b, c or d` */
 const either = (names) => names.slice(0, -1).join(', ') + (names.length > 1 ? ' or ' : '') + names.at(-1)
 
+/**
+ * For a command that only reads: an explicit --home, or the folder of an explicit --db, that
+ * does not exist is refused (a typo would otherwise leave an empty cache there).
+ */
+function checkPathsExist(values) {
+  if (values.home !== undefined && !fs.existsSync(values.home)) {
+    throw usage(`--home ${values.home}: no such folder (check the path; this command creates nothing)`)
+  }
+  if (values.db !== undefined && values.db !== ':memory:') {
+    const dir = path.dirname(path.resolve(values.db))
+    if (!fs.existsSync(dir)) throw usage(`--db ${values.db}: folder ${dir} does not exist (check the path; this command creates nothing)`)
+  }
+}
+
 /** Checks the positional arguments and runs the command (or the subcommand they name). */
 function dispatch(def, ctx) {
+  if (def.readsOnly) checkPathsExist(ctx.values)
   if (!def.subcommands) {
     ctx.args = checkArgs(def.name, def.args, ctx.positionals)
     return def.run(ctx)
