@@ -400,6 +400,34 @@ fn a_project_counts_its_deployment_manifest_entries_and_their_latest_date() {
 }
 
 #[test]
+fn refresh_completed_is_announced_after_the_last_write_of_the_refresh() {
+    // A live client (the HTTP event stream) treats a generation move that no event of this
+    // process announced as another process's write and refetches everything: the refresh's
+    // own last write (its run record) must come before its completion event.
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    project(root.path(), "a", 2);
+    let cache = open(home.path(), vec![root.path().to_path_buf()]);
+    cache
+        .refresh_blocking(&RefreshOptions::default(), "test")
+        .unwrap();
+    let at_event = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let (c2, seen) = (cache.clone(), at_event.clone());
+    cache.subscribe(move |e| {
+        if matches!(e, skillmeat_cache::events::Event::RefreshCompleted { .. }) {
+            *seen.lock().unwrap() = Some(c2.generation().unwrap());
+        }
+    });
+    for _ in 0..3 {
+        cache
+            .refresh_blocking(&RefreshOptions::default(), "test")
+            .unwrap();
+        let announced = at_event.lock().unwrap().take().expect("an event");
+        assert_eq!(announced, cache.generation().unwrap());
+    }
+}
+
+#[test]
 fn skillmeats_empty_database_file_is_never_taken_as_ours() {
     let home = tempfile::tempdir().unwrap();
     let theirs = home.path().join("cache").join("cache.db");

@@ -769,19 +769,6 @@ impl Cache {
         self.sync_search_quietly();
         summary.duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
         self.inner.running.fetch_sub(1, Ordering::Relaxed);
-        self.emit(match &result {
-            Ok(()) => crate::events::Event::RefreshCompleted {
-                trigger: trigger.to_string(),
-                project_id: opts.project_id.clone(),
-                summary: summary.clone(),
-            },
-            Err(e) => crate::events::Event::RefreshError {
-                trigger: trigger.to_string(),
-                project_id: opts.project_id.clone(),
-                code: e.code().to_string(),
-                message: e.to_string(),
-            },
-        });
         let (outcome, message) = match &result {
             Ok(()) => ("ok", None),
             Err(e) => ("error", Some(e.to_string())),
@@ -804,6 +791,21 @@ impl Cache {
             outcome,
             message.as_deref(),
         );
+        // Announced last, once the run is recorded: a listener that reads the status (or the
+        // data generation) then sees this refresh's outcome, not the one before.
+        self.emit(match &result {
+            Ok(()) => crate::events::Event::RefreshCompleted {
+                trigger: trigger.to_string(),
+                project_id: opts.project_id.clone(),
+                summary: summary.clone(),
+            },
+            Err(e) => crate::events::Event::RefreshError {
+                trigger: trigger.to_string(),
+                project_id: opts.project_id.clone(),
+                code: e.code().to_string(),
+                message: e.to_string(),
+            },
+        });
         result.map(|()| summary)
     }
 
