@@ -199,6 +199,7 @@ test('as SkillMeat: a never-filled cache is scanned by /projects; filters and so
   assert.deepEqual((await s.get('/cache/artifacts?type=plugin')).json, { items: [], total: 0, skip: 0, limit: 100 })
   assert.equal((await s.get('/cache/stale-artifacts?type=plugin')).json.total, 0)
   assert.equal((await s.get('/cache/search?query=pdf&type=plugin')).json.total, 0)
+  assert.deepEqual((await s.get('/cache/search?query=%20%20')).json.items, [], 'spaces name nothing')
   assert.equal((await s.get('/cache/projects?status=sleepy')).json.total, 0)
   assert.equal((await s.get('/cache/projects?status=')).json.total, 3)
   assert.equal((await s.get('/cache/artifacts?project_id=')).json.total, 10)

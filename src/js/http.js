@@ -564,7 +564,9 @@ const ROUTES = [
         const base = defined({ kind: 'artifact', projectId, type, outdated, health })
         let items
         let total
-        if (type === null) {
+        if (type === null || q.trim() === '') {
+          // Nothing to match: an unknown type, or a query of spaces only (which names nothing;
+          // the cache's own blank query would list everything).
           total = 0
           items = []
         } else if (sortBy === 'type') {
