@@ -5,7 +5,6 @@ const { ARTIFACT_TYPE_OPTION, PROJECT_OPTION, pageOptions, pageQuery } = require
 
 module.exports = {
   name: 'artifacts',
-  // Only reads: an explicit --home or --db folder that does not exist is a typo, not a place to create.
   readsOnly: true,
   order: 30,
   summary: 'List cached artifacts',

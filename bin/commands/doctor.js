@@ -73,7 +73,6 @@ function print(out, report) {
 
 module.exports = {
   name: 'doctor',
-  // Only reads: an explicit --home or --db folder that does not exist is a typo, not a place to create.
   readsOnly: true,
   order: 140,
   summary: 'What Claude Code will not load, or loads losing something, with the line and the fix (exit 1 when anything is broken)',

@@ -8,7 +8,6 @@ const { PROG } = require('../lib/program.js')
 
 module.exports = {
   name: 'outdated',
-  // Only reads: an explicit --home or --db folder that does not exist is a typo, not a place to create.
   readsOnly: true,
   order: 40,
   summary: "Artifacts with a newer upstream version (like 'npm outdated', but exits 0)",

@@ -8,7 +8,6 @@ const { PROG } = require('../lib/program.js')
 
 module.exports = {
   name: 'projects',
-  // Only reads: an explicit --home or --db folder that does not exist is a typo, not a place to create.
   readsOnly: true,
   order: 20,
   summary: 'List cached projects',

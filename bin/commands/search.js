@@ -8,7 +8,6 @@ const { pageOptions, pageRange, queryFields } = require('../lib/parse.js')
 
 module.exports = {
   name: 'search',
-  // Only reads: an explicit --home or --db folder that does not exist is a typo, not a place to create.
   readsOnly: true,
   order: 50,
   summary: 'Full-text search over artifacts and marketplace entries (typo tolerant)',

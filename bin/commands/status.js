@@ -22,7 +22,6 @@ function configRows(config) {
 
 module.exports = {
   name: 'status',
-  // Only reads: an explicit --home or --db folder that does not exist is a typo, not a place to create.
   readsOnly: true,
   order: 10,
   summary: 'Health, counts, last refresh and configuration',

@@ -7,6 +7,8 @@
 // specs, each with a description), args (positional names, see parse.js), run(ctx) } or, instead
 // of args and run, subcommands: { name: { summary, args, run(ctx) } }. run(ctx) may return an
 // exit code; ctx is { command, json, values, args, out, env, cwd, stdin } (see cli.js).
+// `readsOnly: true` marks a command that only reads: an explicit --home or --db folder that does
+// not exist is then refused as a typo instead of becoming an empty cache.
 
 const fs = require('node:fs')
 const path = require('node:path')

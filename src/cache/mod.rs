@@ -131,8 +131,8 @@ fn refuse_skillmeat_database(home: &std::path::Path, path: &std::path::Path) -> 
         return Ok(());
     }
     let dir = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-    let theirs = home.join("cache");
-    if path.parent().and_then(dir).is_none() || path.parent().and_then(dir) != dir(&theirs) {
+    let folder = path.parent().and_then(dir);
+    if folder.is_none() || folder != dir(&home.join("cache")) {
         return Ok(());
     }
     if matches!(

@@ -295,15 +295,17 @@ const changed = (s) =>
  * `dataChanged` (a write by another process, which can be anything) every cache query.
  */
 export function invalidationsFor(event) {
+  const projectsAndStatus = () => [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
+  const ofProject = (id) => [...projectsAndStatus(), { predicate: artifactKeyOf(id) }]
   switch (event && event.type) {
     case 'changesDetected':
-      return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }, { predicate: artifactKeyOf(event.projectId) }]
+      return ofProject(event.projectId)
     case 'refreshCompleted':
-      if (!changed(event.summary)) return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
-      if (event.projectId) return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }, { predicate: artifactKeyOf(event.projectId) }]
+      if (!changed(event.summary)) return projectsAndStatus()
+      if (event.projectId) return ofProject(event.projectId)
       return DATA_ROOTS.map((queryKey) => ({ queryKey }))
     case 'invalidated':
-      return [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
+      return projectsAndStatus()
     case 'refreshStarted':
     case 'refreshError':
     case 'watcherDegraded':

@@ -465,7 +465,6 @@ const ROUTES = [
             message: o.message,
             // Added by this package.
             problems: o.problems,
-            // Added by this package.
             summary: refreshStats(s),
           },
         }
