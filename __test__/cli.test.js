@@ -327,6 +327,8 @@ test('config set writes config.toml and config get shows the value and its sourc
     value: 5,
     file: path.join(home, 'config.toml'),
   })
+  // kebab-case too, as SkillMeat writes its own keys (`skillmeat config set github-token`).
+  assert.equal(runJson(home, ['config', 'get', 'discovery-depth']).value, 5)
   assert.equal(runJson(home, ['config', 'unset', 'ttl_minutes']).value, null)
   assert.doesNotMatch(fs.readFileSync(path.join(home, 'config.toml'), 'utf8'), /ttl_minutes/)
   assert.equal(runJson(home, ['config', 'get', 'ttl_minutes']).source, 'default')

@@ -107,6 +107,49 @@ test('files Claude Code cannot read as text are broken, with a fix: binary, not 
   assert.equal(cache.status().artifactsByHealth.broken, 3)
 })
 
+test('what Claude Code never reaches: a skill in a category folder, a command a skill of the same name hides; tool names of today', async (t) => {
+  const root = tmpdir()
+  const dir = makeProject(root, 'reach')
+  const c = path.join(dir, '.claude')
+  write(path.join(c, 'skills', 'team', 'lint', 'SKILL.md'), md({ name: 'lint', description: 'Lint' }))
+  write(path.join(c, 'skills', 'deploy', 'SKILL.md'), md({ name: 'deploy', description: 'Deploy (skill)' }))
+  write(path.join(c, 'commands', 'deploy.md'), md({ description: 'Deploy (command)' }))
+  write(path.join(c, 'commands', 'ops', 'deploy.md'), md({ description: 'Deploy in a subfolder' }))
+  write(path.join(c, 'agents', 'lead.md'), md({ name: 'lead', description: 'Leads', tools: 'TaskCreate, TaskList, SendMessage, TeamCreate, Agent, Read' }))
+  write(path.join(c, 'agents', 'all.md'), md({ name: 'all', description: 'Every tool', tools: '"*"' }))
+  write(path.join(c, 'agents', 'old.md'), md({ name: 'old', description: 'Old names', tools: 'Read, BashOutput, SlashCommand' }))
+  const cache = Cache.open({ path: ':memory:' })
+  t.after(() => cache.close())
+  const p = cache.registerProject(dir)
+  const items = all(cache, { projectId: p.id })
+  const find = (type, name) => items.find((a) => a.type === type && a.name === name)
+  const codes = (x) => x.problems.map((pr) => `${pr.code}:${pr.severity}`)
+
+  const nested = find('skill', 'team/lint')
+  assert.deepEqual(codes(nested), ['SKILL_NESTED:error'])
+  assert.equal(nested.health, 'broken')
+  assert.match(nested.problems[0].fix, /\.claude\/skills\/lint/)
+
+  const hidden = find('command', 'deploy')
+  assert.deepEqual(codes(hidden), ['SHADOWED_BY_SKILL:warning'])
+  assert.match(hidden.problems[0].message, /\.claude\/skills\/deploy/)
+  assert.equal(find('skill', 'deploy').health, 'ok', 'the skill itself is fine')
+  assert.equal(find('command', 'ops/deploy').health, 'ok', 'a command in a subfolder is not judged')
+
+  assert.deepEqual(codes(find('agent', 'lead')), [], 'task and team tools are Claude Code tools')
+  assert.deepEqual(codes(find('agent', 'all')), [], '* is every tool')
+  const old = find('agent', 'old')
+  assert.deepEqual(codes(old), ['UNKNOWN_TOOL:warning', 'UNKNOWN_TOOL:warning'])
+  assert.deepEqual(old.problems.map((x) => x.fix), ['replace BashOutput with TaskOutput', 'replace SlashCommand with Skill'])
+
+  // Removing the skill clears the command's problem at the next scan.
+  fs.rmSync(path.join(c, 'skills', 'deploy'), { recursive: true })
+  await cache.refresh({ projectId: p.id })
+  const again = all(cache, { projectId: p.id }).find((a) => a.type === 'command' && a.name === 'deploy')
+  assert.deepEqual(again.problems, [])
+  assert.equal(again.health, 'ok')
+})
+
 test('duplicates are both listed and both flagged; a deployment whose files are gone is reported', async (t) => {
   const root = tmpdir()
   const dir = makeProject(root, 'dups')

@@ -14,6 +14,7 @@ import {
   CacheApiError,
   CacheClientProvider,
   cacheKeys,
+  cacheQueries,
   createCacheClient,
   invalidationsFor,
   useCacheArtifacts,
@@ -190,6 +191,48 @@ test('useCacheEvents: a write by another process (the CLI) reaches an open artif
   const took = Date.now() - started
   assert.ok(seen.includes('dataChanged'), `events seen: ${seen}`)
   t.diagnostic(`CLI write visible in the hook ${took} ms after the CLI started`)
+})
+
+test('useCacheEvents: data rendered on the server before a change is refetched when the stream opens after it', async (t) => {
+  const s = await serve(t)
+  const alpha = s.cache.listProjects({}).items.find((p) => p.name === 'alpha')
+  // The server component's prefetch, then a write (the watcher, the CLI) before the page's stream opens.
+  const server = createCacheClient({ baseUrl: s.url })
+  await s.queryClient.prefetchQuery(cacheQueries.artifacts(server, { projectId: alpha.id }))
+  const rendered = server.dataGeneration()
+  assert.equal(typeof rendered, 'number')
+  write(path.join(s.claude, 'commands', 'before-connect.md'), md({ description: 'Written before the stream opened' }))
+  await s.cache.refresh()
+  assert.ok(s.cache.generation() > rendered)
+
+  const { result } = s.render(() => ({
+    events: useCacheEvents({ generation: rendered }),
+    artifacts: useCacheArtifacts({ projectId: alpha.id }, { staleTime: 60_000 }),
+  }))
+  assert.ok(!result.current.artifacts.data.items.some((a) => a.name === 'before-connect'), 'the hydrated data is the older one')
+  await waitFor(() => assert.ok(result.current.artifacts.data.items.some((a) => a.name === 'before-connect')), { timeout: 5000, interval: 50 })
+})
+
+test('useCacheEvents: data rendered at the generation the stream opens at is not fetched again', async (t) => {
+  const s = await serve(t)
+  const alpha = s.cache.listProjects({}).items.find((p) => p.name === 'alpha')
+  const server = createCacheClient({ baseUrl: s.url })
+  await s.queryClient.prefetchQuery(cacheQueries.artifacts(server, { projectId: alpha.id }))
+  const key = cacheKeys.artifacts({ projectId: alpha.id })
+  const updated = s.queryClient.getQueryState(key).dataUpdatedAt
+  const { result } = s.render(() => ({
+    events: useCacheEvents({ generation: server.dataGeneration() }),
+    artifacts: useCacheArtifacts({ projectId: alpha.id }, { staleTime: 60_000 }),
+  }))
+  await waitFor(() => assert.equal(result.current.events.state, 'open'))
+  await new Promise((r) => setTimeout(r, 300))
+  assert.equal(s.queryClient.getQueryState(key).dataUpdatedAt, updated, 'no refetch: nothing changed')
+  // A new page (a new client) given no generation: the data it holds is of unknown age, so it
+  // is fetched once when the stream opens.
+  cleanup()
+  const again = s.render(() => ({ events: useCacheEvents(), artifacts: useCacheArtifacts({ projectId: alpha.id }, { staleTime: 60_000 }) }))
+  await waitFor(() => assert.equal(again.result.current.events.state, 'open'))
+  await waitFor(() => assert.ok(s.queryClient.getQueryState(key).dataUpdatedAt > updated, 'refetched once'))
 })
 
 test('useCacheSearch searches as you type, typo-tolerant, and stays off for a blank query', async (t) => {

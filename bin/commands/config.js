@@ -6,10 +6,13 @@ const { usage } = require('../lib/errors.js')
 const { formatValue, toCamel, toSnake } = require('../lib/format.js')
 const { PROG } = require('../lib/program.js')
 
-/** The configuration key named `raw` (snake_case or camelCase); a usage error for others. */
+/**
+ * The configuration key named `raw` (snake_case, camelCase, or kebab-case as SkillMeat's own
+ * `skillmeat config` keys are written); a usage error for others.
+ */
 function configKey(raw) {
   const keys = addon().configKeys()
-  const found = keys.find((k) => k.key === toSnake(raw))
+  const found = keys.find((k) => k.key === toSnake(String(raw).replace(/-/g, '_')))
   if (!found) throw usage(`unknown key '${raw}'; known keys: ${keys.map((k) => k.key).join(', ')}`)
   return found
 }
@@ -128,7 +131,7 @@ module.exports = {
   order: 160,
   summary: 'Show and change the settings of <home>/config.toml [cache]',
   description: `
-Keys (as written in <home>/config.toml [cache]; camelCase names are accepted too):
+Keys (as written in <home>/config.toml [cache]; camelCase and kebab-case names are accepted too):
   path, ttl_minutes, enabled, project_roots, discovery_depth, max_size_mb,
   busy_timeout_ms, background_refresh, watch, watch_limit, lease_ttl_ms,
   marketplace_ttl_hours, allow_http_hosts, http_timeout_ms, max_response_bytes,

@@ -328,11 +328,13 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
+    let original = text;
     let mut doc: toml_edit::DocumentMut =
-        text.parse()
+        original
+            .parse()
             .map_err(|e: toml_edit::TomlError| Error::ConfigInvalid {
                 path: path.clone(),
-                reason: redact_secrets(&text, e.to_string().trim()),
+                reason: redact_secrets(&original, e.to_string().trim()),
             })?;
     if !doc.contains_key("cache") {
         doc["cache"] = toml_edit::table();
@@ -377,7 +379,26 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
     }
     std::fs::create_dir_all(home)
         .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
-    replace_file(&path, &text)
+    replace_file(&path, &in_file_style(&text, &original))
+}
+
+/// `text` (as written by toml_edit: `\n` line ends, no byte order mark) in the style of the file
+/// it replaces: CRLF line ends and a leading byte order mark are kept (a `config.toml` edited on
+/// Windows), so the lines this write did not change stay byte for byte.
+fn in_file_style(text: &str, original: &str) -> String {
+    let crlf = original
+        .find('\n')
+        .is_some_and(|i| original[..i].ends_with('\r'));
+    let mut out = String::with_capacity(text.len() + 64);
+    if original.starts_with('\u{feff}') && !text.starts_with('\u{feff}') {
+        out.push('\u{feff}');
+    }
+    if crlf {
+        out.push_str(&text.replace("\r\n", "\n").replace('\n', "\r\n"));
+    } else {
+        out.push_str(text);
+    }
+    out
 }
 
 /// Replaces the file at `path` with `text` atomically (a temporary file beside it, renamed over
@@ -545,6 +566,33 @@ mod tests {
         set_value(dir.path(), "ttl_minutes", None).unwrap();
         let c = Config::resolve(&opts, &env(&[])).unwrap();
         assert_eq!(c.ttl_minutes.source, Source::Default);
+    }
+
+    #[test]
+    fn set_value_keeps_crlf_line_ends_and_a_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        let before = "\u{feff}[settings]\r\ngithub-token = \"ghp_x\"\r\n\r\n[analytics]\r\nenabled = true\r\n";
+        std::fs::write(&file, before).unwrap();
+        set_value(dir.path(), "ttl_minutes", Some("30")).unwrap();
+        let after = std::fs::read_to_string(&file).unwrap();
+        assert!(after.starts_with(before), "{after:?}");
+        assert!(
+            after.ends_with("[cache]\r\nttl_minutes = 30\r\n"),
+            "{after:?}"
+        );
+        set_value(dir.path(), "ttl_minutes", None).unwrap();
+        let after = std::fs::read_to_string(&file).unwrap();
+        assert!(after.starts_with(before), "{after:?}");
+        assert!(
+            !after.contains("ttl_minutes") && !after.replace("\r\n", "").contains('\n'),
+            "{after:?}"
+        );
+        // An LF file stays LF.
+        std::fs::write(&file, "[settings]\nx = 1\n").unwrap();
+        set_value(dir.path(), "ttl_minutes", Some("30")).unwrap();
+        let after = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(after, "[settings]\nx = 1\n\n[cache]\nttl_minutes = 30\n");
     }
 
     #[test]

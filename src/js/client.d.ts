@@ -44,7 +44,18 @@ export interface CacheClient {
   request<T = unknown>(path: string, init?: RequestInit): Promise<T>
   /** Reads `GET /cache/events` until it ends (resolves) or fails (rejects). */
   subscribe(onEvent: (event: CacheStreamEvent) => void, options?: { signal?: AbortSignal; onOpen?: () => void }): Promise<void>
+  /**
+   * The data generation (from the ETag) of the oldest answer this client has received, `null`
+   * before any. A server component that prefetched with this client passes it to the page for
+   * `useCacheEvents({ generation })`.
+   */
+  dataGeneration(): number | null
+  /** Calls `listener` with the data generation of every answer from now on; returns the unsubscribe. */
+  onAnswer(listener: (generation: number) => void): () => void
 }
+
+/** The data generation an ETag of the cache API names (`W/"g42-m29000000"` → 42), or `null`. */
+export declare function generationOf(etag: string | null | undefined): number | null
 
 export declare function createCacheClient(options?: CacheClientOptions): CacheClient
 

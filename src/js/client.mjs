@@ -28,6 +28,12 @@ function describeDetail(status, detail) {
   return status ? `The cache API answered ${status}` : 'The cache API could not be reached'
 }
 
+/** The data generation an ETag of the cache API names (`W/"g42…"` → 42), or `null`. */
+export function generationOf(etag) {
+  const m = /^(?:W\/)?"g(\d+)/.exec(etag || '')
+  return m ? Number(m[1]) : null
+}
+
 /** `?a=1&b=true` from the defined, non-empty values of `params`. */
 function queryString(params) {
   if (!params) return ''
@@ -49,6 +55,16 @@ export function createCacheClient(options = {}) {
   const apiKey = options.apiKey || undefined
   const doFetch = options.fetch || ((url, init) => globalThis.fetch(url, init))
   const headers = (extra) => ({ accept: 'application/json', ...(apiKey ? { 'x-api-key': apiKey } : {}), ...extra })
+  // The data generation of answers (named by their ETag, `W/"g<generation>…"`): the oldest one
+  // received, and who wants to hear of each (see `useCacheEvents`).
+  let oldest = null
+  const listeners = new Set()
+  const noteGeneration = (res) => {
+    const g = generationOf(res.headers.get('etag'))
+    if (g === null) return
+    if (oldest === null || g < oldest) oldest = g
+    for (const fn of listeners) fn(g)
+  }
 
   /** `{ body, headers }` of a JSON route; a non-2xx answer throws a {@link CacheApiError}. */
   async function send(path, { method = 'GET', query, body, signal } = {}) {
@@ -72,12 +88,24 @@ export function createCacheClient(options = {}) {
       json = null
     }
     if (!res.ok) throw new CacheApiError(res.status, json && json.detail !== undefined ? json.detail : text, json && json.code)
+    noteGeneration(res)
     return { body: json, headers: res.headers }
   }
 
   return {
     baseUrl,
     send,
+    /**
+     * The data generation of the oldest answer this client has received (`null` before any): a
+     * server component that prefetched with this client passes it to the page, whose
+     * `useCacheEvents({ generation })` then knows whether its data is already behind.
+     */
+    dataGeneration: () => oldest,
+    /** Calls `listener` with the data generation of every answer from now on; returns the unsubscribe. */
+    onAnswer(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
     /** The JSON body of a route. */
     request: async (path, init) => (await send(path, init)).body,
     /**

@@ -88,6 +88,13 @@ export interface UseCacheEventsOptions {
   enabled?: boolean
   /** Called with every event, after its invalidations. */
   onEvent?: (event: CacheStreamEvent) => void
+  /**
+   * The data generation of server-rendered data the page hydrated (`client.dataGeneration()` of
+   * the client that prefetched it). When the stream opens at another generation, something
+   * changed in between and every cache query is refetched. Without it, data held when the
+   * stream first opens is refetched unless answers since mounting show it current.
+   */
+  generation?: number | null
 }
 export declare function useCacheEvents(options?: UseCacheEventsOptions): {
   state: 'connecting' | 'open' | 'reconnecting' | 'off'

@@ -21,6 +21,7 @@ export {
   createCacheClient,
   fetchProjects,
   fetchStatus,
+  generationOf,
   invalidationsFor,
   statusOf,
 } from './client.mjs'
@@ -181,6 +182,21 @@ export function useCacheRefresh(projectId) {
 // ---------------------------------------------------------------------------
 // Live events
 
+/** The last generation a stream of each client named, across mounts. */
+const lastHeard = new WeakMap()
+
+/** The lowest of two generations, either of which may be unknown (`null`). */
+function lowest(a, b) {
+  if (a === null || a === undefined) return b ?? null
+  if (b === null || b === undefined) return a
+  return Math.min(a, b)
+}
+
+/** Whether the query client holds data of any cache query. */
+function hasData(qc) {
+  return qc.getQueryCache().findAll().some((q) => q.state.data !== undefined && DATA_ROOTS.some((root) => q.queryKey[0] === root[0]))
+}
+
 /**
  * Subscribes to `GET /cache/events` while mounted and marks exactly the affected queries stale
  * ({@link invalidationsFor}), so an open page follows changes made on disk, by the CLI or by
@@ -194,6 +210,7 @@ export function useCacheEvents(options = {}) {
   const client = useCacheClient()
   const qc = useQueryClient()
   const enabled = options.enabled ?? true
+  const generationOption = typeof options.generation === 'number' ? options.generation : null
   const onEvent = useRef(options.onEvent)
   onEvent.current = options.onEvent
   const [state, setState] = useState(enabled ? 'connecting' : 'off')
@@ -208,18 +225,35 @@ export function useCacheEvents(options = {}) {
     let attempt = 0
     let timer = null
     let seen = false
-    // The data generation last heard of (`ready`, `dataChanged`): a reconnect that finds it
-    // unchanged missed nothing.
-    let generation = null
+    const refetchAll = () => {
+      for (const queryKey of DATA_ROOTS) qc.invalidateQueries({ queryKey })
+    }
+    // The data generation the page's data is known to be at: before the first `ready`, the
+    // oldest of what the server rendered (`options.generation`), what a previous subscription
+    // of this client heard last (or, for its first, the oldest answer it received) and the
+    // answers received since mounting; after it, the last one the stream named (`ready`,
+    // `dataChanged`). A `ready` at another generation means
+    // events were missed (before the stream opened, or while it was down): refetch.
+    let generation = lowest(generationOption, lastHeard.has(client) ? lastHeard.get(client) : client.dataGeneration())
+    const offAnswers = client.onAnswer((g) => {
+      if (!seen) generation = lowest(generation, g)
+      // An answer built before the generation the stream has already named (a request that
+      // was in flight across a write) is behind.
+      else if (generation !== null && g < generation) refetchAll()
+    })
     const handle = (e) => {
       if (e.type === 'ready') {
         attempt = 0
-        if (seen && e.generation !== generation) for (const queryKey of DATA_ROOTS) qc.invalidateQueries({ queryKey })
+        // Nothing known of the data held (from before): refetch it to be sure.
+        if (generation === null ? hasData(qc) : generation !== e.generation) refetchAll()
         seen = true
       } else {
         for (const filter of invalidationsFor(e)) qc.invalidateQueries(filter)
       }
-      if (e.type === 'ready' || e.type === 'dataChanged') generation = e.generation ?? null
+      if ((e.type === 'ready' || e.type === 'dataChanged') && typeof e.generation === 'number') {
+        generation = e.generation
+        lastHeard.set(client, e.generation)
+      }
       // Progress (one event per project of a refresh) would re-render the page each time.
       if (e.type !== 'refreshProgress') setLastEvent(e)
       if (onEvent.current) onEvent.current(e)
@@ -240,9 +274,10 @@ export function useCacheEvents(options = {}) {
     connect()
     return () => {
       ctrl.abort()
+      offAnswers()
       if (timer) clearTimeout(timer)
     }
-  }, [client, qc, enabled])
+  }, [client, qc, enabled, generationOption])
 
   return { state, lastEvent }
 }

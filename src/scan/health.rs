@@ -106,26 +106,44 @@ pub fn health_of(problems: &[ArtifactProblem]) -> Health {
         .unwrap_or(Health::Ok)
 }
 
-/// Tool names Claude Code has (built-in; `mcp__…` tools and `Tool(pattern)` forms are checked by
-/// their name part).
+/// Tool names Claude Code has (built-in, as its tools reference lists them, plus the old names
+/// it still accepts: `Task` for Agent, `KillShell` for TaskStop); `mcp__…` tools and
+/// `Tool(pattern)` forms are checked by their name part, and `*` means every tool.
 const TOOLS: &[&str] = &[
     "Agent",
     "AskUserQuestion",
     "Bash",
-    "BashOutput",
+    "CronCreate",
+    "CronDelete",
+    "CronList",
     "Edit",
+    "EnterPlanMode",
+    "EnterWorktree",
     "ExitPlanMode",
+    "ExitWorktree",
     "Glob",
     "Grep",
     "KillShell",
+    "LSP",
     "ListMcpResourcesTool",
+    "Monitor",
     "NotebookEdit",
+    "PowerShell",
     "Read",
     "ReadMcpResourceTool",
-    "SlashCommand",
+    "SendMessage",
     "Skill",
     "Task",
+    "TaskCreate",
+    "TaskGet",
+    "TaskList",
+    "TaskOutput",
+    "TaskStop",
+    "TaskUpdate",
+    "TeamCreate",
+    "TeamDelete",
     "TodoWrite",
+    "ToolSearch",
     "WebFetch",
     "WebSearch",
     "Write",
@@ -136,7 +154,9 @@ const REMOVED_TOOLS: &[(&str, &str)] = &[
     ("LS", "Glob (or Bash(ls:*))"),
     ("MultiEdit", "Edit"),
     ("NotebookRead", "Read"),
-    ("KillBash", "KillShell"),
+    ("KillBash", "TaskStop"),
+    ("BashOutput", "TaskOutput"),
+    ("SlashCommand", "Skill"),
 ];
 
 fn problem(
@@ -310,7 +330,8 @@ pub fn markdown_problems(
     for key in ["tools", "allowed-tools"] {
         for tool in fm.list(key) {
             let base = tool.split('(').next().unwrap_or(&tool).trim();
-            if base.is_empty() || base.starts_with("mcp__") || TOOLS.contains(&base) {
+            if base.is_empty() || base == "*" || base.starts_with("mcp__") || TOOLS.contains(&base)
+            {
                 continue;
             }
             let (message, fix) = match REMOVED_TOOLS.iter().find(|(t, _)| *t == base) {
@@ -386,6 +407,20 @@ pub fn duplicate_problem(kind: &str, name: &str, file: &str, others: &[String]) 
     )
 }
 
+/// A command named like a skill of its project: Claude Code runs the skill for `/name`.
+pub fn shadowed_problem(name: &str, file: &str, skill: &str) -> ArtifactProblem {
+    problem(
+        "SHADOWED_BY_SKILL",
+        Severity::Warning,
+        file,
+        None,
+        format!(
+            "the skill {skill} has the same name; a skill takes precedence over a command, so /{name} runs the skill and never this command"
+        ),
+        "rename the command (its file), or remove it if the skill replaces it".into(),
+    )
+}
+
 /// Why an artifact's file could not be read as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unreadable {
@@ -437,6 +472,22 @@ pub fn skill_md_missing_problem(folder: &str) -> ArtifactProblem {
         None,
         "this skill folder has no SKILL.md, so Claude Code finds no skill in it".into(),
         "add a SKILL.md with `name` and `description` frontmatter, or remove the folder".into(),
+    )
+}
+
+/// A skill in a category folder (`skills/<group>/<skill>/SKILL.md`): Claude Code looks for
+/// `SKILL.md` only one folder below `skills/`, so it never finds this skill.
+pub fn skill_nested_problem(folder: &str, skills: &str, group: &str) -> ArtifactProblem {
+    let skill = folder.rsplit('/').next().unwrap_or(folder);
+    problem(
+        "SKILL_NESTED",
+        Severity::Error,
+        folder,
+        None,
+        format!(
+            "this skill sits in the folder {group:?} inside {skills}; Claude Code looks for SKILL.md only one folder below {skills}, so it never finds this skill"
+        ),
+        format!("move the folder up to {skills}/{skill}"),
     )
 }
 

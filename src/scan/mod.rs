@@ -474,13 +474,13 @@ fn locate_skills(
             let main = find_skill_md(&n.path);
             let name = format!("{}/{}", e.name, n.name);
             let rel = format!("{rel}/{}", n.name);
-            out.push(folder_candidate(
-                key(profile, ArtifactType::Skill, name),
-                n,
-                rel,
-                main,
-                sc,
+            let mut c = folder_candidate(key(profile, ArtifactType::Skill, name), n, rel, main, sc);
+            c.problems.push(health::skill_nested_problem(
+                &c.rel_path,
+                &rel_skills,
+                &e.name,
             ));
+            out.push(c);
         }
     }
 }

@@ -38,29 +38,44 @@ fn summary(errors: &[FileError]) -> Option<String> {
     }
 }
 
-/// Flags (and un-flags) the artifacts of a project that share a type and the name Claude Code
-/// knows them by (the frontmatter `name`, else the file or folder name): each gets a
-/// `DUPLICATE_NAME` problem naming the others' paths, and its health follows.
+/// Flags (and un-flags) the artifacts of a project that Claude Code will not all reach by name:
+/// those sharing a type and the name Claude Code knows them by (the frontmatter `name`, else the
+/// file or folder name) get a `DUPLICATE_NAME` problem naming the others' paths; a command
+/// named like a skill of the project gets `SHADOWED_BY_SKILL` (the skill takes precedence).
+/// Their health follows.
 fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<()> {
     use crate::scan::health::{self, ArtifactProblem};
+    const CODES: [&str; 2] = ["DUPLICATE_NAME", "SHADOWED_BY_SKILL"];
     let mut stmt = tx.prepare_cached(
-        "SELECT id, type, COALESCE(display_name, name), path, problems_json FROM artifacts WHERE project_id = ?1",
+        "SELECT id, type, COALESCE(display_name, name), path, problems_json, name FROM artifacts WHERE project_id = ?1",
     )?;
-    let rows: Vec<(String, String, String, String, String)> = stmt
+    let rows: Vec<(String, String, String, String, String, String)> = stmt
         .query_map([project_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    for (i, (_, kind, name, _, _)) in rows.iter().enumerate() {
+    // Skills by the name `/name` runs them with (their folder).
+    let mut skills: HashMap<String, usize> = HashMap::new();
+    for (i, (_, kind, name, _, _, file_name)) in rows.iter().enumerate() {
         groups
             .entry((kind.clone(), name.to_lowercase()))
             .or_default()
             .push(i);
+        if kind == "skill" {
+            skills.entry(file_name.to_lowercase()).or_insert(i);
+        }
     }
     let mut update =
         tx.prepare_cached("UPDATE artifacts SET problems_json = ?2, health = ?3 WHERE id = ?1")?;
-    for (i, (id, kind, name, path, json)) in rows.iter().enumerate() {
+    for (i, (id, kind, name, path, json, file_name)) in rows.iter().enumerate() {
         let others: Vec<String> = groups
             .get(&(kind.clone(), name.to_lowercase()))
             .into_iter()
@@ -68,14 +83,22 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
             .filter(|&&j| j != i)
             .map(|&j| rows[j].3.clone())
             .collect();
-        let had = json.contains("\"DUPLICATE_NAME\"");
-        if others.is_empty() && !had {
+        // A command in a subfolder is left out: how its folder enters its name is not settled.
+        let shadow = (kind == "command" && !file_name.contains('/'))
+            .then(|| skills.get(&file_name.to_lowercase()))
+            .flatten()
+            .map(|&j| rows[j].3.clone());
+        let had = CODES.iter().any(|c| json.contains(&format!("\"{c}\"")));
+        if others.is_empty() && shadow.is_none() && !had {
             continue;
         }
         let mut problems: Vec<ArtifactProblem> = serde_json::from_str(json).unwrap_or_default();
-        problems.retain(|p| p.code != "DUPLICATE_NAME");
+        problems.retain(|p| !CODES.contains(&p.code.as_str()));
         if !others.is_empty() {
             problems.push(health::duplicate_problem(kind, name, path, &others));
+        }
+        if let Some(skill) = shadow {
+            problems.push(health::shadowed_problem(file_name, path, &skill));
         }
         let new_json = serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into());
         if &new_json != json {

@@ -1,7 +1,8 @@
 // The projects page. The server prefetches what the first paint shows (projects, status, the
 // selected project's artifacts) through the route handler in-process,
 // with the same query definitions the browser's hooks use, so the page arrives with its rows and
-// the hooks take over from there (live updates, refresh, search).
+// the hooks take over from there (live updates, refresh, search). The data generation it was
+// rendered at goes along, so the live events know whether anything changed before they connected.
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query'
 import { cacheQueries } from '@skillmeat/cache/client'
 import { ProjectsPage } from '@/components/ProjectsPage'
@@ -22,7 +23,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<Rec
   ])
   return (
     <HydrationBoundary state={dehydrate(qc)}>
-      <ProjectsPage initialProjectId={selected} />
+      <ProjectsPage initialProjectId={selected} generation={client.dataGeneration()} />
     </HydrationBoundary>
   )
 }

@@ -95,14 +95,14 @@ function toModal(a: Row): UpdateAvailableModalProps['artifact'] {
   }
 }
 
-export function ProjectsPage({ initialProjectId }: { initialProjectId: string | null }) {
+export function ProjectsPage({ initialProjectId, generation }: { initialProjectId: string | null; generation?: number | null }) {
   const { projects, error: projectsError } = useProjectCache()
   const { status } = useCacheStatus()
   // Loaded after the first paint (not prefetched: on a large tree it is the biggest answer); it
   // puts update badges on search hits.
   const outdated = useOutdatedArtifacts(OUTDATED_QUERY)
   const { refresh, isRefreshing } = useCacheRefresh()
-  const live = useCacheEvents()
+  const live = useCacheEvents({ generation })
   const now = useNow()
   const hydrated = useHydrated()
 

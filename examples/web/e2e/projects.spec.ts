@@ -110,6 +110,39 @@ test('a file added on disk reaches the open page through the watcher within 2 s,
   await same()
 })
 
+test('a file saved between the server render and the page\'s event stream opening still shows, without a reload', async ({ page }) => {
+  // Hold the page's event stream until the change is in the cache: whatever the stream would
+  // have said about it is missed, as when a file is saved while the page is loading.
+  let release = () => {}
+  const held = new Promise<void>((r) => (release = r))
+  await page.route('**/api/v1/cache/events', async (route) => {
+    await held
+    await route.continue()
+  })
+  const listed = await (await page.request.get('/api/v1/cache/projects')).json()
+  const project = listed.items.find((p: { name: string }) => p.name === 'acme-web-app')
+  await page.goto(`/?project=${encodeURIComponent(project.id)}`)
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('acme-web-app')
+  const same = await markDocument(page)
+  const file = path.join(project.path, '.claude', 'commands', 'saved-while-loading.md')
+  fs.writeFileSync(file, '---\ndescription: Saved while the page was loading\n---\nBody\n')
+  try {
+    await expect
+      .poll(async () => {
+        const r = await page.request.get(`/api/v1/cache/artifacts?project_id=${encodeURIComponent(project.id)}`)
+        return (await r.json()).items.some((a: { name: string }) => a.name === 'saved-while-loading')
+      }, { timeout: 5_000 })
+      .toBe(true)
+    await expect(row(page, 'saved-while-loading')).toHaveCount(0)
+    release()
+    await expect(row(page, 'saved-while-loading')).toBeVisible({ timeout: 2_000 })
+    await same()
+  } finally {
+    release()
+    fs.rmSync(file, { force: true })
+  }
+})
+
 test('badge → modal: versions side by side, the kind of change, the update command and the compare link', async ({ page }) => {
   await page.goto('/')
   await openProject(page, 'data-pipeline')
