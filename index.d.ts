@@ -359,7 +359,7 @@ export interface CacheOptions {
   enabled?: boolean
   /** Folders searched for projects at every `refresh()`. */
   projectRoots?: Array<string>
-  /** Levels below each root searched for projects (0–32). */
+  /** Levels below each root searched for projects (0–32). As SkillMeat's discovery, it never descends into hidden folders, `node_modules`, `vendor`, `dist`, `build`, `target`, `venv`, `__pycache__` or `Pods`. */
   discoveryDepth?: number
   /** Cap on the database size in MiB (0: no cap); a refresh that would pass it fails with `CACHE_DISK_FULL`. */
   maxSizeMb?: number
@@ -445,9 +445,10 @@ export interface CacheStatus {
  * Compares two versions as npm's `semver` orders them (leading `v`/`=` accepted, pre-releases
  * below their release, build metadata ignored), coercing partial versions (`1.2` = `1.2.0`) and
  * comparing commit SHAs (7–40 hex digits) for equality only. Never throws: anything else is
- * `{ order: null, diff: 'unknown' }`.
+ * `{ order: null, diff: 'unknown' }` (a missing version too, as an artifact's absent
+ * `deployedVersion`).
  */
-export declare function compareVersions(a: string, b: string): VersionComparison
+export declare function compareVersions(a?: string | undefined | null, b?: string | undefined | null): VersionComparison
 
 /**
  * Reads the `[cache]` settings of `<home>/config.toml` as `{ key: value }` (keys in snake_case,
@@ -493,9 +494,10 @@ export type Health = 'ok' | 'degraded' | 'broken'
 
 /**
  * `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
- * deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`).
+ * deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`). A
+ * missing version is never outdated (`{ outdated: false, diff: 'unknown' }`).
  */
-export declare function isOutdated(deployed: string, upstream: string): OutdatedCheck
+export declare function isOutdated(deployed?: string | undefined | null, upstream?: string | undefined | null): OutdatedCheck
 
 /** Holder of the refresher lease. */
 export interface LeaseHolder {
@@ -707,8 +709,8 @@ export interface Project {
   /** Artifacts with a newer upstream version. */
   outdatedCount: number
   /**
-   * Artifacts with an entry in a deployment manifest (`.skillmeat-deployed.toml`): what
-   * SkillMeat counts as deployments.
+   * Entries of its deployment manifests (`.skillmeat-deployed.toml`), whose files are gone
+   * included: what SkillMeat counts as deployments.
    */
   deployedCount: number
   /** The latest `deployed_at` of those entries, as the manifest writes it (ISO-8601). */

@@ -264,6 +264,83 @@ test('as SkillMeat: a never-filled cache is scanned by /projects; filters and so
   assert.equal((await s.post('/projects/cache/refresh', {})).json.success, false)
 })
 
+test('as SkillMeat: /projects ids are base64 paths, latest deployment first, cursors are ids; every route takes either id', async (t) => {
+  const s = await setup(t)
+  const dep = (at) => `[[deployed]]\nartifact_name = "x"\nartifact_type = "command"\nartifact_path = "commands/x.md"\nfrom_collection = "default"\ndeployed_at = "${at}"\n`
+  // beta: the latest (an entry whose file is gone counts too); gamma: older, in another offset; alpha's entry has no date.
+  write(path.join(s.root, 'beta', '.claude', '.skillmeat-deployed.toml'), dep('2025-12-01T10:00:00+00:00'))
+  write(path.join(s.root, 'gamma', '.claude', '.skillmeat-deployed.toml'), dep('2025-12-01T12:00:00+05:00'))
+  await s.cache.refresh()
+  const list = (await s.get('/projects')).json
+  assert.deepEqual(list.items.map((p) => p.name), ['beta', 'gamma', 'alpha'], 'by instant: 12:00+05:00 is 07:00 UTC')
+  for (const p of list.items) {
+    assert.equal(p.id, Buffer.from(p.path).toString('base64'), 'encode_project_id(path)')
+    assert.equal(s.cache.getProject(p.cache_id).path, p.path)
+  }
+  assert.equal(list.items[0].deployment_count, 1)
+  assert.equal(list.items[0].last_deployment, '2025-12-01T10:00:00+00:00')
+
+  const first = (await s.get('/projects?limit=1')).json
+  assert.equal(first.page_info.start_cursor, list.items[0].id)
+  assert.equal(first.page_info.end_cursor, list.items[0].id)
+  const second = (await s.get(`/projects?limit=1&after=${encodeURIComponent(first.page_info.end_cursor)}`)).json
+  assert.deepEqual(second.items.map((p) => p.name), ['gamma'])
+  assert.equal(second.page_info.has_previous_page, true)
+  assert.deepEqual((await s.get('/projects?after=')).json.items.map((p) => p.name), ['beta', 'gamma', 'alpha'], 'an empty cursor is the first page')
+  const unknown = await s.get(`/projects?after=${encodeURIComponent(Buffer.from('/no/such/project').toString('base64'))}`)
+  assert.equal(unknown.status, 400)
+  assert.equal(unknown.json.detail, 'Invalid cursor: project not found')
+  assert.equal((await s.get('/projects?after=invalid-cursor')).status, 400)
+
+  // A SkillMeat id works wherever a project id is taken, and gives what the cache id gives.
+  const beta = list.items[0]
+  const ids = [beta.id, beta.cache_id]
+  const bodies = []
+  for (const id of ids) {
+    const q = encodeURIComponent(id)
+    const arts = await s.get(`/cache/artifacts?project_id=${q}`)
+    assert.equal(arts.status, 200)
+    assert.ok(arts.json.items.length > 0 && arts.json.items.every((a) => a.project_id === beta.cache_id))
+    bodies.push(arts.text)
+    assert.equal((await s.get(`/cache/projects/${q}`)).json.path, beta.path)
+    assert.equal((await s.get(`/cache/search?query=a&project_id=${q}`)).status, 200)
+    assert.equal((await s.get(`/cache/stale-artifacts?project_id=${q}`)).status, 200)
+    assert.equal((await s.post('/cache/refresh', { project_id: id })).json.projects_refreshed, 1)
+    assert.equal((await s.post('/projects/cache/refresh', { project_id: id })).status, 200)
+    assert.equal((await s.post('/cache/invalidate', { project_id: id })).json.invalidated_count, 1)
+  }
+  assert.equal(bodies[0], bodies[1])
+  const missing = await s.post('/cache/invalidate', { project_id: Buffer.from('/etc/passwd').toString('base64') })
+  assert.equal(missing.status, 404)
+  assert.match(missing.json.detail, /not found/)
+})
+
+test('as SkillMeat: the outdated list sorts names and project names without case', async (t) => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const names = ['Zed', 'apple', 'Mango']
+  write(path.join(home, 'collections', 'default', 'collection.toml'), names.map((n) => `[[artifacts]]\nname = "${n}"\ntype = "command"\n`).join('\n'))
+  write(path.join(home, 'collections', 'default', 'collection.lock'), names.map((n) => `["${n}::command"]\nresolved_version = "2.0.0"\n`).join('\n'))
+  for (const [i, project] of ['Beta', 'alpha'].entries()) {
+    const c = path.join(makeProject(root, project), '.claude')
+    const mine = i === 0 ? names : ['Mango']
+    for (const n of mine) write(path.join(c, 'commands', `${n}.md`), md({ description: n }))
+    write(
+      path.join(c, '.skillmeat-deployed.toml'),
+      mine.map((n) => `[[deployed]]\nartifact_name = "${n}"\nartifact_type = "command"\nartifact_path = "commands/${n}.md"\nfrom_collection = "default"\nversion = "1.0.0"\n`).join('\n'),
+    )
+  }
+  const cache = Cache.open({ home, path: ':memory:', projectRoots: [root], discoveryDepth: 1 })
+  t.after(() => cache.close())
+  await cache.refresh()
+  const handler = createCacheHandler({ cache })
+  const rows = async (q) => (await (await handler(new Request(`http://x/api/v1/cache/stale-artifacts${q}`))).json()).items
+  const byName = await rows('?sort_by=name')
+  assert.deepEqual(byName.map((r) => r.name), ['apple', 'Mango', 'Mango', 'Zed'])
+  assert.deepEqual((await rows('?sort_by=name&sort_order=desc')).map((r) => r.name), ['Zed', 'Mango', 'Mango', 'apple'])
+  assert.deepEqual((await rows('?sort_by=project')).map((r) => r.project_name), ['alpha', 'Beta', 'Beta', 'Beta'])
+})
+
 test('HEAD of the event stream subscribes to nothing; a preflight needs no API key', async (t) => {
   const w = world()
   const cache = Cache.open({ home: w.home, projectRoots: [w.root], discoveryDepth: 1 })
@@ -344,7 +421,15 @@ test('bad input: 422 bounds and types, 400 sorts, 404s, 405 with Allow, 413, nev
   assert.equal((await s.post('/cache/refresh', '{not json')).status, 422)
   assert.equal((await s.post('/cache/refresh', '[1,2]')).status, 422)
   assert.equal((await s.post('/cache/refresh', { project_id: 42 })).status, 422)
-  assert.equal((await s.post('/cache/refresh', { force: 'yes' })).status, 422)
+  const far = await s.get('/cache/search?query=pdf&skip=20000')
+  assert.equal(far.status, 200, 'SkillMeat bounds no skip: past every hit is an empty page')
+  assert.deepEqual(far.json.items, [])
+  assert.ok(far.json.total > 0)
+  // Booleans as Pydantic reads them: the words and 1/0 are fine, anything else is 422.
+  assert.equal((await s.post('/cache/refresh', { force: 'yes' })).status, 200)
+  assert.equal((await s.post('/cache/refresh', { force: 1 })).status, 200)
+  assert.equal((await s.post('/cache/refresh', { force: 'maybe' })).status, 422)
+  assert.equal((await s.post('/cache/refresh', { force: 2 })).status, 422)
   const big = await s.post('/cache/invalidate', JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }))
   assert.equal(big.status, 413)
 
@@ -394,8 +479,14 @@ test('API key: required when configured', async (t) => {
   const cache = Cache.open({ home: w.home })
   t.after(() => cache.close())
   const handler = createCacheHandler({ cache, apiKey: 's3cret' })
-  assert.equal((await handler(new Request('http://x/api/v1/cache/status'))).status, 401)
-  assert.equal((await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 'nope!!' } }))).status, 401)
+  // As SkillMeat: none sent is 401 with `WWW-Authenticate: ApiKey`, a wrong one 403.
+  const none = await handler(new Request('http://x/api/v1/cache/status'))
+  assert.equal(none.status, 401)
+  assert.equal(none.headers.get('www-authenticate'), 'ApiKey')
+  assert.deepEqual(await none.json(), { detail: 'API key required' })
+  const wrong = await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 'nope!!' } }))
+  assert.equal(wrong.status, 403)
+  assert.deepEqual(await wrong.json(), { detail: 'Invalid API key' })
   assert.equal((await handler(new Request('http://x/api/v1/cache/status', { headers: { 'x-api-key': 's3cret' } }))).status, 200)
   // An answer kept in the body cache is still only given with the key.
   const ok = { headers: { 'x-api-key': 's3cret' } }
@@ -404,7 +495,7 @@ test('API key: required when configured', async (t) => {
   assert.equal(again.status, 200)
   assert.equal(await again.text(), await first.text())
   assert.equal((await handler(new Request('http://x/api/v1/cache/projects'))).status, 401)
-  assert.equal((await handler(new Request('http://x/api/v1/cache/projects', { headers: { 'x-api-key': 's3cre' } }))).status, 401)
+  assert.equal((await handler(new Request('http://x/api/v1/cache/projects', { headers: { 'x-api-key': 's3cre' } }))).status, 403)
   const head = await handler(new Request('http://x/api/v1/cache/projects', { method: 'HEAD', ...ok }))
   assert.equal(head.status, 200)
   assert.equal(await head.text(), '')

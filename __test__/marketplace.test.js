@@ -189,6 +189,15 @@ test('sources from marketplace.toml; real marketplace manifests; installed entri
     assert.equal(all.total, all.items.length)
     assert.ok(cache.marketplaceEntries({ query: '100%_\\' }).total === 0, 'LIKE wildcards are literal')
 
+    // SkillMeat's GET /cache/marketplace: an empty type is no filter; `url` is always a string.
+    const { createCacheHandler } = require('../src/js/http.js')
+    const handler = createCacheHandler({ cache })
+    const page = async (q) => (await handler(new Request(`http://x/api/v1/cache/marketplace?limit=500${q}`))).json()
+    const plain = await page('')
+    assert.equal((await page('&type=')).total, plain.total)
+    assert.ok(plain.total > 100)
+    assert.ok(plain.items.every((e) => typeof e.url === 'string' && e.url.length > 0), JSON.stringify(plain.items.find((e) => typeof e.url !== 'string' || !e.url)))
+
     // The listing's version is the artifact's upstream: it shows as outdated, in one query.
     const out = cache.outdatedArtifacts()
     assert.equal(out.total, 1)

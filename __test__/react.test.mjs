@@ -51,10 +51,10 @@ function world(n = 3) {
 }
 
 /** The world served on 127.0.0.1, and a render wrapper of hooks pointed at it. */
-async function serve(t, { n = 3, apiKey } = {}) {
+async function serve(t, { n = 3, apiKey, filled = true } = {}) {
   const w = world(n)
   const cache = Cache.open({ home: w.home, projectRoots: [w.root], discoveryDepth: 1 })
-  await cache.refresh()
+  if (filled) await cache.refresh()
   const handler = createCacheHandler({ cache, apiKey })
   const srv = await startServer({ handler, port: 0 })
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })
@@ -156,6 +156,13 @@ test('useCacheStatus reads last_scan; useOutdatedArtifacts and useCacheRefresh k
   assert.equal(called && called.success, true)
 })
 
+test('fresh start: the status read before the first /projects scan is fetched again after it', async (t) => {
+  const s = await serve(t, { filled: false })
+  const { result } = s.render(() => ({ status: useCacheStatus(), projects: useProjectCache() }))
+  await waitFor(() => assert.equal(result.current.projects.projects.length, 3), { timeout: 10_000 })
+  await waitFor(() => assert.equal(result.current.status.status && result.current.status.status.totalProjects, 3), { timeout: 3000, interval: 50 })
+})
+
 test('cacheInfo without the freshness headers (a proxy or cross-origin fetch hides them): read from the projects', async (t) => {
   const s = await serve(t)
   const strip = (url, init) =>
@@ -235,6 +242,25 @@ test('useCacheEvents: data rendered at the generation the stream opens at is not
   await waitFor(() => assert.ok(s.queryClient.getQueryState(key).dataUpdatedAt > updated, 'refetched once'))
 })
 
+test('useCacheEvents: a list keyed by the SkillMeat id of /projects follows a one-project refresh', async (t) => {
+  const s = await serve(t)
+  const alpha = s.cache.listProjects({}).items.find((p) => p.name === 'alpha')
+  const skillmeatId = Buffer.from(alpha.path).toString('base64')
+  const seen = []
+  const { result } = s.render(() => ({
+    events: useCacheEvents({ onEvent: (e) => seen.push(e) }),
+    artifacts: useCacheArtifacts({ projectId: skillmeatId }, { staleTime: 60_000 }),
+  }))
+  await waitFor(() => assert.equal(result.current.events.state, 'open'))
+  await waitFor(() => assert.ok(result.current.artifacts.data))
+  write(path.join(s.claude, 'commands', 'keyed-by-path.md'), md({ description: 'New' }))
+  await s.cache.refresh({ projectId: alpha.id })
+  await waitFor(() => assert.ok(result.current.artifacts.data.items.some((a) => a.name === 'keyed-by-path')), { timeout: 5000, interval: 50 })
+  const changed = seen.find((e) => e.type === 'changesDetected')
+  assert.equal(changed.projectId, alpha.id)
+  assert.equal(changed.projectKey, skillmeatId)
+})
+
 test('useCacheSearch searches as you type, typo-tolerant, and stays off for a blank query', async (t) => {
   const s = await serve(t)
   let q = ''
@@ -271,7 +297,7 @@ test('errors: a typed CacheApiError with the server code; the API key is sent wh
 
   const { result } = renderHook(() => useProjectCache(), { wrapper: ({ children }) => s.wrapper({ children, key: 'wrong' }) })
   await waitFor(() => assert.ok(result.current.error))
-  assert.equal(result.current.error.status, 401)
+  assert.equal(result.current.error.status, 403, 'a wrong key')
 })
 
 test('invalidationsFor names exactly the keys an event affects', (t) => {

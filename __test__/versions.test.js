@@ -103,3 +103,10 @@ test('isOutdated: newer is an update, downgrades are not, stable users are not p
   assert.deepEqual(isOutdated('abc1234', 'def5678'), { outdated: true, diff: 'commit' })
   assert.deepEqual(isOutdated('abc1234', 'abc1234ffff'), { outdated: false, diff: 'none' })
 })
+
+test('a missing version (an artifact without deployedVersion) compares as unknown, never throws', () => {
+  assert.deepEqual(compareVersions(undefined, '1.0.0'), { order: null, diff: 'unknown' })
+  assert.deepEqual(compareVersions('1.0.0', null), { order: null, diff: 'unknown' })
+  assert.equal(isOutdated(null, '1.0.0').outdated, false)
+  assert.equal(isOutdated(undefined, undefined).outdated, false)
+})

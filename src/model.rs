@@ -44,8 +44,8 @@ pub struct Project {
     pub modified_count: i64,
     /// Artifacts with a newer upstream version.
     pub outdated_count: i64,
-    /// Artifacts with an entry in a deployment manifest (`.skillmeat-deployed.toml`): what
-    /// SkillMeat counts as deployments.
+    /// Entries of its deployment manifests (`.skillmeat-deployed.toml`), whose files are gone
+    /// included: what SkillMeat counts as deployments.
     pub deployed_count: i64,
     /// The latest `deployed_at` of those entries, as the manifest writes it (ISO-8601).
     pub last_deployed_at: Option<String>,

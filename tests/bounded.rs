@@ -253,7 +253,7 @@ fn a_huge_file_is_never_read_whole() {
         .unwrap()
         .set_len(HUGE)
         .unwrap();
-    let cmd = dir.join(".claude/commands/huge.md");
+    let cmd = dir.join(".claude/commands/big.md");
     std::fs::create_dir_all(cmd.parent().unwrap()).unwrap();
     std::fs::File::create(&cmd).unwrap().set_len(HUGE).unwrap();
     let cache = open(Options {
@@ -264,7 +264,7 @@ fn a_huge_file_is_never_read_whole() {
     let p = cache.register_project(dir.to_str().unwrap()).unwrap();
     let read = bytes_read() - before;
     assert!(read < HUGE / 4, "read {read} bytes");
-    for name in ["huge", "huge.md"] {
+    for name in ["huge", "big.md"] {
         let a = artifacts(&cache, &p)
             .into_iter()
             .find(|a| a.path.ends_with(name))

@@ -393,6 +393,22 @@ fn a_project_counts_its_deployment_manifest_entries_and_their_latest_date() {
         p.last_deployed_at.as_deref(),
         Some("2025-11-25T14:01:16.123456")
     );
+    // An entry whose files are gone still counts (SkillMeat counts manifest entries), and its
+    // date is the latest.
+    write(
+        &d.join(".claude/.skillmeat-deployed.toml"),
+        &(entry("c0", "2025-11-01T10:00:00")
+            + &entry("c1", "2025-11-25T14:01:16.123456")
+            + &entry("gone", "2025-12-01T09:00:00")),
+    );
+    let only = RefreshOptions {
+        project_id: Some(p.id.clone()),
+        force: false,
+    };
+    cache.refresh_blocking(&only, "test").unwrap();
+    let p = cache.get_project(&p.id).unwrap().unwrap();
+    assert_eq!(p.deployed_count, 3);
+    assert_eq!(p.last_deployed_at.as_deref(), Some("2025-12-01T09:00:00"));
     // A local project: nothing deployed.
     let local = project(root.path(), "local", 1);
     let q = cache.register_project(&local.to_string_lossy()).unwrap();
@@ -547,4 +563,39 @@ fn times_recorded_before_the_clock_moved_backwards_keep_nothing_fresh_or_held() 
     let stale_of = |n: &str| states.iter().find(|s| s.name == n).unwrap().stale;
     assert!(stale_of("ahead"));
     assert!(!stale_of("now"));
+}
+
+#[test]
+fn opening_while_another_process_holds_the_write_lock_never_falls_back_to_an_empty_memory_cache() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("held.db");
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let opts = || Options {
+        home: Some(home.path().into()),
+        path: Some(db.to_string_lossy().into_owned()),
+        busy_timeout_ms: Some(100),
+        ..Default::default()
+    };
+    // Before the file exists (it must be created and migrated under the lock), and after.
+    for created in [false, true] {
+        if created {
+            Cache::open_with_env(opts(), &env).unwrap().close();
+        }
+        let holder = rusqlite::Connection::open(&db).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+        match Cache::open_with_env(opts(), &env) {
+            Err(e) => assert_eq!(e.code(), "CACHE_BUSY", "{e}"),
+            Ok(c) => {
+                let st = c.status().unwrap();
+                assert_eq!(
+                    format!("{:?}", st.mode),
+                    "File",
+                    "created={created}: {:?}",
+                    st.warnings
+                );
+                c.close();
+            }
+        }
+        holder.execute_batch("ROLLBACK;").unwrap();
+    }
 }

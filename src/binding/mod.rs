@@ -130,10 +130,11 @@ pub struct VersionComparison {
 /// Compares two versions as npm's `semver` orders them (leading `v`/`=` accepted, pre-releases
 /// below their release, build metadata ignored), coercing partial versions (`1.2` = `1.2.0`) and
 /// comparing commit SHAs (7–40 hex digits) for equality only. Never throws: anything else is
-/// `{ order: null, diff: 'unknown' }`.
+/// `{ order: null, diff: 'unknown' }` (a missing version too, as an artifact's absent
+/// `deployedVersion`).
 #[napi(catch_unwind)]
-pub fn compare_versions(a: String, b: String) -> VersionComparison {
-    let c = crate::version::compare(&a, &b);
+pub fn compare_versions(a: Option<String>, b: Option<String>) -> VersionComparison {
+    let c = crate::version::compare(a.as_deref().unwrap_or(""), b.as_deref().unwrap_or(""));
     VersionComparison {
         order: match c.order {
             Some(o) => Either::A(o as i32),
@@ -154,9 +155,13 @@ pub struct OutdatedCheck {
 }
 
 /// `isOutdated(deployed, upstream)`: a newer upstream is an update, except a pre-release when the
-/// deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`).
+/// deployed version is stable; a downgrade is not; two different commit SHAs are (`commit`). A
+/// missing version is never outdated (`{ outdated: false, diff: 'unknown' }`).
 #[napi(catch_unwind)]
-pub fn is_outdated(deployed: String, upstream: String) -> OutdatedCheck {
-    let (outdated, diff) = crate::version::outdated(&deployed, &upstream);
+pub fn is_outdated(deployed: Option<String>, upstream: Option<String>) -> OutdatedCheck {
+    let (outdated, diff) = crate::version::outdated(
+        deployed.as_deref().unwrap_or(""),
+        upstream.as_deref().unwrap_or(""),
+    );
     OutdatedCheck { outdated, diff }
 }

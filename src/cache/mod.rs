@@ -167,6 +167,9 @@ impl Cache {
             max_size_mb: config.max_size_mb.value,
         };
         let mut warnings = Vec::new();
+        for p in &config.marketplace_problems {
+            warnings.push(warning("MARKETPLACE_CONFIG_INVALID", p.clone()));
+        }
         let mut recovered = None;
         let mut carried = Vec::new();
 
@@ -314,6 +317,11 @@ impl Cache {
                     path: path.to_path_buf(),
                     found,
                 });
+            }
+            // Another process holds the lock (a long write, or another program): the file is
+            // fine and stays the cache; an empty in-memory one would answer "nothing cached".
+            OpenFailure::Other(Error::Busy(_)) => {
+                return Err(Error::Busy(u64::from(tuning.busy_timeout_ms)));
             }
             OpenFailure::Other(e) => e.to_string(),
         };

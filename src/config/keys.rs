@@ -82,6 +82,8 @@ macro_rules! config_keys {
             )+
             /// Marketplace sources.
             pub marketplace_sources: Setting<Vec<MarketSource>>,
+            /// What could not be read in `marketplace.toml` (reported as warnings).
+            pub marketplace_problems: Vec<String>,
         }
 
         /// Every key of the `[cache]` table, in the order of the docs.
@@ -146,15 +148,25 @@ macro_rules! config_keys {
                         s
                     };
                 )+
+                let mut marketplace_problems = Vec::new();
                 let marketplace_sources = match &opts.marketplace_sources {
-                    Some(s) => Setting { value: s.clone(), source: Source::Option },
+                    Some(s) => {
+                        if let Some((i, dup)) = s.iter().enumerate().find(|(i, x)| s[..*i].iter().any(|y| y.name == x.name)) {
+                            return Err(Error::invalid(
+                                &format!("options.marketplaceSources[{i}].name"),
+                                format!("{:?} is already the name of another source; names must differ", dup.name),
+                            ));
+                        }
+                        Setting { value: s.clone(), source: Source::Option }
+                    }
                     None => {
-                        let s = read_market_sources(&home.value)?;
+                        let (s, problems) = read_market_sources(&home.value);
+                        marketplace_problems = problems;
                         let source = if s.is_empty() { Source::Default } else { Source::File };
                         Setting { value: s, source }
                     }
                 };
-                Ok(Config { home, $($key,)+ marketplace_sources })
+                Ok(Config { home, $($key,)+ marketplace_sources, marketplace_problems })
             }
 
             /// The configuration as `{ option: { value, source } }`, for `status()`.
@@ -209,7 +221,7 @@ config_keys! {
         env: "SKILLMEAT_CACHE_DISCOVERY_DEPTH",
         default: "3",
         max: 32,
-        doc: "Levels below each root searched for projects (0–32).",
+        doc: "Levels below each root searched for projects (0–32). As SkillMeat's discovery, it never descends into hidden folders, `node_modules`, `vendor`, `dist`, `build`, `target`, `venv`, `__pycache__` or `Pods`.",
     },
     max_size_mb: u32 as Count {
         env: "SKILLMEAT_CACHE_MAX_SIZE_MB",

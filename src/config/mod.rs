@@ -71,57 +71,84 @@ pub struct Setting<T> {
     pub source: Source,
 }
 
-/// Reads `<home>/marketplace.toml` (`[[sources]]` with `name`, `url`, optional `ttl_hours`).
-pub fn read_market_sources(home: &Path) -> Result<Vec<MarketSource>> {
+/// Reads `<home>/marketplace.toml` (`[[sources]]` with `name`, `url`, optional `ttl_hours`),
+/// leniently: the sources it could read, and a sentence for each problem (the cache reports them
+/// as warnings; one bad entry, or a file that does not parse, never stops anything else).
+pub fn read_market_sources(home: &Path) -> (Vec<MarketSource>, Vec<String>) {
     let path = home.join("marketplace.toml");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(Error::ConfigInvalid {
-                path,
-                reason: e.to_string(),
-            });
-        }
-    };
-    parse_market_sources(&path, &text)
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse_market_sources(&path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), Vec::new()),
+        Err(e) => (
+            Vec::new(),
+            vec![format!(
+                "{} cannot be read ({e}); no marketplace is cached",
+                path.display()
+            )],
+        ),
+    }
 }
 
-/// Parses the text of a `marketplace.toml` read from `path` (named in errors).
-pub fn parse_market_sources(path: &Path, text: &str) -> Result<Vec<MarketSource>> {
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| Error::ConfigInvalid {
-            path: path.to_path_buf(),
-            reason: e.to_string().trim().to_string(),
-        })?;
-    let mut out = Vec::new();
-    if let Some(toml::Value::Array(items)) = doc.get("sources") {
-        for (i, t) in items.iter().enumerate() {
-            let t = t.as_table();
-            let get = |k: &str| {
-                t.and_then(|t| t.get(k))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
-            let (Some(name), Some(url)) = (get("name"), get("url")) else {
-                return Err(Error::ConfigInvalid {
-                    path: path.to_path_buf(),
-                    reason: format!("[[sources]] entry {} needs a name and a url", i + 1),
-                });
-            };
-            let ttl_hours = t
-                .and_then(|t| t.get("ttl_hours"))
-                .and_then(|v| v.as_integer())
-                .map(|h| h.clamp(0, 100_000) as u32);
-            out.push(MarketSource {
-                name,
-                url,
-                ttl_hours,
-            });
+/// Parses the text of a `marketplace.toml` read from `path` (named in the problems).
+pub fn parse_market_sources(path: &Path, text: &str) -> (Vec<MarketSource>, Vec<String>) {
+    let at = path.display();
+    let doc: toml::Table = match text.parse() {
+        Ok(d) => d,
+        Err(e) => {
+            let e: toml::de::Error = e;
+            let reason = e.to_string();
+            return (
+                Vec::new(),
+                vec![format!(
+                    "{at} is not valid TOML ({}); no marketplace is cached until it is fixed",
+                    reason.trim()
+                )],
+            );
         }
+    };
+    let mut out: Vec<MarketSource> = Vec::new();
+    let mut problems = Vec::new();
+    match doc.get("sources") {
+        None => {}
+        Some(toml::Value::Array(items)) => {
+            for (i, t) in items.iter().enumerate() {
+                let n = i + 1;
+                let t = t.as_table();
+                let get = |k: &str| {
+                    t.and_then(|t| t.get(k))
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                };
+                let (Some(name), Some(url)) = (get("name"), get("url")) else {
+                    problems.push(format!(
+                        "{at}: [[sources]] entry {n} needs a name and a url (text); it is skipped"
+                    ));
+                    continue;
+                };
+                if out.iter().any(|s| s.name == name) {
+                    problems.push(format!("{at}: [[sources]] entry {n} reuses the name {name:?}; names must differ, so it is skipped"));
+                    continue;
+                }
+                let ttl_hours = match t.and_then(|t| t.get("ttl_hours")) {
+                    None => None,
+                    Some(toml::Value::Integer(h)) => Some((*h).clamp(0, 100_000) as u32),
+                    Some(_) => {
+                        problems.push(format!("{at}: [[sources]] {name:?} ttl_hours must be a whole number of hours; the default is used"));
+                        None
+                    }
+                };
+                out.push(MarketSource {
+                    name,
+                    url,
+                    ttl_hours,
+                });
+            }
+        }
+        Some(_) => problems.push(format!(
+            "{at}: `sources` must be a list of [[sources]] tables; no marketplace is cached"
+        )),
     }
-    Ok(out)
+    (out, problems)
 }
 
 /// Environment lookup, injectable for tests.
@@ -323,6 +350,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         ));
     };
     let path = config_file(home);
+    let _lock = lock_home(home);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -347,7 +375,10 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
     };
     match value {
         None => {
-            table.remove(key);
+            // Nothing to remove: the file stays as it is (no empty `[cache]` added).
+            if table.remove(key).is_none() {
+                return Ok(());
+            }
         }
         Some(raw) => {
             let mut item = (found.to_toml)(key, raw)?;
@@ -401,6 +432,36 @@ fn in_file_style(text: &str, original: &str) -> String {
     out
 }
 
+/// An exclusive advisory lock on `home` (the folder itself, so nothing is added to it), held
+/// while a write reads and replaces `config.toml`: two processes setting keys at once keep both
+/// keys. Waits up to 5 s for another writer, then goes on without it (as it does where folders
+/// cannot be locked, or `home` does not exist yet).
+fn lock_home(home: &Path) -> Option<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        let dir = std::fs::File::open(home).ok()?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            // SAFETY: `dir` is an open descriptor for the whole call; the lock goes with it
+            // when the file is dropped.
+            if unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Some(dir);
+            }
+            let busy = std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
+            if !busy || std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = home;
+        None
+    }
+}
+
 /// Replaces the file at `path` with `text` atomically (a temporary file beside it, renamed over
 /// it). A link is written through (its target is replaced, the link stays), and the file keeps
 /// its permissions: SkillMeat's `config.toml` holds a token, often readable by its owner only.
@@ -412,8 +473,10 @@ fn replace_file(path: &Path, text: &str) -> Result<()> {
         Err(e) => return Err(Error::io(format!("resolving {}", path.display()), e)),
     };
     let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
-    let tmp = target.with_extension("toml.tmp");
-    let _ = std::fs::remove_file(&tmp);
+    // A name of this write's own: two writers never share (and truncate) one temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = target.with_extension(format!("toml.{}-{n}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         let created = crate::private_fs::create_file(&tmp)?;
         if !created {
@@ -566,6 +629,71 @@ mod tests {
         set_value(dir.path(), "ttl_minutes", None).unwrap();
         let c = Config::resolve(&opts, &env(&[])).unwrap();
         assert_eq!(c.ttl_minutes.source, Source::Default);
+    }
+
+    #[test]
+    fn marketplace_toml_is_read_leniently_and_names_each_problem() {
+        let p = Path::new("/h/marketplace.toml");
+        let (s, problems) = parse_market_sources(p, "[[sources]\nname = 1\n");
+        assert!(s.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].contains("/h/marketplace.toml is not valid TOML"),
+            "{problems:?}"
+        );
+        let text = "[[sources]]\nname = \"a\"\nurl = \"https://x/a.json\"\nttl_hours = \"soon\"\n\n[[sources]]\nname = \"a\"\nurl = \"https://x/b.json\"\n\n[[sources]]\nurl = \"https://x/c.json\"\n\n[[sources]]\nname = \"b\"\nurl = \"https://x/d.json\"\nttl_hours = 2\n";
+        let (s, problems) = parse_market_sources(p, text);
+        let names: Vec<(&str, Option<u32>)> =
+            s.iter().map(|x| (x.name.as_str(), x.ttl_hours)).collect();
+        assert_eq!(names, vec![("a", None), ("b", Some(2))]);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems[0].contains("ttl_hours")
+                && problems[1].contains("reuses the name \"a\"")
+                && problems[2].contains("entry 3")
+        );
+        // A cache still opens, with the problems as warnings.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("marketplace.toml"), "[[sources]\n").unwrap();
+        let opts = Options {
+            home: Some(dir.path().into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&opts, &env(&[])).unwrap();
+        assert!(c.marketplace_sources.value.is_empty());
+        assert_eq!(c.marketplace_problems.len(), 1);
+    }
+
+    #[test]
+    fn writers_at_once_keep_every_key_and_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        let before = "[settings]\ngithub-token = \"ghp_x\"\n\n[analytics]\nenabled = true\n";
+        std::fs::write(&file, before).unwrap();
+        let keys = [
+            ("ttl_minutes", "15"),
+            ("discovery_depth", "2"),
+            ("watch", "true"),
+            ("background_refresh", "true"),
+            ("enabled", "true"),
+            ("busy_timeout_ms", "2000"),
+        ];
+        std::thread::scope(|s| {
+            for (k, v) in keys {
+                let home = dir.path();
+                s.spawn(move || set_value(home, k, Some(v)).unwrap());
+            }
+        });
+        let after = std::fs::read_to_string(&file).unwrap();
+        assert!(after.starts_with(before), "{after}");
+        for (k, v) in keys {
+            assert!(after.contains(&format!("{k} = {v}")), "{k} kept: {after}");
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("config.toml")]);
     }
 
     #[test]

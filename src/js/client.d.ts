@@ -73,7 +73,10 @@ export interface ProjectCacheInfo {
 }
 
 export interface ProjectSummary {
+  /** SkillMeat's project id: the path, base64-encoded (what its `/projects/{id}` routes take). */
   id: string
+  /** Added by this package: the cache's id of the project (`/cache/*` answers and events use it; every route takes either). */
+  cache_id: string
   path: string
   name: string
   /** Entries of the project's deployment manifests (as SkillMeat counts deployments). */
@@ -191,12 +194,12 @@ export interface Rows<T> {
 export type CacheStreamEvent =
   | { type: 'ready'; generation: number }
   | { type: 'dataChanged'; generation: number }
-  | { type: 'refreshStarted'; trigger?: string; projectId?: string }
+  | { type: 'refreshStarted'; trigger?: string; projectId?: string; projectKey?: string }
   | { type: 'refreshProgress'; done?: number; total?: number }
-  | { type: 'refreshCompleted'; trigger?: string; summary?: Record<string, unknown> }
+  | { type: 'refreshCompleted'; trigger?: string; projectId?: string; projectKey?: string; summary?: Record<string, unknown> }
   | { type: 'refreshError'; code?: string; message?: string }
-  | { type: 'changesDetected'; projectId?: string; projectName?: string; added?: string[]; updated?: string[]; removed?: string[] }
-  | { type: 'invalidated'; projectId?: string; count?: number }
+  | { type: 'changesDetected'; projectId?: string; projectKey?: string; projectName?: string; added?: string[]; updated?: string[]; removed?: string[] }
+  | { type: 'invalidated'; projectId?: string; projectKey?: string; count?: number }
   | { type: 'watcherDegraded'; reason?: string }
 
 // ---------------------------------------------------------------------------

@@ -297,18 +297,23 @@ export const cacheQueries = {
 // ---------------------------------------------------------------------------
 // Live events
 
-/** Whether `key` belongs to artifact data of `projectId` (or to no project in particular). */
-function artifactKeyOf(projectId) {
+/**
+ * Whether `key` belongs to artifact data of the project named by `ids` (its cache id and its
+ * SkillMeat id, the base64 path `/projects` answers carry: queries may be keyed by either), or to
+ * no project in particular.
+ */
+function artifactKeyOf(ids) {
+  const ours = (id) => !id || ids.includes(id)
   return (q) => {
     const [root, kind, params] = q.queryKey
-    if (root === 'outdated-artifacts' || (root === 'cache' && kind === 'search')) return !params || !params.projectId || params.projectId === projectId
+    if (root === 'outdated-artifacts' || (root === 'cache' && kind === 'search')) return !params || ours(params.projectId)
     if (root !== 'artifacts') return false
     if (kind === 'detail') {
       // One artifact: stale if it is that project's (or its project is not known yet).
       const d = q.state && q.state.data
-      return !d || !d.project_id || d.project_id === projectId
+      return !d || ours(d.project_id)
     }
-    return !params || !params.projectId || params.projectId === projectId
+    return !params || ours(params.projectId)
   }
 }
 
@@ -324,13 +329,13 @@ const changed = (s) =>
  */
 export function invalidationsFor(event) {
   const projectsAndStatus = () => [{ queryKey: ['projects'] }, { queryKey: cacheKeys.status() }]
-  const ofProject = (id) => [...projectsAndStatus(), { predicate: artifactKeyOf(id) }]
+  const ofProject = (e) => [...projectsAndStatus(), { predicate: artifactKeyOf([e.projectId, e.projectKey].filter(Boolean)) }]
   switch (event && event.type) {
     case 'changesDetected':
-      return ofProject(event.projectId)
+      return ofProject(event)
     case 'refreshCompleted':
       if (!changed(event.summary)) return projectsAndStatus()
-      if (event.projectId) return ofProject(event.projectId)
+      if (event.projectId) return ofProject(event)
       return DATA_ROOTS.map((queryKey) => ({ queryKey }))
     case 'invalidated':
       return projectsAndStatus()

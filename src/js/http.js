@@ -44,6 +44,10 @@ const STATUS_BY_CODE = {
   CONFIG_INVALID: 500,
 }
 
+/** The words Pydantic reads as booleans (queries, and bodies beside `true`/`false` and 1/0). */
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1'])
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0'])
+
 /** `o` without its `undefined` fields (the Cache API rejects nothing for them, but keeps calls tidy). */
 const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 
@@ -79,8 +83,8 @@ class Query {
     const v = this.raw(name)
     if (v === undefined) return undefined
     const s = v.trim().toLowerCase()
-    if (['true', '1', 'yes', 'on', 't', 'y'].includes(s)) return true
-    if (['false', '0', 'no', 'off', 'f', 'n'].includes(s)) return false
+    if (TRUE_WORDS.has(s)) return true
+    if (FALSE_WORDS.has(s)) return false
     throw invalid(['query', name], 'Input should be a valid boolean, unable to interpret input', 'bool_parsing', v)
   }
 
@@ -194,8 +198,14 @@ function bodyString(body, name) {
 function bodyBool(body, name, def) {
   const v = body[name]
   if (v === undefined || v === null) return def
-  if (typeof v !== 'boolean') throw invalid(['body', name], 'Input should be a valid boolean', 'bool_type', v)
-  return v
+  if (typeof v === 'boolean') return v
+  if (v === 1 || v === 0) return v === 1
+  if (typeof v === 'string') {
+    const w = v.trim().toLowerCase()
+    if (TRUE_WORDS.has(w)) return true
+    if (FALSE_WORDS.has(w)) return false
+  }
+  throw invalid(['body', name], 'Input should be a valid boolean', 'bool_type', v)
 }
 
 // ---------------------------------------------------------------------------
@@ -344,6 +354,67 @@ function projectDetail(p) {
   }
 }
 
+/** A web address for a marketplace entry's `origin`: a URL as it is, `owner/repo/…` on GitHub. */
+function originUrl(origin) {
+  if (!origin) return null
+  if (/^https?:\/\//i.test(origin)) return origin
+  const m = /^([A-Za-z0-9][\w.-]*)\/([\w.-]+)(?:[/@]|$)/.exec(origin)
+  return m && !origin.startsWith('.') ? `https://github.com/${m[1]}/${m[2].replace(/\.git$/, '')}` : null
+}
+
+// ---------------------------------------------------------------------------
+// Project ids
+
+/** SkillMeat's id of a project (its `encode_project_id`): the path, base64-encoded. */
+function pathId(path) {
+  return Buffer.from(path, 'utf8').toString('base64')
+}
+
+/** The path a SkillMeat project id names, or `null` when `id` is not one. */
+function pathOfId(id) {
+  if (!id || id.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(id)) return null
+  const path = Buffer.from(id, 'base64').toString('utf8')
+  return pathId(path) === id ? path : null
+}
+
+/** Every project of `cache`, all pages. */
+function allProjects(cache) {
+  const items = []
+  for (;;) {
+    const page = cache.listProjects({ offset: items.length, limit: 10_000 })
+    items.push(...page.items)
+    if (page.items.length === 0 || items.length >= page.total) return items
+  }
+}
+
+const INDEXES = new WeakMap()
+
+/** Each project's cache id and SkillMeat id, both ways, for the current data generation. */
+function projectIndex(cache) {
+  const generation = cache.generation()
+  let ix = INDEXES.get(cache)
+  if (!ix || ix.generation !== generation) {
+    ix = { generation, bySkillmeatId: new Map(), byCacheId: new Map() }
+    for (const p of allProjects(cache)) {
+      const id = pathId(p.path)
+      ix.bySkillmeatId.set(id, p.id)
+      ix.byCacheId.set(p.id, id)
+    }
+    INDEXES.set(cache, ix)
+  }
+  return ix
+}
+
+/**
+ * The cache id of a project id a client sent: the cache's own (`/cache/*` answers carry it), or
+ * SkillMeat's (the base64 path `/projects` answers carry). Other ids stay as sent: no project
+ * has them. Never read as a path: an id is only looked up among the cached projects.
+ */
+function projectIdOf(cache, id) {
+  if (id === undefined) return undefined
+  return projectIndex(cache).bySkillmeatId.get(id) ?? id
+}
+
 // ---------------------------------------------------------------------------
 // Freshness
 
@@ -386,20 +457,6 @@ function getHeaders(route, tag, f) {
   }
   if (route.lastFetched) headers['x-cache-last-fetched'] = iso(f.last) || ''
   return headers
-}
-
-function cursorOf(offset) {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url')
-}
-
-function offsetOf(cursor) {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Number.isSafeInteger(v.o) && v.o >= 0) return v.o
-  } catch {
-    // fall through
-  }
-  throw new HttpError(400, 'Invalid cursor format')
 }
 
 // ---------------------------------------------------------------------------
@@ -489,7 +546,7 @@ const ROUTES = [
     GET: {
       etag: 'data',
       run({ cache, params }) {
-        const p = cache.getProject(params.id)
+        const p = cache.getProject(projectIdOf(cache, params.id))
         if (!p) throw new HttpError(404, `Project '${shortId(params.id)}' not found`)
         return { body: projectDetail(p) }
       },
@@ -501,7 +558,7 @@ const ROUTES = [
       etag: 'data',
       list: true,
       run({ cache, query }) {
-        const projectId = query.id('project_id')
+        const projectId = projectIdOf(cache, query.id('project_id'))
         const type = query.type()
         const outdated = query.bool('is_outdated')
         const origin = query.oneOf('origin', ['local', 'collection', 'marketplace'], undefined)
@@ -531,7 +588,7 @@ const ROUTES = [
       list: true,
       run({ cache, query }) {
         const type = query.type()
-        const projectId = query.id('project_id')
+        const projectId = projectIdOf(cache, query.id('project_id'))
         const sortBy = query.sort('sort_by', ['name', 'type', 'project', 'version_diff'], 'name')
         // As SkillMeat: `desc` in any case is descending, anything else ascending.
         const desc = (query.raw('sort_order') || '').toLowerCase() === 'desc'
@@ -554,9 +611,9 @@ const ROUTES = [
       list: true,
       run({ cache, query }) {
         const q = query.string('query', { required: true, minLength: 1 })
-        const projectId = query.id('project_id')
+        const projectId = projectIdOf(cache, query.id('project_id'))
         const type = query.type()
-        const { skip, limit } = query.page(50, 200, SEARCH_MAX_HITS)
+        const { skip, limit } = query.page(50, 200)
         const sortBy = query.sort('sort_by', ['relevance', 'name', 'type', 'updated'], 'relevance')
         const outdated = query.bool('is_outdated')
         const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
@@ -567,6 +624,10 @@ const ROUTES = [
           // Nothing to match: an unknown type, or a query of spaces only (which names nothing;
           // the cache's own blank query would list everything).
           total = 0
+          items = []
+        } else if (skip >= SEARCH_MAX_HITS) {
+          // Past the hits any page can reach (SkillMeat has no bound): an empty page, the total.
+          total = cache.search(q, { ...base, offset: 0, limit: 1 }).total
           items = []
         } else if (sortBy === 'type') {
           // The index sorts by relevance, name or time; by type, every hit is sorted here (each
@@ -601,9 +662,10 @@ const ROUTES = [
     POST: {
       async run({ cache, ex }) {
         const body = await readJson(ex)
-        const projectId = bodyString(body, 'project_id') || undefined
+        const sent = bodyString(body, 'project_id') || undefined
+        const projectId = projectIdOf(cache, sent)
         if (projectId !== undefined && !cache.getProject(projectId)) {
-          throw new HttpError(404, `Project '${shortId(projectId)}' not found in cache`)
+          throw new HttpError(404, `Project '${shortId(sent)}' not found in cache`)
         }
         const n = cache.invalidate(projectId)
         return {
@@ -622,9 +684,12 @@ const ROUTES = [
       etag: 'data',
       list: true,
       run({ cache, query }) {
-        const type = query.string('type', { maxLength: 100 })
+        // An empty type is no filter, as in SkillMeat (`if type_filter:`).
+        const type = query.string('type', { maxLength: 100 }) || undefined
         const { skip, limit } = query.page(100, 500)
-        const fetched = Object.fromEntries(cache.marketplaceSources().map((s) => [s.name, s.fetchedAt]))
+        const sources = cache.marketplaceSources()
+        const fetched = Object.fromEntries(sources.map((s) => [s.name, s.fetchedAt]))
+        const listedAt = Object.fromEntries(sources.map((s) => [s.name, s.url]))
         const page = cache.marketplaceEntries(defined({ type, offset: skip, limit }))
         const items = page.items.map((e) => {
           let data = null
@@ -637,7 +702,9 @@ const ROUTES = [
             id: e.id,
             name: e.name,
             type: e.type,
-            url: e.homepage ?? null,
+            // SkillMeat's `url` is always a string: the homepage, else where it is published,
+            // else the marketplace listing it.
+            url: e.homepage ?? originUrl(e.origin) ?? listedAt[e.source] ?? '',
             description: e.description ?? null,
             cached_at: iso(fetched[e.source]),
             data,
@@ -670,35 +737,55 @@ const ROUTES = [
       lastFetched: true,
       async run({ cache, query, fresh, refresh }) {
         const limit = query.int('limit', { def: 20, min: 1, max: 100 })
-        const after = query.string('after', { maxLength: 200 })
+        const after = query.string('after', { maxLength: 10_000 })
         if (refresh) await cache.refresh({})
-        const offset = after === undefined ? 0 : offsetOf(after)
         const { last, hit, ttl } = refresh ? freshness(cache) : fresh
-        const page = cache.listProjects({ sortBy: 'name', offset, limit })
-        const items = page.items.map((p) => ({
-          id: p.id,
+        // As SkillMeat: the latest deployment first (by instant), never-deployed projects last.
+        const when = (p) => {
+          const t = p.lastDeployedAt ? Date.parse(p.lastDeployedAt) : NaN
+          return Number.isNaN(t) ? -Infinity : t
+        }
+        const all = allProjects(cache)
+          .map((p) => [p, when(p)])
+          .sort((a, b) => (a[1] === b[1] ? (a[0].name < b[0].name ? -1 : a[0].name > b[0].name ? 1 : 0) : b[1] - a[1]))
+          .map(([p]) => p)
+        // SkillMeat's cursors are project ids (a page starts after the project named); an
+        // empty one is the first page.
+        let start = 0
+        if (after) {
+          const path = pathOfId(after)
+          if (path === null) throw new HttpError(400, 'Invalid cursor format')
+          const i = all.findIndex((p) => p.path === path)
+          if (i < 0) throw new HttpError(400, 'Invalid cursor: project not found')
+          start = i + 1
+        }
+        const page = all.slice(start, start + limit)
+        const items = page.map((p) => ({
+          // SkillMeat's id (the base64 path): what its project pages and `/projects/{id}` take.
+          id: pathId(p.path),
           path: p.path,
           name: p.name,
           // As SkillMeat: entries of the project's deployment manifests, and the latest of their dates.
           deployment_count: p.deployedCount,
           last_deployment: p.lastDeployedAt ?? null,
-          // Added by this package: a projects list shows its counts without the artifact list.
+          // Added by this package: the id `/cache/*` answers and events use (either id is
+          // accepted everywhere), and counts a projects list shows without the artifact list.
+          cache_id: p.id,
           artifact_count: p.artifactCount,
           outdated_count: p.outdatedCount,
           updated_at: iso(p.updatedAt),
           cache_info: { cache_hit: !refresh && hit, last_fetched: iso(p.scannedAt), is_stale: p.status === 'stale' || p.ageMs >= ttl },
         }))
-        const end = offset + page.items.length
         return {
           headers: refresh ? { 'x-cache-last-fetched': iso(last) || '', 'x-cache-hit': 'miss' } : {},
           body: {
             items,
             page_info: {
-              has_next_page: end < page.total,
-              has_previous_page: offset > 0,
-              start_cursor: page.items.length ? cursorOf(offset) : null,
-              end_cursor: page.items.length ? cursorOf(end) : null,
-              total_count: page.total,
+              has_next_page: start + limit < all.length,
+              has_previous_page: start > 0,
+              start_cursor: items.length ? items[0].id : null,
+              end_cursor: items.length ? items[items.length - 1].id : null,
+              total_count: all.length,
             },
           },
         }
@@ -770,6 +857,16 @@ function eventStream(cache, signal, streams) {
       // again as a `dataChanged` (which clients treat as "anything may have changed").
       let announced = null
       const off = cache.onEvent((e) => {
+        // The project's SkillMeat id beside the cache's, for pages that keyed their queries by
+        // the `/projects` ids.
+        if (typeof e.projectId === 'string') {
+          try {
+            const key = projectIndex(cache).byCacheId.get(e.projectId)
+            if (key) e = { ...e, projectKey: key }
+          } catch {
+            // the cache is closing: the event goes as it is
+          }
+        }
         if (LOCAL_DATA_EVENTS.has(e.type)) {
           try {
             announced = cache.generation()
@@ -856,10 +953,11 @@ function cacheStats(cache, fresh) {
 async function refreshFromBody(cache, ex) {
   const body = await readJson(ex)
   // An empty id means every project, as in SkillMeat (`if request.project_id:`).
-  const projectId = bodyString(body, 'project_id') || undefined
+  const sent = bodyString(body, 'project_id') || undefined
+  const projectId = projectIdOf(cache, sent)
   const force = bodyBool(body, 'force', false)
   if (projectId !== undefined && !cache.getProject(projectId)) {
-    throw new HttpError(404, `Project '${shortId(projectId)}' not found`)
+    throw new HttpError(404, `Project '${shortId(sent)}' not found`)
   }
   return cache.refresh(defined({ projectId, force }))
 }
@@ -1028,7 +1126,11 @@ function createCacheHandler(options = {}) {
       if (found.GET) allowed.push('HEAD')
       // A browser's preflight never carries the key: OPTIONS only lists the methods.
       if (method === 'OPTIONS') return answer(204, undefined, { allow: [...allowed, 'OPTIONS'].join(', ') })
-      if (keyed && !authorized(ex)) throw new HttpError(401, 'Invalid or missing API key')
+      if (keyed && !authorized(ex)) {
+        // As SkillMeat's `verify_api_key`: none sent is 401 (with `WWW-Authenticate`), a wrong one 403.
+        if (!ex.header('x-api-key')) throw new HttpError(401, 'API key required', { headers: { 'www-authenticate': 'ApiKey' } })
+        throw new HttpError(403, 'Invalid API key')
+      }
       const route = found[method]
       if (!route) throw new HttpError(405, 'Method Not Allowed', { headers: { allow: allowed.join(', ') } })
       const c = getCache()

@@ -67,6 +67,12 @@ export function useProjectCache(options = {}) {
     refetchOnWindowFocus: true,
   })
   const cacheInfo = useMemo(() => cacheInfoOf(query.data), [query.data])
+  // An answer that was not a cache hit may come from a scan the server just ran (a cache no one
+  // had filled is scanned by its first `/projects`): the status read before it is behind.
+  const missed = query.data && query.data.cache_info && query.data.cache_info.cache_hit === false
+  useEffect(() => {
+    if (missed) qc.invalidateQueries({ queryKey: cacheKeys.status() })
+  }, [qc, missed, query.dataUpdatedAt])
   const forceRefresh = useCallback(async () => {
     const fresh = await fetchProjects(client, { refresh: true })
     qc.setQueryData(cacheKeys.projects(), fresh)

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::PROFILE_ROOTS;
 
-/// Folders never descended into.
+/// Folders never descended into (SkillMeat's own discovery skips the same; hidden folders are
+/// skipped too).
 const SKIP: &[&str] = &[
     "node_modules",
     ".git",
@@ -15,6 +16,10 @@ const SKIP: &[&str] = &[
     "venv",
     "__pycache__",
     ".cache",
+    "vendor",
+    "dist",
+    "build",
+    "Pods",
 ];
 
 /// Whether discovery descends into `e`: the root, or a folder not skipped by name; in either case

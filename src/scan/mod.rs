@@ -172,6 +172,11 @@ pub struct ProjectScan {
     pub artifacts: Vec<ScannedArtifact>,
     /// Number of artifacts whose files were read (not skipped as unchanged).
     pub read_count: usize,
+    /// Entries of the deployment manifests (SkillMeat's `deployment_count`: entries whose files
+    /// are gone count too).
+    pub deployment_count: i64,
+    /// The latest `deployed_at` of those entries, as written.
+    pub last_deployment: Option<String>,
 }
 
 /// Why a project could not be scanned at all.
@@ -847,7 +852,8 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
         return content;
     }
     let fm = frontmatter::parse(&text);
-    content.display_name = fm.string("name");
+    // SkillMeat's own files often name an artifact by `title` (its metadata reader does).
+    content.display_name = fm.string("name").or_else(|| fm.string("title"));
     content.description = fm.string("description").or_else(|| fm.first_line.clone());
     content.version = fm.string("version");
     content.author = fm.string("author");
@@ -1108,6 +1114,10 @@ pub fn scan_project(
         }
     }
 
+    let entries = deployments.values().flatten();
+    let deployment_count = entries.clone().count() as i64;
+    let last_deployment = entries.filter_map(|d| d.deployed_at.clone()).max();
+
     let mut artifacts = Vec::with_capacity(candidates.len());
     let mut read_count = 0;
     let mut retry = racy_project || !unlisted.is_empty();
@@ -1158,6 +1168,8 @@ pub fn scan_project(
         errors,
         artifacts,
         read_count,
+        deployment_count,
+        last_deployment,
     })
 }
 
@@ -1188,6 +1200,25 @@ mod tests {
                 (a.key.clone(), prior)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_title_names_an_artifact_without_a_name_as_skillmeat_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join(".claude/commands");
+        std::fs::create_dir_all(&c).unwrap();
+        std::fs::write(c.join("py.md"), "---\ntitle: Python\ndescription: d\n---\n").unwrap();
+        std::fs::write(c.join("both.md"), "---\nname: named\ntitle: Titled\n---\n").unwrap();
+        let s = scan(dir.path(), &HashMap::new());
+        let name = |n: &str| {
+            s.artifacts
+                .iter()
+                .find(|a| a.key.name == n)
+                .and_then(|a| a.content.as_ref())
+                .and_then(|c| c.display_name.clone())
+        };
+        assert_eq!(name("py").as_deref(), Some("Python"));
+        assert_eq!(name("both").as_deref(), Some("named"), "`name` comes first");
     }
 
     /// A file rewritten with the same size within one tick of the file system's clock keeps its

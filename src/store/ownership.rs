@@ -56,6 +56,10 @@ fn table_names(conn: &Connection) -> rusqlite::Result<BTreeSet<String>> {
 
 /// Inspects `path` without writing to it.
 pub fn inspect(path: &Path) -> std::io::Result<Ownership> {
+    // Through a link, the database is its target, and so are the `-wal` and `-journal` beside
+    // it that SQLite opens.
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ownership::Absent),
@@ -250,6 +254,13 @@ mod tests {
             .unwrap();
         assert!(std::fs::metadata(with_suffix(&q, "-wal")).unwrap().len() > 0);
         assert!(matches!(inspect(&q).unwrap(), Ownership::Foreign(_)));
+        // Named through a link elsewhere: the log beside the target still counts.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.db");
+            std::os::unix::fs::symlink(&q, &link).unwrap();
+            assert!(matches!(inspect(&link).unwrap(), Ownership::Foreign(_)));
+        }
         drop(c);
     }
 

@@ -520,11 +520,13 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
     } else {
         None
     }));
+    // Names compare without case, as SkillMeat's list sorts them (`name.lower()`).
+    let n = format!("name COLLATE NOCASE {d}, name {d}, rowid {d}");
     let order = match sort {
-        "name" => format!("name {d}, rowid {d}"),
-        "type" => format!("type {d}, name {d}, rowid {d}"),
-        "project" => format!("project_name {d}, name {d}, rowid {d}"),
-        "versionDiff" => format!("diff_rank {d}, name {d}, rowid {d}"),
+        "name" => n,
+        "type" => format!("type {d}, {n}"),
+        "project" => format!("project_name COLLATE NOCASE {d}, {n}"),
+        "versionDiff" => format!("diff_rank {d}, {n}"),
         "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
         other => {
             return Err(Error::invalid(

@@ -270,6 +270,20 @@ UPDATE projects SET
     deployed_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = projects.id AND origin != 'local'),
     last_deployed_at = (SELECT MAX(deployed_at) FROM artifacts WHERE project_id = projects.id AND origin != 'local');
 "#,
+    // v9: `deployed_count` counts every manifest entry (those whose files are gone too), as
+    // SkillMeat does: each project is scanned again at the next refresh (its artifacts' files
+    // are not re-read unless they changed).
+    // Also: the outdated list sorts names as SkillMeat does (`name.lower()`), with indexes
+    // that give that order.
+    r#"
+UPDATE projects SET fingerprint = NULL;
+CREATE INDEX artifacts_outdated_name_nocase ON artifacts(name COLLATE NOCASE, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_rank_nocase ON artifacts(diff_rank, name COLLATE NOCASE, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_type_nocase ON artifacts(type, name COLLATE NOCASE, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_project_nocase ON artifacts(project_name COLLATE NOCASE, name COLLATE NOCASE, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_pid_nocase ON artifacts(project_id, name COLLATE NOCASE, name) WHERE is_outdated = 1;
+CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLLATE NOCASE, name) WHERE is_outdated = 1;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -388,8 +388,7 @@ impl Store {
                      error_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND status = 'error'),
                      modified_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND local_modified = 1),
                      outdated_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND is_outdated = 1),
-                     deployed_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND origin != 'local'),
-                     last_deployed_at = (SELECT MAX(deployed_at) FROM artifacts WHERE project_id = ?1 AND origin != 'local')
+                     deployed_count = ?11, last_deployed_at = ?12
                  WHERE id = ?1",
                 params![
                     project_id,
@@ -402,6 +401,8 @@ impl Store {
                     scan.fingerprint,
                     now,
                     changed,
+                    scan.deployment_count,
+                    scan.last_deployment,
                 ],
             )?;
             Ok(out.clone())

@@ -50,7 +50,8 @@ test('fresh start: the cache is populated and the first HTML already holds the r
   // The server renders the rows from the cache: they are in the HTML, before any script runs.
   const html = await (await request.get('/')).text()
   expect(html).toContain('data-testid="artifact-row"')
-  expect(html).toContain('code-reviewer')
+  // The first project is the one deployed to last (as SkillMeat orders them): docs-site.
+  expect(html).toContain('technical-writing')
   const status = await (await request.get('/api/v1/cache/status')).json()
   expect(status.total_projects).toBe(3)
   expect(status.total_artifacts).toBeGreaterThan(10)
@@ -119,7 +120,7 @@ test('a file saved between the server render and the page\'s event stream openin
     await held
     await route.continue()
   })
-  const listed = await (await page.request.get('/api/v1/cache/projects')).json()
+  const listed = await (await page.request.get('/api/v1/projects?limit=100')).json()
   const project = listed.items.find((p: { name: string }) => p.name === 'acme-web-app')
   await page.goto(`/?project=${encodeURIComponent(project.id)}`)
   await expect(page.getByRole('heading', { level: 2 })).toContainText('acme-web-app')
