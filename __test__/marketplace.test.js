@@ -222,3 +222,30 @@ test('sources from marketplace.toml; real marketplace manifests; installed entri
     await s.close()
   }
 })
+
+test('a source taken out of the configuration takes its versions with it at the next marketplace refresh', async (t) => {
+  const s = await server()
+  t.after(() => s.close())
+  s.routes['/mine.json'] = json({ listings: [{ name: 'pdf-tools', type: 'skill', version: '2.1.0', description: 'PDF' }] }, null)
+  const home = tmpdir()
+  const db = path.join(tmpdir(), 'm.db')
+  const proj = path.join(tmpdir(), 'p')
+  write(path.join(proj, '.claude', 'skills', 'pdf-tools', 'SKILL.md'), md({ name: 'pdf-tools', description: 'x' }))
+  write(
+    path.join(proj, '.claude', '.skillmeat-deployed.toml'),
+    '[[deployed]]\nartifact_name = "pdf-tools"\nartifact_type = "skill"\nfrom_collection = "default"\nartifact_path = "skills/pdf-tools"\nversion = "2.0.0"\n',
+  )
+  const first = open(home, [{ name: 'mine', url: `${s.base}/mine.json` }], { path: db })
+  first.registerProject(proj)
+  await first.refreshMarketplace()
+  assert.equal(first.outdatedArtifacts().total, 1)
+  first.close()
+  const second = open(home, [], { path: db })
+  t.after(() => second.close())
+  await second.refreshMarketplace({ force: true })
+  assert.equal(second.marketplaceEntries().total, 0)
+  assert.equal(second.outdatedArtifacts().total, 0, 'the removed listing no longer makes it outdated')
+  const a = second.listArtifacts({ type: 'skill' }).items[0]
+  assert.equal(a.isOutdated, false)
+  assert.equal(a.upstreamVersion ?? null, null)
+})

@@ -193,9 +193,11 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketplaceSummar
                 }
             )));
         }
-    } else {
+    }
+    let mut pruned = 0;
+    if opts.source.is_none() {
         let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
-        on_store(c, move |s| s.market_retain(&names)).await?;
+        pruned = on_store(c, move |s| s.market_retain(&names)).await?;
     }
     let client = fetch::client(&fetch::Limits::from_config(c.config()))?;
     let selected: Vec<&MarketSource> = sources
@@ -209,7 +211,9 @@ pub async fn refresh(c: &Cache, opts: MarketRefresh) -> Result<MarketplaceSummar
             out.push(r?);
         }
     }
-    if out.iter().any(|o| o.status == MarketStatus::Fetched) {
+    // New listings, or the listings of sources no longer configured gone: the versions they
+    // gave artifacts are judged again.
+    if pruned > 0 || out.iter().any(|o| o.status == MarketStatus::Fetched) {
         on_store(c, |s| s.apply_local_upstream()).await?;
     }
     let c2 = c.clone();

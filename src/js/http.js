@@ -411,7 +411,7 @@ function projectIndex(cache) {
  * has them. Never read as a path: an id is only looked up among the cached projects.
  */
 function projectIdOf(cache, id) {
-  if (id === undefined) return undefined
+  if (id === undefined || pathOfId(id) === null) return id
   return projectIndex(cache).bySkillmeatId.get(id) ?? id
 }
 

@@ -178,8 +178,8 @@ impl Store {
         })
     }
 
-    /// Drops sources no longer configured.
-    pub fn market_retain(&self, names: &[String]) -> Result<()> {
+    /// Drops sources no longer configured (their entries go with them); returns how many.
+    pub fn market_retain(&self, names: &[String]) -> Result<usize> {
         self.write(|tx| {
             let keep: Vec<Value> = names.iter().map(|n| Value::from(n.clone())).collect();
             let marks = (1..=keep.len())
@@ -191,8 +191,7 @@ impl Store {
             } else {
                 format!("DELETE FROM marketplace_sources WHERE name NOT IN ({marks})")
             };
-            tx.execute(&sql, params_from_iter(keep))?;
-            Ok(())
+            Ok(tx.execute(&sql, params_from_iter(keep))?)
         })
     }
 
