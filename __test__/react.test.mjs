@@ -16,6 +16,7 @@ import {
   cacheKeys,
   cacheQueries,
   createCacheClient,
+  fetchProjects,
   invalidationsFor,
   useCacheArtifacts,
   useCacheEvents,
@@ -161,6 +162,29 @@ test('fresh start: the status read before the first /projects scan is fetched ag
   const { result } = s.render(() => ({ status: useCacheStatus(), projects: useProjectCache() }))
   await waitFor(() => assert.equal(result.current.projects.projects.length, 3), { timeout: 10_000 })
   await waitFor(() => assert.equal(result.current.status.status && result.current.status.status.totalProjects, 3), { timeout: 3000, interval: 50 })
+})
+
+test('fetchProjects: a project removed between two cursor pages restarts the list instead of failing', async (t) => {
+  const s = await serve(t, { n: 130 })
+  let removed = null
+  const client = createCacheClient({
+    baseUrl: s.url,
+    fetch: (url, init) => {
+      const after = new URL(url).searchParams.get('after')
+      if (after && removed === null) {
+        // The project the cursor names goes away before the next page is asked for.
+        const gone = Buffer.from(after, 'base64').toString('utf8')
+        removed = s.cache.listProjects({ limit: 1000 }).items.find((p) => p.path === gone)
+        s.cache.unregisterProject(removed.id)
+      }
+      return fetch(url, init)
+    },
+  })
+  const all = await fetchProjects(client)
+  assert.ok(removed, 'a project was removed mid-list')
+  assert.equal(all.items.length, 129)
+  assert.equal(new Set(all.items.map((p) => p.id)).size, 129)
+  assert.ok(!all.items.some((p) => p.path === removed.path))
 })
 
 test('cacheInfo without the freshness headers (a proxy or cross-origin fetch hides them): read from the projects', async (t) => {

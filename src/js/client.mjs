@@ -186,12 +186,23 @@ export async function allPages(client, path, query, { signal, pageSize = 500 } =
  * `X-Cache-Hit` / `X-Cache-Last-Fetched`), in SkillMeat's snake_case.
  */
 export async function fetchProjects(client, { refresh = false, signal } = {}) {
-  const items = []
+  let items = []
   let first = null
   let last = null
   let after
-  for (;;) {
-    const { body, headers } = await client.send('/projects', { query: { limit: 100, after, refresh: refresh && !first ? 'true' : undefined }, signal })
+  // A cursor names a project: one removed between two pages makes it unknown (400). The list
+  // is then read again from the start (a few times at most).
+  for (let restarts = 0; ; ) {
+    let page
+    try {
+      page = await client.send('/projects', { query: { limit: 100, after, refresh: refresh && !first ? 'true' : undefined }, signal })
+    } catch (e) {
+      if (after === undefined || !(e instanceof CacheApiError) || e.status !== 400 || ++restarts > 3) throw e
+      items = []
+      after = undefined
+      continue
+    }
+    const { body, headers } = page
     if (!first) first = { body, headers }
     last = body
     items.push(...body.items)
@@ -209,7 +220,7 @@ export async function fetchProjects(client, { refresh = false, signal } = {}) {
     page_info: {
       has_next_page: false,
       has_previous_page: false,
-      start_cursor: first.body.page_info.start_cursor,
+      start_cursor: items.length ? items[0].id : null,
       end_cursor: last.page_info.end_cursor,
       total_count: last.page_info.total_count,
     },
