@@ -389,20 +389,28 @@ function allProjects(cache) {
 
 const INDEXES = new WeakMap()
 
-/** Each project's cache id and SkillMeat id, both ways, for the current data generation. */
-function projectIndex(cache) {
-  const generation = cache.generation()
+/**
+ * The other id of a project (`map`: 'bySkillmeatId' or 'byCacheId'), from each project's cache
+ * id and SkillMeat id, both ways. A project's two ids never change (both come from its path), so
+ * the index is rebuilt only for an id it lacks, and at most once per data generation.
+ */
+function otherId(cache, map, id) {
   let ix = INDEXES.get(cache)
-  if (!ix || ix.generation !== generation) {
-    ix = { generation, bySkillmeatId: new Map(), byCacheId: new Map() }
-    for (const p of allProjects(cache)) {
-      const id = pathId(p.path)
-      ix.bySkillmeatId.set(id, p.id)
-      ix.byCacheId.set(p.id, id)
+  let found = ix && ix[map].get(id)
+  if (found === undefined) {
+    const generation = cache.generation()
+    if (!ix || ix.generation !== generation) {
+      ix = { generation, bySkillmeatId: new Map(), byCacheId: new Map() }
+      for (const p of allProjects(cache)) {
+        const key = pathId(p.path)
+        ix.bySkillmeatId.set(key, p.id)
+        ix.byCacheId.set(p.id, key)
+      }
+      INDEXES.set(cache, ix)
+      found = ix[map].get(id)
     }
-    INDEXES.set(cache, ix)
   }
-  return ix
+  return found
 }
 
 /**
@@ -412,7 +420,7 @@ function projectIndex(cache) {
  */
 function projectIdOf(cache, id) {
   if (id === undefined || pathOfId(id) === null) return id
-  return projectIndex(cache).bySkillmeatId.get(id) ?? id
+  return otherId(cache, 'bySkillmeatId', id) ?? id
 }
 
 // ---------------------------------------------------------------------------
@@ -861,7 +869,7 @@ function eventStream(cache, signal, streams) {
         // the `/projects` ids.
         if (typeof e.projectId === 'string') {
           try {
-            const key = projectIndex(cache).byCacheId.get(e.projectId)
+            const key = otherId(cache, 'byCacheId', e.projectId)
             if (key) e = { ...e, projectKey: key }
           } catch {
             // the cache is closing: the event goes as it is
