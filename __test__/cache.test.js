@@ -54,7 +54,7 @@ local_modifications = false
     path.join(home, 'collections', 'default', 'collection.toml'),
     '[[artifacts]]\nname = "pdf-tools"\ntype = "skill"\nupstream = "anthropics/skills/pdf"\nversion_spec = "latest"\n',
   )
-  write(path.join(home, 'collections', 'default', 'collection.lock'), '["pdf-tools::skill"]\nresolved_sha = "abc1234def"\nresolved_version = "v1.2.0"\n')
+  write(path.join(home, 'collections', 'default', 'collection.lock'), `["pdf-tools::skill"]\nresolved_sha = "abc1234def"\nresolved_version = "v1.2.0"\ncontent_hash = "${skillHash}"\n`)
 
   const cache = openIn(home)
   try {

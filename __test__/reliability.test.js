@@ -59,6 +59,12 @@ test('close() releases the database files, the index and the threads at once, no
   assert.throws(() => kept[0].listProjects(), { code: 'CACHE_CLOSED' })
 })
 
+/** The loader `nobody` can require (the checkout may sit in a folder it cannot enter). */
+function addonFor(asNobody) {
+  if (!asNobody) return path.join(__dirname, '..', 'index.js')
+  return path.join(require('../scripts/public-copy.js').publicCopy(), 'index.js')
+}
+
 /**
  * A cache on fresh temp folders whose refreshes run in a child process that mode 000 stops: as
  * `nobody` when the tests run as root (root reads through it). `dirs(root)` are the folders the
@@ -77,7 +83,7 @@ function unprivilegedRefresher(dirs) {
     fs.chownSync(dbDir, 65534, 65534)
   }
   const refresh = () => {
-    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))}).Cache.open(${JSON.stringify(open)}).refresh().then(() => process.exit(0))`], {
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addonFor(asNobody))}).Cache.open(${JSON.stringify(open)}).refresh().then(() => process.exit(0))`], {
       encoding: 'utf8',
       ...(asNobody ? { uid: 65534, gid: 65534 } : {}),
     })

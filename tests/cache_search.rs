@@ -1,16 +1,14 @@
 //! The search index kept in step with the database by the cache: every write path, crash repair
 //! from the queue, and rebuilds when the index is missing, corrupt or from another database.
 
+mod common;
+use common::write;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use skillmeat_cache::search::{DocKind, SearchQuery};
 use skillmeat_cache::{Cache, Options, RefreshOptions};
-
-fn write(p: &Path, s: &str) {
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, s).unwrap();
-}
 
 fn project(root: &Path, name: &str, commands: &[&str]) -> PathBuf {
     let d = root.join(name);
@@ -27,17 +25,7 @@ fn project(root: &Path, name: &str, commands: &[&str]) -> PathBuf {
     d
 }
 
-fn open(home: &Path) -> Cache {
-    let env: BTreeMap<String, String> = BTreeMap::new();
-    Cache::open_with_env(
-        Options {
-            home: Some(home.into()),
-            ..Default::default()
-        },
-        &env,
-    )
-    .unwrap()
-}
+use common::open_home as open;
 
 fn names(c: &Cache, text: &str) -> Vec<String> {
     let mut q = SearchQuery::text(text);

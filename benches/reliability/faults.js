@@ -19,9 +19,16 @@ const FAKETIME_LIBS = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Runs child.js `mode`; `onLine(line)` sees each line it prints, as it prints it. */
-function runChild(mode, opts, spawnOpts = {}, onLine = null) {
+/** A copy of this folder's child (and what it loads) that any user can read. */
+function publicChild() {
+  const files = fs.readdirSync(__dirname).filter((n) => n.endsWith('.js')).map((n) => `benches/reliability/${n}`)
+  const dir = require('../../scripts/public-copy.js').publicCopy([...files, 'scripts/gen-fixtures.js', 'scripts/hash-artifact.js'])
+  return path.join(dir, 'benches', 'reliability')
+}
+
+function runChild(mode, opts, spawnOpts = {}, onLine = null, childDir = __dirname) {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [path.join(__dirname, 'child.js'), mode, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts })
+    const c = spawn(process.execPath, [path.join(childDir, 'child.js'), mode, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'], ...spawnOpts })
     let out = ''
     let pending = ''
     c.stdout.on('data', (d) => {
@@ -124,10 +131,12 @@ const CASES = {
     const file = fs.readdirSync(path.join(world.projectPaths[1], '.claude', 'commands')).find((f) => f.endsWith('.md'))
     const filePath = path.join(world.projectPaths[1], '.claude', 'commands', file)
     const spawnOpts = asNobody ? { uid: 65534, gid: 65534 } : {}
+    // The checkout may sit in a folder `nobody` cannot enter: it runs a readable copy of the child.
+    const childDir = asNobody ? publicChild() : __dirname
     try {
       fs.chmodSync(folder, 0o000)
       fs.chmodSync(filePath, 0o000)
-      const r = await runChild('refresh', { open, report: true }, spawnOpts)
+      const r = await runChild('refresh', { open, report: true }, spawnOpts, null, childDir)
       if (!r.result) fail(`the refresh with unreadable files did not complete: ${r.out.trim().slice(0, 300)}`)
       const errs = (r.result && r.result.errors) || []
       const named = errs.some((e) => e.includes(file)) && errs.some((e) => e.includes('.claude/agents') && e.includes('cannot read this folder'))
@@ -135,7 +144,7 @@ const CASES = {
       if (errs.some((e) => e.includes('DEPLOYED_FILE_MISSING'))) fail(`the unreadable folder was reported as deployments whose files are gone: ${JSON.stringify(errs).slice(0, 300)}`)
       fs.chmodSync(folder, 0o755)
       fs.chmodSync(filePath, 0o644)
-      const healed = await runChild('refresh', { open, report: true }, spawnOpts)
+      const healed = await runChild('refresh', { open, report: true }, spawnOpts, null, childDir)
       if (!healed.result) fail('the refresh after the modes were restored did not complete')
       const cache = Cache.open({ ...open })
       try {

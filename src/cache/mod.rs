@@ -172,6 +172,9 @@ impl Cache {
         }
         let mut recovered = None;
         let mut carried = Vec::new();
+        // A new database was started beside one this release must not use: fill it in the
+        // background (reads answer meanwhile).
+        let mut rebuild = false;
 
         if let (Some(path), Source::Default) = (&config.path.value, config.path.source) {
             // A cache of ours at the old default name is renamed once; anything else there (such
@@ -209,6 +212,18 @@ impl Cache {
                         path: path.clone(),
                         found,
                     });
+                }
+                Err(OpenFailure::Newer(found)) => {
+                    let own = crate::store::ownership::own_schema_path(
+                        path,
+                        crate::store::SCHEMA_VERSION,
+                    );
+                    if !own.exists() {
+                        // Read only: the projects registered in the newer database come along.
+                        carried = Store::salvage_registrations(path);
+                        rebuild = true;
+                    }
+                    Self::open_own_schema(path, &own, found, &mut warnings, tuning)?
                 }
                 // Not a SQLite database, with no sign of being ours: recover it only where it
                 // can only be ours (the default location, or beside our search index).
@@ -294,11 +309,35 @@ impl Cache {
         if background {
             // The worker catches up on changes made while no process ran, then keeps watching.
             background::start(&cache);
-        } else if cache.inner.recovered.is_some() {
+        } else if cache.inner.recovered.is_some() || rebuild {
             // Rebuild from disk in the background; reads answer meanwhile.
             cache.spawn_refresh_with_trigger(RefreshOptions::default(), "recovery", |_| {});
         }
         Ok(cache)
+    }
+
+    /// Opens this release's own file beside a database that a newer release migrated (after a
+    /// downgrade), leaving that database exactly as it is for when the newer release returns.
+    fn open_own_schema(
+        path: &Path,
+        own: &Path,
+        found: u32,
+        warnings: &mut Vec<Warning>,
+        tuning: Tuning,
+    ) -> Result<Store> {
+        let ours = crate::store::SCHEMA_VERSION;
+        warnings.push(warning(
+            "CACHE_SCHEMA_NEWER",
+            format!(
+                "the cache database {} was written by a newer release of @skillmeat/cache (schema v{found}; this release reads up to v{ours}). It is left untouched, so upgrading again finds it as it was; meanwhile this release keeps its own cache in {} (rebuilt from your project folders)",
+                path.display(),
+                own.display()
+            ),
+        ));
+        match Store::open_file(own, tuning) {
+            Ok(s) => Ok(s),
+            Err(f) => Self::fallback(own, f, warnings, tuning),
+        }
     }
 
     fn fallback(
@@ -317,6 +356,9 @@ impl Cache {
                     path: path.to_path_buf(),
                     found,
                 });
+            }
+            OpenFailure::Newer(found) => {
+                format!("written by a newer release (schema v{found}); it was left untouched")
             }
             // Another process holds the lock (a long write, or another program): the file is
             // fine and stays the cache; an empty in-memory one would answer "nothing cached".
@@ -632,14 +674,14 @@ impl Cache {
             .artifact_fingerprints(project_id)
             .unwrap_or_default()
             .into_iter()
-            .map(|(profile, kind, name, fingerprint)| {
+            .map(|(profile, kind, name, prior)| {
                 (
                     ArtifactKey {
                         profile,
                         kind,
                         name,
                     },
-                    Prior { fingerprint },
+                    prior,
                 )
             })
             .collect()

@@ -70,7 +70,17 @@ impl Cache {
         let store = &self.inner.store;
         let (index, mut reason) = match (store.mode(), store.path()) {
             (Mode::File, Some(db)) => {
-                let dir = index_dir(db);
+                let (dir, newer) = SearchIndex::own_dir(&index_dir(db));
+                if let Some(found) = newer {
+                    lock(&self.inner.warnings).push(warning(
+                        "SEARCH_SCHEMA_NEWER",
+                        format!(
+                            "the search index beside {} was written by a newer release of @skillmeat/cache (index schema v{found}); it is left untouched, and this release keeps its own index in {}",
+                            db.display(),
+                            dir.display()
+                        ),
+                    ));
+                }
                 match SearchIndex::open(&dir) {
                     Ok((i, report)) => (i, report.rebuilt_reason),
                     Err(e) => {

@@ -32,7 +32,7 @@ pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"]
 /// `maxArtifactBytes`).
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 /// Bumped when the scanner extracts different data, so stored fingerprints stop matching.
-const SCANNER_VERSION: &str = "scan-v2";
+const SCANNER_VERSION: &str = "scan-v3";
 /// Name of SkillMeat's deployment manifest inside a profile root.
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
@@ -75,6 +75,10 @@ pub struct ArtifactKey {
 pub struct Prior {
     /// Stat fingerprint of its files.
     pub fingerprint: String,
+    /// Content hash of its files when they were last read.
+    pub content_hash: Option<String>,
+    /// Frontmatter `version` when they were last read.
+    pub version: Option<String>,
 }
 
 /// Data read from an artifact's files.
@@ -902,12 +906,34 @@ fn records(d: &Deployment, c: &Candidate) -> bool {
         }
 }
 
-/// Deployment facts for an artifact from its manifest entry and the collections.
+/// Whether two content hashes name the same content (a `sha256:` prefix and case aside).
+fn same_hash(a: Option<&str>, b: Option<&str>) -> bool {
+    let bare = |h: &str| {
+        let h = h.trim();
+        h.strip_prefix("sha256:").unwrap_or(h).to_ascii_lowercase()
+    };
+    matches!((a, b), (Some(a), Some(b)) if bare(a) == bare(b))
+}
+
+/// What the files of an artifact hold now: their content hash and frontmatter `version`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Current<'a> {
+    hash: Option<&'a str>,
+    version: Option<&'a str>,
+}
+
+/// Deployment facts for an artifact from its manifest entry, the collections and its files.
+///
+/// Versions are never guessed upward: the entry's own `version`/`sha` when it records them;
+/// else the collection lock's resolved ones only when the deployed content is the lock's (the
+/// hash the entry recorded at deployment, or the files' hash now, equals the lock's
+/// `content_hash`); else the files' frontmatter `version`; else unknown.
 fn deploy_info(
     entry: Option<&Deployment>,
     kind: &str,
     name: &str,
     cols: &Collections,
+    current: Current<'_>,
 ) -> DeployInfo {
     let Some(d) = entry else {
         return DeployInfo {
@@ -918,6 +944,10 @@ fn deploy_info(
     let col = cols
         .find(d.from_collection.as_deref(), &d.name, kind)
         .or_else(|| cols.find(None, name, kind));
+    let lock_hash = col.and_then(|c| c.content_hash.as_deref());
+    let is_locked_content =
+        same_hash(d.content_hash.as_deref(), lock_hash) || same_hash(current.hash, lock_hash);
+    let locked = col.filter(|_| is_locked_content);
     DeployInfo {
         origin: d.origin.clone().unwrap_or_else(|| "collection".into()),
         source: d
@@ -933,11 +963,12 @@ fn deploy_info(
         deployed_version: d
             .version
             .clone()
-            .or_else(|| col.and_then(|c| c.resolved_version.clone())),
+            .or_else(|| locked.and_then(|c| c.resolved_version.clone()))
+            .or_else(|| current.version.map(str::to_string)),
         deployed_sha: d
             .sha
             .clone()
-            .or_else(|| col.and_then(|c| c.resolved_sha.clone())),
+            .or_else(|| locked.and_then(|c| c.resolved_sha.clone())),
         deployed_hash: d.content_hash.clone(),
         collection_version: col.and_then(|c| c.resolved_version.clone()),
         collection_sha: col.and_then(|c| c.resolved_sha.clone()),
@@ -1140,7 +1171,24 @@ pub fn scan_project(
                 .find(|d| d.artifact_path.is_some() && records(d, &c))
                 .or_else(|| list.iter().find(|d| records(d, &c)))
         });
-        let deploy = deploy_info(entry, c.key.kind.as_str(), &c.key.name, collections);
+        let current = match (&content, prior.get(&c.key)) {
+            (Some(x), _) => Current {
+                hash: x.content_hash.as_deref(),
+                version: x.version.as_deref(),
+            },
+            (None, Some(p)) => Current {
+                hash: p.content_hash.as_deref(),
+                version: p.version.as_deref(),
+            },
+            (None, None) => Current::default(),
+        };
+        let deploy = deploy_info(
+            entry,
+            c.key.kind.as_str(),
+            &c.key.name,
+            collections,
+            current,
+        );
         artifacts.push(ScannedArtifact {
             key: c.key,
             rel_path: c.rel_path,
@@ -1196,6 +1244,8 @@ mod tests {
             .map(|a| {
                 let prior = Prior {
                     fingerprint: a.fingerprint.clone(),
+                    content_hash: a.content.as_ref().and_then(|c| c.content_hash.clone()),
+                    version: a.content.as_ref().and_then(|c| c.version.clone()),
                 };
                 (a.key.clone(), prior)
             })
@@ -1261,5 +1311,95 @@ mod tests {
             fourth.artifacts[0].content.is_none(),
             "an old unchanged file is re-read"
         );
+    }
+
+    /// A SkillMeat home whose collection `default` locks `review` (a command) with `lock`, and a
+    /// project with `review.md` holding `body` (written an hour ago, so its stat is trusted)
+    /// deployed from that collection by an entry without a version, with `entry_hash` if given.
+    fn deployed_from_a_lock(
+        lock: &str,
+        entry_hash: Option<&str>,
+        body: &str,
+    ) -> (tempfile::TempDir, tempfile::TempDir, Collections) {
+        let home = tempfile::tempdir().unwrap();
+        let col = home.path().join("collections/default");
+        std::fs::create_dir_all(&col).unwrap();
+        std::fs::write(
+            col.join("collection.lock"),
+            format!("[\"review::command\"]\n{lock}"),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join(".claude");
+        let file = c.join("commands/review.md");
+        std::fs::create_dir_all(c.join("commands")).unwrap();
+        std::fs::write(&file, body).unwrap();
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let f = std::fs::File::options().write(true).open(&file).unwrap();
+        f.set_modified(past).unwrap();
+        let hash = entry_hash
+            .map(|h| format!("content_hash = \"{h}\"\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            c.join(DEPLOYED_FILE),
+            format!("[[deployed]]\nartifact_name = \"review\"\nartifact_type = \"command\"\nfrom_collection = \"default\"\n{hash}"),
+        )
+        .unwrap();
+        let cols = manifest::read_collections(home.path());
+        (home, dir, cols)
+    }
+
+    fn review(
+        dir: &Path,
+        cols: &Collections,
+        prior: &HashMap<ArtifactKey, Prior>,
+    ) -> (ProjectScan, ScannedArtifact) {
+        let limits = Limits::default();
+        let s = scan_project(dir, || prior.clone(), Some("changed"), cols, &limits, false).unwrap();
+        let a = s
+            .artifacts
+            .iter()
+            .find(|a| a.key.name == "review")
+            .unwrap()
+            .clone();
+        (s, a)
+    }
+
+    #[test]
+    fn a_deployed_version_is_never_guessed_upward_from_the_collection() {
+        let lock = "resolved_sha = \"1111111\"\nresolved_version = \"1.1.0\"\ncontent_hash = \"sha256:AAAA\"\n";
+        let none = HashMap::new();
+        // Deployed content differs from the lock's: the frontmatter says what is there.
+        let (_h, d, cols) = deployed_from_a_lock(lock, Some("bbbb"), "---\nversion: 1.0.0\n---\n");
+        let (_, a) = review(d.path(), &cols, &none);
+        assert_eq!(a.deploy.deployed_version.as_deref(), Some("1.0.0"));
+        assert_eq!(a.deploy.deployed_sha, None);
+        assert_eq!(a.deploy.collection_version.as_deref(), Some("1.1.0"));
+        // Neither a frontmatter version nor a matching hash: unknown.
+        let (_h, d, cols) = deployed_from_a_lock(lock, None, "---\ndescription: d\n---\n");
+        let (_, a) = review(d.path(), &cols, &none);
+        assert_eq!(
+            (a.deploy.deployed_version, a.deploy.deployed_sha),
+            (None, None)
+        );
+        // The hash recorded at deployment is the lock's: the lock's version and commit are deployed.
+        let (_h, d, cols) = deployed_from_a_lock(lock, Some("aaaa"), "---\nversion: 1.0.0\n---\n");
+        let (_, a) = review(d.path(), &cols, &none);
+        assert_eq!(a.deploy.deployed_version.as_deref(), Some("1.1.0"));
+        assert_eq!(a.deploy.deployed_sha.as_deref(), Some("1111111"));
+    }
+
+    #[test]
+    fn the_files_hash_now_can_show_the_deployed_content_is_the_locks() {
+        let body = "---\ndescription: d\n---\n";
+        let now = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body.as_bytes()));
+        let lock = format!("resolved_version = \"2.0.0\"\ncontent_hash = \"{now}\"\n");
+        let (_h, d, cols) = deployed_from_a_lock(&lock, None, body);
+        let (first, a) = review(d.path(), &cols, &HashMap::new());
+        assert_eq!(a.deploy.deployed_version.as_deref(), Some("2.0.0"));
+        // Unchanged files are not read again: the hash the store remembers decides the same way.
+        let (_, a) = review(d.path(), &cols, &priors(&first));
+        assert!(a.content.is_none(), "not read again");
+        assert_eq!(a.deploy.deployed_version.as_deref(), Some("2.0.0"));
     }
 }

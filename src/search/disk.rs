@@ -145,6 +145,14 @@ pub(crate) fn mmap(dir: &Path) -> Result<MmapDirectory> {
     })
 }
 
+/// The schema version recorded in `dir`'s `meta.json`, read without opening the index (so
+/// nothing in the folder is written).
+pub(crate) fn recorded_schema(dir: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(dir.join("meta.json")).ok()?;
+    let meta: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Payload::parse(meta.get("payload")?.as_str()).map(|p| p.schema)
+}
+
 /// Reads the payload of the last commit.
 pub(crate) fn payload(index: &Index) -> Result<Payload> {
     let metas = index

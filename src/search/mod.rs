@@ -469,6 +469,21 @@ enum GenUpdate {
 }
 
 impl SearchIndex {
+    /// The folder this version's index lives in, given its usual folder `dir`: `dir` itself,
+    /// unless it holds the index of a newer release (after a downgrade). That index is never
+    /// written; this version uses a folder of its own beside it (`<dir>-v3`), and the newer
+    /// schema version found is returned with it.
+    pub fn own_dir(dir: &Path) -> (PathBuf, Option<u32>) {
+        match disk::recorded_schema(dir) {
+            Some(found) if found > SCHEMA_VERSION => {
+                let mut own = dir.as_os_str().to_owned();
+                own.push(format!("-v{SCHEMA_VERSION}"));
+                (PathBuf::from(own), Some(found))
+            }
+            _ => (dir.to_path_buf(), None),
+        }
+    }
+
     /// Opens the index in `dir` (created if missing). If it is missing, corrupt (unreadable
     /// `meta.json`, damaged or missing segment files) or of another schema version, its files
     /// are deleted and it is re-created empty; `OpenReport::rebuilt_reason` says why and the

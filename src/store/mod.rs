@@ -22,6 +22,7 @@ use ownership::Ownership;
 pub use lease::LeaseInfo;
 pub use market::SourceCache;
 pub use read::Totals;
+pub use schema::SCHEMA_VERSION;
 pub use search::{Pending, Scope, ScopeRows};
 pub use upstream::{HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult};
 pub use write::{ApplyOutcome, NewProject, artifact_id, project_id as project_id_of};
@@ -146,6 +147,9 @@ pub enum OpenFailure {
     /// Not a SQLite database (or one SQLite cannot read), with no sign of being ours: it was not
     /// touched. The caller decides whether the location is ours to recover.
     Unrecognised(String),
+    /// A database written by a newer release (its schema version is the value): it was not
+    /// written, so that release finds it as it left it.
+    Newer(u32),
     /// Anything else.
     Other(Error),
 }
@@ -252,6 +256,19 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut writer = Connection::open_with_flags(path, flags).map_err(classify)?;
+        // Before anything writes (the journal mode, the mark, a migration): a database a newer
+        // release migrated stays exactly as it is, so upgrading again finds it unchanged.
+        if owner == Ownership::Ours {
+            writer
+                .busy_timeout(Duration::from_millis(tuning.busy_timeout_ms as u64))
+                .map_err(classify)?;
+            let found: u32 = writer
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(classify)?;
+            if found > schema::SCHEMA_VERSION {
+                return Err(OpenFailure::Newer(found));
+            }
+        }
         if owner != Ownership::Ours {
             // Mark the file before switching it to WAL, so the mark is in the main file's header
             // from the first page on and any process that inspects it sees it.

@@ -170,6 +170,13 @@ pub fn index_dir(db: &Path) -> PathBuf {
     with_suffix(db, ".search")
 }
 
+/// Where this release keeps its cache when the database at `db` was migrated by a newer release:
+/// a file of its own for its schema `version`, beside it (`cache.db` → `cache.db.schema-v9`,
+/// with its own `-wal` and search index). The newer database is never written.
+pub fn own_schema_path(db: &Path, version: u32) -> PathBuf {
+    with_suffix(db, &format!(".schema-v{version}"))
+}
+
 /// `path` with `suffix` appended to its file name (`cache.db` → `cache.db-wal`), bytes kept as they are.
 pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();

@@ -403,13 +403,25 @@ impl Store {
     pub fn artifact_fingerprints(
         &self,
         project_id: &str,
-    ) -> Result<Vec<(String, crate::values::ArtifactType, String, String)>> {
+    ) -> Result<
+        Vec<(
+            String,
+            crate::values::ArtifactType,
+            String,
+            crate::scan::Prior,
+        )>,
+    > {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT profile, type, name, fingerprint FROM artifacts WHERE project_id = ?1",
+                "SELECT profile, type, name, fingerprint, content_hash, version FROM artifacts WHERE project_id = ?1",
             )?;
             let rows = stmt.query_map([project_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                let prior = crate::scan::Prior {
+                    fingerprint: r.get(3)?,
+                    content_hash: super::hash_from_sql(r.get_ref(4)?),
+                    version: r.get(5)?,
+                };
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, prior))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })

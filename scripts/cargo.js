@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+'use strict'
+// `cargo <args>` for the host's target triple, spelled out as `napi build` spells it, so tests,
+// lints and benches share the addon build's dependency cache (target/<triple>/) instead of
+// building every dependency twice. On any platform: `node scripts/cargo.js test`.
+const { spawnSync } = require('node:child_process')
+
+const rustc = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })
+const host = (rustc.stdout || '').split('\n').find((l) => l.startsWith('host: '))
+if (!host) {
+  console.error('cargo: cannot run `rustc -vV`; install Rust (https://rustup.rs)')
+  process.exit(1)
+}
+const args = process.argv.slice(2)
+const target = process.env.CARGO_BUILD_TARGET || host.slice('host: '.length).trim()
+// Arguments after `--` go to the test binary; the target goes before them.
+const cut = args.indexOf('--')
+const ours = cut >= 0 ? args.slice(0, cut) : args
+const rest = cut >= 0 ? args.slice(cut) : []
+const r = spawnSync('cargo', [...ours, '--target', target, ...rest], { stdio: 'inherit' })
+process.exit(r.status === null ? 1 : r.status)
