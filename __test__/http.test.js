@@ -705,3 +705,38 @@ test('@skillmeat/cache/next: nothing is opened until the first request (next bui
   assert.ok(serverExternalPackages.includes('@skillmeat/cache-win32-x64-msvc'))
   assert.equal(serverExternalPackages.length, require('../package.json').napi.targets.length)
 })
+
+test('serve watches by default: a deployment written on disk shows on the next requests without a refresh; --no-watch does not watch', async (t) => {
+  const w = world()
+  const cli = spawnSync(process.execPath, [CLI, 'register', path.join(w.root, 'beta')], { env: cliEnv(w.home), encoding: 'utf8', timeout: 60_000 })
+  assert.equal(cli.status, 0, cli.stderr)
+  const manifest = path.join(w.root, 'beta', '.claude', '.skillmeat-deployed.toml')
+  const deploy = (name) =>
+    fs.appendFileSync(manifest, `[[deployed]]\nartifact_name = "${name}"\nartifact_type = "command"\nfrom_collection = "default"\ndeployed_at = "2026-01-02T00:00:00Z"\nartifact_path = "commands/${name}.md"\n`)
+  const deploymentsOf = async (base) => {
+    const r = await (await fetch(`${base}/projects?limit=100`)).json()
+    const beta = r.items.find((p) => p.path.endsWith(`${path.sep}beta`))
+    return beta ? beta.deployment_count : 0
+  }
+  const srv = serve(t, w.home)
+  const base = (await srv.url).replace('listening on ', '')
+  assert.equal(await deploymentsOf(base), 0)
+  deploy('review')
+  let after = 0
+  for (let i = 0; i < 100 && after === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    after = await deploymentsOf(base)
+  }
+  assert.equal(after, 1, 'the watcher re-scanned the project after the manifest changed')
+  srv.child.kill('SIGTERM')
+  assert.equal((await srv.exited).code, 0)
+
+  const quiet = serve(t, w.home, ['--no-watch'])
+  const qbase = (await quiet.url).replace('listening on ', '')
+  assert.equal(await deploymentsOf(qbase), 1)
+  deploy('ship')
+  await new Promise((r) => setTimeout(r, 1500))
+  assert.equal(await deploymentsOf(qbase), 1, 'without watching, nothing changes until a refresh')
+  quiet.child.kill('SIGTERM')
+  assert.equal((await quiet.exited).code, 0)
+})

@@ -23,7 +23,8 @@ finish, the cache is closed; exit 0.`,
       description: 'Address to listen on (default 127.0.0.1). Any other than a loopback address needs --api-key (or SKILLMEAT_API_KEY)',
     },
     port: { type: 'string', value: 'N', description: 'Port (default 8080; 0 = any free port)' },
-    watch: { type: 'boolean', description: 'Watch project folders and re-scan what changes' },
+    watch: { type: 'boolean', description: 'Watch project folders and re-scan what changes (the default, unless SKILLMEAT_CACHE_WATCH or config.toml says otherwise)' },
+    'no-watch': { type: 'boolean', description: 'Do not watch: answers change only with a refresh or when projects turn stale (TTL)' },
     background: { type: 'boolean', description: 'Refresh stale projects in the background' },
     'api-key': { type: 'string', value: 'KEY', description: 'Require this X-API-Key header on every request (default: $SKILLMEAT_API_KEY)' },
   },
@@ -47,7 +48,11 @@ finish, the cache is closed; exit 0.`,
     // Signals are taken before anything slow, so an early Ctrl-C still ends cleanly.
     const signals = stopSignals(['SIGINT', 'SIGTERM'])
     try {
-      const extra = { ...(v.watch ? { watch: true } : {}), ...(v.background ? { backgroundRefresh: true } : {}) }
+      if (v.watch && v['no-watch']) throw usage('--watch and --no-watch contradict each other; pass one')
+      const { watchedByDefault } = require('../../src/js/watch-default.js')
+      const asked = { home: v.home, ...(v.watch ? { watch: true } : {}), ...(v['no-watch'] ? { watch: false } : {}) }
+      const { watch } = watchedByDefault(asked, ctx.env)
+      const extra = { ...(watch !== undefined ? { watch } : {}), ...(v.background ? { backgroundRefresh: true } : {}) }
       await withCache(
         v,
         async (cache) => {

@@ -14,7 +14,7 @@ function isLoopback(host) {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** One request as the handler's core reads it (see `dispatch` in http.js). */
+/** One request as the handler's core reads it (see `dispatch` in http/handler.js). */
 class Exchange {
   constructor(req, res) {
     const url = req.url || '/'

@@ -1,0 +1,122 @@
+'use strict'
+// Routes: SkillMeat's `GET /projects`, `POST /projects/cache/refresh` and
+// `GET /projects/cache/stats`. See ./index.js for what an entry holds.
+
+const { HttpError } = require('../errors.js')
+const { iso, refreshOutcome, refreshStats } = require('../wire.js')
+const { pathId, pathOfId, allProjects } = require('../ids.js')
+const { freshness } = require('../freshness.js')
+const { refreshFromBody } = require('../refresh.js')
+
+/** SkillMeat's `/projects/cache/stats` body. */
+function cacheStats(cache, fresh) {
+  const { last, ageMs, hit, ttl } = fresh
+  const st = cache.status()
+  return {
+    entries: st.projects,
+    last_scan: iso(last),
+    cache_ttl: Math.round(ttl / 1000),
+    is_valid: hit,
+    age_seconds: ageMs === null ? null : Math.round(ageMs / 1000),
+    // Added by this package: what a toolbar shows beside the age, in the same answer.
+    stale_projects: st.projectsByStatus.stale || 0,
+    total_artifacts: st.artifacts,
+    outdated_artifacts: st.outdatedArtifacts,
+    artifacts_by_health: st.artifactsByHealth,
+    is_refreshing: st.background.state === 'running',
+  }
+}
+
+module.exports = [
+  {
+    path: ['projects'],
+    GET: {
+      etag: 'data',
+      list: true,
+      refreshable: true,
+      lastFetched: true,
+      async run({ cache, query, fresh, refresh }) {
+        const limit = query.int('limit', { def: 20, min: 1, max: 100 })
+        const after = query.string('after', { maxLength: 10_000 })
+        if (refresh) await cache.refresh({})
+        const { last, hit, ttl } = refresh ? freshness(cache) : fresh
+        // As SkillMeat: the latest deployment first (by instant), never-deployed projects last.
+        const when = (p) => {
+          const t = p.lastDeployedAt ? Date.parse(p.lastDeployedAt) : NaN
+          return Number.isNaN(t) ? -Infinity : t
+        }
+        const all = allProjects(cache)
+          .map((p) => [p, when(p)])
+          .sort((a, b) => (a[1] === b[1] ? (a[0].name < b[0].name ? -1 : a[0].name > b[0].name ? 1 : 0) : b[1] - a[1]))
+          .map(([p]) => p)
+        // SkillMeat's cursors are project ids (a page starts after the project named); an
+        // empty one is the first page.
+        let start = 0
+        if (after) {
+          const path = pathOfId(after)
+          if (path === null) throw new HttpError(400, 'Invalid cursor format')
+          const i = all.findIndex((p) => p.path === path)
+          if (i < 0) throw new HttpError(400, 'Invalid cursor: project not found')
+          start = i + 1
+        }
+        const page = all.slice(start, start + limit)
+        const items = page.map((p) => ({
+          // SkillMeat's id (the base64 path): what its project pages and `/projects/{id}` take.
+          id: pathId(p.path),
+          path: p.path,
+          name: p.name,
+          // As SkillMeat: entries of the project's deployment manifests, and the latest of their dates.
+          deployment_count: p.deployedCount,
+          last_deployment: p.lastDeployedAt ?? null,
+          // Added by this package: the id `/cache/*` answers and events use (either id is
+          // accepted everywhere), and counts a projects list shows without the artifact list.
+          cache_id: p.id,
+          artifact_count: p.artifactCount,
+          outdated_count: p.outdatedCount,
+          updated_at: iso(p.updatedAt),
+          cache_info: { cache_hit: !refresh && hit, last_fetched: iso(p.scannedAt), is_stale: p.status === 'stale' || p.ageMs >= ttl },
+        }))
+        return {
+          headers: refresh ? { 'x-cache-last-fetched': iso(last) || '', 'x-cache-hit': 'miss' } : {},
+          body: {
+            items,
+            page_info: {
+              has_next_page: start + limit < all.length,
+              has_previous_page: start > 0,
+              start_cursor: items.length ? items[0].id : null,
+              end_cursor: items.length ? items[items.length - 1].id : null,
+              total_count: all.length,
+            },
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['projects', 'cache', 'refresh'],
+    POST: {
+      async run({ cache, ex }) {
+        const s = await refreshFromBody(cache, ex)
+        const o = refreshOutcome(s)
+        return {
+          body: {
+            success: o.success,
+            message: o.message,
+            // SkillMeat's `stats` is the `/projects/cache/stats` body; what the refresh did is
+            // added beside it.
+            stats: { ...cacheStats(cache, freshness(cache)), ...refreshStats(s) },
+          },
+        }
+      },
+    },
+  },
+  {
+    path: ['projects', 'cache', 'stats'],
+    GET: {
+      etag: 'clock',
+      run({ cache, fresh }) {
+        return { body: cacheStats(cache, fresh) }
+      },
+    },
+  },
+]
