@@ -393,6 +393,16 @@ export interface CacheOptions {
   maxArtifactDepth?: number
   /** Most files and folders listed in one project's profile folders, all artifacts together; past it the listing stops (project error `PROJECT_TOO_LARGE`). At least 1. */
   maxProjectFiles?: number
+  /** HTTP routes (`serve`, `createCacheHandler`, the Next.js handlers): answer cross-origin browser requests as SkillMeat's FastAPI does (its CORS middleware and environment variables). */
+  corsEnabled?: boolean
+  /** HTTP routes: origins whose pages may call them (`*`: any); SkillMeat's defaults. The environment takes a comma-separated or JSON list. */
+  corsOrigins?: Array<string>
+  /** HTTP routes: allow cookies and the `X-API-Key` header on cross-origin requests. */
+  corsAllowCredentials?: boolean
+  /** HTTP routes: methods a cross-origin request may use (`*`: any). */
+  corsAllowMethods?: Array<string>
+  /** HTTP routes: request headers a cross-origin request may send (`*`: any). */
+  corsAllowHeaders?: Array<string>
   /** Marketplaces to cache (default: `<home>/marketplace.toml` `[[sources]]`). */
   marketplaceSources?: Array<MarketplaceSourceConfig>
 }

@@ -17,6 +17,23 @@ function configKey(raw) {
   return found
 }
 
+/** The key names, wrapped for help (or where to find them when the addon cannot load). */
+function keyList() {
+  let names
+  try {
+    names = addon().configKeys().map((k) => k.key)
+  } catch {
+    return '  (the list needs the native addon; see docs/configuration.md)'
+  }
+  const lines = ['']
+  for (const n of names) {
+    const last = lines.length - 1
+    if (lines[last].length + n.length + 2 > 78 && lines[last] !== '') lines.push('')
+    lines[lines.length - 1] += lines[lines.length - 1] === '' ? `  ${n}` : `, ${n}`
+  }
+  return lines.join(',\n')
+}
+
 function configEntries(status, keys) {
   return keys.map((k) => {
     const e = status.config[toCamel(k.key)] || {}
@@ -130,13 +147,11 @@ module.exports = {
   name: 'config',
   order: 160,
   summary: 'Show and change the settings of <home>/config.toml [cache]',
-  description: `
+  // The key list comes from the addon's table (configKeys()), the one place keys are declared.
+  get description() {
+    return `
 Keys (as written in <home>/config.toml [cache]; camelCase and kebab-case names are accepted too):
-  path, ttl_minutes, enabled, project_roots, discovery_depth, max_size_mb,
-  busy_timeout_ms, background_refresh, watch, watch_limit, lease_ttl_ms,
-  marketplace_ttl_hours, allow_http_hosts, http_timeout_ms, max_response_bytes,
-  github_api_url, upstream_ttl_hours, max_artifact_files, max_artifact_bytes,
-  max_artifact_depth, max_project_files
+${keyList()}
 'list' and 'get' show the value in force and its source: option (--db), env,
 file or default. An environment variable overrides the file.
 project_roots takes a list separated by ',' or ':'.
@@ -145,7 +160,8 @@ project_roots takes a list separated by ',' or ':'.
 [settings] github-token), never the token itself.
 --json: list prints [{key, env, default, value, source}, ...]; get prints one
 such object; set/unset print {key, value, file} (value as written, null when
-removed).`,
+removed).`
+  },
   options: {},
   subcommands: {
     list: { summary: 'Every setting with its value and where it came from', args: [], run: list },

@@ -27,6 +27,12 @@ finish, the cache is closed; exit 0.`,
     'no-watch': { type: 'boolean', description: 'Do not watch: answers change only with a refresh or when projects turn stale (TTL)' },
     background: { type: 'boolean', description: 'Refresh stale projects in the background' },
     'api-key': { type: 'string', value: 'KEY', description: 'Require this X-API-Key header on every request (default: $SKILLMEAT_API_KEY)' },
+    'cors-origin': {
+      type: 'string',
+      value: 'ORIGIN',
+      multiple: true,
+      description: "Let pages of this origin call the routes (repeat it; '*' for any; 'none' for no cross-origin calls). Default: SKILLMEAT_CORS_ORIGINS, config.toml cors_origins, else SkillMeat's (http://localhost:3000, :3001, :5173, :8080)",
+    },
   },
   args: [],
   async run(ctx) {
@@ -57,7 +63,9 @@ finish, the cache is closed; exit 0.`,
         v,
         async (cache) => {
           reportWarnings(cache, ctx)
-          const srv = await startServer({ handler: createCacheHandler({ cache, apiKey }), host, port: Number(portText) })
+          const origins = v['cors-origin']
+          const cors = origins === undefined ? undefined : origins.includes('none') ? false : { origins }
+          const srv = await startServer({ handler: createCacheHandler({ cache, apiKey, cors }), host, port: Number(portText) })
           ctx.out.line(`listening on ${srv.url}`)
           await signals.stopped()
           await srv.close()

@@ -308,6 +308,34 @@ config_keys! {
         min: 1,
         doc: "Most files and folders listed in one project's profile folders, all artifacts together; past it the listing stops (project error `PROJECT_TOO_LARGE`). At least 1.",
     },
+    cors_enabled: bool as Flag {
+        env: "SKILLMEAT_CORS_ENABLED",
+        default: "true",
+        doc: "HTTP routes (`serve`, `createCacheHandler`, the Next.js handlers): answer cross-origin browser requests as SkillMeat's FastAPI does (its CORS middleware and environment variables).",
+    },
+    cors_origins: Vec<String> as WordList {
+        env: "SKILLMEAT_CORS_ORIGINS",
+        default: "http://localhost:3000, http://localhost:3001, http://localhost:5173, http://localhost:8080",
+        ts: "Array<string>",
+        doc: "HTTP routes: origins whose pages may call them (`*`: any); SkillMeat's defaults. The environment takes a comma-separated or JSON list.",
+    },
+    cors_allow_credentials: bool as Flag {
+        env: "SKILLMEAT_CORS_ALLOW_CREDENTIALS",
+        default: "true",
+        doc: "HTTP routes: allow cookies and the `X-API-Key` header on cross-origin requests.",
+    },
+    cors_allow_methods: Vec<String> as WordList {
+        env: "SKILLMEAT_CORS_ALLOW_METHODS",
+        default: "*",
+        ts: "Array<string>",
+        doc: "HTTP routes: methods a cross-origin request may use (`*`: any).",
+    },
+    cors_allow_headers: Vec<String> as WordList {
+        env: "SKILLMEAT_CORS_ALLOW_HEADERS",
+        default: "*",
+        ts: "Array<string>",
+        doc: "HTTP routes: request headers a cross-origin request may send (`*`: any).",
+    },
 }
 
 /// The table of `docs/configuration.md`: every option, its variable, key, default and meaning.

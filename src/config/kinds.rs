@@ -66,7 +66,14 @@ pub fn parse_bool(name: &str, raw: &str) -> Result<bool> {
     }
 }
 
+/// A list from text: comma-separated, or a JSON list of strings (as SkillMeat's own settings
+/// read `SKILLMEAT_CORS_ORIGINS='["http://localhost:3000"]'`).
 fn comma_list(raw: &str) -> Vec<String> {
+    if raw.trim_start().starts_with('[') {
+        if let Ok(list) = serde_json::from_str::<Vec<String>>(raw) {
+            return list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        }
+    }
     raw.split(',')
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())

@@ -10,6 +10,25 @@ export interface CacheHandlerOptions {
   basePath?: string
   /** When set, every request must carry it in `X-API-Key` (else 401). */
   apiKey?: string
+  /**
+   * Cross-origin requests, as SkillMeat's FastAPI answers them: `false` turns them off; each part
+   * given overrides the cache's configuration (`corsOrigins`, `corsAllowCredentials`,
+   * `corsAllowMethods`, `corsAllowHeaders`: SKILLMEAT_CORS_* or config.toml), whose defaults are
+   * SkillMeat's (origins http://localhost:3000, :3001, :5173, :8080; credentials; any method and header).
+   */
+  cors?: false | CorsOptions
+}
+
+/** Which pages may call the routes from another origin (see `CacheHandlerOptions.cors`). */
+export interface CorsOptions {
+  /** Allowed origins (`'*'`: any). */
+  origins?: string[]
+  /** Allow cookies and `X-API-Key` on cross-origin requests. */
+  allowCredentials?: boolean
+  /** Allowed methods (`'*'`: any). */
+  allowMethods?: string[]
+  /** Allowed request headers (`'*'`: any). */
+  allowHeaders?: string[]
 }
 
 /**

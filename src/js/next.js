@@ -70,13 +70,13 @@ function getCache(open = {}) {
 /**
  * `{ GET, POST, HEAD, OPTIONS }` route handlers for a catch-all route under `basePath`
  * (default `/api/v1`): `app/api/v1/[...path]/route.ts`. Options are those of
- * `createCacheHandler` (`cache`, `open`, `basePath`, `apiKey`); without `cache`, the cache comes
+ * `createCacheHandler` (`cache`, `open`, `basePath`, `apiKey`, `cors`); without `cache`, the cache comes
  * from {@link getCache}`(open)`, opened on the first request (not when the route module is
  * evaluated: `next build` evaluates it without serving anything).
  */
 function createRouteHandlers(options = {}) {
   const s = slot()
-  const key = options.cache ? null : `${keyOf(options.open)}|${options.basePath || ''}|${options.apiKey || ''}`
+  const key = options.cache ? null : `${keyOf(options.open)}|${options.basePath || ''}|${options.apiKey || ''}|${JSON.stringify(options.cors)}`
   let own = null
   const handler = () => {
     let h = key ? s.handlers.get(key) : own

@@ -8,6 +8,7 @@ const { HttpError, errorAnswer } = require('./errors.js')
 const { Query } = require('./query.js')
 const { freshness, etagOf, getHeaders, etagMatches } = require('./freshness.js')
 const { STREAM_HEADERS } = require('./events.js')
+const { corsPolicy, isPreflight, preflight, decorate } = require('./cors.js')
 const { ROUTES } = require('./routes/index.js')
 
 function match(route, segments) {
@@ -37,11 +38,23 @@ const BODY_CACHE_ENTRIES = 256
  * - `open`: options for `Cache.open()`, opened on the first request (default: `Cache.open()`).
  * - `basePath` (default `/api/v1`): the prefix the routes live under.
  * - `apiKey`: when set, every request must send it as `X-API-Key` (else 401).
+ * - `cors`: `false`, or `{ origins, allowCredentials, allowMethods, allowHeaders }` over the
+ *   cache's `cors*` configuration (SkillMeat's defaults; see cors.js).
  */
 function createCacheHandler(options = {}) {
   const { basePath = '/api/v1', apiKey } = options
   if (typeof basePath !== 'string' || (basePath !== '' && !basePath.startsWith('/'))) {
     throw Object.assign(new TypeError('basePath must be a string starting with "/" (or "")'), { code: 'INVALID_ARGUMENT' })
+  }
+  const corsOption = options.cors
+  if (corsOption !== undefined && corsOption !== false && (corsOption === null || typeof corsOption !== 'object' || Array.isArray(corsOption))) {
+    throw Object.assign(new TypeError('cors must be false or an object { origins, allowCredentials, allowMethods, allowHeaders }'), { code: 'INVALID_ARGUMENT' })
+  }
+  for (const k of ['origins', 'allowMethods', 'allowHeaders']) {
+    const v = corsOption ? corsOption[k] : undefined
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      throw Object.assign(new TypeError(`cors.${k} must be a list of strings`), { code: 'INVALID_ARGUMENT' })
+    }
   }
   const prefix = basePath.replace(/\/+$/, '')
   let cache = options.cache || null
@@ -51,6 +64,27 @@ function createCacheHandler(options = {}) {
       cache = Cache.open(options.open || {})
     }
     return cache
+  }
+  // The CORS policy, resolved at the first request (from the option, else the cache's
+  // configuration); `null` when CORS is off.
+  let cors
+  const corsOf = () => {
+    if (cors === undefined) {
+      let config = null
+      if (corsOption !== false) {
+        try {
+          config = getCache().status().config
+        } catch {
+          // A cache that cannot answer: SkillMeat's defaults (its error reaches the route).
+        }
+      }
+      cors = corsPolicy(corsOption, config)
+    }
+    return cors
+  }
+  const withCors = (ex, a) => {
+    if (a !== null && cors) a.headers = decorate(cors, ex, { ...a.headers })
+    return a
   }
   const streams = new Set()
   // Bodies of recent 200 GET answers by URL (`pathname?search`), for the data generation in
@@ -69,6 +103,10 @@ function createCacheHandler(options = {}) {
    * `dispatch` then answers, errors included). Synchronous, so a Node server can write at once.
    */
   function cached(ex) {
+    return withCors(ex, cachedBody(ex))
+  }
+
+  function cachedBody(ex) {
     if ((ex.method !== 'GET' && ex.method !== 'HEAD') || cache === null || bodies.generation === null) return null
     const entry = bodies.map.get(ex.pathname + '?' + ex.search)
     if (entry === undefined || (keyed && !authorized(ex))) return null
@@ -91,8 +129,15 @@ function createCacheHandler(options = {}) {
    * resolves with an {@link answer}. Never throws.
    */
   async function dispatch(ex) {
+    const policy = corsOf()
+    if (policy && isPreflight(ex)) return preflight(policy, ex)
+    return withCors(ex, await routed(ex))
+  }
+
+  /** The answer of the route `ex` asks for (or of the body cache), before CORS. */
+  async function routed(ex) {
     try {
-      const hit = cached(ex)
+      const hit = cachedBody(ex)
       if (hit !== null) return hit
       const { pathname } = ex
       if (prefix && pathname !== prefix && !pathname.startsWith(prefix + '/')) {
