@@ -10,9 +10,6 @@ export declare interface Cache {
   outdatedArtifacts(query: OutdatedQuery & { maxAgeMs: number }): Promise<ArtifactPage>
 }
 
-/** What started a refresh. */
-export type RefreshTrigger = 'manual' | 'watch' | 'ttl' | 'startup' | 'takeover' | 'recovery'
-
 /**
  * An event of `onEvent()`, discriminated on `type` (narrow with `switch (e.type)`):
  * `refreshStarted`, `refreshProgress` (one project written), `refreshCompleted` (with what it
@@ -836,6 +833,14 @@ export interface RefreshSummary {
   /** Wall time in milliseconds. */
   durationMs: number
 }
+
+/**
+ * What started a refresh: `manual` (a call), `watch` (a change seen by the watcher), `ttl`
+ * (projects older than the TTL), `startup` (catch-up at open), `takeover` (catch-up when this
+ * process becomes the refresher after another), `recovery` (rebuilding a cache moved aside or
+ * started beside a newer one). Events carry it; `lastRefresh.trigger` records it.
+ */
+export type RefreshTrigger = 'manual' | 'watch' | 'ttl' | 'startup' | 'takeover' | 'recovery'
 
 /**
  * The SkillMeat home `home` (the `home` option, `--home`) stands for: else `SKILLMEAT_HOME`,

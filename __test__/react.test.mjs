@@ -37,12 +37,22 @@ const CLI = path.join(import.meta.dirname, '..', 'bin', 'skillmeat-cache')
 const DEPLOYED = (version) =>
   `[[deployed]]\nartifact_name = "notes"\nartifact_type = "command"\nartifact_path = "commands/notes.md"\nfrom_collection = "default"\nversion = "${version}"\n`
 
-/** A home with `n` projects under one root; `alpha` deploys `notes` 1.0.0 while the collection has 2.1.0. */
+/**
+ * A home with `n` projects under one root; `alpha` deploys `notes` 1.0.0 while the collection has
+ * 2.1.0. Every project has a deployment manifest (the others record their `review` command), as
+ * `/projects` lists only those, as SkillMeat does.
+ */
 function world(n = 3) {
   const home = tmpdir()
   const root = tmpdir()
   makeProject(root, 'alpha')
-  for (let i = 1; i < n; i++) makeProject(root, `p${String(i).padStart(3, '0')}`)
+  for (let i = 1; i < n; i++) {
+    const dir = makeProject(root, `p${String(i).padStart(3, '0')}`)
+    write(
+      path.join(dir, '.claude', '.skillmeat-deployed.toml'),
+      '[[deployed]]\nartifact_name = "review"\nartifact_type = "command"\nartifact_path = "commands/review.md"\nfrom_collection = "default"\n',
+    )
+  }
   write(path.join(home, 'collections', 'default', 'collection.toml'), '[[artifacts]]\nname = "notes"\ntype = "command"\n')
   write(path.join(home, 'collections', 'default', 'collection.lock'), '["notes::command"]\nresolved_version = "2.1.0"\n')
   const claude = path.join(root, 'alpha', '.claude')

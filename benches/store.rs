@@ -62,7 +62,10 @@ fn benches(c: &mut Criterion) {
     )
     .unwrap();
     cache
-        .refresh_blocking(&RefreshOptions::default(), "bench")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     let first = cache.list_projects(&ProjectQuery::default()).unwrap().items[0].clone();
 
@@ -82,7 +85,10 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 cache
-                    .refresh_blocking(&RefreshOptions::default(), "bench")
+                    .refresh_blocking(
+                        &RefreshOptions::default(),
+                        skillmeat_cache::cache::RefreshTrigger::Manual,
+                    )
                     .unwrap(),
             )
         })

@@ -10,9 +10,6 @@ export declare interface Cache {
   outdatedArtifacts(query: OutdatedQuery & { maxAgeMs: number }): Promise<ArtifactPage>
 }
 
-/** What started a refresh. */
-export type RefreshTrigger = 'manual' | 'watch' | 'ttl' | 'startup' | 'takeover' | 'recovery'
-
 /**
  * An event of `onEvent()`, discriminated on `type` (narrow with `switch (e.type)`):
  * `refreshStarted`, `refreshProgress` (one project written), `refreshCompleted` (with what it

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::model::RefreshSummary;
+use crate::values::RefreshTrigger;
 
 /// Something that happened in a cache.
 #[derive(Debug, Clone, Serialize)]
@@ -16,9 +17,8 @@ pub enum Event {
     /// A refresh began.
     #[serde(rename_all = "camelCase")]
     RefreshStarted {
-        /// `manual`, `watch`, `ttl`, `startup` (catch-up at open), `takeover` (catch-up when this
-        /// process becomes the refresher after another), `recovery`.
-        trigger: String,
+        /// What started it.
+        trigger: RefreshTrigger,
         /// The one project refreshed, if not all.
         project_id: Option<String>,
     },
@@ -26,7 +26,7 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     RefreshCompleted {
         /// What started it.
-        trigger: String,
+        trigger: RefreshTrigger,
         /// The one project refreshed, if not all.
         project_id: Option<String>,
         /// What it did.
@@ -36,7 +36,7 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     RefreshError {
         /// What started it.
-        trigger: String,
+        trigger: RefreshTrigger,
         /// The one project refreshed, if not all.
         project_id: Option<String>,
         /// Stable error code.
@@ -48,7 +48,7 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     RefreshProgress {
         /// What started the refresh.
-        trigger: String,
+        trigger: RefreshTrigger,
         /// The project just written.
         project_id: String,
         /// Projects done.

@@ -74,6 +74,49 @@ macro_rules! text_words {
 
 pub(crate) use text_words;
 
+/// What started a refresh: `manual` (a call), `watch` (a change seen by the watcher), `ttl`
+/// (projects older than the TTL), `startup` (catch-up at open), `takeover` (catch-up when this
+/// process becomes the refresher after another), `recovery` (rebuilding a cache moved aside or
+/// started beside a newer one). Events carry it; `lastRefresh.trigger` records it.
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    VariantNames,
+    VariantArray,
+)]
+#[serde(rename_all = "camelCase")]
+#[strum(serialize_all = "camelCase")]
+pub enum RefreshTrigger {
+    /// `refresh()`, the CLI, an HTTP refresh.
+    Manual,
+    /// The file watcher saw a change.
+    Watch,
+    /// Projects scanned longer ago than the TTL.
+    Ttl,
+    /// Catch-up when the background worker starts.
+    Startup,
+    /// Catch-up when this process takes over from another refresher.
+    Takeover,
+    /// Rebuilding a new database from the project folders.
+    Recovery,
+}
+
+impl RefreshTrigger {
+    /// Its name as events and the refresh log write it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// What an artifact is.
 #[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
 #[derive(

@@ -73,7 +73,7 @@ fn every_write_path_reaches_the_index() {
             project_id: Some(pa.id.clone()),
             force: false,
         },
-        "manual",
+        skillmeat_cache::cache::RefreshTrigger::Manual,
     )
     .unwrap();
     assert_eq!(names(&c, "deploy"), ["alpha/rollback", "beta/deploy"]);
@@ -86,8 +86,11 @@ fn every_write_path_reaches_the_index() {
     assert_eq!(c.status().unwrap().search.docs, 0);
 
     // Registered folders come back with the next refresh, and so do their documents.
-    c.refresh_blocking(&RefreshOptions::default(), "manual")
-        .unwrap();
+    c.refresh_blocking(
+        &RefreshOptions::default(),
+        skillmeat_cache::cache::RefreshTrigger::Manual,
+    )
+    .unwrap();
     assert_eq!(names(&c, "deploy"), ["alpha/rollback"]);
     let st = c.status().unwrap().search;
     assert_eq!(st.pending, 0);

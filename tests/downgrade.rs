@@ -103,8 +103,11 @@ fn a_database_from_a_newer_release_is_never_written_and_survives_the_downgrade()
         w.message
             .contains(&format!("schema v{}", SCHEMA_VERSION + 1))
     );
-    c.refresh_blocking(&RefreshOptions::default(), "manual")
-        .unwrap();
+    c.refresh_blocking(
+        &RefreshOptions::default(),
+        skillmeat_cache::cache::RefreshTrigger::Manual,
+    )
+    .unwrap();
     let projects = c.list_projects(&Default::default()).unwrap();
     assert_eq!(projects.items.len(), 1, "registrations are carried over");
     c.close();

@@ -980,7 +980,10 @@ fn the_real_corpus_searches_well() {
     )
     .unwrap();
     cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     let artifacts = cache
         .list_artifacts(&ArtifactQuery {

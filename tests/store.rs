@@ -154,7 +154,10 @@ fn same_name_in_two_projects_keeps_both_rows() {
     project(root.path(), "b", 2);
     let cache = open(home.path(), vec![root.path().into()]);
     let s = cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     assert_eq!(s.artifacts_added, 6);
     let page = cache.list_artifacts(&ArtifactQuery::default()).unwrap();
@@ -175,7 +178,10 @@ fn status_counts_and_size_include_the_wal() {
     project(root.path(), "a", 20);
     let cache = open(home.path(), vec![root.path().into()]);
     cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     let st = cache.status().unwrap();
     assert_eq!(st.projects, 1);
@@ -207,7 +213,10 @@ fn a_project_write_is_all_or_nothing_on_disk_full() {
     )
     .unwrap();
     cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     let big = root.path().join("big");
     let text = "lorem ipsum dolor ".repeat(200);
@@ -218,7 +227,10 @@ fn a_project_write_is_all_or_nothing_on_disk_full() {
         );
     }
     let err = cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap_err();
     assert_eq!(err.code(), "CACHE_DISK_FULL", "{err}");
     let page = cache.list_artifacts(&ArtifactQuery::default()).unwrap();
@@ -246,7 +258,10 @@ fn every_corpus_artifact_scans() {
     let home = tempfile::tempdir().unwrap();
     let cache = open(home.path(), vec![corpus.clone()]);
     let s = cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     assert_eq!(s.projects_scanned, 8);
     let page = cache
@@ -283,7 +298,10 @@ fn every_corpus_artifact_scans() {
     // Names that differ from file names are kept as display names; ids stay unique.
     assert!(page.items.iter().any(|a| a.display_name != a.name));
     let again = cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     assert_eq!(again.artifacts_read, 0);
 }
@@ -352,7 +370,7 @@ fn duplicates_are_listed_and_flagged_and_missing_deployments_reported_until_fixe
                 project_id: Some(p.id.clone()),
                 force: false,
             },
-            "test",
+            skillmeat_cache::cache::RefreshTrigger::Manual,
         )
         .unwrap();
     let arts = cache
@@ -405,7 +423,9 @@ fn a_project_counts_its_deployment_manifest_entries_and_their_latest_date() {
         project_id: Some(p.id.clone()),
         force: false,
     };
-    cache.refresh_blocking(&only, "test").unwrap();
+    cache
+        .refresh_blocking(&only, skillmeat_cache::cache::RefreshTrigger::Manual)
+        .unwrap();
     let p = cache.get_project(&p.id).unwrap().unwrap();
     assert_eq!(p.deployed_count, 3);
     assert_eq!(p.last_deployed_at.as_deref(), Some("2025-12-01T09:00:00"));
@@ -425,7 +445,10 @@ fn refresh_completed_is_announced_after_the_last_write_of_the_refresh() {
     project(root.path(), "a", 2);
     let cache = open(home.path(), vec![root.path().to_path_buf()]);
     cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     let at_event = std::sync::Arc::new(std::sync::Mutex::new(None));
     let (c2, seen) = (cache.clone(), at_event.clone());
@@ -436,7 +459,10 @@ fn refresh_completed_is_announced_after_the_last_write_of_the_refresh() {
     });
     for _ in 0..3 {
         cache
-            .refresh_blocking(&RefreshOptions::default(), "test")
+            .refresh_blocking(
+                &RefreshOptions::default(),
+                skillmeat_cache::cache::RefreshTrigger::Manual,
+            )
             .unwrap();
         let announced = at_event.lock().unwrap().take().expect("an event");
         assert_eq!(announced, cache.generation().unwrap());
@@ -482,7 +508,10 @@ fn times_recorded_before_the_clock_moved_backwards_keep_nothing_fresh_or_held() 
     project(root.path(), "b", 1);
     let cache = open(home.path(), vec![root.path().into()]);
     cache
-        .refresh_blocking(&RefreshOptions::default(), "test")
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
         .unwrap();
     let db = home.path().join("cache/skillmeat-cache.db");
     let sql = rusqlite::Connection::open(&db).unwrap();

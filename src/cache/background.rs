@@ -13,7 +13,7 @@ use notify::RecursiveMode;
 use tokio::sync::{mpsc, watch};
 
 use super::tasks::blocking;
-use super::{Cache, Inner, RefreshOptions, lock, warning};
+use super::{Cache, Inner, RefreshOptions, RefreshTrigger, lock, warning};
 use crate::events::Event;
 use crate::scan::PROFILE_ROOTS;
 use crate::store::{Fresh, Mode, now_ms};
@@ -293,15 +293,15 @@ impl Worker {
         // Catch up on what changed while no process was watching: stored fingerprints make this
         // a stat-only pass for unchanged projects.
         let trigger = if self.held_before {
-            "takeover"
+            RefreshTrigger::Takeover
         } else {
-            "startup"
+            RefreshTrigger::Startup
         };
         self.held_before = true;
         self.refresh(c, RefreshOptions::default(), trigger).await;
     }
 
-    async fn refresh(&mut self, c: &Cache, opts: RefreshOptions, trigger: &'static str) -> bool {
+    async fn refresh(&mut self, c: &Cache, opts: RefreshOptions, trigger: RefreshTrigger) -> bool {
         let key = opts.project_id.clone().unwrap_or_default();
         let c2 = c.clone();
         let res = blocking(move || c2.refresh_blocking(&opts, trigger))
@@ -353,7 +353,7 @@ impl Worker {
                     project_id: Some(id),
                     force: false,
                 },
-                "ttl",
+                RefreshTrigger::Ttl,
             )
             .await;
         }
@@ -454,7 +454,8 @@ impl Worker {
                 }
             }
             if everything {
-                self.refresh(&c, RefreshOptions::default(), "watch").await;
+                self.refresh(&c, RefreshOptions::default(), RefreshTrigger::Watch)
+                    .await;
             } else {
                 let mut ids: Vec<String> = touched.into_iter().collect();
                 ids.sort();
@@ -465,7 +466,7 @@ impl Worker {
                             project_id: Some(id),
                             force: false,
                         },
-                        "watch",
+                        RefreshTrigger::Watch,
                     )
                     .await;
                 }
@@ -476,7 +477,8 @@ impl Worker {
                 Rewalk::Under(paths)
             })
         } else if everything {
-            self.refresh(&c, RefreshOptions::default(), "watch").await;
+            self.refresh(&c, RefreshOptions::default(), RefreshTrigger::Watch)
+                .await;
             Some(Rewalk::All)
         } else {
             resync.then_some(Rewalk::All)
@@ -514,7 +516,7 @@ impl Worker {
                 project_id: Some(id),
                 force: false,
             };
-            self.refresh(c, opts, "watch").await;
+            self.refresh(c, opts, RefreshTrigger::Watch).await;
         }
         let limit = c.inner.config.watch_limit.value as usize;
         if desired.len() > limit {
@@ -581,7 +583,7 @@ impl Worker {
                     project_id: Some(id),
                     force: false,
                 };
-                self.refresh(c, opts, "watch").await;
+                self.refresh(c, opts, RefreshTrigger::Watch).await;
             }
         }
     }

@@ -16,6 +16,7 @@ use crate::model::{
 use crate::scan::manifest::{Collections, read_collections};
 use crate::scan::{self, ArtifactKey, Prior, ScanFailure};
 use crate::store::{Fresh, Mode, OpenFailure, Store, Tuning, now_ms};
+pub use crate::values::RefreshTrigger;
 
 /// Options of one refresh.
 #[derive(Debug, Clone, Default)]
@@ -311,7 +312,11 @@ impl Cache {
             background::start(&cache);
         } else if cache.inner.recovered.is_some() || rebuild {
             // Rebuild from disk in the background; reads answer meanwhile.
-            cache.spawn_refresh_with_trigger(RefreshOptions::default(), "recovery", |_| {});
+            cache.spawn_refresh_with_trigger(
+                RefreshOptions::default(),
+                RefreshTrigger::Recovery,
+                |_| {},
+            );
         }
         Ok(cache)
     }
@@ -795,7 +800,11 @@ impl Cache {
 
     /// Runs a refresh on the calling thread: discovery, then every project (or one), scanned in
     /// parallel and written one transaction per project.
-    pub fn refresh_blocking(&self, opts: &RefreshOptions, trigger: &str) -> Result<RefreshSummary> {
+    pub fn refresh_blocking(
+        &self,
+        opts: &RefreshOptions,
+        trigger: RefreshTrigger,
+    ) -> Result<RefreshSummary> {
         self.check_open()?;
         if let Some(id) = &opts.project_id {
             // An unknown id is a caller mistake, not a failed refresh: do not record it as one.
@@ -808,7 +817,7 @@ impl Cache {
         let _gate = lock(&self.inner.refresh_gate);
         self.inner.running.fetch_add(1, Ordering::Relaxed);
         self.emit(crate::events::Event::RefreshStarted {
-            trigger: trigger.to_string(),
+            trigger,
             project_id: opts.project_id.clone(),
         });
         let started = Instant::now();
@@ -835,7 +844,7 @@ impl Cache {
         }
         let _ = self.inner.store.record_run(
             started_ms,
-            trigger,
+            trigger.as_str(),
             opts.project_id.as_deref(),
             &summary,
             outcome,
@@ -845,12 +854,12 @@ impl Cache {
         // data generation) then sees this refresh's outcome, not the one before.
         self.emit(match &result {
             Ok(()) => crate::events::Event::RefreshCompleted {
-                trigger: trigger.to_string(),
+                trigger,
                 project_id: opts.project_id.clone(),
                 summary: summary.clone(),
             },
             Err(e) => crate::events::Event::RefreshError {
-                trigger: trigger.to_string(),
+                trigger,
                 project_id: opts.project_id.clone(),
                 code: e.code().to_string(),
                 message: e.to_string(),
@@ -862,7 +871,7 @@ impl Cache {
     fn refresh_inner(
         &self,
         opts: &RefreshOptions,
-        trigger: &str,
+        trigger: RefreshTrigger,
         summary: &mut RefreshSummary,
     ) -> Result<()> {
         let store = &self.inner.store;
@@ -958,7 +967,7 @@ impl Cache {
                 let written = self.write_outcome(id, new, outcome, summary);
                 if progress && written.is_ok() {
                     self.emit(crate::events::Event::RefreshProgress {
-                        trigger: trigger.to_string(),
+                        trigger,
                         project_id: id.clone(),
                         done: done as u32 + 1,
                         total,
@@ -990,7 +999,7 @@ impl Cache {
     fn spawn_refresh_with_trigger(
         &self,
         opts: RefreshOptions,
-        trigger: &'static str,
+        trigger: RefreshTrigger,
         done: impl FnOnce(Result<RefreshSummary>) + Send + 'static,
     ) {
         self.spawn_task(
@@ -1020,7 +1029,7 @@ impl Cache {
             inflight.insert(key.clone(), vec![Box::new(done)]);
         }
         let me = self.clone();
-        self.spawn_refresh_with_trigger(opts, "manual", move |res| {
+        self.spawn_refresh_with_trigger(opts, RefreshTrigger::Manual, move |res| {
             let waiters = lock(&me.inner.inflight).remove(&key).unwrap_or_default();
             for w in waiters {
                 w(match &res {

@@ -75,7 +75,7 @@ export interface ProjectCacheInfo {
 export interface ProjectSummary {
   /** SkillMeat's project id: the path, base64-encoded (what its `/projects/{id}` routes take). */
   id: string
-  /** Added by this package: the cache's id of the project (`/cache/*` answers and events use it; every route takes either). */
+  /** Added by this package: the cache's id of the project (events carry it as `projectId`; every route takes either). */
   cache_id: string
   path: string
   name: string
@@ -111,7 +111,10 @@ export interface ArtifactRow {
   id: string
   name: string
   type: ArtifactType
+  /** SkillMeat's project id (the base64 path), as `/projects` gives it: rows join projects on it. */
   project_id: string
+  /** Added by this package: the cache's id of the project (every route takes either id). */
+  project_cache_id: string
   project_name: string
   deployed_version: string | null
   upstream_version: string | null
@@ -133,7 +136,10 @@ export interface OutdatedArtifact {
   name: string
   type: ArtifactType
   project_name: string
+  /** SkillMeat's project id (the base64 path), as `/projects` gives it: rows join projects on it. */
   project_id: string
+  /** Added by this package: the cache's id of the project (every route takes either id). */
+  project_cache_id: string
   deployed_version: string | null
   upstream_version: string | null
   version_difference: string | null
@@ -172,7 +178,10 @@ export interface SearchHit {
   id: string
   name: string
   type: ArtifactType
+  /** SkillMeat's project id (the base64 path), as `/projects` gives it: rows join projects on it. */
   project_id: string
+  /** Added by this package: the cache's id of the project (every route takes either id). */
+  project_cache_id: string
   project_name: string
   score: number
 }

@@ -11,6 +11,10 @@ export type RouteHandler = (request: Request, context?: unknown) => Promise<Resp
 export declare function createRouteHandlers(options?: CacheHandlerOptions): {
   GET: RouteHandler
   POST: RouteHandler
+  /** Answers 501: SkillMeat's routes that write project files stay its FastAPI's. */
+  PUT: RouteHandler
+  /** Answers 501, as PUT. */
+  DELETE: RouteHandler
   HEAD: RouteHandler
   OPTIONS: RouteHandler
 }

@@ -68,7 +68,8 @@ function getCache(open = {}) {
 }
 
 /**
- * `{ GET, POST, HEAD, OPTIONS }` route handlers for a catch-all route under `basePath`
+ * `{ GET, POST, PUT, DELETE, HEAD, OPTIONS }` route handlers (PUT and DELETE answer 501: those
+ * routes write project files and stay SkillMeat's FastAPI's) for a catch-all route under `basePath`
  * (default `/api/v1`): `app/api/v1/[...path]/route.ts`. Options are those of
  * `createCacheHandler` (`cache`, `open`, `basePath`, `apiKey`, `cors`); without `cache`, the cache comes
  * from {@link getCache}`(open)`, opened on the first request (not when the route module is
@@ -88,7 +89,7 @@ function createRouteHandlers(options = {}) {
     return h
   }
   const route = (request) => handler()(request)
-  return { GET: route, POST: route, HEAD: route, OPTIONS: route }
+  return { GET: route, POST: route, PUT: route, DELETE: route, HEAD: route, OPTIONS: route }
 }
 
 /** The npm name of the platform package napi publishes for a Rust target triple. */

@@ -87,6 +87,11 @@ test('a project registered by the CLI in another process shows on the open page 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cli-project-'))
   fs.mkdirSync(path.join(dir, '.claude', 'commands'), { recursive: true })
   fs.writeFileSync(path.join(dir, '.claude', 'commands', 'from-cli.md'), '---\ndescription: Added from the CLI\n---\nBody\n')
+  // SkillMeat lists a project once something is deployed in it (its deployment manifest).
+  fs.writeFileSync(
+    path.join(dir, '.claude', '.skillmeat-deployed.toml'),
+    '[[deployed]]\nartifact_name = "from-cli"\nartifact_type = "command"\nfrom_collection = "default"\ndeployed_at = "2026-01-01T00:00:00Z"\nartifact_path = "commands/from-cli.md"\n',
+  )
   runCli(['register', dir])
   const item = page.getByTestId('project-list').getByRole('button', { name: new RegExp(path.basename(dir)) })
   await expect(item).toBeVisible({ timeout: 2_000 })

@@ -28,6 +28,9 @@ function safeEqual(a, b) {
   return x.length === y.length && crypto.timingSafeEqual(x, y)
 }
 
+// The methods a route may define, in the order `Allow` lists them.
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE']
+
 // How many answers the body cache of a handler keeps (the oldest goes first).
 const BODY_CACHE_ENTRIES = 256
 
@@ -161,8 +164,8 @@ function createCacheHandler(options = {}) {
       }
       if (!found) throw new HttpError(404, 'Not Found')
       const method = ex.method === 'HEAD' ? 'GET' : ex.method
-      const allowed = ['GET', 'POST'].filter((m) => found[m])
-      if (found.GET) allowed.push('HEAD')
+      const allowed = METHODS.filter((m) => Object.hasOwn(found, m))
+      if (Object.hasOwn(found, 'GET')) allowed.push('HEAD')
       // A browser's preflight never carries the key: OPTIONS only lists the methods.
       if (method === 'OPTIONS') return answer(204, undefined, { allow: [...allowed, 'OPTIONS'].join(', ') })
       if (keyed && !authorized(ex)) {
@@ -170,7 +173,7 @@ function createCacheHandler(options = {}) {
         if (!ex.header('x-api-key')) throw new HttpError(401, 'API key required', { headers: { 'www-authenticate': 'ApiKey' } })
         throw new HttpError(403, 'Invalid API key')
       }
-      const route = found[method]
+      const route = METHODS.includes(method) && Object.hasOwn(found, method) ? found[method] : null
       if (!route) throw new HttpError(405, 'Method Not Allowed', { headers: { allow: allowed.join(', ') } })
       const c = getCache()
       if (route.stream) {

@@ -1,5 +1,9 @@
 'use strict'
-// Wire shapes: the Cache API's objects as SkillMeat's snake_case JSON rows and details.
+// Wire shapes: the Cache API's objects as SkillMeat's snake_case JSON rows and details. Every
+// answer names a project by SkillMeat's id (the base64 path, `key` below); the cache's own id
+// rides along as `cache_id` (projects) or `project_cache_id` (artifacts).
+
+const { pathId } = require('./ids.js')
 
 const iso = (ms) => (typeof ms === 'number' && ms > 0 ? new Date(ms).toISOString() : null)
 
@@ -32,16 +36,19 @@ function deployedVersion(a) {
   return a.deployedVersion ?? a.version ?? null
 }
 
-function artifactRow(a) {
+/** A `/cache/artifacts` row; `key`: SkillMeat's id of its project. */
+function artifactRow(a, key) {
   return {
     id: a.id,
     name: a.name,
     type: a.type,
-    project_id: a.projectId,
+    project_id: key,
     deployed_version: deployedVersion(a),
     upstream_version: a.upstreamVersion ?? null,
     is_outdated: a.isOutdated,
-    // Added by this package: what a projects page shows without a second request per row.
+    // Added by this package: the cache's id of the project, and what a projects page shows
+    // without a second request per row.
+    project_cache_id: a.projectId,
     project_name: a.projectName,
     version_difference: versionDifference(a),
     difference: a.versionDiff ?? null,
@@ -60,17 +67,20 @@ function problemRow(p) {
   return { code: p.code, severity: p.severity, file: p.file, line: p.line ?? null, column: p.column ?? null, message: p.message, fix: p.fix }
 }
 
-function staleRow(a) {
+/** A `/cache/stale-artifacts` row; `key`: SkillMeat's id of its project. */
+function staleRow(a, key) {
   return {
     id: a.id,
     name: a.name,
     type: a.type,
     project_name: a.projectName,
-    project_id: a.projectId,
+    project_id: key,
     deployed_version: deployedVersion(a),
     upstream_version: a.upstreamVersion ?? null,
     version_difference: versionDifference(a),
-    // Added by this package: the bare kind, the commits and the age of the answer.
+    // Added by this package: the cache's id of the project, the bare kind, the commits and the
+    // age of the answer.
+    project_cache_id: a.projectId,
     difference: a.versionDiff ?? null,
     deployed_sha: a.deployedSha ?? null,
     upstream_sha: a.upstreamSha ?? null,
@@ -80,9 +90,9 @@ function staleRow(a) {
   }
 }
 
-function artifactDetail(a) {
+function artifactDetail(a, key) {
   return {
-    ...artifactRow(a),
+    ...artifactRow(a, key),
     project_name: a.projectName,
     display_name: a.displayName,
     path: a.path,
@@ -116,14 +126,19 @@ function artifactDetail(a) {
   }
 }
 
+/**
+ * A `/cache/projects` row. As in SkillMeat, whose cache keeps projects under the id its
+ * `/projects` gives them, `id` is the base64 path; `cache_id` (added) is the cache's own.
+ */
 function projectRow(p) {
   return {
-    id: p.id,
+    id: pathId(p.path),
     name: p.name,
     path: p.path,
     status: p.status,
     last_fetched: iso(p.scannedAt),
     artifact_count: p.artifactCount,
+    cache_id: p.id,
   }
 }
 
@@ -144,6 +159,15 @@ function projectDetail(p) {
     updated_at: iso(p.updatedAt),
     age_seconds: Math.round(p.ageMs / 1000),
   }
+}
+
+/**
+ * Whether SkillMeat lists a project on `/projects` (and serves its pages): it has a deployment
+ * manifest (`.skillmeat-deployed.toml`). The cache counts the manifests' entries, not the files,
+ * so a manifest without entries (what SkillMeat's `POST /projects` writes) counts as none.
+ */
+function hasDeployments(p) {
+  return p.deployedCount > 0
 }
 
 /** A web address for a marketplace entry's `origin`: a URL as it is, `owner/repo/…` on GitHub. */
@@ -198,6 +222,7 @@ module.exports = {
   artifactDetail,
   projectRow,
   projectDetail,
+  hasDeployments,
   originUrl,
   refreshOutcome,
   refreshStats,

@@ -1,11 +1,12 @@
 'use strict'
 // Routes: `GET /cache/artifacts`, `GET /cache/artifacts/:id` and `GET /cache/stale-artifacts`. See
-// ./index.js for what an entry holds.
+// ./index.js for what an entry holds. Rows name their project by SkillMeat's id (`project_id`,
+// what `/projects` answers, so the two join), the cache's id beside it (`project_cache_id`).
 
 const { HttpError, shortId } = require('../errors.js')
 const { defined, NO_MATCH } = require('../query.js')
 const { artifactRow, artifactDetail, staleRow } = require('../wire.js')
-const { projectIdOf } = require('../ids.js')
+const { projectIdOf, skillmeatIdOf } = require('../ids.js')
 
 module.exports = [
   {
@@ -22,7 +23,7 @@ module.exports = [
         const health = query.oneOf('health', ['ok', 'degraded', 'broken'], undefined)
         const { skip, limit } = query.page(100, 500)
         const page = type === null ? NO_MATCH : cache.listArtifacts(defined({ projectId, type, outdated, origin, status, health, offset: skip, limit }))
-        return { body: { items: page.items.map(artifactRow), total: page.total, skip, limit } }
+        return { body: { items: page.items.map((a) => artifactRow(a, skillmeatIdOf(cache, a.projectId))), total: page.total, skip, limit } }
       },
     },
   },
@@ -33,7 +34,7 @@ module.exports = [
       run({ cache, params }) {
         const a = cache.getArtifact(params.id)
         if (!a) throw new HttpError(404, `Artifact '${shortId(params.id)}' not found`)
-        return { body: artifactDetail(a) }
+        return { body: artifactDetail(a, skillmeatIdOf(cache, a.projectId)) }
       },
     },
   },
@@ -56,7 +57,7 @@ module.exports = [
           type === null
             ? NO_MATCH
             : cache.outdatedArtifacts(defined({ type, projectId, sortBy: sortBy === 'version_diff' ? 'versionDiff' : sortBy, order, offset: skip, limit }))
-        return { body: { items: page.items.map(staleRow), total: page.total, skip, limit } }
+        return { body: { items: page.items.map((a) => staleRow(a, skillmeatIdOf(cache, a.projectId))), total: page.total, skip, limit } }
       },
     },
   },

@@ -1,7 +1,8 @@
 'use strict'
 // Every route, one module per group. Adding a route: an entry in its group's module (or a new
-// group, listed below), its row in docs/http.md and a case in __test__/http.test.js. The groups
-// keep the order of the table they were split from: the first route whose path fits answers.
+// group, listed below), its row in docs/http.md and a case in __test__/http.test.js (the project
+// pages: __test__/project-pages.test.js). The groups keep the order of the table they were split
+// from: the first route whose path fits answers. (./fastapi.js is a helper, not a group.)
 
 /**
  * Route table: `path` segments (`:id` matches one segment), method → handler. A handler gets
@@ -21,6 +22,8 @@ const ROUTES = [
   ...require('./marketplace.js'),
   ...require('./events.js'),
   ...require('./projects.js'),
+  // After ./projects.js: `/projects/cache/*` is never read as a `{project_id}`.
+  ...require('./project-pages.js'),
 ]
 
 module.exports = { ROUTES }

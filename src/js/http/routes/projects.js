@@ -1,12 +1,15 @@
 'use strict'
-// Routes: SkillMeat's `GET /projects`, `POST /projects/cache/refresh` and
-// `GET /projects/cache/stats`. See ./index.js for what an entry holds.
+// Routes: SkillMeat's `GET /projects`, `POST /projects/cache/refresh`, `GET /projects/cache/stats`
+// and `POST /projects/cache/clear` (`POST /projects` stays FastAPI's). See ./index.js for what an
+// entry holds. They come before ./project-pages.js: `/projects/cache/*` wins over
+// `/projects/{project_id}/*`.
 
 const { HttpError } = require('../errors.js')
-const { iso, refreshOutcome, refreshStats } = require('../wire.js')
-const { pathId, pathOfId, allProjects } = require('../ids.js')
+const { iso, refreshOutcome, refreshStats, hasDeployments } = require('../wire.js')
+const { pathId, allProjects, decodeProjectId } = require('../ids.js')
 const { freshness } = require('../freshness.js')
 const { refreshFromBody } = require('../refresh.js')
+const { fastapiOnly } = require('./fastapi.js')
 
 /** SkillMeat's `/projects/cache/stats` body. */
 function cacheStats(cache, fresh) {
@@ -45,17 +48,19 @@ module.exports = [
           const t = p.lastDeployedAt ? Date.parse(p.lastDeployedAt) : NaN
           return Number.isNaN(t) ? -Infinity : t
         }
+        // As SkillMeat: the projects with a deployment manifest (`/cache/projects` lists every one).
         const all = allProjects(cache)
+          .filter(hasDeployments)
           .map((p) => [p, when(p)])
           .sort((a, b) => (a[1] === b[1] ? (a[0].name < b[0].name ? -1 : a[0].name > b[0].name ? 1 : 0) : b[1] - a[1]))
           .map(([p]) => p)
-        // SkillMeat's cursors are project ids (a page starts after the project named); an
-        // empty one is the first page.
+        // SkillMeat's cursors are project ids (a page starts after the project named), decoded
+        // as its `decode_project_id` does (a bad one is its 400); an empty one is the first page.
         let start = 0
         if (after) {
-          const path = pathOfId(after)
-          if (path === null) throw new HttpError(400, 'Invalid cursor format')
-          const i = all.findIndex((p) => p.path === path)
+          const d = decodeProjectId(after)
+          if (d.error !== undefined) throw new HttpError(400, d.error)
+          const i = all.findIndex((p) => p.path === d.path)
           if (i < 0) throw new HttpError(400, 'Invalid cursor: project not found')
           start = i + 1
         }
@@ -91,6 +96,8 @@ module.exports = [
         }
       },
     },
+    // Creating a project writes its folder and metadata: SkillMeat's own.
+    POST: fastapiOnly('POST /projects', 'writes'),
   },
   {
     path: ['projects', 'cache', 'refresh'],
@@ -105,6 +112,27 @@ module.exports = [
             // SkillMeat's `stats` is the `/projects/cache/stats` body; what the refresh did is
             // added beside it.
             stats: { ...cacheStats(cache, freshness(cache)), ...refreshStats(s) },
+          },
+        }
+      },
+    },
+  },
+  {
+    // As SkillMeat: the cache is emptied and the projects are found again.
+    path: ['projects', 'cache', 'clear'],
+    POST: {
+      async run({ cache }) {
+        await cache.clear()
+        const s = await cache.refresh({})
+        // SkillMeat counts what its discovery finds: projects with a deployment manifest.
+        const n = allProjects(cache).filter(hasDeployments).length
+        return {
+          body: {
+            success: true,
+            message: `Cache cleared and ${n} projects rediscovered`,
+            projects_found: n,
+            // Added by this package: what the refresh did.
+            summary: refreshStats(s),
           },
         }
       },

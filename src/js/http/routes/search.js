@@ -2,7 +2,7 @@
 // Route: `GET /cache/search`. See ./index.js for what an entry holds.
 
 const { defined } = require('../query.js')
-const { projectIdOf } = require('../ids.js')
+const { projectIdOf, skillmeatIdOf } = require('../ids.js')
 
 /** The most hits a search ranks (the `skip` bound of `/cache/search`). */
 const SEARCH_MAX_HITS = 10_000
@@ -51,7 +51,16 @@ module.exports = [
         }
         return {
           body: {
-            items: items.map((h) => ({ id: h.id, name: h.name, type: h.type, project_id: h.projectId, project_name: h.projectName, score: h.score })),
+            items: items.map((h) => ({
+              id: h.id,
+              name: h.name,
+              type: h.type,
+              // SkillMeat's project id (as `/projects` gives it); the cache's beside it (added).
+              project_id: skillmeatIdOf(cache, h.projectId),
+              project_name: h.projectName,
+              score: h.score,
+              project_cache_id: h.projectId,
+            })),
             total,
             query: q,
             skip,
