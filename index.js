@@ -850,6 +850,7 @@ module.exports.Order = nativeBinding.Order
 module.exports.ProjectOrigin = nativeBinding.ProjectOrigin
 module.exports.ProjectStatus = nativeBinding.ProjectStatus
 module.exports.RefreshState = nativeBinding.RefreshState
+module.exports.RefreshTrigger = nativeBinding.RefreshTrigger
 module.exports.resolveHome = nativeBinding.resolveHome
 module.exports.SearchMode = nativeBinding.SearchMode
 module.exports.Severity = nativeBinding.Severity

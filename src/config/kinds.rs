@@ -71,7 +71,11 @@ pub fn parse_bool(name: &str, raw: &str) -> Result<bool> {
 fn comma_list(raw: &str) -> Vec<String> {
     if raw.trim_start().starts_with('[') {
         if let Ok(list) = serde_json::from_str::<Vec<String>>(raw) {
-            return list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            return list
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
     }
     raw.split(',')
