@@ -44,12 +44,25 @@ function fail(m) {
 const tmp = (p) => fs.mkdtempSync(path.join(os.tmpdir(), `smc-release-${p}-`))
 const cleanups = []
 
-/** PATH without any folder that holds cargo or rustc: the install must not need Rust. */
+/**
+ * PATH without any folder that holds cargo, rustc or rustup: the install must not need Rust. The
+ * tools the checks do need (node, npm, npx, sh) come first through links in a folder of their own,
+ * in case they share a folder with a Rust toolchain (Debian's /usr/bin can hold both).
+ */
+let cleanPath = null
 function pathWithoutRust() {
-  const dirs = (process.env.PATH || '').split(path.delimiter).filter((d) => {
-    return !['cargo', 'rustc', 'rustup'].some((b) => fs.existsSync(path.join(d, b)))
-  })
-  return dirs.join(path.delimiter)
+  if (cleanPath !== null) return cleanPath
+  const dirs = (process.env.PATH || '').split(path.delimiter)
+  const hasRust = (d) => ['cargo', 'rustc', 'rustup'].some((b) => fs.existsSync(path.join(d, b)))
+  const shims = tmp('tools')
+  cleanups.push(shims)
+  for (const tool of ['node', 'npm', 'npx', 'sh']) {
+    const found = dirs.map((d) => path.join(d, tool)).find((f) => fs.existsSync(f))
+    if (found) fs.symlinkSync(fs.realpathSync(found), path.join(shims, tool))
+  }
+  // npm and npx are scripts run by node: their own folder may be needed to find node_modules.
+  cleanPath = [shims, ...dirs.filter((d) => d && !hasRust(d))].join(path.delimiter)
+  return cleanPath
 }
 
 function npmEnv(userconfig, extra = {}) {
@@ -66,7 +79,7 @@ function npmEnv(userconfig, extra = {}) {
 
 function run(cmd, args, opts) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
-  if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` exited ${r.status}:\n${(r.stdout || '').slice(-2000)}\n${(r.stderr || '').slice(-2000)}`)
+  if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` ${r.error ? `failed (${r.error.message})` : r.signal ? `was killed (${r.signal})` : `exited ${r.status}`}:\n${(r.stdout || '').slice(-2000)}\n${(r.stderr || '').slice(-2000)}`)
   return r.stdout
 }
 
