@@ -256,7 +256,7 @@ export interface ArtifactProblem {
    * `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`, `ARTIFACT_TOO_LARGE`, ….
    */
   code: string
-  /** `error`: the artifact is broken by it; `warning`: degraded. */
+  /** `error`: the artifact is broken by it; `warning`: degraded; `note`: health unchanged. */
   severity: Severity
   /** File, relative to the project folder. */
   file: string
@@ -923,8 +923,11 @@ export interface SearchStatus {
   pending: number
 }
 
-/** How bad one problem is: `error` makes the artifact broken, `warning` degraded. */
-export type Severity = 'error' | 'warning'
+/**
+ * How bad one problem is: `error` makes the artifact broken, `warning` degraded; a `note` never
+ * changes its health (Claude Code is fine with it; another loader or the Agent Skills spec is not).
+ */
+export type Severity = 'error' | 'warning' | 'note'
 
 /** Where a database or index lives. */
 export type StorageMode = 'file' | 'memory'

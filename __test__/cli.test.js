@@ -67,14 +67,15 @@ function write(file, text) {
  * Builds a project folder: `.claude/skills/<name>/SKILL.md`, `.claude/commands/<name>.md`,
  * `.claude/agents/<name>.md`, each with YAML frontmatter.
  */
-function makeProject(name, { skills = [], commands = [], agents = [], badSkills = [] } = {}) {
+function makeProject(name, { skills = [], commands = [], agents = [], badAgents = [] } = {}) {
   const dir = path.join(root, 'projects', `${name}-${++homeCount}`, name)
   const claude = path.join(dir, '.claude')
   for (const s of skills) {
     write(path.join(claude, 'skills', s, 'SKILL.md'), `---\nname: ${s}\ndescription: The ${s} skill\n---\n\n# ${s}\n`)
   }
-  for (const s of badSkills) {
-    write(path.join(claude, 'skills', s, 'SKILL.md'), `---\nname: [unclosed\ndescription: broken\n---\nbody\n`)
+  for (const s of badAgents) {
+    // YAML Claude Code's repair cannot fix (an indented line under a plain value): not loaded.
+    write(path.join(claude, 'agents', `${s}.md`), `---\nname: ${s}\ndescription: broken\n  mode: strict\n---\nbody\n`)
   }
   for (const c of commands) {
     write(path.join(claude, 'commands', `${c}.md`), `---\ndescription: The ${c} command\n---\nDo ${c}.\n`)
@@ -243,18 +244,18 @@ test('refresh --json returns a summary with numeric fields', () => {
 
 test('refresh with malformed files exits 0 and prints the error lines', () => {
   const home = freshHome()
-  const dir = makeProject('broken', { skills: ['good'], badSkills: ['bad'] })
+  const dir = makeProject('broken', { skills: ['good'], badAgents: ['bad'] })
   runJson(home, ['register', dir])
 
   const r = run(home, ['refresh', '--force'])
   assert.equal(r.status, 0, r.stderr)
   assert.match(r.stdout, /Projects\s+1 scanned/)
   assert.match(r.stdout, /Errors \(1\):/)
-  assert.match(r.stdout, /\.claude\/skills\/bad\/SKILL\.md/)
+  assert.match(r.stdout, /\.claude\/agents\/bad\.md/)
 
   const s = runJson(home, ['refresh', '--force'])
   assert.equal(s.errors.length, 1)
-  // Invalid YAML is not a read error: the skill is listed, broken (never picked automatically).
+  // Invalid YAML is not a read error: the agent is listed, broken (Claude Code does not load it).
   assert.equal(runJson(home, ['artifacts', '--status', 'error']).total, 0)
   assert.match(s.errors[0], /FRONTMATTER_INVALID_YAML/)
 })

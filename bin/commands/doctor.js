@@ -14,11 +14,18 @@ function allOfHealth(cache, health, projectId) {
   }
 }
 
-/** Refreshes, then gathers the broken and degraded artifacts by project: { counts, projects }. */
-async function diagnose(cache, projectId) {
+/**
+ * Refreshes, then gathers the broken and degraded artifacts by project: { counts, projects }.
+ * Notes (Claude Code is fine; the Agent Skills spec or another loader is not) never change health:
+ * they are left out unless `notes`, which also lists the ok artifacts that have some.
+ */
+async function diagnose(cache, projectId, notes = false) {
   requireProject(cache, projectId)
   await cache.refresh(projectId ? { projectId } : {})
-  const arts = [...allOfHealth(cache, 'broken', projectId), ...allOfHealth(cache, 'degraded', projectId)]
+  const noted = notes ? allOfHealth(cache, 'ok', projectId).filter((a) => a.problems.some((p) => p.severity === 'note')) : []
+  const arts = [...allOfHealth(cache, 'broken', projectId), ...allOfHealth(cache, 'degraded', projectId), ...noted].map((a) =>
+    notes ? a : { ...a, problems: a.problems.filter((p) => p.severity !== 'note') },
+  )
   const projects = new Map()
   const projectOf = (id) => {
     if (!projects.has(id)) {
@@ -39,7 +46,8 @@ async function diagnose(cache, projectId) {
     counts = { ok: cache.listArtifacts({ projectId, limit: 1 }).total - broken - degraded, degraded, broken }
   }
   const list = [...projects.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const p of list) p.artifacts.sort((a, b) => (a.health === b.health ? (a.path < b.path ? -1 : 1) : a.health === 'broken' ? -1 : 1))
+  const rank = { broken: 0, degraded: 1, ok: 2 }
+  for (const p of list) p.artifacts.sort((a, b) => (a.health === b.health ? (a.path < b.path ? -1 : 1) : rank[a.health] - rank[b.health]))
   return { counts, projects: list }
 }
 
@@ -53,11 +61,12 @@ function print(out, report) {
   for (const p of report.projects) {
     out.line(`${st.bold(p.name)}  ${st.dim(p.path || '')}`)
     for (const a of p.artifacts) {
-      const label = a.health === 'broken' ? st.red('broken  ') : st.yellow('degraded')
+      const label = a.health === 'broken' ? st.red('broken  ') : a.health === 'degraded' ? st.yellow('degraded') : st.dim('ok      ')
       out.line(`  ${label} ${a.type} ${st.bold(a.name)}`)
       for (const pr of a.problems) {
         const at = pr.line ? `${pr.file}:${pr.line}${pr.column ? `:${pr.column}` : ''}` : pr.file
-        out.line(`    ${pr.severity === 'error' ? st.red(pr.code) : st.yellow(pr.code)}  ${st.dim(at)}`)
+        const code = pr.severity === 'error' ? st.red(pr.code) : pr.severity === 'warning' ? st.yellow(pr.code) : st.dim(`${pr.code} (note)`)
+        out.line(`    ${code}  ${st.dim(at)}`)
         out.line(`      ${pr.message}`)
         out.line(`      ${st.green('fix:')} ${pr.fix}`)
       }
@@ -81,17 +90,21 @@ Refreshes (unchanged files are skipped), then lists, project by project, every
 artifact Claude Code will not load or never choose (broken) and every one it
 loads but loses something of (degraded), each problem with its file, line,
 what Claude Code does, and the fix; then project-level problems (a manifest
-that does not parse, a deployed artifact whose files are gone).`,
+that does not parse, a deployed artifact whose files are gone). --notes adds the
+notes: what Claude Code loads whole but the Agent Skills spec, claude.ai uploads
+or other agents' loaders reject (a repaired frontmatter, a name unlike its
+folder, an empty description); they never change an artifact's health.`,
   details: `
 Exit status: 1 when any artifact is broken (for scripts and CI), else 0.
 --json prints {counts: {ok, degraded, broken}, projects: [{id, name, path,
 errors, artifacts: [{id, name, type, path, health, problems}]}]}.`,
   options: {
     project: PROJECT_OPTION,
+    notes: { type: 'boolean', description: 'Also show notes (other loaders and the Agent Skills spec; health unchanged), and the ok artifacts that have some' },
   },
   args: [],
   async run(ctx) {
-    const report = await withCache(ctx.values, (cache) => diagnose(cache, ctx.values.project))
+    const report = await withCache(ctx.values, (cache) => diagnose(cache, ctx.values.project, Boolean(ctx.values.notes)))
     if (ctx.json) ctx.out.json(report)
     else print(ctx.out, report)
     return report.counts.broken > 0 ? EXIT_FAILED : EXIT_OK

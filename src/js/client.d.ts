@@ -99,7 +99,7 @@ export interface ProjectsResponse {
 
 export interface ArtifactProblem {
   code: string
-  severity: 'error' | 'warning'
+  severity: 'error' | 'warning' | 'note'
   file: string
   line: number | null
   column: number | null

@@ -9,9 +9,13 @@ pub struct Frontmatter {
     pub fields: Map<String, Value>,
     /// Whether the file had a frontmatter block at all.
     pub present: bool,
-    /// Set when the block is not valid YAML: `(line in the file, reason)`. `fields` then holds
-    /// what a line-by-line `key: value` reading could recover.
+    /// Set when the block is not valid YAML even after Claude Code's repair (see [`repair`]):
+    /// `(line in the file, reason)`. `fields` then holds what a line-by-line `key: value`
+    /// reading could recover.
     pub error: Option<(u32, String)>,
+    /// Lines of the file (1-based) that Claude Code's repair quoted or de-tabbed to make the block
+    /// parse; empty when it parsed as written. `fields` are then the repaired block's.
+    pub repaired: Vec<u32>,
     /// The first line of body text, used as a description when the frontmatter has none.
     pub first_line: Option<String>,
 }
@@ -111,6 +115,12 @@ pub fn parse(text: &str) -> Frontmatter {
             fm.error = Some((2, "frontmatter is not a `key: value` mapping".into()));
         }
         Err(e) => {
+            if let Some((fields, lines)) = parse_repaired(&yaml) {
+                fm.fields = fields;
+                // Lines in the file: the YAML starts on line 2.
+                fm.repaired = lines.into_iter().map(|l| l + 1).collect();
+                return fm;
+            }
             let reason = e.to_string();
             let reason = reason
                 .split(" at line ")
@@ -122,6 +132,86 @@ pub fn parse(text: &str) -> Frontmatter {
         }
     }
     fm
+}
+
+/// Characters that make Claude Code quote a value when it repairs a block (with `: `).
+const REPAIR_TRIGGERS: &[char] = &[
+    '{', '}', '[', ']', '*', '&', '#', '!', '|', '>', '%', '@', '`',
+];
+
+/// Claude Code's repair of a frontmatter block YAML rejects (2.1.x, `tests/fixtures/claude-code`):
+/// each leading tab becomes two spaces, and every line `key: value` (a key of ASCII letters, `_`
+/// and `-` at the start of the line) whose value holds `: ` or one of ``{}[]*&#!|>%@` `` is
+/// quoted, unless the value is already quoted or is a valid flow list. Returns the block and the
+/// 1-based lines it changed.
+pub fn repair(yaml: &str) -> (String, Vec<u32>) {
+    let mut changed = Vec::new();
+    let lines: Vec<String> = yaml
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            let tabs = line.len() - line.trim_start_matches('\t').len();
+            let line = format!("{}{}", "  ".repeat(tabs), &line[tabs..]);
+            let out = quote_line(&line).unwrap_or_else(|| line.clone());
+            if tabs > 0 || out != line {
+                changed.push(i as u32 + 1);
+            }
+            out
+        })
+        .collect();
+    (lines.join("\n"), changed)
+}
+
+/// `key: "value"` for a line Claude Code's repair quotes, `None` for one it keeps.
+fn quote_line(line: &str) -> Option<String> {
+    let key_end = line.find(|c: char| !(c.is_ascii_alphabetic() || c == '_' || c == '-'))?;
+    let (key, rest) = line.split_at(key_end);
+    let rest = rest.strip_prefix(':')?;
+    // `:\s+(\S.*)$` in JavaScript: `.` stops at a line terminator, so a CRLF line never matches.
+    let value = rest.trim_start();
+    if key.is_empty()
+        || value.len() == rest.len()
+        || value.is_empty()
+        || value.contains(['\r', '\u{2028}', '\u{2029}'])
+    {
+        return None;
+    }
+    let quoted = |q: char| value.len() >= 2 && value.starts_with(q) && value.ends_with(q);
+    if quoted('"') || quoted('\'') || (value.len() == 1 && (value == "\"" || value == "'")) {
+        return None;
+    }
+    if value.starts_with('[')
+        && value.ends_with(']')
+        && matches!(
+            serde_yaml_ng::from_str::<serde_yaml_ng::Value>(value),
+            Ok(serde_yaml_ng::Value::Sequence(_))
+        )
+    {
+        return None;
+    }
+    if !(value.contains(": ") || value.contains(REPAIR_TRIGGERS)) {
+        return None;
+    }
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    Some(format!("{key}: \"{escaped}\""))
+}
+
+/// The fields of `yaml` after Claude Code's repair, with the lines it changed; `None` when the
+/// repaired block still does not parse (or changes nothing).
+fn parse_repaired(yaml: &str) -> Option<(Map<String, Value>, Vec<u32>)> {
+    let (fixed, lines) = repair(yaml);
+    if lines.is_empty() {
+        return None;
+    }
+    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&fixed) {
+        Ok(serde_yaml_ng::Value::Mapping(m)) => Some((
+            m.into_iter()
+                .map(|(k, v)| (key_string(&k), to_json(v)))
+                .collect(),
+            lines,
+        )),
+        _ => None,
+    }
 }
 
 /// Deepest nesting of flow collections parsed: the YAML parser's own recursion limit.
@@ -357,20 +447,45 @@ mod tests {
         let line = |t: &str| parse(t).error.map(|(l, _)| l);
         // Duplicate key: at the second occurrence (the parser names the mapping).
         assert_eq!(line("---\nname: a\nmodel: x\nname: b\n---\n"), Some(4));
-        // A compact nested mapping in a plain value, an open flow sequence, text after `]`.
+        // A compact nested mapping in a plain value, an open flow sequence, text after `]`
+        // (under keys Claude Code's repair does not take: it quotes keys of letters, `_`, `-`).
         assert_eq!(
-            line("---\nname: a\ndescription: Use when: asked\n---\n"),
+            line("---\nname: a\ndescription2: Use when: asked\n---\n"),
             Some(3)
         );
-        assert_eq!(line("---\nname: a\ntags: [a, b\nmodel: x\n---\n"), Some(3));
-        assert_eq!(
-            line("---\nname: a\nargument-hint: [x] | [y]\n---\n"),
-            Some(3)
-        );
+        assert_eq!(line("---\nname: a\ntags2: [a, b\nmodel: x\n---\n"), Some(3));
+        assert_eq!(line("---\nname: a\nhint2: [x] | [y]\n---\n"), Some(3));
         // An unclosed quote runs to the end of the block, where the parser runs out.
         assert_eq!(line("---\nname: \"a\nmodel: x\ntags: y\n---\n"), Some(4));
         // A multi-line quoted value is fine.
         assert_eq!(line("---\nname: \"a\n  b\"\nmodel: x\n---\n"), None);
+    }
+
+    #[test]
+    fn claude_codes_repair_quotes_what_it_quotes_and_nothing_else() {
+        let fm = parse(
+            "---\ndescription: Deploy: to staging\nargument-hint: [pr-number] [priority]\ntags: [a, b]\nq: \"x: y\"\n---\n",
+        );
+        assert_eq!(fm.error, None);
+        assert_eq!(fm.repaired, vec![2, 3]);
+        assert_eq!(
+            fm.string("description").as_deref(),
+            Some("Deploy: to staging")
+        );
+        assert_eq!(
+            fm.string("argument-hint").as_deref(),
+            Some("[pr-number] [priority]")
+        );
+        assert_eq!(fm.list("tags"), vec!["a", "b"]);
+        // Leading tabs become two spaces each.
+        let fm = parse("---\nmetadata:\n\tauthor: Ann\n---\n");
+        assert_eq!(fm.error, None);
+        assert_eq!(fm.repaired, vec![3]);
+        // Backslashes and quotes are escaped inside the quotes it adds.
+        let (fixed, _) = repair("d: a \\ \"b\": c");
+        assert_eq!(fixed, "d: \"a \\\\ \\\"b\\\": c\"");
+        // What it does not take: digits in keys.
+        assert!(parse("---\nkey2: a: b\n---\n").error.is_some());
     }
 
     #[test]

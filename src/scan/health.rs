@@ -43,7 +43,8 @@ pub enum Health {
     Broken,
 }
 
-/// How bad one problem is: `error` makes the artifact broken, `warning` degraded.
+/// How bad one problem is: `error` makes the artifact broken, `warning` degraded; a `note` never
+/// changes its health (Claude Code is fine with it; another loader or the Agent Skills spec is not).
 #[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
 #[derive(
     Debug,
@@ -66,6 +67,9 @@ pub enum Severity {
     Error,
     /// Claude Code loads it but loses something.
     Warning,
+    /// Claude Code loads it whole; the Agent Skills spec, claude.ai uploads or other agents'
+    /// loaders may not.
+    Note,
 }
 
 crate::values::text_words!(Health, Severity);
@@ -78,7 +82,7 @@ pub struct ArtifactProblem {
     /// `SKILL_MISSING_DESCRIPTION`, `SKILL_NAME_MISMATCH`, `ARGUMENT_HINT_LIST`, `UNKNOWN_TOOL`,
     /// `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`, `ARTIFACT_TOO_LARGE`, ….
     pub code: String,
-    /// `error`: the artifact is broken by it; `warning`: degraded.
+    /// `error`: the artifact is broken by it; `warning`: degraded; `note`: health unchanged.
     pub severity: Severity,
     /// File, relative to the project folder.
     pub file: String,
@@ -101,38 +105,67 @@ pub fn health_of(problems: &[ArtifactProblem]) -> Health {
         .map(|p| match p.severity {
             Severity::Error => Health::Broken,
             Severity::Warning => Health::Degraded,
+            Severity::Note => Health::Ok,
         })
         .max()
         .unwrap_or(Health::Ok)
 }
 
-/// Tool names Claude Code has (built-in, as its tools reference lists them, plus the old names
-/// it still accepts: `Task` for Agent, `KillShell` for TaskStop); `mcp__…` tools and
+/// Tool names Claude Code has (built-in, as its tools reference lists them and its 2.1.332 bundle
+/// holds them: `tests/fixtures/claude-code/schema.json`, plus the old names it still accepts:
+/// `Task` for Agent, `KillShell` and `KillBash` for TaskStop, …); `mcp__…` tools and
 /// `Tool(pattern)` forms are checked by their name part, and `*` means every tool.
 const TOOLS: &[&str] = &[
     "Agent",
+    "Artifact",
     "AskUserQuestion",
     "Bash",
+    "Brief",
+    "ClaudeDesign",
     "CronCreate",
     "CronDelete",
     "CronList",
     "Edit",
+    "EndConversation",
     "EnterPlanMode",
     "EnterWorktree",
     "ExitPlanMode",
     "ExitWorktree",
     "Glob",
     "Grep",
+    "KillBash",
     "KillShell",
-    "LSP",
+    "ListAgents",
+    "ListMcpResources",
     "ListMcpResourcesTool",
+    "ListPeers",
+    "LSP",
     "Monitor",
     "NotebookEdit",
+    "OfferChromeSetup",
     "PowerShell",
+    "Projects",
+    "propose_skills",
+    "ProposeGoal",
+    "PushNotification",
     "Read",
+    "ReadMcpResource",
+    "ReadMcpResourceDir",
+    "ReadMcpResourceDirTool",
     "ReadMcpResourceTool",
+    "ReadNotifications",
+    "RemoteTrigger",
+    "ReportFindings",
+    "ScheduleWakeup",
+    "SendFeedback",
     "SendMessage",
+    "SendUserFile",
+    "SendUserMessage",
+    "SetGoal",
+    "ShareOnboardingGuide",
+    "ShowOnboardingRolePicker",
     "Skill",
+    "SubagentHandback",
     "Task",
     "TaskCreate",
     "TaskGet",
@@ -144,8 +177,10 @@ const TOOLS: &[&str] = &[
     "TeamDelete",
     "TodoWrite",
     "ToolSearch",
+    "WaitForMcpServers",
     "WebFetch",
     "WebSearch",
+    "Workflow",
     "Write",
 ];
 
@@ -154,7 +189,6 @@ const REMOVED_TOOLS: &[(&str, &str)] = &[
     ("LS", "Glob (or Bash(ls:*))"),
     ("MultiEdit", "Edit"),
     ("NotebookRead", "Read"),
-    ("KillBash", "TaskStop"),
     ("BashOutput", "TaskOutput"),
     ("SlashCommand", "Skill"),
 ];
@@ -237,8 +271,8 @@ pub fn markdown_problems(
                 "so Claude Code drops the whole frontmatter, and an agent without frontmatter is not loaded at all (silently)",
             ),
             "skill" => (
-                Severity::Error,
-                "so Claude Code drops the whole frontmatter: the skill has no description and is never picked automatically",
+                Severity::Warning,
+                "so Claude Code drops the whole frontmatter (after trying its repair): the skill loads under its folder's name, with its description taken from the first lines of the body",
             ),
             _ => (
                 Severity::Warning,
@@ -257,6 +291,21 @@ pub fn markdown_problems(
         ));
         // Without a parsed frontmatter the field rules below say nothing Claude Code would see.
         return out;
+    }
+    if !fm.repaired.is_empty() {
+        let lines: Vec<String> = fm.repaired.iter().map(u32::to_string).collect();
+        out.push(problem(
+            "FRONTMATTER_REPAIRED",
+            Severity::Note,
+            file,
+            fm.repaired.first().copied(),
+            format!(
+                "the frontmatter is not valid YAML as written; Claude Code repairs it (quoting line{} {}) and loads everything, but other loaders (the Agent Skills reference validator, claude.ai uploads, other agents) reject it",
+                if lines.len() == 1 { "" } else { "s" },
+                lines.join(", ")
+            ),
+            yaml_fix(text, fm.repaired[0]),
+        ));
     }
     let has = |k: &str| {
         fm.fields.get(k).is_some_and(|v| {
@@ -287,24 +336,35 @@ pub fn markdown_problems(
             }
         }
         "skill" => {
-            if !fm.present || !has("description") {
+            if !fm.present || !fm.fields.contains_key("description") {
                 out.push(problem(
                     "SKILL_MISSING_DESCRIPTION",
-                    Severity::Error,
+                    Severity::Warning,
                     file,
                     Some(1),
-                    "the skill has no `description`, so Claude Code never picks it automatically".into(),
+                    "the skill has no `description`: Claude Code loads it (and warns), but without one it is rarely picked automatically".into(),
                     "add `description: <what it does and when to use it>` to the SKILL.md frontmatter".into(),
+                ));
+            } else if !has("description") {
+                out.push(problem(
+                    "SKILL_EMPTY_DESCRIPTION",
+                    Severity::Note,
+                    file,
+                    key_line(text, "description"),
+                    "`description` is empty: Claude Code loads the skill, but the Agent Skills spec asks for 1–1024 characters and other loaders reject it".into(),
+                    "write what the skill does and when to use it after `description:`".into(),
                 ));
             }
             if let (Some(folder), Some(name)) = (folder, fm.string("name")) {
-                if name != folder {
+                use unicode_normalization::UnicodeNormalization;
+                let nfc = |s: &str| s.nfc().collect::<String>();
+                if nfc(&name) != nfc(folder) {
                     out.push(problem(
                         "SKILL_NAME_MISMATCH",
-                        Severity::Warning,
+                        Severity::Note,
                         file,
                         key_line(text, "name"),
-                        format!("SKILL.md names the skill {name:?} but its folder is {folder:?}; skills are expected to be named after their folder, and loaders disagree on which one they use"),
+                        format!("SKILL.md names the skill {name:?} but its folder is {folder:?}: Claude Code loads it, but the Agent Skills spec asks for the folder's name and other loaders disagree on which one they use"),
                         format!("rename the folder to {name:?}, or set `name: {folder}`"),
                     ));
                 }
@@ -320,15 +380,15 @@ pub fn markdown_problems(
             .unwrap_or_default();
         out.push(problem(
             "ARGUMENT_HINT_LIST",
-            Severity::Warning,
+            Severity::Note,
             file,
             key_line(text, "argument-hint"),
-            "`argument-hint` parses as a YAML list, not text: Claude Code shows it, but other loaders (Copilot CLI among them) reject the file".into(),
+            "`argument-hint` parses as a YAML list, not text: Claude Code loads the command whole and shows it, but other loaders (Copilot CLI among them) reject the file".into(),
             format!("quote it: argument-hint: \"{}\"", raw.replace('"', "\\\"")),
         ));
     }
     for key in ["tools", "allowed-tools"] {
-        for tool in fm.list(key) {
+        for tool in tool_names(fm, key) {
             let base = tool.split('(').next().unwrap_or(&tool).trim();
             if base.is_empty() || base == "*" || base.starts_with("mcp__") || TOOLS.contains(&base)
             {
@@ -362,6 +422,37 @@ pub fn markdown_problems(
         }
     }
     out
+}
+
+/// The tools a `tools`/`allowed-tools` field names: a YAML list, or text separated by commas or
+/// spaces (the Agent Skills spec writes `Read Grep Glob`) outside `Tool(pattern)` parentheses, so
+/// `Bash(git add:*) FooTool` is two tools.
+fn tool_names(fm: &Frontmatter, key: &str) -> Vec<String> {
+    let split = |text: &str| {
+        let mut out = Vec::new();
+        let (mut depth, mut current) = (0i32, String::new());
+        for c in text.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' | ' ' | '\t' if depth <= 0 => {
+                    out.push(std::mem::take(&mut current));
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(c);
+        }
+        out.push(current);
+        out.into_iter()
+            .map(|t| t.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+    };
+    match fm.fields.get(key) {
+        Some(Value::String(s)) => split(s.trim().trim_start_matches('[').trim_end_matches(']')),
+        _ => fm.list(key),
+    }
 }
 
 /// The problem of a JSON file (a hook or MCP config) that does not parse.
@@ -592,24 +683,44 @@ mod tests {
     }
 
     #[test]
-    fn invalid_yaml_by_type() {
+    fn yaml_claude_code_repairs_is_a_note_what_it_cannot_is_a_problem_by_type() {
+        // Claude Code quotes `argument-hint: [file] | [dir]` and loads the command whole.
         let text = "---\ndescription: Run it\nargument-hint: [file] | [dir]\n---\nBody\n";
         let cmd = problems("command", text);
-        assert_eq!(codes(&cmd), ["FRONTMATTER_INVALID_YAML"]);
-        assert_eq!(cmd[0].severity, Severity::Warning);
-        assert_eq!(health_of(&cmd), Health::Degraded);
+        assert_eq!(codes(&cmd), ["FRONTMATTER_REPAIRED"]);
+        assert_eq!(cmd[0].severity, Severity::Note);
+        assert_eq!(health_of(&cmd), Health::Ok);
         assert_eq!(cmd[0].line, Some(3));
         assert!(
             cmd[0].fix.contains("argument-hint: \"[file] | [dir]\""),
             "{}",
             cmd[0].fix
         );
-        let agent = problems("agent", "---\nname: a\ndescription: Use: when asked\n---\n");
+        // Its repair takes keys of letters, `_` and `-` only: `hint2` stays broken YAML.
+        let text = "---\ndescription: Run it\nhint2: [file] | [dir]\n---\nBody\n";
+        let cmd = problems("command", text);
+        assert_eq!(codes(&cmd), ["FRONTMATTER_INVALID_YAML"]);
+        assert_eq!(cmd[0].severity, Severity::Warning);
+        assert_eq!(health_of(&cmd), Health::Degraded);
+        assert_eq!(cmd[0].line, Some(3));
+        // An indented line under a scalar is not a line it quotes.
+        let agent = problems(
+            "agent",
+            "---\nname: a\ndescription: when asked\n  mode: b\n---\n",
+        );
         assert_eq!(health_of(&agent), Health::Broken);
         assert!(agent[0].message.contains("not loaded"));
-        assert_eq!(agent[0].line, Some(3));
-        let skill = problems("skill", "---\nname: my-skill\ndescription: a: b\n---\n");
-        assert_eq!(health_of(&skill), Health::Broken);
+        let skill = problems(
+            "skill",
+            "---\nname: my-skill\ndescription: a\n  b: c\n---\n",
+        );
+        assert_eq!(
+            health_of(&skill),
+            Health::Degraded,
+            "a skill loads without its frontmatter"
+        );
+        let repaired = problems("skill", "---\nname: my-skill\ndescription: a: b\n---\n");
+        assert_eq!(health_of(&repaired), Health::Ok);
     }
 
     #[test]
@@ -626,6 +737,12 @@ mod tests {
             codes(&p),
             ["SKILL_MISSING_DESCRIPTION", "SKILL_NAME_MISMATCH"]
         );
+        assert_eq!(
+            health_of(&p),
+            Health::Degraded,
+            "Claude Code warns, and loads it"
+        );
+        assert_eq!(p[1].severity, Severity::Note);
         assert_eq!(p[1].line, Some(2));
         let p = problems(
             "command",

@@ -32,7 +32,7 @@ pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"]
 /// `maxArtifactBytes`).
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 /// Bumped when the scanner extracts different data, so stored fingerprints stop matching.
-const SCANNER_VERSION: &str = "scan-v3";
+const SCANNER_VERSION: &str = "scan-v4";
 /// Name of SkillMeat's deployment manifest inside a profile root.
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
@@ -1019,7 +1019,9 @@ pub fn scan_project(
     let mut candidates = Vec::new();
     let mut stat_parts = String::from(SCANNER_VERSION);
     stat_parts.push_str(&collections.fingerprint);
-    let caps = limits.fingerprint();
+    // The scanner's version is part of every artifact's fingerprint too: a release that reads
+    // files differently (health rules, frontmatter repair) reads every artifact once again.
+    let caps = format!("{SCANNER_VERSION}:{}", limits.fingerprint());
     stat_parts.push_str(&caps);
     for profile in PROFILE_ROOTS {
         if !dir.join(profile).is_dir() {
