@@ -314,6 +314,16 @@ pub fn markdown_problems(
     };
     match kind {
         "agent" => {
+            if let Some(name) = fm.string("name").filter(|n| n.contains(':')) {
+                out.push(problem(
+                    "AGENT_NAME_INVALID",
+                    Severity::Error,
+                    file,
+                    key_line(text, "name"),
+                    format!("the agent's name {name:?} holds a `:`, which Claude Code refuses in agent names: the agent is not loaded"),
+                    format!("name it without `:`, e.g. `name: {}`", name.replace(':', "-")),
+                ));
+            }
             if !fm.present || !has("name") {
                 out.push(problem(
                     "AGENT_MISSING_NAME",
@@ -371,6 +381,36 @@ pub fn markdown_problems(
             }
         }
         _ => {}
+    }
+    // Values of the wrong type: Claude Code loads the file and drops the value.
+    for (key, wants) in [
+        ("description", "text"),
+        ("allowed-tools", "text or a list of tool names"),
+        ("tools", "text or a list of tool names"),
+        ("metadata", "a mapping of `key: value` pairs"),
+    ] {
+        let Some(v) = fm.fields.get(key) else {
+            continue;
+        };
+        let fits = match key {
+            "description" => matches!(v, Value::String(_) | Value::Null),
+            "metadata" => matches!(v, Value::Object(_) | Value::Null),
+            _ => match v {
+                Value::String(_) | Value::Null => true,
+                Value::Array(items) => items.iter().all(Value::is_string),
+                _ => false,
+            },
+        };
+        if !fits {
+            out.push(problem(
+                "FIELD_DROPPED",
+                Severity::Warning,
+                file,
+                key_line(text, key),
+                format!("`{key}` is not {wants}, so Claude Code drops it and loads the {kind} without it"),
+                format!("write `{key}` as {wants}"),
+            ));
+        }
     }
     if let Some(Value::Array(_)) = fm.fields.get("argument-hint") {
         let raw = key_line(text, "argument-hint")
@@ -563,6 +603,31 @@ pub fn skill_md_missing_problem(folder: &str) -> ArtifactProblem {
         None,
         "this skill folder has no SKILL.md, so Claude Code finds no skill in it".into(),
         "add a SKILL.md with `name` and `description` frontmatter, or remove the folder".into(),
+    )
+}
+
+/// A skill whose file is spelled `skill.md` (or another case) instead of `SKILL.md`: Claude Code
+/// opens exactly `SKILL.md`, so on a case-sensitive file system (Linux) it never finds the skill.
+pub fn skill_md_case_problem(file: &str, spelled: &str) -> ArtifactProblem {
+    let linux = cfg!(target_os = "linux");
+    problem(
+        "SKILL_MD_CASE",
+        if linux {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        file,
+        None,
+        format!(
+            "the skill's file is {spelled}, but Claude Code opens exactly SKILL.md: on a case-sensitive file system (Linux, most servers and containers) it does not find this skill{}",
+            if linux {
+                ""
+            } else {
+                " (this machine's file system ignores case, so it loads here)"
+            }
+        ),
+        format!("rename {spelled} to SKILL.md"),
     )
 }
 

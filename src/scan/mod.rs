@@ -447,6 +447,11 @@ fn locate_skills(
             );
             // The spelling listed first (sorted) when there are several.
             let listed = c.files.iter().find(|f| is_skill_md(&f.rel));
+            if let Some(spelled) = listed.filter(|f| f.rel != "SKILL.md") {
+                let file = format!("{}/{}", c.rel_path, spelled.rel);
+                c.problems
+                    .push(health::skill_md_case_problem(&file, &spelled.rel));
+            }
             c.main = Some(listed.map_or(found, |f| path.join(&f.rel)));
             out.push(c);
             continue;
