@@ -16,7 +16,8 @@ function cacheStats(cache, fresh) {
   const { last, ageMs, hit, ttl } = fresh
   const st = cache.status()
   return {
-    entries: st.projects,
+    // As SkillMeat: the projects its `/projects` lists (those with deployments).
+    entries: allProjects(cache).filter(hasDeployments).length,
     last_scan: iso(last),
     cache_ttl: Math.round(ttl / 1000),
     is_valid: hit,
