@@ -606,6 +606,21 @@ pub fn skill_md_missing_problem(folder: &str) -> ArtifactProblem {
     )
 }
 
+/// A folder below `commands/` or `agents/` nested deeper than this cache reads (`levels` folders):
+/// what it holds is not listed, and that is said rather than skipped silently.
+pub fn folder_too_deep_problem(folder: &str, kind: &str, levels: u8) -> ArtifactProblem {
+    problem(
+        "FOLDER_TOO_DEEP",
+        Severity::Warning,
+        folder,
+        None,
+        format!(
+            "{folder} is nested more than {levels} folders below the {kind}s folder, deeper than this cache reads: any {kind} in it is not listed here (Claude Code may still load it)"
+        ),
+        format!("move the {kind} files at most {levels} folders below the {kind}s folder"),
+    )
+}
+
 /// A skill whose file is spelled `skill.md` (or another case) instead of `SKILL.md`: Claude Code
 /// opens exactly `SKILL.md`, so on a case-sensitive file system (Linux) it never finds the skill.
 pub fn skill_md_case_problem(file: &str, spelled: &str) -> ArtifactProblem {

@@ -320,6 +320,9 @@ fn fingerprint_files(files: &[Stat], caps: &str) -> String {
     hash::fingerprint(&s)
 }
 
+/// Levels of sub-folders below `commands/` and `agents/` that are read (the folder itself is 0).
+const MARKDOWN_DEPTH: u8 = 4;
+
 /// Finds Markdown artifacts (`commands/`, `agents/`) under `dir`, recursing into sub-folders.
 #[allow(clippy::too_many_arguments)] // a recursive walk: the arguments are its position
 fn markdown_artifacts(
@@ -338,19 +341,28 @@ fn markdown_artifacts(
             continue;
         }
         if e.is_dir {
-            if depth < 4 {
-                markdown_artifacts(
-                    out,
-                    profile,
-                    kind,
-                    &e.path,
-                    e.real.clone(),
-                    &format!("{rel_dir}/{}", e.name),
-                    &format!("{name_prefix}{}/", e.name),
-                    sc,
-                    depth + 1,
-                );
+            if depth >= MARKDOWN_DEPTH {
+                // Not read: said, never skipped silently.
+                let folder = format!("{rel_dir}/{}", e.name);
+                sc.errors
+                    .push(project_error(health::folder_too_deep_problem(
+                        &folder,
+                        kind.as_str(),
+                        MARKDOWN_DEPTH,
+                    )));
+                continue;
             }
+            markdown_artifacts(
+                out,
+                profile,
+                kind,
+                &e.path,
+                e.real.clone(),
+                &format!("{rel_dir}/{}", e.name),
+                &format!("{name_prefix}{}/", e.name),
+                sc,
+                depth + 1,
+            );
             continue;
         }
         let Some(stem) = e
@@ -1408,5 +1420,23 @@ mod tests {
         let (_, a) = review(d.path(), &cols, &priors(&first));
         assert!(a.content.is_none(), "not read again");
         assert_eq!(a.deploy.deployed_version.as_deref(), Some("2.0.0"));
+    }
+
+    #[test]
+    fn a_folder_deeper_than_the_cache_reads_is_said_not_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join(".claude/agents/a/b/c/d/e/f");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("x.md"), "---\nname: x\ndescription: d\n---\n").unwrap();
+        std::fs::write(
+            dir.path().join(".claude/agents/top.md"),
+            "---\nname: top\ndescription: d\n---\n",
+        )
+        .unwrap();
+        let s = scan(dir.path(), &HashMap::new());
+        assert_eq!(s.artifacts.len(), 1);
+        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        assert_eq!(s.errors[0].file, ".claude/agents/a/b/c/d/e");
+        assert!(s.errors[0].reason.contains("FOLDER_TOO_DEEP"));
     }
 }
