@@ -48,9 +48,12 @@ function ourHealth() {
   try {
     for (const name of fs.readdirSync(ROOT)) {
       const dir = path.join(ROOT, name)
-      if (!fs.statSync(dir).isDirectory() || !fs.existsSync(path.join(dir, '.claude'))) continue
+      if (!fs.statSync(dir).isDirectory() || !['.claude', '.mcp.json'].some((f) => fs.existsSync(path.join(dir, f)))) continue
       const p = cache.registerProject(dir)
-      for (const a of cache.listArtifacts({ projectId: p.id, limit: 1000 }).items) out.set(`${name}|${a.path}`, a)
+      for (const a of cache.listArtifacts({ projectId: p.id, limit: 1000 }).items) {
+        out.set(`${name}|${a.path}`, a)
+        if (a.type === 'mcp' && a.path === '.mcp.json') out.set(`${name}|.mcp.json#mcpServers.${a.name}`, a)
+      }
     }
   } finally {
     cache.close()
@@ -83,6 +86,19 @@ test("skills, commands and agents: our health is what Claude Code 2.1.x does wit
   }
   // Figures for docs: agreement with the validator's own verdicts, before load-time evidence.
   assert.ok(agreeWithValidator / cases.length > 0.7, `${agreeWithValidator}/${cases.length}`)
+})
+
+test("MCP servers of a project's .mcp.json: each one Claude Code drops is broken, the others load", () => {
+  const ours = ourHealth()
+  const servers = VERDICTS.cases.filter((c) => c.target.startsWith('.mcp.json#mcpServers.'))
+  assert.ok(servers.length >= 20, `servers judged: ${servers.length}`)
+  const disagree = []
+  for (const c of servers) {
+    const a = ours.get(`${c.case}|${c.target}`)
+    const got = a ? a.health : 'not listed'
+    if (got !== HEALTH_OF_VERDICT[c.verdict]) disagree.push(`${c.case} ${c.target}: Claude Code ${c.verdict}, ours ${got} ${a ? JSON.stringify(a.problems.map((p) => p.message)) : ''}`)
+  }
+  assert.deepEqual(disagree, [])
 })
 
 test('the oracle file names the Claude Code version it came from and every fixture folder has verdicts', () => {

@@ -606,6 +606,101 @@ pub fn skill_md_missing_problem(folder: &str) -> ArtifactProblem {
     )
 }
 
+/// Transport types a project's `.mcp.json` may name (Claude Code 2.1.x; no `type` means `stdio`).
+const MCP_REMOTE_TYPES: &[&str] = &["http", "sse", "streamable-http", "ws"];
+
+/// Problems of one server of a project's `.mcp.json` (`file`), as Claude Code's config schema
+/// (2.1.332, `tests/fixtures/claude-code`) reads it: each is fatal for that server, which Claude
+/// Code then drops (silently) while the others load.
+pub fn mcp_server_problems(file: &str, name: &str, cfg: &Value) -> Vec<ArtifactProblem> {
+    let drop = |what: String, fix: String| {
+        problem(
+            "MCP_SERVER_INVALID",
+            Severity::Error,
+            file,
+            None,
+            format!("MCP server {name:?}: {what}, so Claude Code drops this server"),
+            fix,
+        )
+    };
+    let Some(obj) = cfg.as_object() else {
+        return vec![drop(
+            "its configuration is not an object".into(),
+            format!("write \"{name}\": {{ \"command\": \"…\", \"args\": [] }}"),
+        )];
+    };
+    let text = |k: &str| obj.get(k).and_then(Value::as_str);
+    let strings = |k: &str| match obj.get(k) {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(m)) => m.values().all(Value::is_string),
+        Some(_) => false,
+    };
+    let mut out = Vec::new();
+    match obj.get("type") {
+        None | Some(Value::Null) if obj.contains_key("url") && !obj.contains_key("command") => {
+            out.push(drop(
+                "it has a `url` but no `type`".into(),
+                "add \"type\": \"http\" (or \"sse\", \"ws\") for a remote server".into(),
+            ));
+        }
+        None | Some(Value::Null) => stdio(&mut out, obj, &drop),
+        Some(Value::String(t)) if t == "stdio" => stdio(&mut out, obj, &drop),
+        Some(Value::String(t)) if MCP_REMOTE_TYPES.contains(&t.as_str()) => {
+            if text("url").is_none_or(|u| u.trim().is_empty()) {
+                out.push(drop(format!("a {t:?} server needs a `url`"), "add \"url\": \"https://…\"".into()));
+            }
+            if !strings("headers") {
+                out.push(drop("`headers` values must be text".into(), "quote every header value".into()));
+            }
+        }
+        Some(Value::String(t)) if t == "sdk" || t == "claudeai-proxy" => out.push(drop(
+            format!("type {t:?} servers are registered by the host application and cannot be declared in a file"),
+            "remove this server, or give it a stdio command or a remote url".into(),
+        )),
+        Some(t) => out.push(drop(
+            format!("unknown server type {t}"),
+            format!("use \"stdio\" (or no type) for a local command, or one of {} with a url", MCP_REMOTE_TYPES.join(", ")),
+        )),
+    }
+    out
+}
+
+/// The rules of a local (`stdio`) MCP server: a non-empty `command`, `args` a list of text, `env`
+/// values text.
+fn stdio(
+    out: &mut Vec<ArtifactProblem>,
+    obj: &serde_json::Map<String, Value>,
+    drop: &dyn Fn(String, String) -> ArtifactProblem,
+) {
+    match obj.get("command") {
+        Some(Value::String(c)) if !c.trim().is_empty() => {}
+        Some(Value::String(_)) => out.push(drop(
+            "its `command` is empty".into(),
+            "set \"command\" to the program to run".into(),
+        )),
+        _ => out.push(drop(
+            "it has no `command` (a local server runs one)".into(),
+            "add \"command\": \"<program>\" (or a \"type\" and \"url\" for a remote server)".into(),
+        )),
+    }
+    match obj.get("args") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {}
+        Some(_) => out.push(drop(
+            "`args` is not a list of text".into(),
+            "write \"args\": [\"--flag\", \"value\"]".into(),
+        )),
+    }
+    match obj.get("env") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) if m.values().all(Value::is_string) => {}
+        Some(_) => out.push(drop(
+            "`env` values must be text".into(),
+            "quote every value in \"env\" (\"PORT\": \"8080\")".into(),
+        )),
+    }
+}
+
 /// A folder below `commands/` or `agents/` nested deeper than this cache reads (`levels` folders):
 /// what it holds is not listed, and that is said rather than skipped silently.
 pub fn folder_too_deep_problem(folder: &str, kind: &str, levels: u8) -> ArtifactProblem {

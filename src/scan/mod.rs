@@ -677,6 +677,11 @@ fn locate_mcp_json(project: &Path, errors: &mut Vec<FileError>) -> Vec<Candidate
         }
     };
     let Some(servers) = doc.get("mcpServers").and_then(|v| v.as_object()) else {
+        errors.push(FileError {
+            file: ".mcp.json".into(),
+            line: None,
+            reason: "no `mcpServers` object: Claude Code ignores this file and starts none of its servers (MCP_CONFIG_INVALID; fix: put the servers under \"mcpServers\": { … })".into(),
+        });
         return Vec::new();
     };
     servers
@@ -772,6 +777,10 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
     if let Some(cfg) = &c.inline {
         let bytes = serde_json::to_vec(cfg).unwrap_or_default();
         content.content_hash = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+        if c.key.kind == ArtifactType::Mcp {
+            let problems = health::mcp_server_problems(&c.rel_path, &c.key.name, cfg);
+            content.problems.extend(problems);
+        }
     } else if content.size > max && c.whole {
         let p = walk::file_too_large(&c.rel_path, content.size, limits);
         content.problems.push(p);
