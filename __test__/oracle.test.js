@@ -53,6 +53,7 @@ function ourHealth() {
       for (const a of cache.listArtifacts({ projectId: p.id, limit: 1000 }).items) {
         out.set(`${name}|${a.path}`, a)
         if (a.type === 'mcp' && a.path === '.mcp.json') out.set(`${name}|.mcp.json#mcpServers.${a.name}`, a)
+        if (a.type === 'hook' && a.name.includes('#')) out.set(`${name}|.claude/${a.name}`, a)
       }
     }
   } finally {
@@ -97,6 +98,29 @@ test("MCP servers of a project's .mcp.json: each one Claude Code drops is broken
     const a = ours.get(`${c.case}|${c.target}`)
     const got = a ? a.health : 'not listed'
     if (got !== HEALTH_OF_VERDICT[c.verdict]) disagree.push(`${c.case} ${c.target}: Claude Code ${c.verdict}, ours ${got} ${a ? JSON.stringify(a.problems.map((p) => p.message)) : ''}`)
+  }
+  assert.deepEqual(disagree, [])
+})
+
+test('hooks in .claude/settings*.json: every entry Claude Code ignores is broken, every one it runs loads', () => {
+  const ours = ourHealth()
+  const targets = VERDICTS.cases.filter((c) => /^\.claude\/settings(\.local)?\.json#hooks\./.test(c.target) && c.case.startsWith('hooks-'))
+  assert.ok(targets.length >= 40, `hook targets judged: ${targets.length}`)
+  const disagree = []
+  for (const c of targets) {
+    const unit = ours.get(`${c.case}|${c.target}`)
+    // Units under this target (a malformed event or matcher stands for the entries under it).
+    const under = [...ours.entries()].filter(([k]) => k.startsWith(`${c.case}|${c.target}.`) || k === `${c.case}|${c.target}`).map(([, a]) => a)
+    // The validator reports a dropped event or matcher on that node; the entries under it are
+    // listed ok, but Claude Code ignores them with it.
+    const ancestorDropped = targets.some((t) => t.case === c.case && t.verdict !== 'ok' && c.target.startsWith(`${t.target}.`))
+    if (c.verdict === 'ok' && ancestorDropped) {
+      if (unit && unit.health !== 'broken') disagree.push(`${c.case} ${c.target}: under a dropped node, ours ${unit.health}`)
+    } else if (c.verdict === 'ok') {
+      if (unit && unit.health !== 'ok') disagree.push(`${c.case} ${c.target}: Claude Code runs it, ours ${unit.health} ${JSON.stringify(unit.problems.map((p) => p.message))}`)
+    } else if (!under.length || !under.every((a) => a.health === 'broken')) {
+      disagree.push(`${c.case} ${c.target}: Claude Code ignores it (${c.messages.map((m) => m.message.slice(0, 60))}), ours ${under.map((a) => `${a.name}=${a.health}`)}`)
+    }
   }
   assert.deepEqual(disagree, [])
 })

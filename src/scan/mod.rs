@@ -8,6 +8,7 @@ pub mod frontmatter;
 pub mod githash;
 pub mod hash;
 pub mod health;
+pub mod hook_settings;
 pub mod manifest;
 pub mod read;
 pub mod system;
@@ -619,8 +620,64 @@ fn locate_profile(
         markdown_artifacts(&mut out, profile, kind, &d, dir_real, &rel, "", sc, 0);
     }
     locate_hooks(&mut out, &root, &real, profile, sc);
+    if profile == ".claude" {
+        locate_settings_hooks(&mut out, project, profile, &mut sc.errors);
+    }
     locate_mcp(&mut out, &root, &real, profile, sc);
     out
+}
+
+/// The hooks configured in `<profile>/settings.json` and `settings.local.json`: one unit per
+/// hook entry (see [`hook_settings`]); a file Claude Code ignores as a whole is a project problem.
+fn locate_settings_hooks(
+    out: &mut Vec<Candidate>,
+    project: &Path,
+    profile: &str,
+    errors: &mut Vec<FileError>,
+) {
+    for file in ["settings.json", "settings.local.json"] {
+        let rel = format!("{profile}/{file}");
+        let path = project.join(&rel);
+        let Some(st) = stat_of(&path, file.into()) else {
+            continue;
+        };
+        if st.size > MAX_TEXT_BYTES {
+            continue;
+        }
+        let Ok(text) = read::read_capped(&path, MAX_TEXT_BYTES) else {
+            continue;
+        };
+        let doc: Value = match serde_json::from_slice(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(FileError {
+                    file: rel,
+                    line: Some(e.line() as u32),
+                    reason: format!(
+                        "invalid JSON: {e}; Claude Code ignores this settings file, its hooks and permissions (JSON_INVALID)"
+                    ),
+                });
+                continue;
+            }
+        };
+        let exists = |p: &str| project.join(p).is_file();
+        let read = hook_settings::read(&rel, file, &doc, &exists);
+        if let Some(p) = read.file_problem {
+            errors.push(project_error(p));
+        }
+        for unit in read.units {
+            out.push(Candidate {
+                inline: Some(unit.config),
+                problems: unit.problems,
+                ..Candidate::single(
+                    key(profile, ArtifactType::Hook, unit.name),
+                    rel.clone(),
+                    None,
+                    st.clone(),
+                )
+            });
+        }
+    }
 }
 
 /// Replaces secret-bearing values of an MCP server config (`env`, `headers`) with `"***"`.

@@ -1,0 +1,369 @@
+//! Hooks configured in a project's `.claude/settings.json` and `settings.local.json`, read as
+//! Claude Code 2.1.x loads them (its schema, `tests/fixtures/claude-code/schema.json`): each hook
+//! entry is a unit with its own health; an entry Claude Code ignores is broken, with the reason.
+
+use serde_json::Value;
+
+use super::health::{ArtifactProblem, Severity};
+
+/// Hook events Claude Code 2.1.332 knows.
+pub const HOOK_EVENTS: &[&str] = &[
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PostToolBatch",
+    "Notification",
+    "UserPromptSubmit",
+    "UserPromptExpansion",
+    "SessionStart",
+    "SessionEnd",
+    "Stop",
+    "StopFailure",
+    "SubagentStart",
+    "SubagentStop",
+    "PreCompact",
+    "PostCompact",
+    "PreModelSwitch",
+    "PostModelSwitch",
+    "PermissionRequest",
+    "PermissionDenied",
+    "Setup",
+    "TeammateIdle",
+    "TaskCreated",
+    "TaskCompleted",
+    "Elicitation",
+    "ElicitationResult",
+    "ConfigChange",
+    "WorktreeCreate",
+    "WorktreeRemove",
+    "InstructionsLoaded",
+    "CwdChanged",
+    "FileChanged",
+    "DirectoryAdded",
+    "MessageDisplay",
+    "PreSkillShellCommand",
+];
+
+/// Hook types Claude Code runs.
+pub const HOOK_TYPES: &[&str] = &["command", "prompt", "mcp_tool", "http", "agent"];
+
+/// Events where one invalid entry makes Claude Code ignore the whole settings file.
+const FATAL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest", "PreSkillShellCommand"];
+
+/// One configured hook (or the part of the configuration that stands for the entries under it
+/// when it is malformed): its name (`<file>#hooks.<Event>.<i>.hooks.<j>`), its JSON and problems.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookUnit {
+    /// `settings.json#hooks.PostToolUse.0.hooks.1`.
+    pub name: String,
+    /// The entry as configured.
+    pub config: Value,
+    /// What Claude Code does with it.
+    pub problems: Vec<ArtifactProblem>,
+}
+
+/// What a settings file's `hooks` hold: the units, and a problem of the whole file (Claude Code
+/// ignores the file) if there is one.
+#[derive(Debug, Default)]
+pub struct HookSettings {
+    /// Every configured hook entry.
+    pub units: Vec<HookUnit>,
+    /// The file as a whole is ignored by Claude Code (its permissions and other hooks too).
+    pub file_problem: Option<ArtifactProblem>,
+}
+
+fn dropped(rel: &str, at: &str, why: String, fix: &str) -> ArtifactProblem {
+    ArtifactProblem {
+        code: "HOOK_ENTRY_INVALID".into(),
+        severity: Severity::Error,
+        file: rel.into(),
+        line: None,
+        column: None,
+        message: format!("{at}: {why}, so Claude Code ignores this hook"),
+        fix: fix.into(),
+    }
+}
+
+/// Reads the hooks of settings file `doc` (`rel`: its path in the project, `file`: its name).
+/// `script_exists` answers whether a path in the project (e.g. `.claude/hooks/x.sh`) is a file.
+pub fn read(
+    rel: &str,
+    file: &str,
+    doc: &Value,
+    script_exists: &dyn Fn(&str) -> bool,
+) -> HookSettings {
+    let mut out = HookSettings::default();
+    let Some(top) = doc.as_object() else {
+        return out;
+    };
+    let stray: Vec<&str> = top
+        .keys()
+        .map(String::as_str)
+        .filter(|k| HOOK_EVENTS.contains(k))
+        .collect();
+    if !stray.is_empty() && !top.contains_key("hooks") {
+        out.file_problem = Some(ArtifactProblem {
+            code: "HOOKS_OUTSIDE_HOOKS_KEY".into(),
+            severity: Severity::Error,
+            file: rel.into(),
+            line: None,
+            column: None,
+            message: format!(
+                "{} declared at the top level, outside the `hooks` object: Claude Code runs none of them",
+                stray.join(", ")
+            ),
+            fix: "move them into \"hooks\": { \"<Event>\": [ { \"matcher\": \"…\", \"hooks\": [ … ] } ] }".into(),
+        });
+        return out;
+    }
+    let Some(hooks) = top.get("hooks") else {
+        return out;
+    };
+    let Some(events) = hooks.as_object() else {
+        out.file_problem = Some(dropped(
+            rel,
+            "hooks",
+            "`hooks` is not an object of events".into(),
+            "write \"hooks\": { \"<Event>\": [ … ] }",
+        ));
+        return out;
+    };
+    let mut fatal = Vec::new();
+    for (event, matchers) in events {
+        let at = format!("hooks.{event}");
+        let before = out.units.len();
+        let unknown = (!HOOK_EVENTS.contains(&event.as_str())).then(|| {
+            format!("{event:?} is not a hook event Claude Code knows (names are case-sensitive)")
+        });
+        let Some(list) = matchers.as_array() else {
+            let mut p = vec![dropped(
+                rel,
+                &at,
+                "an event must be a list of matchers".into(),
+                "write [ { \"matcher\": \"…\", \"hooks\": [ … ] } ]",
+            )];
+            if let Some(u) = &unknown {
+                p.push(dropped(
+                    rel,
+                    &at,
+                    u.clone(),
+                    "use an event of Claude Code's hooks reference",
+                ));
+            }
+            out.units.push(HookUnit {
+                name: format!("{file}#{at}"),
+                config: matchers.clone(),
+                problems: p,
+            });
+            continue;
+        };
+        for (i, m) in list.iter().enumerate() {
+            let at = format!("{at}.{i}");
+            let mut above = Vec::new();
+            if let Some(u) = &unknown {
+                above.push(dropped(
+                    rel,
+                    &at,
+                    u.clone(),
+                    "use an event of Claude Code's hooks reference",
+                ));
+            }
+            if m.get("matcher")
+                .is_some_and(|v| !v.is_string() && !v.is_null())
+            {
+                above.push(dropped(
+                    rel,
+                    &at,
+                    "`matcher` is not text".into(),
+                    "write \"matcher\": \"Edit|Write\"",
+                ));
+            }
+            let Some(entries) = m.get("hooks").and_then(Value::as_array) else {
+                above.push(dropped(
+                    rel,
+                    &at,
+                    "a matcher needs a `hooks` list of hook entries (a flat entry with `type`/`command` here is not read)".into(),
+                    "nest it: { \"matcher\": \"…\", \"hooks\": [ { \"type\": \"command\", \"command\": \"…\" } ] }",
+                ));
+                out.units.push(HookUnit {
+                    name: format!("{file}#{at}"),
+                    config: m.clone(),
+                    problems: above,
+                });
+                continue;
+            };
+            for (j, h) in entries.iter().enumerate() {
+                let at = format!("{at}.hooks.{j}");
+                let mut problems = above.clone();
+                problems.extend(entry_problems(rel, &at, h, script_exists));
+                out.units.push(HookUnit {
+                    name: format!("{file}#{at}"),
+                    config: h.clone(),
+                    problems,
+                });
+            }
+        }
+        if FATAL_EVENTS.contains(&event.as_str())
+            && out.units[before..]
+                .iter()
+                .any(|u| u.problems.iter().any(|p| p.severity == Severity::Error))
+        {
+            fatal.push(event.clone());
+        }
+    }
+    if !fatal.is_empty() {
+        out.file_problem = Some(ArtifactProblem {
+            code: "HOOK_SETTINGS_IGNORED".into(),
+            severity: Severity::Error,
+            file: rel.into(),
+            line: None,
+            column: None,
+            message: format!(
+                "an invalid {} hook makes Claude Code ignore the whole file: its permissions and every other hook in it too",
+                fatal.join("/")
+            ),
+            fix: "fix the broken hook entries listed for this file".into(),
+        });
+    }
+    out
+}
+
+/// Problems of one hook entry `h` at `at`.
+fn entry_problems(
+    rel: &str,
+    at: &str,
+    h: &Value,
+    script_exists: &dyn Fn(&str) -> bool,
+) -> Vec<ArtifactProblem> {
+    let mut out = Vec::new();
+    let Some(o) = h.as_object() else {
+        out.push(dropped(
+            rel,
+            at,
+            "a hook entry must be an object".into(),
+            "write { \"type\": \"command\", \"command\": \"…\" }",
+        ));
+        return out;
+    };
+    match o.get("type").and_then(Value::as_str) {
+        None => out.push(dropped(
+            rel,
+            at,
+            "the entry has no `type`".into(),
+            "add \"type\": \"command\" (or prompt, agent, http, mcp_tool)",
+        )),
+        Some(t) if !HOOK_TYPES.contains(&t) => out.push(dropped(
+            rel,
+            at,
+            format!("{t:?} is not a hook type"),
+            "use one of: command, prompt, agent, http, mcp_tool",
+        )),
+        Some("command") => match o.get("command").and_then(Value::as_str) {
+            Some(c) if !c.trim().is_empty() => {
+                if let Some(script) = project_script(c).filter(|s| !script_exists(s)) {
+                    out.push(ArtifactProblem {
+                        code: "HOOK_SCRIPT_MISSING".into(),
+                        severity: Severity::Warning,
+                        file: rel.into(),
+                        line: None,
+                        column: None,
+                        message: format!("{at}: the command runs {script}, which does not exist: Claude Code runs the hook and it fails each time"),
+                        fix: format!("create {script}, or point the command at the script's real path"),
+                    });
+                }
+            }
+            _ => out.push(dropped(
+                rel,
+                at,
+                "a command hook needs a non-empty `command`".into(),
+                "add \"command\": \"<shell command>\"",
+            )),
+        },
+        Some(_) => {}
+    }
+    if let Some(t) = o.get("timeout") {
+        if !t.as_f64().is_some_and(|n| n > 0.0) {
+            out.push(dropped(
+                rel,
+                at,
+                "`timeout` must be a number of seconds above 0".into(),
+                "write \"timeout\": 30, or leave it out",
+            ));
+        }
+    }
+    out
+}
+
+/// The project file a hook command runs, when it names one under `.claude/` as Claude Code's docs
+/// write it (`$CLAUDE_PROJECT_DIR/.claude/hooks/x.sh`, `"$CLAUDE_PROJECT_DIR"/…`, `.claude/…`).
+fn project_script(command: &str) -> Option<String> {
+    let first = command
+        .split_whitespace()
+        .find(|w| w.contains(".claude/"))?;
+    let w = first.trim_matches(|c| c == '"' || c == '\'');
+    let start = w.find(".claude/")?;
+    let prefix: String = w[..start]
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | '{' | '}'))
+        .collect();
+    let prefix = prefix.trim_end_matches('/');
+    let ok = prefix.is_empty() || prefix == "." || prefix == "$CLAUDE_PROJECT_DIR";
+    let path = w[start..].trim_matches(|c| c == '"' || c == '\'');
+    (ok && !path.ends_with('/')).then(|| path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(doc: &str) -> HookSettings {
+        read(
+            ".claude/settings.json",
+            "settings.json",
+            &serde_json::from_str(doc).unwrap(),
+            &|p| p == ".claude/hooks/ok.sh",
+        )
+    }
+
+    #[test]
+    fn entries_claude_code_ignores_are_broken_the_others_load() {
+        let s = units(
+            r#"{"hooks":{"PostToolUse":[{"matcher":"Edit","hooks":[
+            {"type":"command","command":"$CLAUDE_PROJECT_DIR/.claude/hooks/ok.sh"},
+            {"command":"x"},{"type":"bogus"},{"type":"command"},{"type":"command","command":"y","timeout":0},
+            {"type":"command","command":"\"$CLAUDE_PROJECT_DIR\"/.claude/hooks/gone.sh"}]}],
+            "OnSave":[{"hooks":[{"type":"command","command":"z"}]}],
+            "Stop":[{"type":"command","command":"flat"}]}}"#,
+        );
+        let codes = |name: &str| -> Vec<&str> {
+            let u = s.units.iter().find(|u| u.name == name).unwrap();
+            u.problems.iter().map(|p| p.code.as_str()).collect()
+        };
+        let entry = |j: usize| format!("settings.json#hooks.PostToolUse.0.hooks.{j}");
+        assert!(codes(&entry(0)).is_empty());
+        for j in 1..=4 {
+            assert_eq!(codes(&entry(j)), ["HOOK_ENTRY_INVALID"], "{j}");
+        }
+        assert_eq!(codes(&entry(5)), ["HOOK_SCRIPT_MISSING"]);
+        assert_eq!(
+            codes("settings.json#hooks.OnSave.0.hooks.0"),
+            ["HOOK_ENTRY_INVALID"]
+        );
+        let flat = s
+            .units
+            .iter()
+            .find(|u| u.name == "settings.json#hooks.Stop.0")
+            .unwrap();
+        assert!(flat.problems[0].message.contains("flat"));
+        assert!(s.file_problem.is_none());
+    }
+
+    #[test]
+    fn a_broken_pre_tool_use_hook_makes_the_file_ignored() {
+        let s = units(r#"{"hooks":{"PreToolUse":[{"hooks":[{"command":"x"}]}]}}"#);
+        assert_eq!(s.file_problem.unwrap().code, "HOOK_SETTINGS_IGNORED");
+        let s = units(r#"{"PreToolUse":[]}"#);
+        assert_eq!(s.file_problem.unwrap().code, "HOOKS_OUTSIDE_HOOKS_KEY");
+        assert!(units(r#"{"permissions":{}}"#).units.is_empty());
+    }
+}
