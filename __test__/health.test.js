@@ -193,7 +193,8 @@ test('duplicates are both listed and both flagged; a deployment whose files are 
   fs.writeFileSync(path.join(c, '.skillmeat-deployed.toml'), '')
   await cache.refresh({ projectId: p.id })
   const after = all(cache, { projectId: p.id })
-  assert.deepEqual(after.filter((a) => a.problems.length).map((a) => a.path), [])
+  // (Notes stay: the sample skill carries keys the Agent Skills spec does not list.)
+  assert.deepEqual(after.filter((a) => a.problems.some((x) => x.severity !== 'note')).map((a) => a.path), [])
   assert.deepEqual(cache.getProject(p.id).errors, [])
 })
 

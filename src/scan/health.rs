@@ -365,6 +365,7 @@ pub fn markdown_problems(
                     "write what the skill does and when to use it after `description:`".into(),
                 ));
             }
+            spec_notes(&mut out, file, text, fm);
             if let (Some(folder), Some(name)) = (folder, fm.string("name")) {
                 use unicode_normalization::UnicodeNormalization;
                 let nfc = |s: &str| s.nfc().collect::<String>();
@@ -462,6 +463,98 @@ pub fn markdown_problems(
         }
     }
     out
+}
+
+/// Frontmatter keys the Agent Skills specification allows in `SKILL.md`.
+const SPEC_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "license",
+    "allowed-tools",
+    "metadata",
+    "compatibility",
+];
+
+/// The Agent Skills specification's rules Claude Code does not enforce (its reference validator
+/// `skills-ref`, claude.ai uploads and other agents do): notes, never a change of health.
+fn spec_notes(out: &mut Vec<ArtifactProblem>, file: &str, text: &str, fm: &Frontmatter) {
+    let mut note = |code: &str, key: &str, message: String, fix: String| {
+        out.push(problem(
+            code,
+            Severity::Note,
+            file,
+            key_line(text, key),
+            message,
+            fix,
+        ));
+    };
+    if let Some(name) = fm.string("name") {
+        let valid = !name.is_empty()
+            && name.chars().count() <= 64
+            && name.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            });
+        if !valid {
+            note(
+                "SPEC_NAME",
+                "name",
+                format!(
+                    "the Agent Skills spec wants `name` of 1–64 lower-case letters, digits and single hyphens; {name:?} is not (Claude Code loads the skill under its folder's name)"
+                ),
+                "use lower-case words joined by single hyphens, like the folder".into(),
+            );
+        }
+    }
+    if let Some(d) = fm.string("description") {
+        let tag = d.find('<').is_some_and(|i| {
+            d[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/')
+                && d[i..].contains('>')
+        });
+        if d.chars().count() > 1024 || tag {
+            note(
+                "SPEC_DESCRIPTION",
+                "description",
+                "the Agent Skills spec wants `description` of at most 1024 characters without XML tags; claude.ai uploads reject this one (Claude Code loads it)".into(),
+                "shorten it and remove the <tags>".into(),
+            );
+        }
+    }
+    if fm
+        .string("compatibility")
+        .is_some_and(|c| c.chars().count() > 500)
+    {
+        note(
+            "SPEC_COMPATIBILITY",
+            "compatibility",
+            "the Agent Skills spec allows at most 500 characters in `compatibility`".into(),
+            "shorten it".into(),
+        );
+    }
+    let extra: Vec<&str> = fm
+        .fields
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !SPEC_KEYS.contains(k))
+        .collect();
+    if !extra.is_empty() {
+        note(
+            "SPEC_KEYS",
+            extra[0],
+            format!(
+                "{} {} not among the Agent Skills spec's keys (name, description, license, allowed-tools, metadata, compatibility): Claude Code reads {}, but the reference validator and other loaders reject the file",
+                extra.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                if extra.len() == 1 { "is" } else { "are" },
+                if extra.len() == 1 { "it" } else { "them" },
+            ),
+            "move tool-specific keys under `metadata:`, or keep them if only Claude Code reads this skill".into(),
+        );
+    }
 }
 
 /// The tools a `tools`/`allowed-tools` field names: a YAML list, or text separated by commas or

@@ -296,7 +296,7 @@ fn entry_problems(
 
 /// The project file a hook command runs, when it names one under `.claude/` as Claude Code's docs
 /// write it (`$CLAUDE_PROJECT_DIR/.claude/hooks/x.sh`, `"$CLAUDE_PROJECT_DIR"/…`, `.claude/…`).
-fn project_script(command: &str) -> Option<String> {
+pub fn project_script(command: &str) -> Option<String> {
     let first = command
         .split_whitespace()
         .find(|w| w.contains(".claude/"))?;

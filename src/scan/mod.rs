@@ -876,7 +876,23 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
             .get("description")
             .and_then(|v| v.as_str())
             .map(str::to_string);
-        if let Value::Object(m) = cfg {
+        if let Value::Object(mut m) = cfg {
+            if c.key.kind == ArtifactType::Hook {
+                // What the configured hook runs: its command (or prompt, url), and the project
+                // file it runs when that is one (a SkillMeat hook artifact under .claude/hooks/).
+                content.description = ["command", "prompt", "url"]
+                    .iter()
+                    .find_map(|k| m.get(*k).and_then(Value::as_str))
+                    .map(str::to_string);
+                let runs = m
+                    .get("command")
+                    .and_then(Value::as_str)
+                    .and_then(hook_settings::project_script)
+                    .filter(|s| project.join(s).is_file());
+                if let Some(script) = runs {
+                    m.insert("runs".into(), Value::String(script));
+                }
+            }
             content.metadata = m;
         }
         return content;
@@ -1504,5 +1520,32 @@ mod tests {
         assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
         assert_eq!(s.errors[0].file, ".claude/agents/a/b/c/d/e");
         assert!(s.errors[0].reason.contains("FOLDER_TOO_DEEP"));
+    }
+
+    #[test]
+    fn a_configured_hook_says_what_it_runs_and_which_project_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join(".claude");
+        std::fs::create_dir_all(c.join("hooks")).unwrap();
+        std::fs::write(c.join("hooks/fmt.sh"), "#!/bin/sh\n").unwrap();
+        std::fs::write(
+            c.join("settings.json"),
+            r#"{"permissions":{},"hooks":{"PostToolUse":[{"matcher":"Edit","hooks":[{"type":"command","command":"$CLAUDE_PROJECT_DIR/.claude/hooks/fmt.sh"}]}]}}"#,
+        )
+        .unwrap();
+        let s = scan(dir.path(), &HashMap::new());
+        let unit = s
+            .artifacts
+            .iter()
+            .find(|a| a.key.name == "settings.json#hooks.PostToolUse.0.hooks.0")
+            .unwrap();
+        let content = unit.content.as_ref().unwrap();
+        assert_eq!(
+            content.description.as_deref(),
+            Some("$CLAUDE_PROJECT_DIR/.claude/hooks/fmt.sh")
+        );
+        assert_eq!(content.metadata["runs"], ".claude/hooks/fmt.sh");
+        // The script itself stays an artifact of its own (SkillMeat's hook).
+        assert!(s.artifacts.iter().any(|a| a.key.name == "fmt.sh"));
     }
 }
