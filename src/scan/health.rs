@@ -193,7 +193,8 @@ const REMOVED_TOOLS: &[(&str, &str)] = &[
     ("SlashCommand", "Skill"),
 ];
 
-fn problem(
+/// A problem without a column.
+pub(crate) fn problem(
     code: &str,
     severity: Severity,
     file: &str,

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::health::{ArtifactProblem, Severity};
+use super::health::{ArtifactProblem, Severity, problem};
 
 /// Hook events Claude Code 2.1.332 knows.
 pub const HOOK_EVENTS: &[&str] = &[
@@ -73,15 +73,14 @@ pub struct HookSettings {
 }
 
 fn dropped(rel: &str, at: &str, why: String, fix: &str) -> ArtifactProblem {
-    ArtifactProblem {
-        code: "HOOK_ENTRY_INVALID".into(),
-        severity: Severity::Error,
-        file: rel.into(),
-        line: None,
-        column: None,
-        message: format!("{at}: {why}, so Claude Code ignores this hook"),
-        fix: fix.into(),
-    }
+    problem(
+        "HOOK_ENTRY_INVALID",
+        Severity::Error,
+        rel,
+        None,
+        format!("{at}: {why}, so Claude Code ignores this hook"),
+        fix.into(),
+    )
 }
 
 /// Reads the hooks of settings file `doc` (`rel`: its path in the project, `file`: its name).
@@ -102,18 +101,10 @@ pub fn read(
         .filter(|k| HOOK_EVENTS.contains(k))
         .collect();
     if !stray.is_empty() && !top.contains_key("hooks") {
-        out.file_problem = Some(ArtifactProblem {
-            code: "HOOKS_OUTSIDE_HOOKS_KEY".into(),
-            severity: Severity::Error,
-            file: rel.into(),
-            line: None,
-            column: None,
-            message: format!(
+        out.file_problem = Some(problem("HOOKS_OUTSIDE_HOOKS_KEY", Severity::Error, rel, None, format!(
                 "{} declared at the top level, outside the `hooks` object: Claude Code runs none of them",
                 stray.join(", ")
-            ),
-            fix: "move them into \"hooks\": { \"<Event>\": [ { \"matcher\": \"…\", \"hooks\": [ … ] } ] }".into(),
-        });
+            ), "move them into \"hooks\": { \"<Event>\": [ { \"matcher\": \"…\", \"hooks\": [ … ] } ] }".into()));
         return out;
     }
     let Some(hooks) = top.get("hooks") else {
@@ -194,11 +185,23 @@ pub fn read(
             };
             for (j, h) in entries.iter().enumerate() {
                 let at = format!("{at}.hooks.{j}");
+                // The project script the command runs: a problem when it is missing, named in
+                // the unit (`runs`) when it is there (the deployed hook artifact).
+                let script = h
+                    .get("command")
+                    .and_then(Value::as_str)
+                    .and_then(project_script);
+                let found = script.as_deref().is_some_and(script_exists);
                 let mut problems = above.clone();
-                problems.extend(entry_problems(rel, &at, h, script_exists));
+                let missing = script.as_deref().filter(|_| !found);
+                problems.extend(entry_problems(rel, &at, h, missing));
+                let mut config = h.clone();
+                if let (true, Some(s), Some(o)) = (found, script, config.as_object_mut()) {
+                    o.insert("runs".into(), Value::String(s));
+                }
                 out.units.push(HookUnit {
                     name: format!("{file}#{at}"),
-                    config: h.clone(),
+                    config,
                     problems,
                 });
             }
@@ -212,28 +215,28 @@ pub fn read(
         }
     }
     if !fatal.is_empty() {
-        out.file_problem = Some(ArtifactProblem {
-            code: "HOOK_SETTINGS_IGNORED".into(),
-            severity: Severity::Error,
-            file: rel.into(),
-            line: None,
-            column: None,
-            message: format!(
+        out.file_problem = Some(problem(
+            "HOOK_SETTINGS_IGNORED",
+            Severity::Error,
+            rel,
+            None,
+            format!(
                 "an invalid {} hook makes Claude Code ignore the whole file: its permissions and every other hook in it too",
                 fatal.join("/")
             ),
-            fix: "fix the broken hook entries listed for this file".into(),
-        });
+            "fix the broken hook entries listed for this file".into(),
+        ));
     }
     out
 }
 
-/// Problems of one hook entry `h` at `at`.
+/// Problems of one hook entry `h` at `at`; `missing_script`: the project script its command
+/// runs, when that does not exist.
 fn entry_problems(
     rel: &str,
     at: &str,
     h: &Value,
-    script_exists: &dyn Fn(&str) -> bool,
+    missing_script: Option<&str>,
 ) -> Vec<ArtifactProblem> {
     let mut out = Vec::new();
     let Some(o) = h.as_object() else {
@@ -260,16 +263,8 @@ fn entry_problems(
         )),
         Some("command") => match o.get("command").and_then(Value::as_str) {
             Some(c) if !c.trim().is_empty() => {
-                if let Some(script) = project_script(c).filter(|s| !script_exists(s)) {
-                    out.push(ArtifactProblem {
-                        code: "HOOK_SCRIPT_MISSING".into(),
-                        severity: Severity::Warning,
-                        file: rel.into(),
-                        line: None,
-                        column: None,
-                        message: format!("{at}: the command runs {script}, which does not exist: Claude Code runs the hook and it fails each time"),
-                        fix: format!("create {script}, or point the command at the script's real path"),
-                    });
+                if let Some(script) = missing_script {
+                    out.push(problem("HOOK_SCRIPT_MISSING", Severity::Warning, rel, None, format!("{at}: the command runs {script}, which does not exist: Claude Code runs the hook and it fails each time"), format!("create {script}, or point the command at the script's real path")));
                 }
             }
             _ => out.push(dropped(
@@ -296,7 +291,7 @@ fn entry_problems(
 
 /// The project file a hook command runs, when it names one under `.claude/` as Claude Code's docs
 /// write it (`$CLAUDE_PROJECT_DIR/.claude/hooks/x.sh`, `"$CLAUDE_PROJECT_DIR"/…`, `.claude/…`).
-pub fn project_script(command: &str) -> Option<String> {
+fn project_script(command: &str) -> Option<String> {
     let first = command
         .split_whitespace()
         .find(|w| w.contains(".claude/"))?;

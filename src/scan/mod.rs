@@ -876,22 +876,14 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
             .get("description")
             .and_then(|v| v.as_str())
             .map(str::to_string);
-        if let Value::Object(mut m) = cfg {
+        if let Value::Object(m) = cfg {
             if c.key.kind == ArtifactType::Hook {
-                // What the configured hook runs: its command (or prompt, url), and the project
-                // file it runs when that is one (a SkillMeat hook artifact under .claude/hooks/).
+                // What the configured hook runs: its command (or prompt, url); `runs`, the
+                // project script, is in its config already (see `hook_settings`).
                 content.description = ["command", "prompt", "url"]
                     .iter()
                     .find_map(|k| m.get(*k).and_then(Value::as_str))
                     .map(str::to_string);
-                let runs = m
-                    .get("command")
-                    .and_then(Value::as_str)
-                    .and_then(hook_settings::project_script)
-                    .filter(|s| project.join(s).is_file());
-                if let Some(script) = runs {
-                    m.insert("runs".into(), Value::String(script));
-                }
             }
             content.metadata = m;
         }
