@@ -13,6 +13,7 @@
 // (the binary then needs this machine's glibc), unless `--release-binary` is given, which
 // insists. `SKILLMEAT_BUILD_NATIVE=1` forces the host toolchain.
 const { spawnSync } = require('node:child_process')
+const { rustc, napiCli } = require('./toolchain.js')
 
 const GLIBC = '2.17'
 const args = process.argv.slice(2)
@@ -22,15 +23,6 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined
 }
 
-function hostTriple() {
-  const r = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })
-  const line = (r.stdout || '').split('\n').find((l) => l.startsWith('host: '))
-  if (!line) {
-    console.error('build: cannot run `rustc -vV`; install Rust (https://rustup.rs) to build the addon from source')
-    process.exit(1)
-  }
-  return line.slice('host: '.length).trim()
-}
 
 function hasZig() {
   const zigbuild = spawnSync('cargo-zigbuild', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' })
@@ -42,7 +34,7 @@ function hasZig() {
   return py.status === 0
 }
 
-const target = option('--target') || hostTriple()
+const target = option('--target') || rustc().host
 const linux = target.includes('-linux-')
 const napiArgs = ['build', '--platform', '--features', 'node']
 if (!flag('--debug')) napiArgs.push('--release')
@@ -65,6 +57,5 @@ if (linux && !process.env.SKILLMEAT_BUILD_NATIVE) {
   napiArgs.push('--target', target)
 }
 console.log(`build: ${target} with ${how}`)
-const napi = require.resolve('@napi-rs/cli/package.json').replace(/package\.json$/, 'dist/cli.js')
-const r = spawnSync(process.execPath, [napi, ...napiArgs], { stdio: 'inherit' })
+const r = spawnSync(process.execPath, [napiCli(), ...napiArgs], { stdio: 'inherit' })
 process.exit(r.status === null ? 1 : r.status)

@@ -5,14 +5,10 @@
 // building every dependency twice. On any platform: `node scripts/cargo.js test`.
 const { spawnSync } = require('node:child_process')
 
-const rustc = spawnSync('rustc', ['-vV'], { encoding: 'utf8' })
-const host = (rustc.stdout || '').split('\n').find((l) => l.startsWith('host: '))
-if (!host) {
-  console.error('cargo: cannot run `rustc -vV`; install Rust (https://rustup.rs)')
-  process.exit(1)
-}
+const { rustc } = require('./toolchain.js')
+
 const args = process.argv.slice(2)
-const target = process.env.CARGO_BUILD_TARGET || host.slice('host: '.length).trim()
+const target = process.env.CARGO_BUILD_TARGET || rustc().host
 // Arguments after `--` go to the test binary; the target goes before them.
 const cut = args.indexOf('--')
 const ours = cut >= 0 ? args.slice(0, cut) : args

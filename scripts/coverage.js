@@ -9,6 +9,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
+const { rustc } = require('./toolchain.js')
 
 const ROOT = path.join(__dirname, '..')
 const OUT = path.join(ROOT, 'target', 'coverage')
@@ -60,13 +61,9 @@ function js() {
   return lcovTotals(lcov, (f) => /^(src[\\/]js|bin)[\\/]/.test(f))
 }
 
-function hostTriple() {
-  const line = run('rustc', ['-vV']).split('\n').find((l) => l.startsWith('host: '))
-  return line.slice('host: '.length).trim()
-}
 
 function llvmTool(name) {
-  const major = (run('rustc', ['-vV']).match(/LLVM version: (\d+)/) || [])[1]
+  const major = rustc().llvm.split('.')[0]
   for (const candidate of [process.env[`LLVM_${name.toUpperCase().replace('-', '_')}`], `llvm-${name}-${major}`, `/usr/lib/llvm-${major}/bin/llvm-${name}`]) {
     if (candidate && spawnSync(candidate, ['--version']).status === 0) return candidate
   }
@@ -86,7 +83,7 @@ function rust() {
     LLVM_PROFILE_FILE: path.join(raw, '%p-%8m.profraw'),
     CARGO_TARGET_DIR: path.join(OUT, 'build'),
   }
-  const args = ['test', '--target', hostTriple(), '--lib', '--tests']
+  const args = ['test', '--target', rustc().host, '--lib', '--tests']
   const r = spawnSync('cargo', args, { cwd: ROOT, env, stdio: 'inherit' })
   if (r.status !== 0) {
     console.error('coverage: cargo test failed')

@@ -18,7 +18,7 @@ const ROOT = path.join(__dirname, '..')
 const OUT = path.join(ROOT, 'target', 'release-packages')
 const STAGE = path.join(OUT, 'stage')
 const PLATFORM = 'linux-x64-gnu'
-const napi = require.resolve('@napi-rs/cli/package.json').replace(/package\.json$/, 'dist/cli.js')
+const napi = require('./toolchain.js').napiCli()
 
 function run(cmd, args, cwd = ROOT) {
   const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })

@@ -10,7 +10,7 @@ const { execFileSync } = require('node:child_process')
 
 const ROOT = path.join(__dirname, '..')
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
-const napi = require.resolve('@napi-rs/cli/package.json').replace(/package\.json$/, 'dist/cli.js')
+const napi = require('./toolchain.js').napiCli()
 execFileSync(process.execPath, [napi, 'version'], { cwd: ROOT, stdio: 'inherit' })
 
 const loader = path.join(ROOT, 'index.js')
