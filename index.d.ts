@@ -51,6 +51,13 @@ export declare class Cache {
    * (`maxProjectFiles`, `maxArtifactFiles`, …). Throws `NOT_FOUND` if it does not exist.
    */
   registerProject(path: string): Project
+  /**
+   * Registers project folders and scans them now, in parallel, as one refresh of them would:
+   * far cheaper than `registerProject` in a loop. Every path is checked first; one that is not
+   * a folder throws (naming it) and registers none. Returns one project per distinct folder,
+   * in the order given.
+   */
+  registerProjects(paths: string[]): Array<Project>
   /** Forgets a project and its cached artifacts. Returns whether it was known. */
   unregisterProject(id: string): boolean
   /** One project by id, or `null`. */

@@ -458,6 +458,54 @@ test('paging never truncates: totals and pages cover every row', async () => {
   }
 })
 
+test('registerProjects scans many folders at once, as registerProject would, or registers none', async () => {
+  const home = tmpdir()
+  const root = tmpdir()
+  const dirs = ['a', 'b', 'c'].map((n) => makeProject(root, n))
+  const d = makeProject(root, 'd')
+  // Files older than the racy window, so that a refresh finds them unchanged.
+  age(root)
+  const events = []
+  const cache = openIn(home)
+  try {
+    const unsubscribe = cache.onEvent((e) => events.push(e))
+    for (const bad of [[dirs[0], path.join(root, 'nope')], [dirs[0], ''], [dirs[0], 7], 'one path']) {
+      assert.throws(() => cache.registerProjects(bad), (e) => ['NOT_FOUND', 'INVALID_ARGUMENT'].includes(e.code) && /nope|paths/.test(e.message))
+    }
+    assert.equal(cache.listProjects().total, 0, 'a refused batch registers nothing')
+    assert.deepEqual(cache.registerProjects([]), [])
+
+    const projects = cache.registerProjects([...dirs, dirs[1]])
+    assert.deepEqual(projects.map((p) => p.name), ['a', 'b', 'c'])
+    const one = cache.registerProject(d)
+    for (const p of projects) {
+      assert.equal(p.origin, 'registered')
+      assert.equal(p.artifactCount, one.artifactCount)
+      assert.deepEqual(
+        cache.listArtifacts({ projectId: p.id }).items.map((a) => a.name),
+        cache.listArtifacts({ projectId: one.id }).items.map((a) => a.name),
+      )
+    }
+    // Searches see registered artifacts at once, though the index commit is deferred.
+    const hits = cache.search('pdf', { limit: 50 })
+    assert.equal(new Set(hits.items.filter((h) => h.kind === 'artifact').map((h) => h.projectId)).size, 4)
+    assert.equal(cache.status().search.pending, 0)
+    // Events reach JavaScript through the event loop.
+    const changed = () => events.filter((e) => e.type === 'changesDetected').map((e) => e.projectId)
+    for (let i = 0; i < 100 && changed().length < 4; i++) await new Promise((r) => setTimeout(r, 20))
+    assert.deepEqual(new Set(changed()), new Set([...projects, one].map((p) => p.id)))
+    unsubscribe()
+
+    // A second registration of the same folders re-reads them and changes nothing.
+    const again = cache.registerProjects(dirs)
+    assert.deepEqual(again.map((p) => p.id), projects.map((p) => p.id))
+    const refreshed = await cache.refresh()
+    assert.equal(refreshed.artifactsRead, 0)
+  } finally {
+    cache.close()
+  }
+})
+
 test('a script that opens, refreshes and closes a cache exits at once', () => {
   const home = tmpdir()
   const root = tmpdir()

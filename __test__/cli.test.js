@@ -123,6 +123,28 @@ test('register of a missing folder fails with NOT_FOUND and exit 1', () => {
   assert.equal(r.stdout, '')
 })
 
+test('register of several folders registers them together, or none when one is not a folder', () => {
+  const home = freshHome()
+  const a = makeProject('alpha', { skills: ['pdf'] })
+  const b = makeProject('beta', { commands: ['deploy', 'lint'] })
+  const refused = run(home, ['register', a, path.join(root, 'does-not-exist'), b])
+  assert.equal(refused.status, 1)
+  assert.match(refused.stderr, /does-not-exist.*\(NOT_FOUND\)$/m)
+  assert.equal(runJson(home, ['projects']).total, 0)
+
+  const projects = runJson(home, ['register', a, b, a])
+  assert.deepEqual(
+    projects.map((p) => [p.name, p.artifactCount]),
+    [
+      ['alpha', 1],
+      ['beta', 2],
+    ],
+  )
+  const text = run(home, ['register', a, b])
+  assert.equal(text.status, 0, text.stderr)
+  assert.match(text.stdout, /Registered alpha .*\n1 artifact.*\nRegistered beta .*\n2 artifacts/)
+})
+
 test('register with a relative path resolves it against the working directory', () => {
   const home = freshHome()
   const dir = standardProject()
@@ -418,7 +440,7 @@ test('unknown commands, options and arguments are usage errors (exit 2)', () => 
   // An option of another command is not accepted.
   assert.equal(run(home, ['projects', '--force']).status, 2)
   assert.equal(run(home, ['register']).status, 2)
-  assert.equal(run(home, ['register', 'a', 'b']).status, 2)
+  assert.equal(run(home, ['register', '']).status, 2)
   assert.equal(run(home, ['projects', '--limit']).status, 2)
 
   const err = runJson(home, ['frobnicate'], { status: 2 })

@@ -9,27 +9,36 @@ const { oneLine } = require('../lib/output.js')
 module.exports = {
   name: 'register',
   order: 90,
-  summary: 'Register a project folder and scan it',
-  description: 'A relative PATH is resolved against the working directory.\n--json prints the project.',
+  summary: 'Register project folders and scan them',
+  description:
+    'A relative PATH is resolved against the working directory. Several PATHs are registered together\n' +
+    '(scanned in parallel); if one is not a folder, none is registered.\n' +
+    '--json prints the project (an array of projects when several PATHs are given).',
   options: {},
-  args: ['PATH'],
+  args: ['PATH...'],
   async run(ctx) {
     const { out } = ctx
-    const [dir] = ctx.args
-    if (dir === '') throw usage('PATH must not be empty')
-    const project = await withCache(ctx.values, (cache) => {
-      const p = cache.registerProject(path.resolve(ctx.cwd, dir))
+    const dirs = ctx.args
+    if (dirs.length === 0) throw usage("'register' needs PATH")
+    if (dirs.some((d) => d === '')) throw usage('PATH must not be empty')
+    const projects = await withCache(ctx.values, (cache) => {
+      const p = cache.registerProjects(dirs.map((d) => path.resolve(ctx.cwd, d)))
       reportWarnings(cache, ctx)
       return p
     })
-    if (ctx.json) return out.json(project)
-    const st = out.style
-    out.line(`Registered ${st.bold(project.name)} (${project.id}) at ${project.path}`)
-    out.line(
-      `${plural(project.artifactCount, 'artifact')}` +
-        (project.errorCount ? `, ${st.red(`${project.errorCount} in error`)}` : '') +
-        (project.profiles.length ? ` in ${project.profiles.join(', ')}` : ''),
-    )
-    if (project.error) out.line(`${st.red('!')} ${oneLine(project.error)}`)
+    if (ctx.json) return out.json(dirs.length === 1 ? projects[0] : projects)
+    for (const project of projects) print(out, project)
   },
+}
+
+/** Two lines about a registered project. */
+function print(out, project) {
+  const st = out.style
+  out.line(`Registered ${st.bold(project.name)} (${project.id}) at ${project.path}`)
+  out.line(
+    `${plural(project.artifactCount, 'artifact')}` +
+      (project.errorCount ? `, ${st.red(`${project.errorCount} in error`)}` : '') +
+      (project.profiles.length ? ` in ${project.profiles.join(', ')}` : ''),
+  )
+  if (project.error) out.line(`${st.red('!')} ${oneLine(project.error)}`)
 }

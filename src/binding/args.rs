@@ -24,3 +24,18 @@ pub fn required_string(arg: &str, v: &Value) -> Result<String> {
         )),
     }
 }
+
+/// A required list of non-empty strings (`paths[2]` names an item at fault).
+pub fn required_strings(arg: &str, v: &Value) -> Result<Vec<String>> {
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| required_string(&format!("{arg}[{i}]"), item))
+            .collect(),
+        other => Err(Error::invalid(
+            arg,
+            format!("must be an array of strings, got {}", kind(other)),
+        )),
+    }
+}

@@ -8,7 +8,7 @@
 //! built from another database file, or holds another number of documents than the database
 //! after the queue is written, it is rebuilt from the database.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{Cache, lock, warning};
@@ -27,7 +27,14 @@ pub(crate) struct SearchState {
     last_rebuild_reason: Mutex<Option<String>>,
     /// The database's index-commit counter when this process's reader last reloaded.
     seen_commit: AtomicI64,
+    /// When a deferred index write is due (ms since the epoch), and whether one is scheduled.
+    due_ms: AtomicI64,
+    scheduled: AtomicBool,
 }
+
+/// Quiet time after a registration before its documents are written to the index: registrations
+/// in a row share one index commit.
+const QUIET_MS: i64 = 300;
 
 pub(crate) use crate::store::ownership::index_dir;
 
@@ -201,6 +208,38 @@ impl Cache {
         })
     }
 
+    /// Writes the queued changes to the index once writes have been quiet for a moment, on the
+    /// runtime (at once, on this thread, when the cache has no runtime). Searches in the
+    /// meantime write the queue themselves before they answer.
+    pub(crate) fn sync_search_soon(&self) {
+        let state = &self.inner.search;
+        state
+            .due_ms
+            .store(crate::store::now_ms() + QUIET_MS, Ordering::Release);
+        if state.scheduled.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = self.clone();
+        let task = async move {
+            loop {
+                let wait = me.inner.search.due_ms.load(Ordering::Acquire) - crate::store::now_ms();
+                if wait <= 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            }
+            me.inner.search.scheduled.store(false, Ordering::Release);
+            if !me.is_closed() {
+                let _ = super::tasks::blocking(move || me.sync_search_quietly()).await;
+            }
+        };
+        let spawned = lock(&self.inner.runtime).as_ref().map(|rt| rt.spawn(task));
+        if spawned.is_none() {
+            state.scheduled.store(false, Ordering::Release);
+            self.sync_search_quietly();
+        }
+    }
+
     /// Best effort after a write path: the write itself succeeded, so an index failure is only
     /// recorded (the change stays queued and the index's health shows it).
     pub(crate) fn sync_search_quietly(&self) {
@@ -213,6 +252,12 @@ impl Cache {
         let started = std::time::Instant::now();
         let page = shielded(self, "searching", || {
             let index = self.search_index()?;
+            // Changes still queued (a registration's deferred write, or another process's) are
+            // written first, so a search sees what the database holds. A failure leaves them
+            // queued and is counted in `status().search`; the search answers from the index.
+            if self.inner.store.search_pending_count()? > 0 {
+                let _ = self.sync_into(&index, self.inner.store.instance_id()?);
+            }
             // Another process (or another cache object in this one) committed to the index:
             // reload now rather than at tantivy's next poll, so its writes are seen at once.
             let commit = self.inner.store.search_commit()?;
@@ -266,8 +311,10 @@ impl Cache {
 
     /// Health and size of the search index (opening it if needed).
     pub(crate) fn search_status(&self) -> SearchStatus {
+        // Opened first: opening writes what is queued, which `pending` then no longer counts.
+        let opened = shielded(self, "reading the search index", || self.search_index());
         let pending = self.inner.store.search_pending_count().unwrap_or(0);
-        match shielded(self, "reading the search index", || self.search_index()) {
+        match opened {
             Ok(index) => SearchStatus {
                 last_rebuild_reason: lock(&self.inner.search.last_rebuild_reason).clone(),
                 pending,

@@ -186,6 +186,9 @@ fn classify(e: rusqlite::Error) -> OpenFailure {
     }
 }
 
+/// The writer connection's page cache, KiB.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
 fn configure(conn: &Connection, tuning: Tuning, wal: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_millis(tuning.busy_timeout_ms as u64))?;
     if wal {
@@ -210,6 +213,10 @@ fn configure(conn: &Connection, tuning: Tuning, wal: bool) -> rusqlite::Result<(
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Keep the WAL from staying at its high-water mark after a big refresh.
         conn.pragma_update(None, "journal_size_limit", 1024 * 1024)?;
+        // The writer's page cache (filled only as pages are used): every project's rows touch
+        // leaf pages of the artifact indexes all over their trees; past SQLite's default 2 MiB,
+        // a large cache would read them from the file again for each transaction.
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;

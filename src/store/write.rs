@@ -174,213 +174,167 @@ fn insert_new(
     Ok(())
 }
 
-impl Store {
-    /// Adds a folder to the registrations and makes sure a project row exists for it.
-    pub fn register(&self, path: &str, name: &str, origin: &str) -> Result<String> {
-        let id = project_id(path);
-        let now = now_ms();
-        self.write(|tx| {
-            if origin == "registered" {
-                tx.execute(
-                    "INSERT INTO registrations(path, registered_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
-                    params![path, now],
-                )?;
-            }
-            tx.execute(
-                "INSERT INTO projects(id, path, name, origin, registered_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 ON CONFLICT(id) DO UPDATE SET origin = CASE WHEN ?4 = 'registered' THEN 'registered' ELSE projects.origin END",
-                params![id, path, name, origin, now],
-            )?;
-            Ok(())
-        })?;
-        Ok(id)
-    }
-
-    /// Records a folder as registered by the user (the project row itself is written with its
-    /// first scan, so no reader ever sees it without its artifacts).
-    pub fn add_registration(&self, path: &str) -> Result<()> {
-        let now = now_ms();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO registrations(path, registered_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
-                params![path, now],
-            )?;
-            tx.execute("UPDATE projects SET origin = 'registered' WHERE path = ?1", [path])?;
-            Ok(())
-        })
-    }
-
-    /// Forgets a project and its registration; returns whether it existed.
-    pub fn unregister(&self, id: &str) -> Result<bool> {
-        self.write(|tx| {
-            let path: Option<String> = tx
-                .query_row("SELECT path FROM projects WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            let Some(path) = path else { return Ok(false) };
-            tx.execute("DELETE FROM registrations WHERE path = ?1", [&path])?;
-            tx.execute("DELETE FROM projects WHERE id = ?1", [id])?;
-            Ok(true)
-        })
-    }
-
-    /// Writes a full scan of one project in a single transaction.
-    pub fn apply_scan(
-        &self,
-        project_id: &str,
-        new: Option<NewProject<'_>>,
-        scan: &ProjectScan,
-    ) -> Result<ApplyOutcome> {
-        let now = now_ms();
-        self.write(|tx| {
-            insert_new(tx, project_id, new, now)?;
-            let mut existing: HashMap<String, (String, Option<String>)> = HashMap::new();
-            // Upstream answers of the repositories (`github`), kept through scans.
-            let mut answered: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
-            {
-                let mut stmt = tx.prepare_cached(
+/// Writes a full scan of one project inside `tx`.
+fn apply_scan(
+    tx: &rusqlite::Transaction<'_>,
+    project_id: &str,
+    new: Option<NewProject<'_>>,
+    scan: &ProjectScan,
+    now: i64,
+) -> Result<ApplyOutcome> {
+    insert_new(tx, project_id, new, now)?;
+    let mut existing: HashMap<String, (String, Option<String>)> = HashMap::new();
+    // Upstream answers of the repositories (`github`), kept through scans.
+    let mut answered: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare_cached(
                     "SELECT id, name, content_hash, upstream_origin, upstream_version, upstream_sha FROM artifacts WHERE project_id = ?1",
                 )?;
-                let mut rows = stmt.query([project_id])?;
-                while let Some(r) = rows.next()? {
-                    let id: String = r.get(0)?;
-                    if let Some(origin) = r.get::<_, Option<String>>(3)? {
-                        answered.insert(id.clone(), (origin, r.get(4)?, r.get(5)?));
-                    }
-                    existing.insert(id, (r.get(1)?, super::hash_from_sql(r.get_ref(2)?)));
-                }
+        let mut rows = stmt.query([project_id])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            if let Some(origin) = r.get::<_, Option<String>>(3)? {
+                answered.insert(id.clone(), (origin, r.get(4)?, r.get(5)?));
             }
-            let listings: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM marketplace_entries WHERE version IS NOT NULL)",
-                [],
-                |r| r.get(0),
-            )?;
-            let mut listed_of = tx.prepare_cached(
-                "SELECT version FROM marketplace_entries WHERE name = ?1 AND version IS NOT NULL",
-            )?;
-            let mut out = ApplyOutcome::default();
-            let mut seen = HashSet::new();
-            let mut upsert = tx.prepare_cached(UPSERT_ARTIFACT)?;
-            let mut deploy = tx.prepare_cached(UPDATE_DEPLOY)?;
-            for a in &scan.artifacts {
-                let id = artifact_id(project_id, &a.key.profile, a.key.kind.as_str(), &a.key.name);
-                seen.insert(id.clone());
-                let d = &a.deploy;
-                let listed: Vec<String> = if listings {
-                    listed_of.query_map([&a.key.name], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-                } else {
-                    Vec::new()
-                };
-                let up = local_upstream(
-                    &Deployed {
-                        source: d.source.as_deref(),
-                        version_spec: d.version_spec.as_deref(),
-                        version: d.deployed_version.as_deref(),
-                        sha: d.deployed_sha.as_deref(),
-                        collection_version: d.collection_version.as_deref(),
-                        collection_sha: d.collection_sha.as_deref(),
-                    },
-                    answered.get(&id).and_then(|(o, v, s)| {
-                        Some((UpstreamOrigin::parse(o)?, v.as_deref(), s.as_deref()))
-                    }),
-                    &listed,
-                );
-                match &a.content {
-                    Some(c) => {
-                        match existing.get(&id) {
-                            None => out.changes.added.push(a.key.name.clone()),
-                            Some((_, old)) if *old != c.content_hash => out.changes.updated.push(a.key.name.clone()),
-                            _ => {}
-                        }
-                        let error = c.error.as_ref().map(|e| e.to_string());
-                        upsert.execute(params![
-                            id,
-                            project_id,
-                            scan.name,
-                            a.key.profile,
-                            a.key.kind,
-                            a.key.name,
-                            c.display_name.as_deref().filter(|d| *d != a.key.name),
-                            a.rel_path,
-                            c.description,
-                            c.version,
-                            c.author,
-                            c.license,
-                            serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()),
-                            serde_json::to_string(&c.tools).unwrap_or_else(|_| "[]".into()),
-                            d.origin,
-                            d.source,
-                            d.version_spec,
-                            d.from_collection,
-                            d.deployed_at,
-                            d.deployed_version,
-                            d.deployed_sha,
-                            super::hash_to_sql(d.deployed_hash.as_deref()),
-                            super::hash_to_sql(c.content_hash.as_deref()),
-                            if error.is_some() { "error" } else { "ok" },
-                            error,
-                            c.size as i64,
-                            c.file_count as i64,
-                            c.modified_ms,
-                            a.fingerprint,
-                            serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
-                            now,
-                            d.collection_version,
-                            d.collection_sha,
-                            up.version,
-                            up.sha,
-                            up.origin,
-                            up.outdated,
-                            up.diff_str(),
-                            up.rank(),
-                            crate::scan::health::health_of(&c.problems).as_str(),
-                            serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".into()),
-                        ])?;
+            existing.insert(id, (r.get(1)?, super::hash_from_sql(r.get_ref(2)?)));
+        }
+    }
+    let listings: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM marketplace_entries WHERE version IS NOT NULL)",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut listed_of = tx.prepare_cached(
+        "SELECT version FROM marketplace_entries WHERE name = ?1 AND version IS NOT NULL",
+    )?;
+    let mut out = ApplyOutcome::default();
+    let mut seen = HashSet::new();
+    let mut upsert = tx.prepare_cached(UPSERT_ARTIFACT)?;
+    let mut deploy = tx.prepare_cached(UPDATE_DEPLOY)?;
+    for a in &scan.artifacts {
+        let id = artifact_id(project_id, &a.key.profile, a.key.kind.as_str(), &a.key.name);
+        seen.insert(id.clone());
+        let d = &a.deploy;
+        let listed: Vec<String> = if listings {
+            listed_of
+                .query_map([&a.key.name], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            Vec::new()
+        };
+        let up = local_upstream(
+            &Deployed {
+                source: d.source.as_deref(),
+                version_spec: d.version_spec.as_deref(),
+                version: d.deployed_version.as_deref(),
+                sha: d.deployed_sha.as_deref(),
+                collection_version: d.collection_version.as_deref(),
+                collection_sha: d.collection_sha.as_deref(),
+            },
+            answered.get(&id).and_then(|(o, v, s)| {
+                Some((UpstreamOrigin::parse(o)?, v.as_deref(), s.as_deref()))
+            }),
+            &listed,
+        );
+        match &a.content {
+            Some(c) => {
+                match existing.get(&id) {
+                    None => out.changes.added.push(a.key.name.clone()),
+                    Some((_, old)) if *old != c.content_hash => {
+                        out.changes.updated.push(a.key.name.clone())
                     }
-                    None => {
-                        deploy.execute(params![
-                            id,
-                            scan.name,
-                            d.origin,
-                            d.source,
-                            d.version_spec,
-                            d.from_collection,
-                            d.deployed_at,
-                            d.deployed_version,
-                            d.deployed_sha,
-                            super::hash_to_sql(d.deployed_hash.as_deref()),
-                            a.rel_path,
-                            now,
-                            d.collection_version,
-                            d.collection_sha,
-                            up.version,
-                            up.sha,
-                            up.origin,
-                            up.outdated,
-                            up.diff_str(),
-                            up.rank(),
-                        ])?;
-                    }
+                    _ => {}
                 }
+                let error = c.error.as_ref().map(|e| e.to_string());
+                upsert.execute(params![
+                    id,
+                    project_id,
+                    scan.name,
+                    a.key.profile,
+                    a.key.kind,
+                    a.key.name,
+                    c.display_name.as_deref().filter(|d| *d != a.key.name),
+                    a.rel_path,
+                    c.description,
+                    c.version,
+                    c.author,
+                    c.license,
+                    serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()),
+                    serde_json::to_string(&c.tools).unwrap_or_else(|_| "[]".into()),
+                    d.origin,
+                    d.source,
+                    d.version_spec,
+                    d.from_collection,
+                    d.deployed_at,
+                    d.deployed_version,
+                    d.deployed_sha,
+                    super::hash_to_sql(d.deployed_hash.as_deref()),
+                    super::hash_to_sql(c.content_hash.as_deref()),
+                    if error.is_some() { "error" } else { "ok" },
+                    error,
+                    c.size as i64,
+                    c.file_count as i64,
+                    c.modified_ms,
+                    a.fingerprint,
+                    serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
+                    now,
+                    d.collection_version,
+                    d.collection_sha,
+                    up.version,
+                    up.sha,
+                    up.origin,
+                    up.outdated,
+                    up.diff_str(),
+                    up.rank(),
+                    crate::scan::health::health_of(&c.problems).as_str(),
+                    serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".into()),
+                ])?;
             }
-            let mut delete = tx.prepare_cached("DELETE FROM artifacts WHERE id = ?1")?;
-            for (id, (name, _)) in &existing {
-                if !seen.contains(id) {
-                    delete.execute([id])?;
-                    out.changes.removed.push(name.clone());
-                }
+            None => {
+                deploy.execute(params![
+                    id,
+                    scan.name,
+                    d.origin,
+                    d.source,
+                    d.version_spec,
+                    d.from_collection,
+                    d.deployed_at,
+                    d.deployed_version,
+                    d.deployed_sha,
+                    super::hash_to_sql(d.deployed_hash.as_deref()),
+                    a.rel_path,
+                    now,
+                    d.collection_version,
+                    d.collection_sha,
+                    up.version,
+                    up.sha,
+                    up.origin,
+                    up.outdated,
+                    up.diff_str(),
+                    up.rank(),
+                ])?;
             }
-            flag_duplicates(tx, project_id)?;
-            tx.execute(
-                "UPDATE artifacts SET local_modified = CASE
+        }
+    }
+    let mut delete = tx.prepare_cached("DELETE FROM artifacts WHERE id = ?1")?;
+    for (id, (name, _)) in &existing {
+        if !seen.contains(id) {
+            delete.execute([id])?;
+            out.changes.removed.push(name.clone());
+        }
+    }
+    flag_duplicates(tx, project_id)?;
+    tx.execute(
+        "UPDATE artifacts SET local_modified = CASE
                      WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
                      WHEN deployed_hash = content_hash THEN 0 ELSE 1 END
                  WHERE project_id = ?1",
-                [project_id],
-            )?;
-            let changed = !(out.changes.added.is_empty() && out.changes.updated.is_empty() && out.changes.removed.is_empty());
-            tx.execute(
+        [project_id],
+    )?;
+    let changed = !(out.changes.added.is_empty()
+        && out.changes.updated.is_empty()
+        && out.changes.removed.is_empty());
+    tx.execute(
                 "UPDATE projects SET name = ?2, description = ?3, status = ?4, error = ?5, errors_json = ?6,
                      profiles_json = ?7, fingerprint = ?8, scanned_at = ?9,
                      updated_at = CASE WHEN ?10 THEN ?9 ELSE updated_at END,
@@ -405,7 +359,75 @@ impl Store {
                     scan.last_deployment,
                 ],
             )?;
-            Ok(out.clone())
+    Ok(out)
+}
+
+impl Store {
+    /// Adds a folder to the registrations and makes sure a project row exists for it.
+    pub fn register(&self, path: &str, name: &str, origin: &str) -> Result<String> {
+        let id = project_id(path);
+        let now = now_ms();
+        self.write(|tx| {
+            if origin == "registered" {
+                tx.execute(
+                    "INSERT INTO registrations(path, registered_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
+                    params![path, now],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO projects(id, path, name, origin, registered_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT(id) DO UPDATE SET origin = CASE WHEN ?4 = 'registered' THEN 'registered' ELSE projects.origin END",
+                params![id, path, name, origin, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Records folders as registered by the user, in one transaction (each project row itself is
+    /// written with its first scan, so no reader ever sees it without its artifacts).
+    pub fn add_registrations(&self, paths: &[String]) -> Result<()> {
+        let now = now_ms();
+        self.write(|tx| {
+            let mut add = tx.prepare_cached(
+                "INSERT INTO registrations(path, registered_at) VALUES (?1, ?2) ON CONFLICT(path) DO NOTHING",
+            )?;
+            let mut mark =
+                tx.prepare_cached("UPDATE projects SET origin = 'registered' WHERE path = ?1")?;
+            for path in paths {
+                add.execute(params![path, now])?;
+                mark.execute([path])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Forgets a project and its registration; returns whether it existed.
+    pub fn unregister(&self, id: &str) -> Result<bool> {
+        self.write(|tx| {
+            let path: Option<String> = tx
+                .query_row("SELECT path FROM projects WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(path) = path else { return Ok(false) };
+            tx.execute("DELETE FROM registrations WHERE path = ?1", [&path])?;
+            tx.execute("DELETE FROM projects WHERE id = ?1", [id])?;
+            Ok(true)
+        })
+    }
+
+    /// Writes full scans of projects in a single transaction: readers see all of them or none.
+    pub fn apply_scans(
+        &self,
+        scans: &[(&str, Option<NewProject<'_>>, &ProjectScan)],
+    ) -> Result<Vec<ApplyOutcome>> {
+        let now = now_ms();
+        self.write(|tx| {
+            scans
+                .iter()
+                .map(|(id, new, scan)| apply_scan(tx, id, *new, scan, now))
+                .collect()
         })
     }
 

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+'use strict'
+// `npm run bench:scale`: write cost at scale. For each tree (projects x 100 artifacts), in the same run:
+//   - the floor: one process walking the tree, reading and SHA-256-hashing every file once (page cache warm);
+//   - cold: a fresh cache, every project registered (one `registerProject` call each, as a CLI loop or a
+//     script would; and one `registerProjects` call), then `refresh()`;
+//   - no-change refresh (p50 of 10), database size, and the peak RSS of the cache process, with its RSS
+//     after each of the repeated refreshes (flat = no growth).
+// The cache work runs in a child process per tree and variant, so its peak RSS is its own.
+//
+//   node benches/node/scale.js [--trees 100,300,1000] [--artifacts 100] [--json out.json]
+//                              [--addon other.node]   (also run another build, e.g. the last release)
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const crypto = require('node:crypto')
+const { execFileSync } = require('node:child_process')
+const { parseArgs } = require('node:util')
+const { performance } = require('node:perf_hooks')
+const { stats } = require('./common.js')
+
+const { values: args } = parseArgs({
+  options: {
+    trees: { type: 'string', default: '100,300,1000' },
+    artifacts: { type: 'string', default: '100' },
+    json: { type: 'string' },
+    addon: { type: 'string' },
+    child: { type: 'string' },
+  },
+})
+
+/** Walks `dir`, reads and hashes every file; returns { files, bytes, ms }. */
+function floor(dir) {
+  const t = performance.now()
+  let files = 0
+  let bytes = 0
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile()) {
+        const b = fs.readFileSync(p)
+        crypto.createHash('sha256').update(b).digest()
+        files++
+        bytes += b.length
+      }
+    }
+  }
+  walk(dir)
+  return { files, bytes, ms: performance.now() - t }
+}
+
+async function child(spec) {
+  const { projectPaths, dbPath, home, batch, addon } = JSON.parse(spec)
+  const { Cache } = require(addon ? path.resolve(addon) : '../../index.js')
+  const cache = Cache.open({ home, path: dbPath, projectRoots: [], watch: false, upstreamTtlHours: 0 })
+  const out = {}
+  let t = performance.now()
+  if (batch) cache.registerProjects(projectPaths)
+  else for (const p of projectPaths) cache.registerProject(p)
+  out.registerMs = performance.now() - t
+  const s = await cache.refresh()
+  out.coldMs = performance.now() - t
+  out.coldRead = s.artifactsRead
+  out.artifacts = cache.status().artifacts
+  const rss = []
+  const noChange = []
+  for (let i = 0; i < 10; i++) {
+    t = performance.now()
+    await cache.refresh()
+    noChange.push(performance.now() - t)
+    rss.push(process.memoryUsage().rss)
+  }
+  out.noChange = stats(noChange)
+  out.rssAfterRefreshesMiB = rss.map((r) => +(r / 2 ** 20).toFixed(1))
+  cache.close()
+  out.peakRssMiB = +(process.resourceUsage().maxRSS / 1024).toFixed(1)
+  process.stdout.write(JSON.stringify(out))
+}
+
+function main() {
+  const { generate } = require('../../scripts/gen-fixtures.js')
+  const A = Number(args.artifacts)
+  // What runs on each tree: this build registering one by one, and in one call; then, with
+  // --addon, that build one by one (the way the issue measured it), on the same tree.
+  const variants = [
+    { label: 'registerProject loop', batch: false },
+    { label: 'registerProjects', batch: true },
+  ]
+  if (args.addon) variants.push({ label: `${path.basename(args.addon)}, loop`, batch: false, addon: args.addon })
+  const results = {
+    machine: `${os.cpus()[0].model} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
+    date: new Date().toISOString(),
+    trees: [],
+  }
+  console.log(`machine: ${results.machine}`)
+  const line = (...c) => console.log(c.map((x, i) => String(x).padEnd(i ? 13 : 30)).join(''))
+  line('tree / variant', 'floor', 'cold', 'cold/floor', 'register', 'no-change', 'db', 'bytes/art', 'peak RSS')
+  for (const P of args.trees.split(',').map(Number)) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'smc-scale-'))
+    try {
+      const fx = generate({ out: work, projects: P, artifacts: A, malformedRate: 0.02, seed: 1 })
+      floor(fx.projectsDir) // warm the page cache
+      const f = floor(fx.projectsDir)
+      const tree = { projects: P, files: f.files, fileBytes: f.bytes, floorMs: f.ms, variants: [] }
+      results.trees.push(tree)
+      for (const v of variants) {
+        const dbPath = path.join(work, `cache-${tree.variants.length}.db`)
+        const spec = JSON.stringify({ projectPaths: fx.projectPaths, dbPath, home: fx.home, batch: v.batch, addon: v.addon })
+        const r = JSON.parse(
+          execFileSync(process.execPath, [__filename, '--child', spec], {
+            maxBuffer: 1 << 24,
+            stdio: ['ignore', 'pipe', 'inherit'],
+          }),
+        )
+        const size = (p) => (fs.existsSync(p) ? fs.statSync(p).size : 0)
+        r.dbBytes = size(dbPath) + size(dbPath + '-wal')
+        const row = { variant: v.label, ...r, coldOverFloor: r.coldMs / f.ms, bytesPerArtifact: r.dbBytes / r.artifacts }
+        tree.variants.push(row)
+        line(
+          `${P}x${A} ${v.label}`,
+          `${f.ms.toFixed(0)} ms`,
+          `${r.coldMs.toFixed(0)} ms`,
+          `${row.coldOverFloor.toFixed(1)}x`,
+          `${r.registerMs.toFixed(0)} ms`,
+          `${r.noChange.p50.toFixed(1)} ms`,
+          `${(r.dbBytes / 1e6).toFixed(2)} MB`,
+          row.bytesPerArtifact.toFixed(0),
+          `${r.peakRssMiB} MiB`,
+        )
+        console.log(`${''.padEnd(30)}RSS after each no-change refresh (MiB): ${r.rssAfterRefreshesMiB.join(' ')}`)
+      }
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true })
+    }
+  }
+  const t = results.trees
+  if (t.length > 1) {
+    for (let i = 0; i < variants.length; i++) {
+      const first = t[0].variants[i]
+      const last = t[t.length - 1].variants[i]
+      const g = { variant: variants[i].label, data: last.artifacts / first.artifacts, cold: last.coldMs / first.coldMs }
+      ;(results.growth ||= []).push(g)
+      console.log(`linearity, ${g.variant}: ${g.data.toFixed(1)}x the data costs ${g.cold.toFixed(1)}x the cold time`)
+    }
+  }
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify(results, null, 2))
+}
+
+if (args.child) child(args.child).catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})
+else main()
