@@ -295,7 +295,7 @@ export interface ArtifactQueryOptions {
    */
   health?: Health
   /** Sort key (default `name`). */
-  sortBy?: 'name' | 'type' | 'project' | 'updated'
+  sortBy?: ArtifactSort
   /** Direction (default `asc`). */
   order?: Order
   /** Rows to skip (default 0). */
@@ -303,6 +303,9 @@ export interface ArtifactQueryOptions {
   /** Page size (default 100, 1 to 10000). */
   limit?: number
 }
+
+/** Sort keys of `listArtifacts()`. */
+export type ArtifactSort = 'name' | 'type' | 'project' | 'updated'
 
 /** Whether an artifact's files could be read and parsed. */
 export type ArtifactStatus = 'ok' | 'error'
@@ -680,7 +683,7 @@ export interface OutdatedQuery {
   /** Only this kind of difference. */
   difference?: 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content'
   /** Sort key (default `name`; `versionDiff` puts the most severe first). */
-  sortBy?: 'name' | 'type' | 'project' | 'versionDiff' | 'updated'
+  sortBy?: OutdatedSort
   /** Direction. */
   order?: Order
   /** Rows to skip. */
@@ -693,6 +696,9 @@ export interface OutdatedQuery {
    */
   maxAgeMs?: number
 }
+
+/** Sort keys of `outdatedArtifacts()`. */
+export type OutdatedSort = 'name' | 'type' | 'project' | 'versionDiff' | 'updated'
 
 /** A project folder known to the cache. */
 export interface Project {
@@ -759,7 +765,7 @@ export interface ProjectQueryOptions {
   /** Only projects in this status. */
   status?: ProjectStatus
   /** Sort key (default `name`). */
-  sortBy?: 'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'
+  sortBy?: ProjectSort
   /** Direction (default `asc`). */
   order?: Order
   /** Rows to skip (default 0). */
@@ -767,6 +773,9 @@ export interface ProjectQueryOptions {
   /** Page size (default 100, 1 to 10000). */
   limit?: number
 }
+
+/** Sort keys of `listProjects()`. */
+export type ProjectSort = 'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'
 
 /** State of a project's cached data. */
 export type ProjectStatus = 'active' | 'stale' | 'error' | 'missing'

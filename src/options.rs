@@ -183,7 +183,7 @@ mod tests {
         #[serde(default)]
         force: Option<bool>,
         #[serde(default)]
-        health: Option<crate::scan::health::Health>,
+        health: Option<crate::model::Health>,
         #[serde(default)]
         sources: Option<Vec<S>>,
     }

@@ -416,10 +416,23 @@ text_words!(
     MarketStatus,
 );
 
+/// An artifact type word as SkillMeat writes it (`skills`, `mcp_server`, …), spelled as
+/// [`ArtifactType`] spells it; any other word lower-cased.
+pub fn normalize_kind(raw: &str) -> String {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "skills" => "skill".into(),
+        "commands" => "command".into(),
+        "agents" => "agent".into(),
+        "hooks" => "hook".into(),
+        "mcp_server" | "mcp-server" | "mcp_servers" | "mcpserver" | "mcps" => "mcp".into(),
+        other => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::health::{Health, Severity};
+    use crate::model::{Health, Severity};
     use crate::version::VersionDiff;
 
     /// serde, strum and SQLite spell every value the same way.

@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use skillmeat_cache::model::{ArtifactQuery, Order, ProjectQuery};
+use skillmeat_cache::model::{
+    ArtifactQuery, ArtifactSort, Order, OutdatedSort, ProjectQuery, ProjectSort,
+};
 use skillmeat_cache::{Cache, Options, RefreshOptions};
+use strum::VariantArray;
 
 fn write(p: &Path, s: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -57,10 +60,10 @@ fn every_filter_and_sort_uses_an_index() {
             && !plan.iter().any(|l| l.contains("TEMP B-TREE"))
     };
     let mut queries = vec![ArtifactQuery::default()];
-    for sort in ["name", "type", "project", "updated"] {
+    for sort in ArtifactSort::VARIANTS {
         for order in [Order::Asc, Order::Desc] {
             queries.push(ArtifactQuery {
-                sort_by: Some(sort.into()),
+                sort_by: Some(*sort),
                 order: Some(order),
                 ..Default::default()
             });
@@ -95,13 +98,13 @@ fn every_filter_and_sort_uses_an_index() {
         let plan = store.explain_artifacts(q).unwrap();
         assert!(uses_index(&plan), "{q:?}: {plan:?}");
     }
-    for sort in ["name", "type", "project", "versionDiff", "updated"] {
+    for sort in OutdatedSort::VARIANTS {
         let q = skillmeat_cache::model::OutdatedQuery {
-            sort_by: Some(sort.into()),
+            sort_by: Some(*sort),
             ..Default::default()
         };
         let plan = store.explain_outdated(&q).unwrap();
-        assert!(uses_index(&plan), "outdated {sort}: {plan:?}");
+        assert!(uses_index(&plan), "outdated {sort:?}: {plan:?}");
     }
     for q in [
         skillmeat_cache::model::OutdatedQuery {
@@ -127,16 +130,9 @@ fn every_filter_and_sort_uses_an_index() {
             ..Default::default()
         },
     ];
-    for sort in [
-        "name",
-        "path",
-        "status",
-        "scanned",
-        "updated",
-        "artifactCount",
-    ] {
+    for sort in ProjectSort::VARIANTS {
         pq.push(ProjectQuery {
-            sort_by: Some(sort.into()),
+            sort_by: Some(*sort),
             ..Default::default()
         });
     }

@@ -167,7 +167,7 @@ impl Cache {
             for p in c
                 .problems
                 .iter()
-                .filter(|p| p.severity == crate::scan::health::Severity::Error)
+                .filter(|p| p.severity == crate::model::Severity::Error)
             {
                 let at = p.line.map(|l| format!(" line {l}")).unwrap_or_default();
                 summary.errors.push(format!(

@@ -19,6 +19,8 @@ use crate::store::{Mode, Pending, ScopeRows};
 
 /// Queued projects and sources past which a write uses the bulk writer.
 const BULK_SCOPES: i64 = 20;
+/// Queued scopes whose rows are read from the database at a time by one index write.
+const SYNC_CHUNK: usize = 16;
 
 /// The index once opened, and how the last open went.
 #[derive(Default)]
@@ -171,12 +173,17 @@ impl Cache {
             return Ok(0);
         }
         let mut taken: Vec<Pending> = Vec::new();
-        let n = index.replace_scopes(instance, queued > BULK_SCOPES, || {
+        let n = index.replace_scopes(instance, queued > BULK_SCOPES, |add| {
             let pending = store.search_pending()?;
             let scopes: Vec<_> = pending.iter().map(|p| p.scope.clone()).collect();
-            let rows = store.search_rows(&scopes)?;
+            // A few projects' rows at a time: a cold start queues every project.
+            for chunk in scopes.chunks(SYNC_CHUNK) {
+                for docs in docs_of(store.search_rows(chunk)?) {
+                    add(docs)?;
+                }
+            }
             taken = pending;
-            Ok(docs_of(rows))
+            Ok(())
         })?;
         self.done(index, &taken)?;
         Ok(n)

@@ -133,7 +133,7 @@ fn frontmatter() -> Target {
             }
             for kind in ["skill", "agent", "command", "hook"] {
                 let problems = health::markdown_problems(kind, "a/SKILL.md", &text, &fm, Some("a"));
-                let _ = health::health_of(&problems);
+                let _ = crate::model::health_of(&problems);
             }
             flow_depth_agrees(&text);
         }),

@@ -106,7 +106,7 @@ fn entry(v: &Value, default_kind: &str) -> Option<Entry> {
     Some(Entry {
         name,
         kind: text(o.get("type"))
-            .map(|t| crate::scan::manifest::normalize_kind(&t))
+            .map(|t| crate::values::normalize_kind(&t))
             .unwrap_or_else(|| default_kind.to_string()),
         version: text(o.get("version")),
         description: text(o.get("description")),

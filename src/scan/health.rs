@@ -7,109 +7,11 @@
 //! loaded at all; an agent without `name` or `description` is not listed; a skill without
 //! `description` is never picked automatically.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::model::{ArtifactProblem, Severity};
+
 use super::frontmatter::Frontmatter;
-
-/// Whether Claude Code loads an artifact, and whole.
-#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantNames,
-    strum::VariantArray,
-    PartialOrd,
-    Ord,
-    Default,
-)]
-#[serde(rename_all = "camelCase")]
-#[strum(serialize_all = "camelCase")]
-pub enum Health {
-    /// Loads as written.
-    #[default]
-    Ok,
-    /// Loads, but loses something (metadata, a tool, a hint), or may be shadowed.
-    Degraded,
-    /// Not loaded, or never chosen.
-    Broken,
-}
-
-/// How bad one problem is: `error` makes the artifact broken, `warning` degraded; a `note` never
-/// changes its health (Claude Code is fine with it; another loader or the Agent Skills spec is not).
-#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantNames,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "camelCase")]
-#[strum(serialize_all = "camelCase")]
-pub enum Severity {
-    /// Claude Code will not load it, or never choose it.
-    Error,
-    /// Claude Code loads it but loses something.
-    Warning,
-    /// Claude Code loads it whole; the Agent Skills spec, claude.ai uploads or other agents'
-    /// loaders may not.
-    Note,
-}
-
-crate::values::text_words!(Health, Severity);
-
-/// One problem of an artifact: what Claude Code does about it, and what to change.
-#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArtifactProblem {
-    /// Stable code: `FRONTMATTER_INVALID_YAML`, `AGENT_MISSING_NAME`, `AGENT_MISSING_DESCRIPTION`,
-    /// `SKILL_MISSING_DESCRIPTION`, `SKILL_NAME_MISMATCH`, `ARGUMENT_HINT_LIST`, `UNKNOWN_TOOL`,
-    /// `JSON_INVALID`, `DUPLICATE_NAME`, `DEPLOYED_FILE_MISSING`, `ARTIFACT_TOO_LARGE`, ….
-    pub code: String,
-    /// `error`: the artifact is broken by it; `warning`: degraded; `note`: health unchanged.
-    pub severity: Severity,
-    /// File, relative to the project folder.
-    pub file: String,
-    /// 1-based line in the file, where known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub line: Option<u32>,
-    /// 1-based column, where known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub column: Option<u32>,
-    /// What Claude Code does with the file because of it.
-    pub message: String,
-    /// What to change.
-    pub fix: String,
-}
-
-/// The health a list of problems adds up to.
-pub fn health_of(problems: &[ArtifactProblem]) -> Health {
-    problems
-        .iter()
-        .map(|p| match p.severity {
-            Severity::Error => Health::Broken,
-            Severity::Warning => Health::Degraded,
-            Severity::Note => Health::Ok,
-        })
-        .max()
-        .unwrap_or(Health::Ok)
-}
 
 /// Tool names Claude Code has (built-in, as its tools reference lists them and its 2.1.332 bundle
 /// holds them: `tests/fixtures/claude-code/schema.json`, plus the old names it still accepts:
@@ -935,6 +837,7 @@ pub fn link_problem(file: &str, target: &std::path::Path, is_loop: bool) -> Arti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Health, health_of};
     use crate::scan::frontmatter;
 
     fn problems(kind: &str, text: &str) -> Vec<ArtifactProblem> {

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::health::{ArtifactProblem, Severity, problem};
+use super::health::problem;
+use crate::model::{ArtifactProblem, Severity};
 
 /// Hook events Claude Code 2.1.332 knows.
 pub const HOOK_EVENTS: &[&str] = &[

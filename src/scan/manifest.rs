@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::FileError;
+use crate::model::FileError;
+use crate::values::normalize_kind;
 
 /// One `[[deployed]]` entry of `.skillmeat-deployed.toml`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,18 +34,6 @@ pub struct Deployment {
     pub sha: Option<String>,
     /// `origin`, when recorded.
     pub origin: Option<String>,
-}
-
-/// Normalises an artifact type name as SkillMeat writes it.
-pub fn normalize_kind(raw: &str) -> String {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "skills" => "skill".into(),
-        "commands" => "command".into(),
-        "agents" => "agent".into(),
-        "hooks" => "hook".into(),
-        "mcp_server" | "mcp-server" | "mcp_servers" | "mcpserver" | "mcps" => "mcp".into(),
-        other => other.to_string(),
-    }
 }
 
 /// Normalises a recorded content hash for comparison.

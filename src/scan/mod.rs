@@ -15,12 +15,10 @@ pub mod system;
 pub mod walk;
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use serde::Serialize;
-
+use crate::model::{ArtifactProblem, FileError};
 use crate::values::ArtifactType;
 use serde_json::{Map, Value};
 
@@ -38,27 +36,6 @@ const SCANNER_VERSION: &str = "scan-v4";
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
 pub const PROJECT_FILE: &str = ".skillmeat-project.toml";
-
-/// A problem with one file, reported on its artifact or project.
-#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct FileError {
-    /// Path relative to the project folder (or absolute for files outside it).
-    pub file: String,
-    /// 1-based line, where known.
-    pub line: Option<u32>,
-    /// What is wrong, for a person to read.
-    pub reason: String,
-}
-
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{} line {}: {}", self.file, l, self.reason),
-            None => write!(f, "{}: {}", self.file, self.reason),
-        }
-    }
-}
 
 /// Identity of an artifact inside a project.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -115,7 +92,7 @@ pub struct Content {
     /// artifact is read again at the next refresh whatever its stat says.
     pub retry: bool,
     /// What Claude Code will make of it (see [`health`]).
-    pub problems: Vec<health::ArtifactProblem>,
+    pub problems: Vec<ArtifactProblem>,
 }
 
 /// Deployment facts for an artifact, from the manifest and the collection.
@@ -218,7 +195,7 @@ struct Candidate {
     /// A problem found while locating it.
     error: Option<FileError>,
     /// Problems found while listing it (caps met, links not followed).
-    problems: Vec<health::ArtifactProblem>,
+    problems: Vec<ArtifactProblem>,
     /// Whether all its files were listed, so its size and hash are whole.
     whole: bool,
 }
@@ -265,7 +242,7 @@ struct Scope {
 }
 
 /// A problem of the project as a whole, as `Project.errors` carry it (code and fix in the reason).
-fn project_error(p: health::ArtifactProblem) -> FileError {
+fn project_error(p: ArtifactProblem) -> FileError {
     FileError {
         file: p.file,
         line: p.line,
@@ -905,7 +882,7 @@ fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
         Err((e, why)) => {
             let p = health::unreadable_problem(&main_rel, why, &e.reason);
             // Said once: a file over a cap already carries ARTIFACT_TOO_LARGE.
-            let said = |q: &health::ArtifactProblem| {
+            let said = |q: &ArtifactProblem| {
                 q.code == p.code
                     || (why == health::Unreadable::TooLarge && q.code == "ARTIFACT_TOO_LARGE")
             };

@@ -8,9 +8,11 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use super::health::{self, ArtifactProblem};
+use super::health;
 use super::system::{self, Link};
-use super::{FileError, Stat, mtime_ns, project_error};
+use super::{Stat, mtime_ns, project_error};
+use crate::model::ArtifactProblem;
+use crate::model::FileError;
 
 /// Default most files and folders listed in one artifact.
 pub const DEFAULT_ARTIFACT_FILES: u32 = 1000;
@@ -615,7 +617,7 @@ mod tests {
         assert_eq!(budget.ran_out_in, None);
         let p = listing.problems("a", &l);
         assert_eq!(p[0].code, "ARTIFACT_TOO_LARGE");
-        assert_eq!(p[0].severity, health::Severity::Warning);
+        assert_eq!(p[0].severity, crate::model::Severity::Warning);
         assert!(
             p[0].message.contains("maxArtifactFiles"),
             "{}",

@@ -236,7 +236,7 @@ pub struct SearchOptions {
     /// Only outdated artifacts / entries with an update (`true`), or only up-to-date ones (`false`).
     pub outdated: Option<bool>,
     /// Only artifacts of this health (entries count as `ok`).
-    pub health: Option<crate::scan::health::Health>,
+    pub health: Option<crate::model::Health>,
     /// `relevance` (default with words), `name` (default without), or `updated`.
     #[cfg_attr(feature = "node", napi(ts_type = "'relevance' | 'name' | 'updated'"))]
     pub sort_by: Option<SortBy>,
@@ -610,14 +610,16 @@ impl SearchIndex {
 
     /// Replaces the documents of several projects and sources in one commit. `load` runs once
     /// the write lock is held, so documents read from the database inside it cannot be
-    /// overwritten by an older copy another process read earlier. Returns documents written.
+    /// overwritten by an older copy another process read earlier; it hands each scope's
+    /// documents to the function it is given, as it reads them, so that a write of many scopes
+    /// never holds all their documents at once. Returns documents written.
     /// `bulk` gives the write the bigger, multi-threaded writer of a rebuild (dropped when it
     /// ends): worth it when many scopes are written at once, e.g. after a cold refresh.
     pub fn replace_scopes(
         &self,
         generation: u64,
         bulk: bool,
-        load: impl FnOnce() -> Result<Vec<ScopeDocs>>,
+        load: impl FnOnce(&mut dyn FnMut(ScopeDocs) -> Result<()>) -> Result<()>,
     ) -> Result<u64> {
         let f = self.fields;
         self.write(
@@ -626,7 +628,7 @@ impl SearchIndex {
             GenUpdate::Max(generation),
             |w: &mut IndexWriter| {
                 let mut n = 0u64;
-                for batch in load()? {
+                load(&mut |batch: ScopeDocs| {
                     let (kind, key, docs) = match &batch {
                         ScopeDocs::Project(id, docs) => (DocKind::Artifact, id, docs),
                         ScopeDocs::Source(name, docs) => (DocKind::Entry, name, docs),
@@ -644,7 +646,8 @@ impl SearchIndex {
                             .map_err(|e| tantivy_err("adding a document", e))?;
                         n += 1;
                     }
-                }
+                    Ok(())
+                })?;
                 Ok(n)
             },
         )

@@ -5,8 +5,8 @@ use rusqlite::{Connection, Row, params_from_iter, types::Value};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
-    Artifact, ArtifactPage, ArtifactQuery, Order, Paged, Project, ProjectPage, ProjectQuery,
-    ProjectStatus, RefreshRun, VersionDiff,
+    Artifact, ArtifactPage, ArtifactQuery, ArtifactSort, Order, OutdatedSort, Paged, Project,
+    ProjectPage, ProjectQuery, ProjectSort, ProjectStatus, RefreshRun, VersionDiff,
 };
 
 /// Counts shown by `status()`.
@@ -210,21 +210,13 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, fresh: Fresh) -> Result<(Strin
         }
     }
     let d = dir(q.order);
-    let order = match q.sort_by.as_deref().unwrap_or("name") {
-        "name" => format!("name {d}, rowid {d}"),
-        "path" => format!("path {d}"),
-        "status" => format!("status {d}, name {d}, rowid {d}"),
-        "scanned" | "scannedAt" => format!("scanned_at {d}, rowid {d}"),
-        "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
-        "artifactCount" | "artifacts" => format!("artifact_count {d}, rowid {d}"),
-        other => {
-            return Err(Error::invalid(
-                "sortBy",
-                format!(
-                    "expected name, path, status, scanned, updated or artifactCount, got {other:?}"
-                ),
-            ));
-        }
+    let order = match q.sort_by.unwrap_or_default() {
+        ProjectSort::Name => format!("name {d}, rowid {d}"),
+        ProjectSort::Path => format!("path {d}"),
+        ProjectSort::Status => format!("status {d}, name {d}, rowid {d}"),
+        ProjectSort::Scanned => format!("scanned_at {d}, rowid {d}"),
+        ProjectSort::Updated => format!("updated_at {d}, rowid {d}"),
+        ProjectSort::ArtifactCount => format!("artifact_count {d}, rowid {d}"),
     };
     Ok((format!("FROM projects{} ORDER BY {order}", f.sql()), f))
 }
@@ -259,17 +251,11 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
         f.raw(&format!("health = '{h}'"), vec![]);
     }
     let d = dir(q.order);
-    let order = match q.sort_by.as_deref().unwrap_or("name") {
-        "name" => format!("name {d}, rowid {d}"),
-        "type" => format!("type {d}, name {d}, rowid {d}"),
-        "project" => format!("project_name {d}, name {d}, rowid {d}"),
-        "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
-        other => {
-            return Err(Error::invalid(
-                "sortBy",
-                format!("expected name, type, project or updated, got {other:?}"),
-            ));
-        }
+    let order = match q.sort_by.unwrap_or_default() {
+        ArtifactSort::Name => format!("name {d}, rowid {d}"),
+        ArtifactSort::Type => format!("type {d}, name {d}, rowid {d}"),
+        ArtifactSort::Project => format!("project_name {d}, name {d}, rowid {d}"),
+        ArtifactSort::Updated => format!("updated_at {d}, rowid {d}"),
     };
     Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
 }
@@ -526,8 +512,8 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
         }
         f.eq("version_diff", d.as_str().to_string());
     }
-    let sort = q.sort_by.as_deref().unwrap_or("name");
-    let d = dir(q.order.or(if sort == "versionDiff" {
+    let sort = q.sort_by.unwrap_or_default();
+    let d = dir(q.order.or(if sort == OutdatedSort::VersionDiff {
         Some(Order::Desc)
     } else {
         None
@@ -535,17 +521,11 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
     // Names compare without case, as SkillMeat's list sorts them (`name.lower()`).
     let n = format!("name COLLATE NOCASE {d}, name {d}, rowid {d}");
     let order = match sort {
-        "name" => n,
-        "type" => format!("type {d}, {n}"),
-        "project" => format!("project_name COLLATE NOCASE {d}, {n}"),
-        "versionDiff" => format!("diff_rank {d}, {n}"),
-        "updated" | "updatedAt" => format!("updated_at {d}, rowid {d}"),
-        other => {
-            return Err(Error::invalid(
-                "sortBy",
-                format!("expected name, type, project, versionDiff or updated, got {other:?}"),
-            ));
-        }
+        OutdatedSort::Name => n,
+        OutdatedSort::Type => format!("type {d}, {n}"),
+        OutdatedSort::Project => format!("project_name COLLATE NOCASE {d}, {n}"),
+        OutdatedSort::VersionDiff => format!("diff_rank {d}, {n}"),
+        OutdatedSort::Updated => format!("updated_at {d}, rowid {d}"),
     };
     Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
 }

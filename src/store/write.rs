@@ -9,7 +9,8 @@ use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
 use crate::model::ProjectChanges;
-use crate::scan::{FileError, ProjectScan};
+use crate::model::{ArtifactProblem, FileError, health_of};
+use crate::scan::ProjectScan;
 use crate::values::UpstreamOrigin;
 
 /// What writing one project's scan changed.
@@ -44,7 +45,7 @@ fn summary(errors: &[FileError]) -> Option<String> {
 /// named like a skill of the project gets `SHADOWED_BY_SKILL` (the skill takes precedence).
 /// Their health follows.
 fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<()> {
-    use crate::scan::health::{self, ArtifactProblem};
+    use crate::scan::health;
     const CODES: [&str; 2] = ["DUPLICATE_NAME", "SHADOWED_BY_SKILL"];
     let mut stmt = tx.prepare_cached(
         "SELECT id, type, COALESCE(display_name, name), path, problems_json, name FROM artifacts WHERE project_id = ?1",
@@ -102,7 +103,7 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
         }
         let new_json = serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into());
         if &new_json != json {
-            update.execute(params![id, new_json, health::health_of(&problems).as_str()])?;
+            update.execute(params![id, new_json, health_of(&problems).as_str()])?;
         }
     }
     Ok(())
@@ -286,7 +287,7 @@ fn apply_scan(
                     up.outdated,
                     up.diff_str(),
                     up.rank(),
-                    crate::scan::health::health_of(&c.problems).as_str(),
+                    health_of(&c.problems).as_str(),
                     serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".into()),
                 ])?;
             }

@@ -5,13 +5,14 @@
 
 use serde::Serialize;
 
-pub use crate::scan::FileError;
-pub use crate::scan::health::{ArtifactProblem, Health, Severity};
+mod problems;
+
 pub use crate::values::{
     ArtifactStatus, ArtifactType, MarketStatus, ProjectOrigin, ProjectStatus, RefreshState,
     SearchMode, StorageMode, UpstreamOrigin, WatcherState,
 };
 pub use crate::version::VersionDiff;
+pub use problems::{ArtifactProblem, FileError, Health, Severity, health_of};
 
 /// A project folder known to the cache.
 #[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
@@ -169,6 +170,65 @@ pub enum Order {
     Desc,
 }
 
+/// Sort keys of `listProjects()`.
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, strum::VariantArray)]
+#[serde(rename_all = "camelCase")]
+pub enum ProjectSort {
+    /// Name (the default).
+    #[default]
+    Name,
+    /// Folder path.
+    Path,
+    /// Status, then name.
+    Status,
+    /// Last scan.
+    #[serde(alias = "scannedAt")]
+    Scanned,
+    /// Last change.
+    #[serde(alias = "updatedAt")]
+    Updated,
+    /// Number of artifacts.
+    #[serde(alias = "artifacts")]
+    ArtifactCount,
+}
+
+/// Sort keys of `listArtifacts()`.
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, strum::VariantArray)]
+#[serde(rename_all = "camelCase")]
+pub enum ArtifactSort {
+    /// Name (the default).
+    #[default]
+    Name,
+    /// Type, then name.
+    Type,
+    /// Project name, then name.
+    Project,
+    /// Last content change.
+    #[serde(alias = "updatedAt")]
+    Updated,
+}
+
+/// Sort keys of `outdatedArtifacts()`.
+#[cfg_attr(feature = "node", napi_derive::napi(string_enum = "camelCase"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, strum::VariantArray)]
+#[serde(rename_all = "camelCase")]
+pub enum OutdatedSort {
+    /// Name, without case (the default).
+    #[default]
+    Name,
+    /// Type, then name.
+    Type,
+    /// Project name, then name.
+    Project,
+    /// The most severe difference first (`desc` unless `order` says otherwise).
+    VersionDiff,
+    /// Last content change.
+    #[serde(alias = "updatedAt")]
+    Updated,
+}
+
 /// Filters, sort and paging of `listProjects()`.
 #[cfg_attr(
     feature = "node",
@@ -185,11 +245,7 @@ pub struct ProjectQuery {
     /// Only projects in this status.
     pub status: Option<ProjectStatus>,
     /// Sort key (default `name`).
-    #[cfg_attr(
-        feature = "node",
-        napi(ts_type = "'name' | 'path' | 'status' | 'scanned' | 'updated' | 'artifactCount'")
-    )]
-    pub sort_by: Option<String>,
+    pub sort_by: Option<ProjectSort>,
     /// Direction (default `asc`).
     pub order: Option<Order>,
     /// Rows to skip (default 0).
@@ -229,11 +285,7 @@ pub struct ArtifactQuery {
     /// or will not load or never choose (`broken`).
     pub health: Option<Health>,
     /// Sort key (default `name`).
-    #[cfg_attr(
-        feature = "node",
-        napi(ts_type = "'name' | 'type' | 'project' | 'updated'")
-    )]
-    pub sort_by: Option<String>,
+    pub sort_by: Option<ArtifactSort>,
     /// Direction (default `asc`).
     pub order: Option<Order>,
     /// Rows to skip (default 0).
@@ -646,11 +698,7 @@ pub struct OutdatedQuery {
     )]
     pub difference: Option<VersionDiff>,
     /// Sort key (default `name`; `versionDiff` puts the most severe first).
-    #[cfg_attr(
-        feature = "node",
-        napi(ts_type = "'name' | 'type' | 'project' | 'versionDiff' | 'updated'")
-    )]
-    pub sort_by: Option<String>,
+    pub sort_by: Option<OutdatedSort>,
     /// Direction.
     pub order: Option<Order>,
     /// Rows to skip.
