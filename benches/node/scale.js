@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict'
 // `npm run bench:scale`: write cost at scale. For each tree (projects x 100 artifacts), in the same run:
-//   - the floor: one process walking the tree, reading and SHA-256-hashing every file once (page cache warm);
+//   - the floor: one process walking the tree, reading and SHA-256-hashing every file once (page cache warm),
+//     and the stat floor: the same walk statting every file instead (what a no-change refresh must do);
 //   - cold: a fresh cache, every project registered (one `registerProject` call each, as a CLI loop or a
 //     script would; and one `registerProjects` call), then `refresh()`;
 //   - no-change refresh (p50 of 10), database size, and the peak RSS of the cache process, with its RSS
@@ -48,6 +49,20 @@ function floor(dir) {
   }
   walk(dir)
   return { files, bytes, ms: performance.now() - t }
+}
+
+/** Walks `dir` and stats every file (what a no-change refresh must at least do); returns ms. */
+function statFloor(dir) {
+  const t = performance.now()
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else fs.lstatSync(p)
+    }
+  }
+  walk(dir)
+  return performance.now() - t
 }
 
 async function child(spec) {
@@ -102,7 +117,9 @@ function main() {
       const fx = generate({ out: work, projects: P, artifacts: A, malformedRate: 0.02, seed: 1 })
       floor(fx.projectsDir) // warm the page cache
       const f = floor(fx.projectsDir)
-      const tree = { projects: P, files: f.files, fileBytes: f.bytes, floorMs: f.ms, variants: [] }
+      const statMs = statFloor(fx.projectsDir)
+      const tree = { projects: P, files: f.files, fileBytes: f.bytes, floorMs: f.ms, statFloorMs: statMs, variants: [] }
+      console.log(`${P}x${A}: ${f.files} files; read+hash floor ${f.ms.toFixed(0)} ms, stat floor ${statMs.toFixed(0)} ms (one thread)`)
       results.trees.push(tree)
       for (const v of variants) {
         const dbPath = path.join(work, `cache-${tree.variants.length}.db`)

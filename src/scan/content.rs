@@ -1,0 +1,231 @@
+//! Reading an artifact's files into its [`Content`]: capped text reads, frontmatter, health.
+
+use super::*;
+
+pub(super) fn text_error(rel: &str, reason: String) -> FileError {
+    FileError {
+        file: rel.into(),
+        line: None,
+        reason,
+    }
+}
+
+/// Reads a text file for metadata, enforcing the size limit and rejecting binary or non-UTF-8 data.
+pub(super) fn read_text(path: &Path, rel: &str, size: u64) -> Result<String, FileError> {
+    read_text_why(path, rel, size).map_err(|(e, _)| e)
+}
+
+/// [`read_text`], with why a file could not be read.
+pub(super) fn read_text_why(
+    path: &Path,
+    rel: &str,
+    size: u64,
+) -> Result<String, (FileError, health::Unreadable)> {
+    use health::Unreadable;
+    if size > MAX_TEXT_BYTES {
+        return Err((
+            text_error(
+                rel,
+                format!(
+                    "file is {:.1} MB, over the {} MB limit for metadata; it is listed but not parsed",
+                    size as f64 / 1_048_576.0,
+                    MAX_TEXT_BYTES / 1_048_576
+                ),
+            ),
+            Unreadable::TooLarge,
+        ));
+    }
+    let bytes = read::read_capped(path, MAX_TEXT_BYTES)
+        .map_err(|e| (text_error(rel, format!("cannot read: {e}")), Unreadable::Io))?;
+    if bytes.contains(&0) {
+        return Err((
+            text_error(
+                rel,
+                "binary file (contains NUL bytes), expected UTF-8 text".into(),
+            ),
+            Unreadable::Binary,
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        (
+            text_error(
+                rel,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            ),
+            Unreadable::NotUtf8,
+        )
+    })
+}
+
+/// Reads an artifact's files: content hash, size, and metadata from its main file.
+pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
+    let mut content = Content {
+        size: c.files.iter().map(|f| f.size).sum(),
+        file_count: c.files.len() as u32,
+        modified_ms: c
+            .files
+            .iter()
+            .map(|f| f.mtime_ns / 1_000_000)
+            .max()
+            .unwrap_or(0),
+        error: c.error.clone(),
+        problems: c.problems.clone(),
+        ..Default::default()
+    };
+    // Content hash: only of an artifact listed whole and within the bytes cap (the read is capped
+    // too, should a file grow meanwhile).
+    let max = limits.artifact_bytes;
+    if let Some(cfg) = &c.inline {
+        let bytes = serde_json::to_vec(cfg).unwrap_or_default();
+        content.content_hash = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+        if c.key.kind == ArtifactType::Mcp {
+            let problems = health::mcp_server_problems(&c.rel_path, &c.key.name, cfg);
+            content.problems.extend(problems);
+        }
+    } else if content.size > max && c.whole {
+        let p = walk::file_too_large(&c.rel_path, content.size, limits);
+        content.problems.push(p);
+    } else if c.whole {
+        let hashed = match (&c.folder, &c.main) {
+            (Some(folder), _) => {
+                let rels: Vec<String> = c.files.iter().map(|f| f.rel.clone()).collect();
+                hash::folder_hash(folder, &rels, max)
+            }
+            (None, Some(main)) => hash::file_hash(main, max),
+            (None, None) => Err(std::io::Error::other("nothing to hash")),
+        };
+        match hashed {
+            Ok(h) => content.content_hash = Some(h),
+            Err(e) => {
+                // An I/O failure (permissions, a file replaced mid-read) can pass: read it
+                // again at the next refresh even if its size and mtime stay (chmod moves neither).
+                content.retry = c.folder.is_some() || c.main.is_some();
+                let message = format!("cannot read: {e}");
+                content.problems.push(health::unreadable_problem(
+                    &c.rel_path,
+                    health::Unreadable::Io,
+                    &message,
+                ));
+                content
+                    .error
+                    .get_or_insert(text_error(&c.rel_path, message));
+            }
+        }
+    }
+
+    // Metadata.
+    if let Some(cfg) = &c.inline {
+        let cfg = redact_mcp(cfg.clone());
+        content.description = cfg
+            .get("description")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        if let Value::Object(m) = cfg {
+            if c.key.kind == ArtifactType::Hook {
+                // What the configured hook runs: its command (or prompt, url); `runs`, the
+                // project script, is in its config already (see `hook_settings`).
+                content.description = ["command", "prompt", "url"]
+                    .iter()
+                    .find_map(|k| m.get(*k).and_then(Value::as_str))
+                    .map(str::to_string);
+            }
+            content.metadata = m;
+        }
+        return content;
+    }
+    let Some(main) = &c.main else { return content };
+    let main_rel = main
+        .strip_prefix(project)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| c.rel_path.clone());
+    let size = std::fs::metadata(main).map(|m| m.len()).unwrap_or(0);
+    let is_md = main_rel.to_ascii_lowercase().ends_with(".md");
+    let is_json = main_rel.to_ascii_lowercase().ends_with(".json");
+    if c.key.kind == ArtifactType::Hook && !is_md && !is_json {
+        return content;
+    }
+    let text = match read_text_why(main, &main_rel, size) {
+        Ok(t) => t,
+        Err((e, why)) => {
+            let p = health::unreadable_problem(&main_rel, why, &e.reason);
+            // Said once: a file over a cap already carries ARTIFACT_TOO_LARGE.
+            let said = |q: &ArtifactProblem| {
+                q.code == p.code
+                    || (why == health::Unreadable::TooLarge && q.code == "ARTIFACT_TOO_LARGE")
+            };
+            if !content.problems.iter().any(said) {
+                content.problems.push(p);
+            }
+            content.error.get_or_insert(e);
+            return content;
+        }
+    };
+    if is_json {
+        match serde_json::from_str::<Value>(&text) {
+            Ok(v) => {
+                let v = redact_mcp(v);
+                content.description = v
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .map(str::to_string);
+                content.version = v
+                    .get("version")
+                    .and_then(|d| d.as_str())
+                    .map(str::to_string);
+                if let Value::Object(m) = v {
+                    content.metadata = m;
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                let reason = reason.split(" at line ").next().unwrap_or(&reason);
+                content.problems.push(health::json_problem(
+                    c.key.kind.as_str(),
+                    &main_rel,
+                    e.line() as u32,
+                    e.column() as u32,
+                    reason,
+                ));
+            }
+        }
+        return content;
+    }
+    let fm = frontmatter::parse(&text);
+    // SkillMeat's own files often name an artifact by `title` (its metadata reader does).
+    content.display_name = fm.string("name").or_else(|| fm.string("title"));
+    content.description = fm.string("description").or_else(|| fm.first_line.clone());
+    content.version = fm.string("version");
+    content.author = fm.string("author");
+    content.license = fm.string("license");
+    content.tags = fm.list("tags");
+    let tools_key = if fm.fields.contains_key("tools") {
+        "tools"
+    } else {
+        "allowed-tools"
+    };
+    content.tools = fm.list(tools_key);
+    // A frontmatter YAML error is a problem, not a read error: Claude Code still loads the file
+    // (without its frontmatter), and the fields read line by line still show in lists.
+    let folder = (c.key.kind == ArtifactType::Skill)
+        .then(|| c.key.name.rsplit('/').next().unwrap_or(&c.key.name));
+    let found = health::markdown_problems(c.key.kind.as_str(), &main_rel, &text, &fm, folder);
+    content.problems.splice(0..0, found);
+    // Keys surfaced as their own fields are not repeated in `metadata`.
+    let mut extra = fm.fields;
+    for k in [
+        "name",
+        "description",
+        "version",
+        "author",
+        "license",
+        "tags",
+        tools_key,
+    ] {
+        extra.remove(k);
+    }
+    content.metadata = extra;
+    content
+}
