@@ -1,6 +1,7 @@
 //! The SQLite store: opening (with corruption recovery and a memory fallback), pragmas, and the
 //! SQL for every read and write. All SQL of the package lives under this module.
 
+mod columns;
 mod lease;
 mod market;
 pub mod ownership;

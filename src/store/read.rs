@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
+use super::columns::{ARTIFACT_COLS, artifact_from_row};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -36,12 +37,6 @@ pub const MAX_LIMIT: i64 = 10_000;
 const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_json, origin, profiles_json, \
      artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at, \
      deployed_count, last_deployed_at";
-
-pub(super) const ARTIFACT_COLS: &str = "id, project_id, project_name, profile, type, name, COALESCE(display_name, name), path, description, \
-     version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, \
-     deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, \
-     upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, \
-     metadata_json, scanned_at, updated_at, upstream_origin, upstream_error, health, problems_json";
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
@@ -83,52 +78,6 @@ fn project_from_row(r: &Row<'_>, fresh: Fresh) -> rusqlite::Result<Project> {
         deployed_count: r.get(16)?,
         last_deployed_at: r.get(17)?,
         age_ms,
-    })
-}
-
-pub(super) fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
-    Ok(Artifact {
-        id: r.get(0)?,
-        project_id: r.get(1)?,
-        project_name: r.get(2)?,
-        profile: r.get(3)?,
-        kind: r.get(4)?,
-        name: r.get(5)?,
-        display_name: r.get(6)?,
-        path: r.get(7)?,
-        description: r.get(8)?,
-        version: r.get(9)?,
-        author: r.get(10)?,
-        license: r.get(11)?,
-        tags: json_list(&r.get::<_, String>(12)?),
-        tools: json_list(&r.get::<_, String>(13)?),
-        origin: r.get(14)?,
-        source: r.get(15)?,
-        version_spec: r.get(16)?,
-        from_collection: r.get(17)?,
-        deployed_at: r.get(18)?,
-        deployed_version: r.get(19)?,
-        deployed_sha: r.get(20)?,
-        deployed_hash: super::hash_from_sql(r.get_ref(21)?),
-        content_hash: super::hash_from_sql(r.get_ref(22)?),
-        local_modified: r.get(23)?,
-        upstream_version: r.get(24)?,
-        upstream_sha: r.get(25)?,
-        upstream_checked_at: r.get(26)?,
-        is_outdated: r.get(27)?,
-        version_diff: r.get(28)?,
-        status: r.get(29)?,
-        error: r.get(30)?,
-        size_bytes: r.get(31)?,
-        file_count: r.get(32)?,
-        modified_at: r.get(33)?,
-        metadata: r.get(34)?,
-        scanned_at: r.get(35)?,
-        updated_at: r.get(36)?,
-        upstream_origin: r.get(37)?,
-        upstream_error: r.get(38)?,
-        health: r.get(39)?,
-        problems: serde_json::from_str(&r.get::<_, String>(40)?).unwrap_or_default(),
     })
 }
 
@@ -340,7 +289,7 @@ impl Store {
         self.with_reader(|c| {
             page(
                 c,
-                ARTIFACT_COLS,
+                &ARTIFACT_COLS,
                 &body,
                 &f,
                 offset,
@@ -354,7 +303,8 @@ impl Store {
     pub fn get_artifact(&self, id: &str) -> Result<Option<Artifact>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ARTIFACT_COLS} FROM artifacts WHERE id = ?1"
+                "SELECT {} FROM artifacts WHERE id = ?1",
+                *ARTIFACT_COLS
             ))?;
             let mut rows = stmt.query([id])?;
             match rows.next()? {
@@ -544,7 +494,7 @@ impl Store {
         self.with_reader(|c| {
             page(
                 c,
-                ARTIFACT_COLS,
+                &ARTIFACT_COLS,
                 &body,
                 &f,
                 offset,

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, params};
 
 use super::Store;
+use super::columns::{ARTIFACT_COLS, artifact_from_row};
 use super::market::{ENTRY_COLS, entry_from_row};
-use super::read::{ARTIFACT_COLS, artifact_from_row};
 use crate::error::Result;
 use crate::model::{Artifact, MarketplaceEntry};
 
@@ -134,7 +134,8 @@ impl Store {
             let mut out = Vec::with_capacity(scopes.len());
             {
                 let mut arts = tx.prepare_cached(&format!(
-                    "SELECT {ARTIFACT_COLS} FROM artifacts WHERE project_id = ?1"
+                    "SELECT {} FROM artifacts WHERE project_id = ?1",
+                    *ARTIFACT_COLS
                 ))?;
                 let mut ents = tx.prepare_cached(&format!(
                     "SELECT {ENTRY_COLS} FROM marketplace_entries e JOIN marketplace_sources s ON s.name = e.source
@@ -168,7 +169,7 @@ impl Store {
             let now = super::now_ms();
             let pending = read_pending(&tx)?;
             let artifacts = tx
-                .prepare_cached(&format!("SELECT {ARTIFACT_COLS} FROM artifacts"))?
+                .prepare_cached(&format!("SELECT {} FROM artifacts", *ARTIFACT_COLS))?
                 .query_map([], artifact_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let entries = tx
@@ -210,7 +211,8 @@ impl Store {
             let mut ents = HashMap::with_capacity(entry_ids.len());
             {
                 let mut by_id = tx.prepare_cached(&format!(
-                    "SELECT {ARTIFACT_COLS} FROM artifacts WHERE id IN ({placeholders})"
+                    "SELECT {} FROM artifacts WHERE id IN ({placeholders})",
+                    *ARTIFACT_COLS
                 ))?;
                 for chunk in artifact_ids.chunks(WIDTH) {
                     let params = (0..WIDTH).map(|i| chunk.get(i).copied().unwrap_or(""));

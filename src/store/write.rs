@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, params};
 
+use super::columns::{ScanRow, UPSERT_ARTIFACT, scan_values};
 use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
@@ -109,39 +110,6 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
     Ok(())
 }
 
-const UPSERT_ARTIFACT: &str = "
-INSERT INTO artifacts (id, project_id, project_name, profile, type, name, display_name, path, description,
-    version, author, license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at,
-    deployed_version, deployed_sha, deployed_hash, content_hash, status, error, size_bytes, file_count,
-    modified_at, fingerprint, metadata_json, scanned_at, updated_at, collection_version, collection_sha,
-    upstream_version, upstream_sha, upstream_origin, is_outdated, version_diff, diff_rank, upstream_checked_at,
-    health, problems_json)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,
-    ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39,
-    CASE WHEN ?36 IS NULL THEN NULL ELSE ?31 END, ?40, ?41)
-ON CONFLICT(id) DO UPDATE SET
-    project_name = excluded.project_name, display_name = excluded.display_name, path = excluded.path,
-    description = excluded.description, version = excluded.version, author = excluded.author,
-    license = excluded.license, tags_json = excluded.tags_json, tools_json = excluded.tools_json,
-    origin = excluded.origin, source = excluded.source, version_spec = excluded.version_spec,
-    from_collection = excluded.from_collection, deployed_at = excluded.deployed_at,
-    deployed_version = excluded.deployed_version, deployed_sha = excluded.deployed_sha,
-    deployed_hash = excluded.deployed_hash, content_hash = excluded.content_hash, status = excluded.status,
-    error = excluded.error, size_bytes = excluded.size_bytes, file_count = excluded.file_count,
-    modified_at = excluded.modified_at, fingerprint = excluded.fingerprint,
-    metadata_json = excluded.metadata_json, scanned_at = excluded.scanned_at,
-    collection_version = excluded.collection_version, collection_sha = excluded.collection_sha,
-    upstream_checked_at = CASE WHEN artifacts.upstream_origin IS excluded.upstream_origin
-        AND artifacts.upstream_version IS excluded.upstream_version AND artifacts.upstream_sha IS excluded.upstream_sha
-        THEN artifacts.upstream_checked_at ELSE excluded.upstream_checked_at END,
-    upstream_version = excluded.upstream_version, upstream_sha = excluded.upstream_sha,
-    upstream_origin = excluded.upstream_origin, is_outdated = excluded.is_outdated,
-    version_diff = excluded.version_diff, diff_rank = excluded.diff_rank,
-    health = excluded.health, problems_json = excluded.problems_json,
-    updated_at = CASE WHEN artifacts.content_hash IS excluded.content_hash AND artifacts.error IS excluded.error
-                      AND artifacts.problems_json IS excluded.problems_json
-                      THEN artifacts.updated_at ELSE excluded.updated_at END";
-
 const UPDATE_DEPLOY: &str = "
 UPDATE artifacts SET project_name = ?2, origin = ?3, source = ?4, version_spec = ?5, from_collection = ?6,
     deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12,
@@ -210,7 +178,7 @@ fn apply_scan(
     )?;
     let mut out = ApplyOutcome::default();
     let mut seen = HashSet::new();
-    let mut upsert = tx.prepare_cached(UPSERT_ARTIFACT)?;
+    let mut upsert = tx.prepare_cached(&UPSERT_ARTIFACT)?;
     let mut deploy = tx.prepare_cached(UPDATE_DEPLOY)?;
     for a in &scan.artifacts {
         let id = artifact_id(project_id, &a.key.profile, a.key.kind.as_str(), &a.key.name);
@@ -246,50 +214,17 @@ fn apply_scan(
                     }
                     _ => {}
                 }
-                let error = c.error.as_ref().map(|e| e.to_string());
-                upsert.execute(params![
-                    id,
+                let row = ScanRow {
+                    id: &id,
                     project_id,
-                    scan.name,
-                    a.key.profile,
-                    a.key.kind,
-                    a.key.name,
-                    c.display_name.as_deref().filter(|d| *d != a.key.name),
-                    a.rel_path,
-                    c.description,
-                    c.version,
-                    c.author,
-                    c.license,
-                    serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()),
-                    serde_json::to_string(&c.tools).unwrap_or_else(|_| "[]".into()),
-                    d.origin,
-                    d.source,
-                    d.version_spec,
-                    d.from_collection,
-                    d.deployed_at,
-                    d.deployed_version,
-                    d.deployed_sha,
-                    super::hash_to_sql(d.deployed_hash.as_deref()),
-                    super::hash_to_sql(c.content_hash.as_deref()),
-                    if error.is_some() { "error" } else { "ok" },
-                    error,
-                    c.size as i64,
-                    c.file_count as i64,
-                    c.modified_ms,
-                    a.fingerprint,
-                    serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
+                    project_name: &scan.name,
+                    a,
+                    c,
+                    d,
+                    up: &up,
                     now,
-                    d.collection_version,
-                    d.collection_sha,
-                    up.version,
-                    up.sha,
-                    up.origin,
-                    up.outdated,
-                    up.diff_str(),
-                    up.rank(),
-                    health_of(&c.problems).as_str(),
-                    serde_json::to_string(&c.problems).unwrap_or_else(|_| "[]".into()),
-                ])?;
+                };
+                upsert.execute(rusqlite::params_from_iter(scan_values(&row)))?;
             }
             None => {
                 deploy.execute(params![
