@@ -33,24 +33,36 @@ pub(super) struct ScanRow<'a> {
 /// Columns an upsert never changes on an existing row: they are its identity.
 const KEY: &[&str] = &["id", "project_id", "profile", "type", "name"];
 
-/// Columns an upsert of an existing row sets by a rule of their own (default: the new value).
+/// Columns a write to an existing row sets by a rule of their own (default: the new value), with
+/// `OLD.` for the stored value and `NEW.` for the value written.
 const ON_CONFLICT: &[(&str, &str)] = &[
     // When the upstream answer is the same, it keeps the time it was checked.
     (
         "upstream_checked_at",
-        "CASE WHEN artifacts.upstream_origin IS excluded.upstream_origin
-            AND artifacts.upstream_version IS excluded.upstream_version
-            AND artifacts.upstream_sha IS excluded.upstream_sha
-         THEN artifacts.upstream_checked_at ELSE excluded.upstream_checked_at END",
+        "CASE WHEN OLD.upstream_origin IS NEW.upstream_origin
+            AND OLD.upstream_version IS NEW.upstream_version AND OLD.upstream_sha IS NEW.upstream_sha
+         THEN OLD.upstream_checked_at ELSE NEW.upstream_checked_at END",
     ),
     // "Last content change": kept while the content, its error and its problems are the same.
     (
         "updated_at",
-        "CASE WHEN artifacts.content_hash IS excluded.content_hash AND artifacts.error IS excluded.error
-            AND artifacts.problems_json IS excluded.problems_json
-         THEN artifacts.updated_at ELSE excluded.updated_at END",
+        "CASE WHEN OLD.content_hash IS NEW.content_hash AND OLD.error IS NEW.error
+            AND OLD.problems_json IS NEW.problems_json
+         THEN OLD.updated_at ELSE NEW.updated_at END",
     ),
 ];
+
+/// `column = value` of a write to an existing row; `old`/`new` spell the stored and the written
+/// value's prefix (`artifacts.`/`excluded.` in an upsert, nothing/`:` in an update).
+fn set(column: &str, old: &str, new: &str) -> String {
+    match ON_CONFLICT.iter().find(|(c, _)| *c == column) {
+        Some((_, rule)) => format!(
+            "{column} = {}",
+            rule.replace("OLD.", old).replace("NEW.", new)
+        ),
+        None => format!("{column} = {new}{column}"),
+    }
+}
 
 fn plain<T: rusqlite::types::FromSql>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
     r.get(i)
@@ -86,6 +98,16 @@ fn value<T: ToSql>(x: T) -> Value {
     }
 }
 
+/// Runs `stmt` with `values` bound by name; returns the rows changed.
+pub(super) fn execute(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    values: Vec<(&'static str, Value)>,
+) -> rusqlite::Result<usize> {
+    let params: Vec<(&str, &dyn ToSql)> =
+        values.iter().map(|(n, v)| (*n, v as &dyn ToSql)).collect();
+    stmt.execute(params.as_slice())
+}
+
 /// The first of a column and its read expression: the expression when there is one.
 macro_rules! read_sql {
     ($col:literal) => {
@@ -108,11 +130,19 @@ macro_rules! given {
 
 macro_rules! artifact_row {
     (|$w:ident| $(
-        $col:literal $(as $sql:literal)? $(=> $field:ident : $read:ident)? $(<= $write:expr)? ;
+        $col:literal $(as $sql:literal)? $(=> $field:ident : $read:ident)?
+            $(<= $write:expr $(, $deploy:ident)?)? ;
     )*) => {
-        /// Every line: (column, what reads it, whether it is read, whether a scan writes it).
-        const COLUMNS: &[(&str, &str, bool, bool)] = &[$(
-            ($col, read_sql!($col $(, $sql)?), given!($($field)?), given!($($write)?)),
+        /// Every line: (column, what reads it, whether it is read, whether a scan writes it,
+        /// whether a deployment-only update writes it).
+        const COLUMNS: &[(&str, &str, bool, bool, bool)] = &[$(
+            (
+                $col,
+                read_sql!($col $(, $sql)?),
+                given!($($field)?),
+                given!($($write)?),
+                given!($($($deploy)?)?),
+            ),
         )*];
 
         /// An [`Artifact`] from a row selected with [`ARTIFACT_COLS`].
@@ -126,9 +156,19 @@ macro_rules! artifact_row {
             Ok(Artifact { $($($field,)?)* })
         }
 
-        /// The values a scan writes, in the order of [`written`].
-        pub(super) fn scan_values($w: &ScanRow<'_>) -> Vec<Value> {
-            vec![$($( value($write), )?)*]
+        /// The values a scan writes, by parameter name (`:column`).
+        pub(super) fn scan_values($w: &ScanRow<'_>) -> Vec<(&'static str, Value)> {
+            vec![$($( (concat!(":", $col), value($write)), )?)*]
+        }
+
+        /// The values a deployment-only update writes (and the id it updates), by parameter name.
+        pub(super) fn deploy_values($w: &ScanRow<'_>) -> Vec<(&'static str, Value)> {
+            let mut v = vec![(":id", value($w.id))];
+            $($($(
+                let _ = stringify!($deploy);
+                v.push((concat!(":", $col), value($write)));
+            )?)?)*
+            v
         }
     };
 }
@@ -139,74 +179,82 @@ pub(super) static ARTIFACT_COLS: LazyLock<String> = LazyLock::new(|| {
     cols.join(", ")
 });
 
-/// The columns a scan writes, in the order of [`scan_values`].
+/// The columns a scan writes.
 fn written() -> Vec<&'static str> {
     COLUMNS.iter().filter(|c| c.3).map(|c| c.0).collect()
 }
 
+/// The update of an artifact whose files were not read again: its deployment, its path and
+/// project name, and the upstream they imply.
+pub(super) static UPDATE_DEPLOY: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = COLUMNS
+        .iter()
+        .filter(|c| c.4)
+        .map(|c| set(c.0, "", ":"))
+        .collect();
+    format!("UPDATE artifacts SET {} WHERE id = :id", sets.join(", "))
+});
+
 artifact_row! { |w|
     "id" => id: plain <= w.id;
     "project_id" => project_id: plain <= w.project_id;
-    "project_name" => project_name: plain <= w.project_name;
+    "project_name" => project_name: plain <= w.project_name, deploy;
     "profile" => profile: plain <= &w.a.key.profile;
     "type" => kind: plain <= w.a.key.kind;
     "name" => name: plain <= &w.a.key.name;
     "display_name" as "COALESCE(display_name, name)" => display_name: plain
         <= w.c.display_name.as_deref().filter(|d| *d != w.a.key.name);
-    "path" => path: plain <= &w.a.rel_path;
+    "path" => path: plain <= &w.a.rel_path, deploy;
     "description" => description: plain <= &w.c.description;
     "version" => version: plain <= &w.c.version;
     "author" => author: plain <= &w.c.author;
     "license" => license: plain <= &w.c.license;
     "tags_json" => tags: json <= to_json(&w.c.tags);
     "tools_json" => tools: json <= to_json(&w.c.tools);
-    "origin" => origin: plain <= &w.d.origin;
-    "source" => source: plain <= &w.d.source;
-    "version_spec" => version_spec: plain <= &w.d.version_spec;
-    "from_collection" => from_collection: plain <= &w.d.from_collection;
-    "deployed_at" => deployed_at: plain <= &w.d.deployed_at;
-    "deployed_version" => deployed_version: plain <= &w.d.deployed_version;
-    "deployed_sha" => deployed_sha: plain <= &w.d.deployed_sha;
-    "deployed_hash" => deployed_hash: hash <= super::hash_to_sql(w.d.deployed_hash.as_deref());
+    "origin" => origin: plain <= &w.d.origin, deploy;
+    "source" => source: plain <= &w.d.source, deploy;
+    "version_spec" => version_spec: plain <= &w.d.version_spec, deploy;
+    "from_collection" => from_collection: plain <= &w.d.from_collection, deploy;
+    "deployed_at" => deployed_at: plain <= &w.d.deployed_at, deploy;
+    "deployed_version" => deployed_version: plain <= &w.d.deployed_version, deploy;
+    "deployed_sha" => deployed_sha: plain <= &w.d.deployed_sha, deploy;
+    "deployed_hash" => deployed_hash: hash <= super::hash_to_sql(w.d.deployed_hash.as_deref()), deploy;
     "content_hash" => content_hash: hash <= super::hash_to_sql(w.c.content_hash.as_deref());
     // Set by SQL after each write (`Store::apply_scans`), from the two hashes.
     "local_modified" => local_modified: plain;
-    "upstream_version" => upstream_version: plain <= &w.up.version;
-    "upstream_sha" => upstream_sha: plain <= &w.up.sha;
-    "upstream_checked_at" => upstream_checked_at: plain <= w.up.origin.map(|_| w.now);
-    "is_outdated" => is_outdated: plain <= w.up.outdated;
-    "version_diff" => version_diff: plain <= w.up.diff_str();
+    "upstream_version" => upstream_version: plain <= &w.up.version, deploy;
+    "upstream_sha" => upstream_sha: plain <= &w.up.sha, deploy;
+    "upstream_checked_at" => upstream_checked_at: plain <= w.up.origin.map(|_| w.now), deploy;
+    "is_outdated" => is_outdated: plain <= w.up.outdated, deploy;
+    "version_diff" => version_diff: plain <= w.up.diff_str(), deploy;
     "status" => status: plain <= if w.c.error.is_some() { "error" } else { "ok" };
     "error" => error: plain <= w.c.error.as_ref().map(|e| e.to_string());
     "size_bytes" => size_bytes: plain <= w.c.size as i64;
     "file_count" => file_count: plain <= w.c.file_count as i64;
     "modified_at" => modified_at: plain <= w.c.modified_ms;
     "metadata_json" => metadata: plain <= to_json(&w.c.metadata);
-    "scanned_at" => scanned_at: plain <= w.now;
+    "scanned_at" => scanned_at: plain <= w.now, deploy;
     "updated_at" => updated_at: plain <= w.now;
-    "upstream_origin" => upstream_origin: plain <= w.up.origin;
+    "upstream_origin" => upstream_origin: plain <= w.up.origin, deploy;
     // Written by the upstream check (`Store::record_upstream`).
     "upstream_error" => upstream_error: plain;
     "health" => health: plain <= health_of(&w.c.problems);
     "problems_json" => problems: json <= to_json(&w.c.problems);
     "fingerprint" <= &w.a.fingerprint;
-    "collection_version" <= &w.d.collection_version;
-    "collection_sha" <= &w.d.collection_sha;
-    "diff_rank" <= w.up.rank();
+    "collection_version" <= &w.d.collection_version, deploy;
+    "collection_sha" <= &w.d.collection_sha, deploy;
+    "diff_rank" <= w.up.rank(), deploy;
 }
 
 /// The scan's upsert: every written column by name, an existing row (same id) updated but for
 /// its identity and the [`ON_CONFLICT`] rules.
 pub(super) static UPSERT_ARTIFACT: LazyLock<String> = LazyLock::new(|| {
     let cols = written();
-    let params: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let params: Vec<String> = cols.iter().map(|c| format!(":{c}")).collect();
     let sets: Vec<String> = cols
         .iter()
         .filter(|c| !KEY.contains(c))
-        .map(|c| match ON_CONFLICT.iter().find(|(k, _)| k == c) {
-            Some((_, rule)) => format!("{c} = {rule}"),
-            None => format!("{c} = excluded.{c}"),
-        })
+        .map(|c| set(c, "artifacts.", "excluded."))
         .collect();
     format!(
         "INSERT INTO artifacts ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}",

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, params};
 
-use super::columns::{ScanRow, UPSERT_ARTIFACT, scan_values};
+use super::columns::{
+    ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values,
+};
 use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
@@ -110,16 +112,6 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
     Ok(())
 }
 
-const UPDATE_DEPLOY: &str = "
-UPDATE artifacts SET project_name = ?2, origin = ?3, source = ?4, version_spec = ?5, from_collection = ?6,
-    deployed_at = ?7, deployed_version = ?8, deployed_sha = ?9, deployed_hash = ?10, path = ?11, scanned_at = ?12,
-    collection_version = ?13, collection_sha = ?14,
-    upstream_checked_at = CASE WHEN upstream_origin IS ?17 AND upstream_version IS ?15 AND upstream_sha IS ?16
-        THEN upstream_checked_at WHEN ?17 IS NULL THEN NULL ELSE ?12 END,
-    upstream_version = ?15, upstream_sha = ?16, upstream_origin = ?17, is_outdated = ?18, version_diff = ?19,
-    diff_rank = ?20
-WHERE id = ?1";
-
 /// A project row to create with its first write: `(path, origin)`.
 pub type NewProject<'a> = (&'a str, &'a str);
 
@@ -179,7 +171,8 @@ fn apply_scan(
     let mut out = ApplyOutcome::default();
     let mut seen = HashSet::new();
     let mut upsert = tx.prepare_cached(&UPSERT_ARTIFACT)?;
-    let mut deploy = tx.prepare_cached(UPDATE_DEPLOY)?;
+    let mut deploy = tx.prepare_cached(&UPDATE_DEPLOY)?;
+    let unread = crate::scan::Content::default();
     for a in &scan.artifacts {
         let id = artifact_id(project_id, &a.key.profile, a.key.kind.as_str(), &a.key.name);
         seen.insert(id.clone());
@@ -205,6 +198,17 @@ fn apply_scan(
             }),
             &listed,
         );
+        // An artifact whose files were not read again keeps its content columns.
+        let row = ScanRow {
+            id: &id,
+            project_id,
+            project_name: &scan.name,
+            a,
+            c: a.content.as_ref().unwrap_or(&unread),
+            d,
+            up: &up,
+            now,
+        };
         match &a.content {
             Some(c) => {
                 match existing.get(&id) {
@@ -214,41 +218,10 @@ fn apply_scan(
                     }
                     _ => {}
                 }
-                let row = ScanRow {
-                    id: &id,
-                    project_id,
-                    project_name: &scan.name,
-                    a,
-                    c,
-                    d,
-                    up: &up,
-                    now,
-                };
-                upsert.execute(rusqlite::params_from_iter(scan_values(&row)))?;
+                execute(&mut upsert, scan_values(&row))?;
             }
             None => {
-                deploy.execute(params![
-                    id,
-                    scan.name,
-                    d.origin,
-                    d.source,
-                    d.version_spec,
-                    d.from_collection,
-                    d.deployed_at,
-                    d.deployed_version,
-                    d.deployed_sha,
-                    super::hash_to_sql(d.deployed_hash.as_deref()),
-                    a.rel_path,
-                    now,
-                    d.collection_version,
-                    d.collection_sha,
-                    up.version,
-                    up.sha,
-                    up.origin,
-                    up.outdated,
-                    up.diff_str(),
-                    up.rank(),
-                ])?;
+                execute(&mut deploy, deploy_values(&row))?;
             }
         }
     }
