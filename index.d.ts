@@ -390,6 +390,8 @@ export interface CacheOptions {
   maxResponseBytes?: number
   /** GitHub-compatible API that upstream versions are read from (GitHub Enterprise: `https://HOST/api/v3`). The token is read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored. */
   githubApiUrl?: string
+  /** GitLab API that upstream versions of sources on its host are read from (self-hosted: `https://HOST/api/v4`); `gitlab.com` sources are read from gitlab.com's API whatever this is. The token is read from `SKILLMEAT_GITLAB_TOKEN` or `GITLAB_TOKEN`, sent to this host only, and never stored. */
+  gitlabApiUrl?: string
   /** How long a repository's answer stays fresh (hours); the background refresh re-checks due repositories; `0` turns background checks off (`checkUpstream()` still works). */
   upstreamTtlHours?: number
   /** Most files and folders listed in one artifact; past it the listing stops (health problem `ARTIFACT_TOO_LARGE`). At least 1. */

@@ -421,7 +421,7 @@ impl Cache {
                 "RATE_LIMITED",
                 format!(
                     "the upstream API's rate limit is exhausted; upstream checks resume {}. Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
-                    crate::upstream::github::describe_reset(t, now_ms())
+                    crate::upstream::describe_reset(t, now_ms())
                 ),
             ));
         }

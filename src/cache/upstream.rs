@@ -1,5 +1,5 @@
-//! Upstream checks: which repositories are due, one batched check against the GitHub-compatible
-//! API (see [`crate::upstream`]), and the results written in one transaction.
+//! Upstream checks: which repositories are due, one batched check per provider serving their
+//! hosts (see [`crate::upstream::provider`]), and the results written in one transaction.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -10,7 +10,8 @@ use crate::config::ProcessEnv;
 use crate::error::{Error, Result};
 use crate::model::{UpstreamError, UpstreamSummary};
 use crate::store::{Fresh, HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, now_ms};
-use crate::upstream::{self, Cached, Github, Resolved, SourceSpec, UpstreamProvider, VersionSpec};
+use crate::upstream::provider::provider_for;
+use crate::upstream::{self, Cached, ProviderKind, Resolved, Setup, SourceSpec, VersionSpec};
 
 /// Options of one upstream check.
 #[derive(Debug, Clone, Default)]
@@ -59,9 +60,48 @@ fn first_error(a: &upstream::RepoAnswer) -> Option<&upstream::RemoteError> {
         .or_else(|| a.commits.iter().find_map(|(_, r)| r.as_ref().err()))
 }
 
-/// Checks the upstream versions of every artifact with a GitHub source (of one project, or all):
-/// repositories answered within the upstream TTL are skipped unless `force`; the rest are asked
-/// in one batch (one request per repository and endpoint, conditional on the stored ETag).
+/// The artifacts due for a check whose sources one provider serves.
+struct Group {
+    kind: &'static ProviderKind,
+    /// API root: stored answers and the rate-limit state are kept under it.
+    api_url: String,
+    /// Artifacts with their parsed sources.
+    due: Vec<(UpstreamCandidate, SourceSpec)>,
+    /// `(grouping key, owner, repo)` of each repository, in order of first appearance.
+    repos: Vec<(String, String, String)>,
+}
+
+/// The index of the group of `api_url` in `groups`, added if missing.
+fn group_of(groups: &mut Vec<Group>, kind: &'static ProviderKind, api_url: String) -> usize {
+    match groups.iter().position(|g| g.api_url == api_url) {
+        Some(i) => i,
+        None => {
+            groups.push(Group {
+                kind,
+                api_url,
+                due: Vec::new(),
+                repos: Vec::new(),
+            });
+            groups.len() - 1
+        }
+    }
+}
+
+/// What one provider's check found, ready to store.
+struct Checked {
+    api_url: String,
+    results: Vec<(String, UpstreamResult)>,
+    repos: Vec<RepoOutcome>,
+    records: Vec<(String, Cached)>,
+    requests: u32,
+    not_modified: u32,
+    rate_limit: Option<upstream::RateLimit>,
+}
+
+/// Checks the upstream versions of every artifact whose source a provider serves (GitHub,
+/// GitLab; of one project, or all): repositories answered within the upstream TTL are skipped
+/// unless `force`; the rest are asked in one batch per provider, the providers at the same time
+/// (one request per repository and endpoint, conditional on the stored ETag).
 pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> {
     let started = Instant::now();
     if let Some(id) = &opts.project_id {
@@ -79,9 +119,6 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let candidates = on_store(c, move |s| s.upstream_candidates(project.as_deref())).await?;
     let checked = on_store(c, |s| s.upstream_repo_checks()).await?;
     let cfg = c.config();
-    let api_url = cfg.github_api_url.value.trim_end_matches('/').to_string();
-    let api = api_url.clone();
-    let (limited_until, _) = on_store(c, move |s| s.upstream_state(&api)).await?;
 
     let mut ttl_ms = i64::from(cfg.upstream_ttl_hours.value) * 3_600_000;
     if let Some(max_age) = opts.max_age_ms {
@@ -90,13 +127,20 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let now = now_ms();
     let recent = Fresh::within(ttl_ms);
     let mut summary = UpstreamSummary::default();
-    // Every artifact due for a check, with its parsed source.
-    let mut due: Vec<(UpstreamCandidate, SourceSpec)> = Vec::new();
+    // The short forms' provider comes first and is always consulted, so that a rate limit in
+    // force is reported even when nothing is due.
+    let mut groups: Vec<Group> = Vec::new();
+    if let Some((kind, api)) = provider_for(upstream::spec::GITHUB_HOST, cfg) {
+        group_of(&mut groups, kind, api);
+    }
     let mut repos: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut skipped: HashSet<String> = HashSet::new();
     for a in candidates {
         let Some(spec) = upstream::spec::parse(&a.source, a.version_spec.as_deref()) else {
+            continue;
+        };
+        let Some((kind, api)) = provider_for(&spec.host, cfg) else {
             continue;
         };
         let key = spec.repo_key();
@@ -105,44 +149,112 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             skipped.insert(key);
             continue;
         }
+        let i = group_of(&mut groups, kind, api);
+        let g = &mut groups[i];
         if seen.insert(key.clone()) {
-            repos.push(key);
+            repos.push(key.clone());
+            g.repos.push((key, spec.owner.clone(), spec.repo.clone()));
         }
-        due.push((a, spec));
+        g.due.push((a, spec));
     }
     summary.skipped = skipped.len() as u32;
     summary.repositories = repos.len() as u32;
-    summary.artifacts = due.len() as u32;
+    summary.artifacts = groups.iter().map(|g| g.due.len() as u32).sum();
 
-    if let Some(until) = limited_until.filter(|u| *u > now) {
-        // Still inside the API's rate-limit window: do not ask, say when it resets.
+    // Providers still inside their API's rate-limit window are not asked: say when it resets.
+    let mut ready = Vec::new();
+    for g in groups {
+        let api = g.api_url.clone();
+        let (limited_until, _) = on_store(c, move |s| s.upstream_state(&api)).await?;
+        let Some(until) = limited_until.filter(|u| *u > now) else {
+            ready.push(g);
+            continue;
+        };
         summary.rate_limited = true;
-        summary.rate_limit_reset_at = Some(until);
+        summary.rate_limit_reset_at = summary.rate_limit_reset_at.max(Some(until));
         let msg = format!(
-            "the upstream API's rate limit is exhausted; it resets {}. Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
-            crate::upstream::github::describe_reset(until, now)
+            "the upstream API's rate limit is exhausted; it resets {}. {}",
+            crate::upstream::describe_reset(until, now),
+            g.kind.token_advice
         );
-        summary.errors = repos
-            .iter()
-            .map(|r| UpstreamError {
+        summary
+            .errors
+            .extend(g.repos.iter().map(|(r, _, _)| UpstreamError {
                 repository: r.clone(),
                 code: "RATE_LIMITED".into(),
                 message: msg.clone(),
-            })
-            .collect();
-        summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        return Ok(summary);
+            }));
     }
-    if due.is_empty() {
+    ready.retain(|g| !g.due.is_empty());
+    if ready.is_empty() {
         summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         return Ok(summary);
     }
 
-    let provider = Github::new(
-        crate::http::Limits::from_config(c.config()),
-        &api_url,
-        upstream::token::find(&ProcessEnv, &c.config().home.value).map(|t| t.secret),
-    )?;
+    let done =
+        futures_util::future::try_join_all(ready.into_iter().map(|g| check_group(c, g))).await?;
+    let mut results = Vec::new();
+    let mut repo_outcomes = Vec::new();
+    let mut records: Vec<HttpRecord> = Vec::new();
+    let mut states = Vec::new();
+    for d in done {
+        summary.requests += d.requests;
+        summary.not_modified += d.not_modified;
+        for r in &d.repos {
+            if let Some((code, message)) = &r.error {
+                summary.errors.push(UpstreamError {
+                    repository: r.repo.clone(),
+                    code: code.clone(),
+                    message: message.clone(),
+                });
+            }
+        }
+        results.extend(d.results);
+        repo_outcomes.extend(d.repos);
+        records.extend(d.records.into_iter().map(|(url, r)| HttpRecord {
+            url,
+            etag: r.etag,
+            last_modified: r.last_modified,
+            body: r.body,
+        }));
+        if let Some(rl) = &d.rate_limit {
+            summary.rate_limited = true;
+            summary.rate_limit_reset_at = summary.rate_limit_reset_at.max(rl.reset_at_ms);
+        }
+        let limited = d
+            .rate_limit
+            .as_ref()
+            .map(|rl| rl.reset_at_ms.unwrap_or(now + 60_000));
+        states.push((d.api_url, limited));
+    }
+    let (changed, outdated) = on_store(c, move |s| {
+        let out = s.apply_upstream_check(&records, &repo_outcomes, &results)?;
+        for (api_url, limited) in &states {
+            s.set_upstream_state(api_url, *limited, now)?;
+        }
+        Ok(out)
+    })
+    .await?;
+    summary.updated = changed as u32;
+    summary.outdated = outdated as u32;
+    let c2 = c.clone();
+    let _ = blocking(move || c2.sync_search_quietly()).await;
+    summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(summary)
+}
+
+/// Asks one provider about its group's repositories, compares contents where versions cannot
+/// tell, and reads each artifact's result.
+async fn check_group(c: &Cache, g: Group) -> Result<Checked> {
+    let provider = {
+        let setup = Setup {
+            config: c.config(),
+            env: &ProcessEnv,
+            limits: crate::http::Limits::from_config(c.config()),
+        };
+        (g.kind.open)(&g.api_url, &setup)?
+    };
+    let due = g.due;
     let queries = upstream::queries(due.iter().map(|(_, s)| s));
     let prefix = provider.api_url().to_string();
     let stored = on_store(c, move |s| s.upstream_http(&prefix)).await?;
@@ -160,8 +272,7 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
         })
         .collect();
     let mut outcome = provider.check(queries, &cached).await;
-    summary.requests = outcome.requests;
-    summary.not_modified = outcome.not_modified;
+    let (mut requests, mut not_modified) = (outcome.requests, outcome.not_modified);
     let resolved: Vec<Resolved> = due
         .iter()
         .map(|(a, spec)| upstream::resolve_spec(&outcome, spec, a.deployed_version.as_deref()))
@@ -181,8 +292,8 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
                 .filter_map(|((_, spec), w)| w.as_ref().map(|r| (spec, r.clone()))),
         );
         let trees = provider.check(tree_queries, &cached).await;
-        summary.requests += trees.requests;
-        summary.not_modified += trees.not_modified;
+        requests += trees.requests;
+        not_modified += trees.not_modified;
         let jobs: Vec<(usize, std::path::PathBuf, upstream::TreeEntry)> = due
             .iter()
             .zip(&wants)
@@ -231,58 +342,26 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
             (a.id.clone(), res)
         })
         .collect();
-    let mut repo_outcomes = Vec::new();
-    for key in &repos {
-        let answer = outcome
-            .repos
-            .iter()
-            .find(|a| upstream::spec::repo_key(&a.owner, &a.repo) == *key);
-        let error = match answer {
-            Some(a) => first_error(a).map(|e| (e.code.clone(), e.message.clone())),
-            None => Some(("NOT_CHECKED".into(), "not part of this check".into())),
-        };
-        if let Some((code, message)) = &error {
-            summary.errors.push(UpstreamError {
-                repository: key.clone(),
-                code: code.clone(),
-                message: message.clone(),
-            });
-        }
-        repo_outcomes.push(RepoOutcome {
-            repo: key.clone(),
-            error,
-        });
-    }
-    let records: Vec<HttpRecord> = outcome
-        .records
-        .iter()
-        .map(|(url, r)| HttpRecord {
-            url: url.clone(),
-            etag: r.etag.clone(),
-            last_modified: r.last_modified.clone(),
-            body: r.body.clone(),
+    let repos = g
+        .repos
+        .into_iter()
+        .map(|(key, owner, repo)| {
+            let error = match upstream::resolve::answer_for(&outcome, &owner, &repo) {
+                Some(a) => first_error(a).map(|e| (e.code.clone(), e.message.clone())),
+                None => Some(("NOT_CHECKED".into(), "not part of this check".into())),
+            };
+            RepoOutcome { repo: key, error }
         })
         .collect();
-    if let Some(rl) = &outcome.rate_limit {
-        summary.rate_limited = true;
-        summary.rate_limit_reset_at = rl.reset_at_ms;
-    }
-    let limited = outcome
-        .rate_limit
-        .as_ref()
-        .map(|rl| rl.reset_at_ms.unwrap_or(now + 60_000));
-    let (changed, outdated) = on_store(c, move |s| {
-        let out = s.apply_upstream_check(&records, &repo_outcomes, &results)?;
-        s.set_upstream_state(&api_url, limited, now)?;
-        Ok(out)
+    Ok(Checked {
+        api_url: g.api_url,
+        results,
+        repos,
+        records: outcome.records,
+        requests,
+        not_modified,
+        rate_limit: outcome.rate_limit,
     })
-    .await?;
-    summary.updated = changed as u32;
-    summary.outdated = outdated as u32;
-    let c2 = c.clone();
-    let _ = blocking(move || c2.sync_search_quietly()).await;
-    summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    Ok(summary)
 }
 
 /// The ref whose tree tells whether `a`'s deployed files differ upstream (`Some(None)`: the

@@ -279,6 +279,11 @@ config_keys! {
         default: "https://api.github.com",
         doc: "GitHub-compatible API that upstream versions are read from (GitHub Enterprise: `https://HOST/api/v3`). The token is read from `SKILLMEAT_GITHUB_TOKEN` or `GITHUB_TOKEN` and never stored.",
     },
+    gitlab_api_url: String as Text {
+        env: "SKILLMEAT_GITLAB_API_URL",
+        default: "https://gitlab.com/api/v4",
+        doc: "GitLab API that upstream versions of sources on its host are read from (self-hosted: `https://HOST/api/v4`); `gitlab.com` sources are read from gitlab.com's API whatever this is. The token is read from `SKILLMEAT_GITLAB_TOKEN` or `GITLAB_TOKEN`, sent to this host only, and never stored.",
+    },
     upstream_ttl_hours: u32 as Count {
         env: "SKILLMEAT_CACHE_UPSTREAM_TTL_HOURS",
         default: "24",

@@ -7,7 +7,8 @@ use super::seeds::{self, MARKETPLACES, PROJECTS, files, handwritten};
 use super::{Rng, Target, fnv, fuzz, generate};
 use crate::scan::{frontmatter, health, manifest};
 use crate::search::{DocKind, SearchDoc, SearchIndex, SearchQuery, SortBy};
-use crate::upstream::github::{CommitQuery, DEFAULT_API_URL, RepoAnswer};
+use crate::upstream::github::DEFAULT_API_URL;
+use crate::upstream::provider::{CommitQuery, RepoAnswer};
 use crate::upstream::{answer, resolve, spec};
 use crate::version;
 

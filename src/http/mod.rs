@@ -119,6 +119,9 @@ pub struct RequestOptions<'a> {
     /// Token sent as `Authorization: Bearer …`, only to the origin of the first URL: it is
     /// dropped when a redirect leads to another scheme, host or port.
     pub bearer: Option<&'a str>,
+    /// Sends `bearer` as it is in this header instead (GitLab's `PRIVATE-TOKEN`), by the same
+    /// origin rule.
+    pub token_header: Option<&'a str>,
 }
 
 impl std::fmt::Debug for RequestOptions<'_> {
@@ -128,12 +131,13 @@ impl std::fmt::Debug for RequestOptions<'_> {
             .field("last_modified", &self.last_modified)
             .field("headers", &self.headers)
             .field("bearer", &self.bearer.map(|_| "<redacted>"))
+            .field("token_header", &self.token_header)
             .finish()
     }
 }
 
-/// Rate-limit headers of a response (`x-ratelimit-remaining`, `x-ratelimit-reset`,
-/// `retry-after`), when present and well-formed.
+/// Rate-limit headers of a response (`x-ratelimit-remaining`, `x-ratelimit-reset`, or GitLab's
+/// `ratelimit-remaining`, `ratelimit-reset`; `retry-after`), when present and well-formed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateInfo {
     /// Requests left in the current window.
@@ -147,9 +151,12 @@ pub struct RateInfo {
 impl RateInfo {
     fn from_headers(h: &HeaderMap) -> RateInfo {
         let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let either = |a: &str, b: &str| get(a).or_else(|| get(b));
         RateInfo {
-            remaining: get("x-ratelimit-remaining").and_then(|v| v.parse().ok()),
-            reset_epoch_s: get("x-ratelimit-reset").and_then(|v| v.parse().ok()),
+            remaining: either("x-ratelimit-remaining", "ratelimit-remaining")
+                .and_then(|v| v.parse().ok()),
+            reset_epoch_s: either("x-ratelimit-reset", "ratelimit-reset")
+                .and_then(|v| v.parse().ok()),
             retry_after_s: h
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
@@ -217,9 +224,18 @@ pub async fn get_with(
     let mut target = check_url(url, limits)?;
     let origin = target.origin();
     let base = request_headers(opts)?;
+    let auth_name = match opts.token_header {
+        Some(n) => HeaderName::from_bytes(n.as_bytes())
+            .map_err(|e| Error::invalid("headers", format!("bad header name {n:?}: {e}")))?,
+        None => AUTHORIZATION,
+    };
     let auth = match opts.bearer {
         Some(t) => {
-            let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
+            let text = match opts.token_header {
+                Some(_) => t.to_string(),
+                None => format!("Bearer {t}"),
+            };
+            let mut v = HeaderValue::from_str(&text).map_err(|_| {
                 Error::invalid(
                     "token",
                     "the token contains characters not allowed in a header",
@@ -235,7 +251,7 @@ pub async fn get_with(
         let mut headers = base.clone();
         if let Some(v) = &auth {
             if target.origin() == origin {
-                headers.insert(AUTHORIZATION, v.clone());
+                headers.insert(auth_name.clone(), v.clone());
             }
         }
         let resp = client

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::github::{Release, Tree, TreeEntry};
+use super::provider::{Release, Tree, TreeEntry};
 
 #[derive(Deserialize)]
 struct RawRelease {

@@ -1,19 +1,23 @@
-//! A GitHub REST API upstream provider: one request per repository and endpoint (releases, tags,
-//! the newest commit of a ref and path), revalidated with cached ETags, with bounded concurrency,
-//! rate-limit awareness, and per-repository errors. Pure: the caller persists [`CheckOutcome`]
-//! records and passes them back as the cache of the next check.
+//! The GitHub REST API provider (`https://api.github.com`, or a GitHub Enterprise `…/api/v3`):
+//! one request per repository and endpoint (releases, tags, the newest commit of a ref and path,
+//! trees), revalidated with cached ETags, with bounded concurrency, rate-limit awareness, and
+//! per-repository errors. Pure: the caller persists [`CheckOutcome`] records and passes them back
+//! as the cache of the next check.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::answer;
-use super::spec::{repo_key, valid_owner, valid_repo};
-use crate::error::Error;
-use crate::http::{self as fetch, Fetched, Limits, RequestOptions};
+use super::provider::{
+    BoxFuture, Cached, CheckOutcome, CommitQuery, ProviderKind, RemoteError, RepoAnswer, RepoQuery,
+    Setup, UpstreamProvider,
+};
+use super::session::{Reply, RepoResult, Service, Session};
+use super::spec::{valid_owner, valid_repo};
+use crate::config::Config;
+use crate::error::Result;
+use crate::http::Limits;
 use crate::version;
-use futures_util::StreamExt;
 
 /// The public GitHub API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -58,188 +62,6 @@ impl fmt::Debug for GithubConfig {
     }
 }
 
-/// The newest commit of a ref (the default branch when `None`), optionally limited to a path.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CommitQuery {
-    /// Branch, tag or SHA; `None` for the default branch.
-    pub git_ref: Option<String>,
-    /// Path inside the repository; `None` for the whole repository.
-    pub path: Option<String>,
-}
-
-/// What to ask about one repository.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RepoQuery {
-    /// Owner.
-    pub owner: String,
-    /// Repository name.
-    pub repo: String,
-    /// Fetch the releases (and the tags too when there are none).
-    pub releases: bool,
-    /// Fetch the tags.
-    pub tags: bool,
-    /// Newest commits wanted (deduplicated).
-    pub commits: Vec<CommitQuery>,
-    /// Newest commits wanted only when the repository publishes no version at all (no release,
-    /// no tag that is a version): how `latest` is followed in most skill repositories.
-    pub latest_commits: Vec<CommitQuery>,
-    /// Refs whose recursive tree is wanted (`None`: the default branch), to compare contents.
-    pub trees: Vec<Option<String>>,
-}
-
-/// One entry of a repository tree: a blob (file) or a tree (folder), with its git object SHA.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TreeEntry {
-    /// `blob`, `tree` or `commit` (a submodule).
-    pub kind: String,
-    /// Git object SHA.
-    pub sha: String,
-}
-
-/// A repository's tree at one ref, as `git/trees/<ref>?recursive=1` gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tree {
-    /// SHA of the root tree.
-    pub sha: String,
-    /// Every path (`/`-separated) with its entry.
-    pub entries: HashMap<String, TreeEntry>,
-    /// GitHub cut the listing short (very large repositories): a missing path proves nothing.
-    pub truncated: bool,
-}
-
-impl Tree {
-    /// The entry at `path` (`None` or empty: the root tree).
-    pub fn at(&self, path: Option<&str>) -> Option<TreeEntry> {
-        match path.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty()) {
-            None => Some(TreeEntry {
-                kind: "tree".into(),
-                sha: self.sha.clone(),
-            }),
-            Some(p) => self.entries.get(p).cloned(),
-        }
-    }
-}
-
-/// A previously fetched answer, keyed by URL, used to revalidate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cached {
-    /// `ETag` to send as `If-None-Match`.
-    pub etag: Option<String>,
-    /// `Last-Modified` to send as `If-Modified-Since`.
-    pub last_modified: Option<String>,
-    /// The JSON body.
-    pub body: String,
-}
-
-/// A GitHub release.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Release {
-    /// Its tag name (`v1.2.0`).
-    pub tag: String,
-    /// Marked as a pre-release on GitHub.
-    pub prerelease: bool,
-    /// A draft (drafts are dropped when parsing, so always `false` in answers).
-    pub draft: bool,
-    /// Publication time (ISO 8601).
-    pub published_at: Option<String>,
-}
-
-/// A failure of one request, with a stable code: `NOT_FOUND`, `RATE_LIMITED`, `HTTP_ERROR`,
-/// `INVALID_RESPONSE`, `NETWORK`, `NETWORK_TIMEOUT`, `RESPONSE_TOO_LARGE`, `INSECURE_URL`,
-/// `TOO_MANY_REDIRECTS`, `INVALID_ARGUMENT`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteError {
-    /// Stable code.
-    pub code: String,
-    /// Human message (never contains the token).
-    pub message: String,
-}
-
-impl fmt::Display for RemoteError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RemoteError {}
-
-/// The rate limit that stopped a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// When requests are allowed again (epoch ms), when known.
-    pub reset_at_ms: Option<i64>,
-    /// Requests left, when known.
-    pub remaining: Option<u64>,
-}
-
-/// Everything learned about one repository. `None` means not asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepoAnswer {
-    /// Owner, as first queried.
-    pub owner: String,
-    /// Repository name, as first queried.
-    pub repo: String,
-    /// Non-draft releases, newest first as GitHub lists them.
-    pub releases: Option<Result<Vec<Release>, RemoteError>>,
-    /// Tag names.
-    pub tags: Option<Result<Vec<String>, RemoteError>>,
-    /// Newest commit SHA per query (`None`: no commit matches).
-    pub commits: Vec<(CommitQuery, Result<Option<String>, RemoteError>)>,
-    /// Trees per ref asked for.
-    pub trees: Vec<(Option<String>, Result<Tree, RemoteError>)>,
-}
-
-/// The result of [`check`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckOutcome {
-    /// One answer per distinct repository (case-insensitive), in order of first appearance.
-    pub repos: Vec<RepoAnswer>,
-    /// New or revalidated answers to persist (URL, answer); pass them back as `cached`.
-    pub records: Vec<(String, Cached)>,
-    /// HTTP requests sent (304s included).
-    pub requests: u32,
-    /// Requests answered `304 Not Modified`.
-    pub not_modified: u32,
-    /// Set when the rate limit was reached and later requests were not sent.
-    pub rate_limit: Option<RateLimit>,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// When `reset_at_ms` comes, said from `now` (both epoch ms): `now`, `in 30 seconds (at 14:05
-/// UTC)`, `in about 12 minutes (…)`, `in about 1 hour 30 minutes (…)`.
-pub fn describe_reset(reset_at_ms: i64, now: i64) -> String {
-    let secs = (reset_at_ms - now).max(0) / 1000;
-    let minutes = (secs + 30) / 60;
-    let delta = match (secs, minutes) {
-        (0, _) => return "now".to_string(),
-        (1, _) => "in 1 second".to_string(),
-        (2..60, _) => format!("in {secs} seconds"),
-        (_, 1) => "in about a minute".to_string(),
-        (_, 2..60) => format!("in about {minutes} minutes"),
-        _ => {
-            let (h, m) = (minutes / 60, minutes % 60);
-            let hours = if h == 1 { "hour" } else { "hours" };
-            match m {
-                0 => format!("in about {h} {hours}"),
-                1 => format!("in about {h} {hours} 1 minute"),
-                _ => format!("in about {h} {hours} {m} minutes"),
-            }
-        }
-    };
-    let day = (reset_at_ms / 1000).rem_euclid(86_400);
-    format!(
-        "{delta} (at {:02}:{:02} UTC)",
-        day / 3600,
-        (day % 3600) / 60
-    )
-}
-
 /// What one endpoint request is about, for messages.
 enum What<'a> {
     Releases,
@@ -248,67 +70,39 @@ enum What<'a> {
     Tree(Option<&'a str>),
 }
 
-/// State shared by the repository tasks of one check.
+/// State of one check: the shared session plus GitHub's settings.
 struct Run<'a> {
-    client: &'a reqwest::Client,
+    s: Session<'a>,
     cfg: &'a GithubConfig,
-    cached: &'a HashMap<String, Cached>,
-    stop: AtomicBool,
-    limit: Mutex<Option<RateLimit>>,
-    requests: AtomicU32,
-    not_modified: AtomicU32,
 }
 
-type Fetch = Result<(String, (String, Cached)), RemoteError>;
+/// Headers of every GitHub request.
+const HEADERS: [(&str, &str); 2] = [
+    ("accept", "application/vnd.github+json"),
+    ("x-github-api-version", API_VERSION),
+];
 
-/// One repository's answer with the records to persist.
-type RepoResult = (RepoAnswer, Vec<(String, Cached)>);
+impl<'a> Run<'a> {
+    fn new(
+        client: &'a reqwest::Client,
+        cfg: &'a GithubConfig,
+        cached: &'a HashMap<String, Cached>,
+    ) -> Run<'a> {
+        let service = Service {
+            name: "the GitHub API",
+            headers: &HEADERS,
+            token: cfg.token.as_deref(),
+            token_header: None,
+            token_hint: "; set SKILLMEAT_GITHUB_TOKEN or GITHUB_TOKEN, or github-token in [settings] of SkillMeat's config.toml for a higher limit",
+        };
+        Run {
+            s: Session::new(client, &cfg.limits, cached, service),
+            cfg,
+        }
+    }
 
-impl Run<'_> {
     fn err(&self, code: &str, message: String) -> RemoteError {
-        let message = match self.cfg.token.as_deref().filter(|t| !t.is_empty()) {
-            Some(t) => message.replace(t, "<redacted>"),
-            None => message,
-        };
-        RemoteError {
-            code: code.to_string(),
-            message,
-        }
-    }
-
-    fn convert(&self, e: &Error) -> RemoteError {
-        self.err(e.code(), e.to_string())
-    }
-
-    fn token_hint(&self) -> &'static str {
-        if self.cfg.token.as_deref().is_some_and(|t| !t.is_empty()) {
-            ""
-        } else {
-            "; set SKILLMEAT_GITHUB_TOKEN or GITHUB_TOKEN, or github-token in [settings] of SkillMeat's config.toml for a higher limit"
-        }
-    }
-
-    fn note_limit(&self, l: RateLimit) {
-        let mut g = self.limit.lock().unwrap_or_else(|e| e.into_inner());
-        let keep_old = g
-            .as_ref()
-            .is_some_and(|o| o.reset_at_ms.unwrap_or(0) >= l.reset_at_ms.unwrap_or(0));
-        if !keep_old {
-            *g = Some(l);
-        }
-        self.stop.store(true, Ordering::SeqCst);
-    }
-
-    fn limit_text(&self) -> String {
-        let l = *self.limit.lock().unwrap_or_else(|e| e.into_inner());
-        let when = match l.and_then(|l| l.reset_at_ms) {
-            Some(ms) => format!("it resets {}", describe_reset(ms, now_ms())),
-            None => "try again later".to_string(),
-        };
-        format!(
-            "the GitHub API rate limit is exhausted; {when}{}",
-            self.token_hint()
-        )
+        self.s.err(code, message)
     }
 
     fn not_found(&self, owner: &str, repo: &str, what: &What<'_>) -> String {
@@ -319,7 +113,7 @@ impl Run<'_> {
             What::Tree(Some(r)) => format!("repository {owner}/{repo} or ref {r:?}"),
             _ => format!("repository {owner}/{repo}"),
         };
-        if self.cfg.token.as_deref().is_some_and(|t| !t.is_empty()) {
+        if self.s.has_token() {
             format!("{subject} not found or not visible with this token")
         } else {
             format!(
@@ -329,96 +123,24 @@ impl Run<'_> {
     }
 
     /// GETs one API URL; returns the body and the record to persist.
-    async fn get(&self, url: &str, owner: &str, repo: &str, what: &What<'_>) -> Fetch {
-        if self.stop.load(Ordering::SeqCst) {
-            return Err(self.err(
-                "RATE_LIMITED",
-                format!("not checked: {}", self.limit_text()),
-            ));
-        }
-        let cached = self.cached.get(url);
-        let headers = [
-            ("accept", "application/vnd.github+json"),
-            ("x-github-api-version", API_VERSION),
-        ];
-        let opts = RequestOptions {
-            etag: cached.and_then(|c| c.etag.as_deref()),
-            last_modified: cached.and_then(|c| c.last_modified.as_deref()),
-            headers: &headers,
-            bearer: self.cfg.token.as_deref().filter(|t| !t.is_empty()),
-        };
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        let resp = fetch::get_with(self.client, url, &opts, &self.cfg.limits)
-            .await
-            .map_err(|e| self.convert(&e))?;
-        let rate = resp.rate;
-        let reset_at_ms = rate
-            .retry_after_s
-            .map(|s| now_ms() + s as i64 * 1000)
-            .or(rate.reset_epoch_s.map(|s| s * 1000));
-        let limit = RateLimit {
-            reset_at_ms,
-            remaining: rate.remaining,
-        };
-        let status = resp.status;
-        let limited = status == 429
-            || (status == 403 && (rate.remaining == Some(0) || rate.retry_after_s.is_some()));
-        if limited {
-            self.note_limit(limit);
-            return Err(self.err("RATE_LIMITED", format!("{url}: {}", self.limit_text())));
-        }
-        if (status == 304 || (200..300).contains(&status)) && rate.remaining == Some(0) {
-            // This answer is good, but the next request would be refused.
-            self.note_limit(limit);
-        }
-        match resp.fetched {
-            Fetched::NotModified => match cached {
-                Some(c) => {
-                    self.not_modified.fetch_add(1, Ordering::SeqCst);
-                    Ok((c.body.clone(), (url.to_string(), c.clone())))
-                }
-                None => Err(self.err(
-                    "INVALID_RESPONSE",
-                    format!(
-                        "{url}: the server answered 304 Not Modified to an unconditional request"
-                    ),
-                )),
-            },
-            Fetched::Body {
-                body,
-                etag,
-                last_modified,
-            } => {
-                if (200..300).contains(&status) {
-                    let body = String::from_utf8(body).map_err(|_| {
-                        self.err(
-                            "INVALID_RESPONSE",
-                            format!("{url}: the response is not UTF-8"),
-                        )
-                    })?;
-                    let record = Cached {
-                        etag,
-                        last_modified,
-                        body: body.clone(),
-                    };
-                    return Ok((body, (url.to_string(), record)));
-                }
+    async fn get(
+        &self,
+        url: &str,
+        owner: &str,
+        repo: &str,
+        what: &What<'_>,
+    ) -> Result<(String, (String, Cached)), RemoteError> {
+        match self.s.get(url).await? {
+            Reply::Ok(got) => Ok(got),
+            Reply::Status(status, _)
                 if status == 404
                     || (status == 422
                         && (matches!(what, What::Commits(q) if q.git_ref.is_some())
-                            || matches!(what, What::Tree(Some(_)))))
-                {
-                    return Err(self.err("NOT_FOUND", self.not_found(owner, repo, what)));
-                }
-                let reason = reqwest::StatusCode::from_u16(status)
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|_| status.to_string());
-                let detail = answer::error_detail(&body);
-                Err(self.err(
-                    "HTTP_ERROR",
-                    format!("{url}: GitHub answered {reason}{detail}"),
-                ))
+                            || matches!(what, What::Tree(Some(_))))) =>
+            {
+                Err(self.err("NOT_FOUND", self.not_found(owner, repo, what)))
             }
+            Reply::Status(status, body) => Err(self.s.http_error(url, "GitHub", status, &body)),
         }
     }
 
@@ -475,14 +197,7 @@ impl Run<'_> {
             }
         }
         let mut records = Vec::new();
-        let mut answer = RepoAnswer {
-            owner: owner.clone(),
-            repo: repo.clone(),
-            releases: None,
-            tags: None,
-            commits: Vec::new(),
-            trees: Vec::new(),
-        };
+        let mut answer = RepoAnswer::new(&owner, &repo);
         if !valid_owner(&owner) || !valid_repo(&repo) {
             let e = self.err(
                 "INVALID_ARGUMENT",
@@ -610,56 +325,77 @@ pub async fn check(
     queries: Vec<RepoQuery>,
     cached: &HashMap<String, Cached>,
 ) -> CheckOutcome {
-    let mut groups: Vec<RepoQuery> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for q in queries {
-        let key = repo_key(&q.owner, &q.repo);
-        match index.get(&key) {
-            Some(&i) => {
-                let g = &mut groups[i];
-                g.releases |= q.releases;
-                g.tags |= q.tags;
-                g.commits.extend(q.commits);
-                g.latest_commits.extend(q.latest_commits);
-                g.trees.extend(q.trees);
-            }
-            None => {
-                index.insert(key, groups.len());
-                groups.push(q);
-            }
-        }
-    }
-    let run = Run {
-        client,
-        cfg,
-        cached,
-        stop: AtomicBool::new(false),
-        limit: Mutex::new(None),
-        requests: AtomicU32::new(0),
-        not_modified: AtomicU32::new(0),
-    };
+    let run = Run::new(client, cfg, cached);
     let run = &run;
-    let mut done: Vec<(usize, RepoResult)> =
-        futures_util::stream::iter(groups.into_iter().enumerate())
-            .map(|(i, q)| async move { (i, run.repo(q).await) })
-            .buffer_unordered(cfg.concurrency.max(1))
-            .collect()
-            .await;
-    done.sort_by_key(|(i, _)| *i);
-    let mut out = CheckOutcome::default();
-    for (_, (answer, records)) in done {
-        out.repos.push(answer);
-        out.records.extend(records);
-    }
-    out.requests = run.requests.load(Ordering::SeqCst);
-    out.not_modified = run.not_modified.load(Ordering::SeqCst);
-    out.rate_limit = *run.limit.lock().unwrap_or_else(|e| e.into_inner());
-    out
+    run.s
+        .run(
+            queries,
+            cfg.concurrency,
+            |q| async move { run.repo(q).await },
+        )
+        .await
 }
+
+/// The GitHub REST API (`https://api.github.com`, or `https://HOST/api/v3`).
+pub struct Github {
+    client: reqwest::Client,
+    config: GithubConfig,
+}
+
+impl Github {
+    /// A client for the API at `api_url`, sending `token` (if any) to that host only.
+    pub fn new(limits: Limits, api_url: &str, token: Option<String>) -> Result<Github> {
+        let client = crate::http::client(&limits)?;
+        let mut config = GithubConfig::new(limits);
+        config.api_url = api_url.trim_end_matches('/').to_string();
+        config.token = token;
+        Ok(Github { client, config })
+    }
+}
+
+impl UpstreamProvider for Github {
+    fn api_url(&self) -> &str {
+        &self.config.api_url
+    }
+
+    fn check<'a>(
+        &'a self,
+        queries: Vec<RepoQuery>,
+        cached: &'a HashMap<String, Cached>,
+    ) -> BoxFuture<'a, CheckOutcome> {
+        Box::pin(check(&self.client, &self.config, queries, cached))
+    }
+}
+
+/// GitHub serves `github.com` sources (and the short `owner/repo` forms), from `github_api_url`.
+fn serves(host: &str, config: &Config) -> Option<String> {
+    (host == super::spec::GITHUB_HOST).then(|| {
+        config
+            .github_api_url
+            .value
+            .trim_end_matches('/')
+            .to_string()
+    })
+}
+
+fn open(api_url: &str, setup: &Setup<'_>) -> Result<Box<dyn UpstreamProvider>> {
+    let token = super::token::find(setup.env, &setup.config.home.value).map(|t| t.secret);
+    Ok(Box::new(Github::new(setup.limits.clone(), api_url, token)?))
+}
+
+/// GitHub in the provider registry.
+pub const KIND: ProviderKind = ProviderKind {
+    name: "GitHub",
+    token_advice: "Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
+    serves,
+    open,
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::RequestOptions;
+    use crate::upstream::describe_reset;
     use std::time::Duration;
 
     fn limits() -> Limits {
@@ -715,15 +451,7 @@ mod tests {
         };
         let client = reqwest::Client::new();
         let cached = HashMap::new();
-        let run = Run {
-            client: &client,
-            cfg: &cfg,
-            cached: &cached,
-            stop: AtomicBool::new(false),
-            limit: Mutex::new(None),
-            requests: AtomicU32::new(0),
-            not_modified: AtomicU32::new(0),
-        };
+        let run = Run::new(&client, &cfg, &cached);
         assert_eq!(
             run.url("o", "r", "commits", &[("per_page", "1"), ("sha", "feat/x y"), ("path", "a/b&c")]),
             Ok("https://ghe.example/api/v3/repos/o/r/commits?per_page=1&sha=feat%2Fx+y&path=a%2Fb%26c".into())

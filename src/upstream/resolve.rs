@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::github::{CheckOutcome, CommitQuery, RemoteError, RepoAnswer, RepoQuery, TreeEntry};
+use super::provider::{CheckOutcome, CommitQuery, RemoteError, RepoAnswer, RepoQuery, TreeEntry};
 use super::spec::{SourceSpec, VersionSpec, repo_key};
 use crate::version::{self, Parsed};
 
@@ -279,7 +279,7 @@ pub fn resolve_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::github::Release;
+    use crate::upstream::provider::Release;
     use crate::upstream::spec::parse;
 
     fn rel(tag: &str, prerelease: bool) -> Release {

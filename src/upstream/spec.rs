@@ -1,5 +1,9 @@
-//! Parsing of an artifact's source spec: `owner/repo[/path][@version]`, `github.com/owner/repo/…`
-//! and `https://github.com/owner/repo[/tree|blob/<ref>/<path>]`, plus its version spec.
+//! Parsing of an artifact's source spec, plus its version spec. GitHub: `owner/repo[/path]`,
+//! `github.com/owner/repo/…` and `https://github.com/owner/repo[/tree|blob/<ref>/<path>]`. Any
+//! other host (`gitlab.com/group/project/…`, `https://git.example.com/group/sub/project/-/tree/
+//! <ref>/<path>`): the project path ends at a `/-/` segment or a `.git` suffix, else after two
+//! segments. Every form takes an `@version` suffix. Which provider serves a host is
+//! [`super::provider::PROVIDERS`]' business.
 
 use crate::version::{self, Parsed};
 
@@ -48,10 +52,16 @@ fn is_range(s: &str) -> bool {
     matches!(version::parse(&parts.join(".")), Parsed::Semver(_))
 }
 
-/// A parsed GitHub source.
+/// The host of short `owner/repo` sources.
+pub const GITHUB_HOST: &str = "github.com";
+
+/// A parsed source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceSpec {
-    /// Repository owner, as written.
+    /// Host (lower-case, with its port if one was written; `www.` dropped): `github.com` for
+    /// the short forms.
+    pub host: String,
+    /// Repository owner (GitHub), or namespace (`group/subgroup`), as written.
     pub owner: String,
     /// Repository name, as written (without a `.git` suffix).
     pub repo: String,
@@ -62,9 +72,15 @@ pub struct SourceSpec {
 }
 
 impl SourceSpec {
-    /// The case-insensitive grouping key of the repository (`owner/repo`, lower-case).
+    /// The case-insensitive grouping key of the repository: `owner/repo` on GitHub,
+    /// `host/namespace/project` elsewhere, lower-case.
     pub fn repo_key(&self) -> String {
-        repo_key(&self.owner, &self.repo)
+        let key = repo_key(&self.owner, &self.repo);
+        if self.host == GITHUB_HOST {
+            key
+        } else {
+            format!("{}/{key}", self.host)
+        }
     }
 }
 
@@ -101,7 +117,7 @@ pub fn valid_repo(s: &str) -> bool {
 /// The version is, in order: the `@version` suffix, the `<ref>` of a `/tree/<ref>/` or
 /// `/blob/<ref>/` URL (its first segment: refs with slashes are ambiguous in such URLs),
 /// `version_spec`, else [`VersionSpec::Latest`]. Returns `None` for anything that is not a
-/// GitHub source: empty strings, local paths, URLs of other hosts, other schemes.
+/// repository source: empty strings, local paths, other schemes, malformed names.
 pub fn parse(source: &str, version_spec: Option<&str>) -> Option<SourceSpec> {
     let s = source.trim();
     if s.is_empty()
@@ -123,24 +139,45 @@ pub fn parse(source: &str, version_spec: Option<&str>) -> Option<SourceSpec> {
     };
     let rest = rest.split(['?', '#']).next().unwrap_or_default();
     let mut segs: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-    let host = segs.first().map(|h| h.to_ascii_lowercase());
-    match host.as_deref() {
-        Some("github.com" | "www.github.com") => {
-            segs.remove(0);
+    let first = segs.first()?.to_ascii_lowercase();
+    // A first segment with a dot or a port is a host (GitHub owners have neither).
+    let host = if url_form || first.contains(['.', ':']) {
+        segs.remove(0);
+        let h = first.strip_prefix("www.").unwrap_or(&first);
+        if h.is_empty() || h.contains('@') {
+            return None;
         }
-        _ if url_form => return None,
-        // Another host (`gitlab.com/x/y`) fails the owner check below: owners have no dots.
-        _ => {}
-    }
-    if segs.len() < 2 {
+        h.to_string()
+    } else {
+        GITHUB_HOST.to_string()
+    };
+    let (owner, repo, mut path_segs) = if host == GITHUB_HOST {
+        if segs.len() < 2 || !valid_owner(segs[0]) {
+            return None;
+        }
+        (segs[0].to_string(), segs[1], &segs[2..])
+    } else {
+        // The project path ends at `/-/`, at a `.git` suffix, or after two segments.
+        let end = segs
+            .iter()
+            .position(|p| *p == "-")
+            .or_else(|| segs.iter().position(|p| p.ends_with(".git")).map(|i| i + 1))
+            .unwrap_or(2.min(segs.len()));
+        let tail = segs
+            .get(end)
+            .filter(|p| **p == "-")
+            .map_or(end, |_| end + 1);
+        let project = &segs[..end];
+        if project.len() < 2 || project.iter().any(|p| *p == "." || *p == "..") {
+            return None;
+        }
+        let (name, namespace) = project.split_last()?;
+        (namespace.join("/"), *name, &segs[tail..])
+    };
+    let repo = repo.strip_suffix(".git").unwrap_or(repo);
+    if !valid_repo(repo) {
         return None;
     }
-    let owner = segs[0];
-    let repo = segs[1].strip_suffix(".git").unwrap_or(segs[1]);
-    if !valid_owner(owner) || !valid_repo(repo) {
-        return None;
-    }
-    let mut path_segs = &segs[2..];
     let mut url_ref = None;
     if let [kind, r, tail @ ..] = path_segs {
         if matches!(*kind, "tree" | "blob") {
@@ -158,7 +195,8 @@ pub fn parse(source: &str, version_spec: Option<&str>) -> Option<SourceSpec> {
         .map(VersionSpec::parse)
         .unwrap_or(VersionSpec::Latest);
     Some(SourceSpec {
-        owner: owner.to_string(),
+        host,
+        owner,
         repo: repo.to_string(),
         path,
         version,
@@ -189,6 +227,7 @@ mod tests {
 
     fn spec(owner: &str, repo: &str, path: Option<&str>, version: VersionSpec) -> SourceSpec {
         SourceSpec {
+            host: GITHUB_HOST.into(),
             owner: owner.into(),
             repo: repo.into(),
             path: path.map(String::from),
@@ -315,6 +354,73 @@ mod tests {
     }
 
     #[test]
+    fn other_hosts() {
+        let at = |s: &str| p(s).map(|s| (s.host, s.owner, s.repo, s.path, s.version));
+        let v = |x: &str| VersionSpec::parse(x);
+        assert_eq!(
+            at("gitlab.com/group/project/skills/x@v1.0.0"),
+            Some((
+                "gitlab.com".into(),
+                "group".into(),
+                "project".into(),
+                Some("skills/x".into()),
+                v("v1.0.0")
+            ))
+        );
+        assert_eq!(
+            at("https://GitLab.com/g/sub/proj/-/tree/main/skills/x"),
+            Some((
+                "gitlab.com".into(),
+                "g/sub".into(),
+                "proj".into(),
+                Some("skills/x".into()),
+                v("main")
+            ))
+        );
+        assert_eq!(
+            at("https://www.gitlab.com/g/sub/proj/-/blob/v2.0.0/a/SKILL.md"),
+            Some((
+                "gitlab.com".into(),
+                "g/sub".into(),
+                "proj".into(),
+                Some("a/SKILL.md".into()),
+                v("v2.0.0")
+            ))
+        );
+        assert_eq!(
+            at("git.example.com:8443/g/sub/proj.git/skills/x"),
+            Some((
+                "git.example.com:8443".into(),
+                "g/sub".into(),
+                "proj".into(),
+                Some("skills/x".into()),
+                VersionSpec::Latest
+            ))
+        );
+        assert_eq!(
+            p("https://gitlab.com/G/Sub/Proj").map(|s| (s.repo_key(), s.path)),
+            Some(("gitlab.com/g/sub".into(), Some("Proj".into()))),
+            "without /-/ or .git, the project is the first two segments"
+        );
+        assert_eq!(
+            p("https://gitlab.com/G/Proj/x").map(|s| s.repo_key()),
+            Some("gitlab.com/g/proj".into())
+        );
+        assert_eq!(
+            p("https://github.com/A/B").map(|s| s.repo_key()),
+            Some("a/b".into()),
+            "GitHub keys stay owner/repo"
+        );
+        for s in [
+            "gitlab.com/a",
+            "https://gitlab.com/a/-/tree/main",
+            "gitlab.com/a/../b",
+        ] {
+            assert_eq!(p(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
     fn not_github() {
         for s in [
             "",
@@ -325,9 +431,6 @@ mod tests {
             "~/skills/x",
             "C:\\skills\\x",
             "C:/skills/x",
-            "https://gitlab.com/a/b",
-            "https://example.com/github.com/a/b",
-            "gitlab.com/a/b",
             "ftp://github.com/a/b",
             "file:///a/b",
             "justone",

@@ -1,15 +1,31 @@
-//! Where the GitHub token comes from: `SKILLMEAT_GITHUB_TOKEN`, then `GITHUB_TOKEN`, then
-//! SkillMeat's own `<home>/config.toml` `[settings] github-token`. Read each time it is needed,
-//! never stored, never logged: only [`TokenSource`] (which place supplied it) is ever shown.
+//! Where provider tokens come from. GitHub's: `SKILLMEAT_GITHUB_TOKEN`, then `GITHUB_TOKEN`, then
+//! SkillMeat's own `<home>/config.toml` `[settings] github-token`; other providers name their
+//! own [`TokenPlaces`] (GitLab: [`super::gitlab::TOKEN`]). Read each time it is needed, never
+//! stored, never logged: only [`TokenSource`] (which place supplied it) is ever shown.
 
 use std::path::{Path, PathBuf};
 
 use crate::config::Env;
 
-/// Environment variables read for the token, in order.
+/// Where one provider's token is looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenPlaces {
+    /// Environment variables, in order.
+    pub vars: &'static [&'static str],
+    /// The key of SkillMeat's `[settings]` table.
+    pub settings_key: &'static str,
+}
+
+/// GitHub's token.
+pub const GITHUB: TokenPlaces = TokenPlaces {
+    vars: &TOKEN_VARS,
+    settings_key: SETTINGS_KEY,
+};
+
+/// Environment variables read for the GitHub token, in order.
 pub const TOKEN_VARS: [&str; 2] = ["SKILLMEAT_GITHUB_TOKEN", "GITHUB_TOKEN"];
 
-/// The key of SkillMeat's `[settings]` table holding its token.
+/// The key of SkillMeat's `[settings]` table holding its GitHub token.
 pub const SETTINGS_KEY: &str = "github-token";
 
 /// Which place supplied the token.
@@ -17,8 +33,8 @@ pub const SETTINGS_KEY: &str = "github-token";
 pub enum TokenSource {
     /// An environment variable (its name).
     Env(&'static str),
-    /// SkillMeat's config file (its path), `[settings] github-token`.
-    SkillmeatConfig(PathBuf),
+    /// SkillMeat's config file (its path) and the `[settings]` key (`github-token`).
+    SkillmeatConfig(PathBuf, &'static str),
 }
 
 impl TokenSource {
@@ -26,7 +42,7 @@ impl TokenSource {
     pub fn kind(&self) -> &'static str {
         match self {
             TokenSource::Env(_) => "env",
-            TokenSource::SkillmeatConfig(_) => "file",
+            TokenSource::SkillmeatConfig(..) => "file",
         }
     }
 
@@ -34,7 +50,7 @@ impl TokenSource {
     pub fn describe(&self) -> String {
         match self {
             TokenSource::Env(name) => (*name).to_string(),
-            TokenSource::SkillmeatConfig(p) => format!("{} [settings] {SETTINGS_KEY}", p.display()),
+            TokenSource::SkillmeatConfig(p, key) => format!("{} [settings] {key}", p.display()),
         }
     }
 }
@@ -62,10 +78,15 @@ fn non_blank(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-/// The token in force: the environment first, then SkillMeat's config file (a file that is
-/// missing, unreadable or does not parse supplies none).
+/// The GitHub token in force: see [`find_in`].
 pub fn find(env: &dyn Env, home: &Path) -> Option<Token> {
-    for name in TOKEN_VARS {
+    find_in(&GITHUB, env, home)
+}
+
+/// The token in force at `places`: the environment first, then SkillMeat's config file (a file
+/// that is missing, unreadable or does not parse supplies none).
+pub fn find_in(places: &TokenPlaces, env: &dyn Env, home: &Path) -> Option<Token> {
+    for &name in places.vars {
         if let Some(secret) = env.var(name).as_deref().and_then(non_blank) {
             return Some(Token {
                 secret,
@@ -79,12 +100,12 @@ pub fn find(env: &dyn Env, home: &Path) -> Option<Token> {
     let secret = doc
         .get("settings")?
         .as_table()?
-        .get(SETTINGS_KEY)?
+        .get(places.settings_key)?
         .as_str()
         .and_then(non_blank)?;
     Some(Token {
         secret,
-        source: TokenSource::SkillmeatConfig(path),
+        source: TokenSource::SkillmeatConfig(path, places.settings_key),
     })
 }
 
@@ -98,6 +119,8 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     }
+
+    const GITLAB: TokenPlaces = crate::upstream::gitlab::TOKEN;
 
     #[test]
     fn order_blanks_and_skillmeat_config() {
@@ -138,6 +161,20 @@ mod tests {
             t.secret, "ghp_file",
             "blank variables fall through to the file"
         );
+        assert!(
+            find_in(&GITLAB, &env(&[("GITHUB_TOKEN", "b")]), h).is_none(),
+            "GitHub's token is not GitLab's"
+        );
+        std::fs::write(
+            h.join("config.toml"),
+            "[settings]\ngithub-token = \"ghp_file\"\ngitlab-token = \"glpat_file\"\n",
+        )
+        .unwrap();
+        let t = find_in(&GITLAB, &env(&[]), h).unwrap();
+        assert_eq!(t.secret, "glpat_file");
+        assert!(t.source.describe().ends_with("[settings] gitlab-token"));
+        let t = find_in(&GITLAB, &env(&[("GITLAB_TOKEN", "glpat_env")]), h).unwrap();
+        assert_eq!(t.source, TokenSource::Env("GITLAB_TOKEN"));
         std::fs::write(h.join("config.toml"), "[settings\nbroken").unwrap();
         assert!(find(&env(&[]), h).is_none());
     }
