@@ -964,7 +964,7 @@ export interface UpstreamError {
 }
 
 /** Where an upstream version came from. */
-export type UpstreamOrigin = 'github' | 'collection' | 'marketplace'
+export type UpstreamOrigin = 'github' | 'gitlab' | 'collection' | 'marketplace'
 
 /** Options of `checkUpstream()`, as a caller gives them. */
 export interface UpstreamRequest {

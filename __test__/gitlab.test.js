@@ -50,6 +50,7 @@ test('a GitLab source gets its upstream version, revalidates with 304, and a mis
     assert.deepEqual(s.errors.map((e) => [e.repository, e.code]), [[`${host}/group/gone`, 'NOT_FOUND']])
     const arts = Object.fromEntries(cache.listArtifacts({ projectId: p.id }).items.map((a) => [a.name, a]))
     assert.equal(arts.pdf.upstreamVersion, 'v1.3.0')
+    assert.equal(arts.pdf.upstreamOrigin, 'gitlab')
     assert.equal(arts.pdf.isOutdated, true)
     assert.match(arts.gone.upstreamError, /^NOT_FOUND: project group\/gone( or ref "main")? not found/)
     s = await cache.checkUpstream({ force: true })

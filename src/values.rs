@@ -244,6 +244,8 @@ pub enum ArtifactStatus {
 pub enum UpstreamOrigin {
     /// The source repository on GitHub.
     Github,
+    /// The source repository on GitLab (gitlab.com or a self-hosted server).
+    Gitlab,
     /// The SkillMeat collection it was deployed from.
     Collection,
     /// A cached marketplace listing.

@@ -343,6 +343,14 @@ fn gitlab_sources_get_their_upstream_revalidate_with_304_and_fail_per_repository
     let arts = by_name(&cache, &p.id);
     // Latest: the highest release; the upcoming v2.0.0 counts as a pre-release.
     assert_eq!(arts["pdf"].upstream_version.as_deref(), Some("v1.3.0"));
+    assert_eq!(
+        arts["pdf"].upstream_origin,
+        Some(skillmeat_cache::model::UpstreamOrigin::Gitlab)
+    );
+    assert_eq!(
+        arts["hub"].upstream_origin,
+        Some(skillmeat_cache::model::UpstreamOrigin::Github)
+    );
     assert!(arts["pdf"].is_outdated);
     // A tag pin: the highest version tag.
     assert_eq!(arts["tagged"].upstream_version.as_deref(), Some("v1.1.0"));

@@ -255,6 +255,7 @@ async fn check_group(c: &Cache, g: Group) -> Result<Checked> {
         (g.kind.open)(&g.api_url, &setup)?
     };
     let due = g.due;
+    let origin = g.kind.origin;
     let queries = upstream::queries(due.iter().map(|(_, s)| s));
     let prefix = provider.api_url().to_string();
     let stored = on_store(c, move |s| s.upstream_http(&prefix)).await?;
@@ -334,6 +335,7 @@ async fn check_group(c: &Cache, g: Group) -> Result<Checked> {
                     spec.owner, spec.repo
                 )),
                 (None, version, sha) => UpstreamResult::Found {
+                    origin,
                     version,
                     sha,
                     content_differs,

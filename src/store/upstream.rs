@@ -38,6 +38,8 @@ pub struct UpstreamCandidate {
 pub enum UpstreamResult {
     /// The upstream version and/or commit.
     Found {
+        /// The provider that answered (`github`, `gitlab`).
+        origin: UpstreamOrigin,
         /// Upstream version (a tag or release name).
         version: Option<String>,
         /// Upstream commit.
@@ -305,7 +307,7 @@ impl Store {
                 UpstreamRow::COLUMNS
             ))?;
             let mut found = tx.prepare_cached(
-                "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = 'github',
+                "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = ?8,
                      upstream_checked_at = ?4, upstream_error = NULL, is_outdated = ?5, version_diff = ?6,
                      diff_rank = ?7
                  WHERE id = ?1",
@@ -321,6 +323,7 @@ impl Store {
                 };
                 match result {
                     UpstreamResult::Found {
+                        origin,
                         version,
                         sha,
                         content_differs,
@@ -334,7 +337,7 @@ impl Store {
                         }
                         let up = local_upstream(
                             &row.deployed(false),
-                            Some((UpstreamOrigin::Github, version.as_deref(), sha.as_deref())),
+                            Some((*origin, version.as_deref(), sha.as_deref())),
                             &[],
                         );
                         let mut up = up;
@@ -347,8 +350,8 @@ impl Store {
                             outdated += 1;
                         }
                         let diff_s = up.diff_str().map(str::to_string);
-                        found.execute(params![id, version, sha, now, up.outdated, diff_s, up.rank()])?;
-                        if row.upstream_origin != Some(UpstreamOrigin::Github)
+                        found.execute(params![id, version, sha, now, up.outdated, diff_s, up.rank(), origin])?;
+                        if row.upstream_origin != Some(*origin)
                             || &row.upstream_version != version
                             || &row.upstream_sha != sha
                             || row.is_outdated != up.outdated

@@ -386,6 +386,7 @@ fn open(api_url: &str, setup: &Setup<'_>) -> Result<Box<dyn UpstreamProvider>> {
 /// GitHub in the provider registry.
 pub const KIND: ProviderKind = ProviderKind {
     name: "GitHub",
+    origin: crate::values::UpstreamOrigin::Github,
     token_advice: "Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
     serves,
     open,

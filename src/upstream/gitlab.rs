@@ -353,6 +353,7 @@ fn open(api_url: &str, setup: &Setup<'_>) -> Result<Box<dyn UpstreamProvider>> {
 /// GitLab in the provider registry.
 pub const KIND: ProviderKind = ProviderKind {
     name: "GitLab",
+    origin: crate::values::UpstreamOrigin::Gitlab,
     token_advice: "Set GITLAB_TOKEN (or SKILLMEAT_GITLAB_TOKEN) for a higher limit",
     serves,
     open,

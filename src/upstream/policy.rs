@@ -101,11 +101,11 @@ pub fn local_upstream(
     listed: &[String],
 ) -> LocalUpstream {
     let (origin, version, sha) = match stored {
-        Some((UpstreamOrigin::Github, v, s)) if d.source.is_some() => (
-            Some(UpstreamOrigin::Github),
-            v.map(str::to_string),
-            s.map(str::to_string),
-        ),
+        Some((o @ (UpstreamOrigin::Github | UpstreamOrigin::Gitlab), v, s))
+            if d.source.is_some() =>
+        {
+            (Some(o), v.map(str::to_string), s.map(str::to_string))
+        }
         _ => match d.version {
             Some(dv) => {
                 let pre = matches!(version::parse(dv), version::Parsed::Semver(ref v) if v.is_prerelease());

@@ -265,6 +265,8 @@ pub struct Setup<'a> {
 pub struct ProviderKind {
     /// Its name in messages (`GitHub`).
     pub name: &'static str,
+    /// What its answers are recorded as (`upstreamOrigin`).
+    pub origin: crate::values::UpstreamOrigin,
     /// What to set for a higher rate limit, in a sentence.
     pub token_advice: &'static str,
     /// The API root serving sources on `host` (lower-case, with its port), when this kind
