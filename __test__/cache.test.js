@@ -486,7 +486,13 @@ test('registerProjects scans many folders at once, as registerProject would, or 
         cache.listArtifacts({ projectId: one.id }).items.map((a) => a.name),
       )
     }
+    // The index write of a registration waits for a quiet moment, then happens without a search.
+    const waited = Date.now()
+    while (cache.status().search.pending > 0 && Date.now() - waited < 5000) await new Promise((r) => setTimeout(r, 50))
+    assert.equal(cache.status().search.pending, 0, 'the deferred index write happened')
+    assert.equal(cache.status().search.docs, cache.status().artifacts)
     // Searches see registered artifacts at once, though the index commit is deferred.
+    cache.registerProject(d)
     const hits = cache.search('pdf', { limit: 50 })
     assert.equal(new Set(hits.items.filter((h) => h.kind === 'artifact').map((h) => h.projectId)).size, 4)
     assert.equal(cache.status().search.pending, 0)

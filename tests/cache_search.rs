@@ -239,3 +239,31 @@ fn another_cache_on_the_same_database_sees_writes_at_once() {
     a.close();
     b.close();
 }
+
+#[test]
+fn registrations_share_one_deferred_index_write_and_close_writes_it() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let c = open(home.path());
+    let db = c.status().unwrap().db_path;
+    let queued = || -> i64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+            .unwrap()
+    };
+    for name in ["alpha", "beta", "gamma"] {
+        c.register_project(project(root.path(), name, &["deploy"]).to_str().unwrap())
+            .unwrap();
+    }
+    // Registrations leave their change queued for one write after a pause (here, unless this
+    // machine took longer than the pause between two of them).
+    assert!(queued() <= 3);
+    c.close();
+    assert_eq!(queued(), 0, "close() writes the deferred index write");
+    let again = open(home.path());
+    assert_eq!(
+        names(&again, "deploy"),
+        ["alpha/deploy", "beta/deploy", "gamma/deploy"]
+    );
+    again.close();
+}

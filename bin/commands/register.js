@@ -15,11 +15,10 @@ module.exports = {
     '(scanned in parallel); if one is not a folder, none is registered.\n' +
     '--json prints the project (an array of projects when several PATHs are given).',
   options: {},
-  args: ['PATH...'],
+  args: ['PATH+'],
   async run(ctx) {
     const { out } = ctx
     const dirs = ctx.args
-    if (dirs.length === 0) throw usage("'register' needs PATH")
     if (dirs.some((d) => d === '')) throw usage('PATH must not be empty')
     const projects = await withCache(ctx.values, (cache) => {
       const p = cache.registerProjects(dirs.map((d) => path.resolve(ctx.cwd, d)))

@@ -4,7 +4,7 @@
 // An option spec is a parseArgs option ({ type, short, multiple }) plus what help shows:
 // `description`, and `value`, the placeholder of a string option's value (--type T).
 // Positional names: 'PATH' is required, 'PROJECT_ID?' optional, 'QUERY...' any number of words
-// (the command checks them).
+// (the command checks them), 'PATH+' one or more.
 
 const { parseArgs } = require('node:util')
 const { usage } = require('./errors.js')
@@ -97,6 +97,11 @@ function parseErrorMessage(e, command) {
 /** Checks positional arguments `got` of `command` against names like ['PATH', 'PROJECT_ID?']. */
 function checkArgs(command, names, got) {
   if (names.some((n) => n.endsWith('...'))) return got
+  const many = names.find((n) => n.endsWith('+'))
+  if (many) {
+    if (got.length === 0) throw usage(`'${command}' needs ${many.slice(0, -1)}`)
+    return got
+  }
   const required = names.filter((n) => !n.endsWith('?'))
   if (got.length < required.length) {
     throw usage(`'${command}' needs ${required.slice(got.length).join(' ')}`)
@@ -108,7 +113,10 @@ function checkArgs(command, names, got) {
 }
 
 /** Positional names as usage lines show them: PATH, [PROJECT_ID], [QUERY...]. */
-const argsText = (names) => names.map((n) => (n.endsWith('?') ? `[${n.slice(0, -1)}]` : n.endsWith('...') ? `[${n}]` : n)).join(' ')
+const argsText = (names) =>
+  names
+    .map((n) => (n.endsWith('?') ? `[${n.slice(0, -1)}]` : n.endsWith('...') ? `[${n}]` : n.endsWith('+') ? `${n.slice(0, -1)}...` : n))
+    .join(' ')
 
 function wholeNumber(value, flag) {
   if (value === undefined) return undefined

@@ -628,6 +628,9 @@ impl Cache {
     /// Stops background work and waits for it (a running refresh stops between projects), then
     /// checkpoints the database. Further calls fail with `CACHE_CLOSED`. Idempotent.
     pub fn close(&self) {
+        if !self.is_closed() {
+            self.flush_deferred_search();
+        }
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return;
         }

@@ -191,20 +191,23 @@ impl Cache {
         for (i, outcome) in group {
             let t = &targets[i];
             let new: Option<NewProject<'_>> = t.new.map(|origin| (t.path.as_str(), origin));
-            summary.projects_scanned += 1;
             match outcome {
                 ScanOutcome::Unchanged if new.is_none() => unchanged.push(t.id.clone()),
                 ScanOutcome::Unchanged => {}
-                ScanOutcome::Scanned(s, files_changed) => scanned.push((i, new, s, files_changed)),
+                ScanOutcome::Scanned(s, files_changed) => {
+                    scanned.push((i, new, s, files_changed));
+                    continue;
+                }
                 ScanOutcome::Failed(status, msg) => {
+                    self.inner.store.mark_failed(&t.id, new, status, &msg)?;
                     if status == "missing" {
                         summary.projects_missing += 1;
                     }
                     summary.errors.push(msg.clone());
-                    summary.failures.push(msg.clone());
-                    self.inner.store.mark_failed(&t.id, new, status, &msg)?;
+                    summary.failures.push(msg);
                 }
             }
+            summary.projects_scanned += 1;
         }
         if scanned.is_empty() {
             return Ok(unchanged);
@@ -214,8 +217,23 @@ impl Cache {
             .iter()
             .map(|(i, new, s, _)| (targets[*i].id.as_str(), *new, s.as_ref()))
             .collect();
-        let outs = self.inner.store.apply_scans(&batch)?;
+        let outs = match self.inner.store.apply_scans(&batch) {
+            Ok(outs) => outs,
+            // One project's write fails the group's transaction: write them one by one, so that
+            // those before the failing one are kept, as a transaction each would have kept them.
+            Err(_) if batch.len() > 1 => {
+                for (one, (i, _, s, files_changed)) in batch.iter().zip(&scanned) {
+                    let out = self.inner.store.apply_scans(std::slice::from_ref(one))?;
+                    summary.projects_scanned += 1;
+                    let out = out.into_iter().next().unwrap_or_default();
+                    self.account(&targets[*i].id, s, *files_changed, &out, summary);
+                }
+                return Ok(unchanged);
+            }
+            Err(e) => return Err(e),
+        };
         for ((i, _, s, files_changed), out) in scanned.iter().zip(&outs) {
+            summary.projects_scanned += 1;
             self.account(&targets[*i].id, s, *files_changed, out, summary);
         }
         Ok(unchanged)
@@ -243,6 +261,9 @@ impl Cache {
         let mut unchanged = Vec::new();
         let mut failure = None;
         std::thread::scope(|scope| {
+            // Owned here: if this thread panics, unwinding drops it, and workers waiting to send
+            // give up instead of blocking the scope forever.
+            let rx = rx;
             for _ in 0..workers {
                 let tx = tx.clone();
                 let (next, stop) = (&next, &stop);

@@ -38,6 +38,15 @@ pub(crate) struct SearchState {
 /// in a row share one index commit.
 const QUIET_MS: i64 = 300;
 
+/// Milliseconds on a clock that never goes back (a wall-clock change cannot delay a write).
+fn mono_ms() -> i64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as i64
+}
+
 pub(crate) use crate::store::ownership::index_dir;
 
 fn docs_of(rows: Vec<ScopeRows>) -> Vec<ScopeDocs> {
@@ -220,16 +229,14 @@ impl Cache {
     /// meantime write the queue themselves before they answer.
     pub(crate) fn sync_search_soon(&self) {
         let state = &self.inner.search;
-        state
-            .due_ms
-            .store(crate::store::now_ms() + QUIET_MS, Ordering::Release);
+        state.due_ms.store(mono_ms() + QUIET_MS, Ordering::Release);
         if state.scheduled.swap(true, Ordering::AcqRel) {
             return;
         }
         let me = self.clone();
         let task = async move {
             loop {
-                let wait = me.inner.search.due_ms.load(Ordering::Acquire) - crate::store::now_ms();
+                let wait = me.inner.search.due_ms.load(Ordering::Acquire) - mono_ms();
                 if wait <= 0 {
                     break;
                 }
@@ -247,6 +254,14 @@ impl Cache {
         }
     }
 
+    /// Writes this process's deferred index write now, if one is waiting (before `close()`, so
+    /// that a CLI run that registers and exits leaves the index in step).
+    pub(crate) fn flush_deferred_search(&self) {
+        if self.inner.search.scheduled.swap(false, Ordering::AcqRel) {
+            self.sync_search_quietly();
+        }
+    }
+
     /// Best effort after a write path: the write itself succeeded, so an index failure is only
     /// recorded (the change stays queued and the index's health shows it).
     pub(crate) fn sync_search_quietly(&self) {
@@ -260,9 +275,13 @@ impl Cache {
         let page = shielded(self, "searching", || {
             let index = self.search_index()?;
             // Changes still queued (a registration's deferred write, or another process's) are
-            // written first, so a search sees what the database holds. A failure leaves them
-            // queued and is counted in `status().search`; the search answers from the index.
-            if self.inner.store.search_pending_count()? > 0 {
+            // written first, so a search sees what the database holds; unless an index write of
+            // this process is under way (it writes them, or the next one does), or this process
+            // keeps the index in memory over a shared file (its writes never leave the queue).
+            // A failure leaves them queued (see `status().search`); the search answers from the
+            // index.
+            let shared = index.dir().is_none() && self.inner.store.mode() == Mode::File;
+            if !shared && !index.is_writing() && self.inner.store.search_pending_count()? > 0 {
                 let _ = self.sync_into(&index, self.inner.store.instance_id()?);
             }
             // Another process (or another cache object in this one) committed to the index:

@@ -257,7 +257,7 @@ async fn check_group(c: &Cache, g: Group) -> Result<Checked> {
     let due = g.due;
     let origin = g.kind.origin;
     let queries = upstream::queries(due.iter().map(|(_, s)| s));
-    let prefix = provider.api_url().to_string();
+    let prefix = upstream::provider::stored_prefix(provider.api_url());
     let stored = on_store(c, move |s| s.upstream_http(&prefix)).await?;
     let cached: HashMap<String, Cached> = stored
         .into_iter()

@@ -933,6 +933,14 @@ impl SearchIndex {
 
     /// One write batch: lock, fresh writer, `f`, one commit carrying the payload, wait for
     /// merges, unlock, reload. A failure is counted and remembered for `stats()`.
+    /// Whether a write of this index is under way in this process.
+    pub fn is_writing(&self) -> bool {
+        matches!(
+            self.write_mutex.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        )
+    }
+
     fn write(
         &self,
         op: &str,

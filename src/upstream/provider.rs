@@ -286,6 +286,16 @@ pub fn provider_for(host: &str, config: &Config) -> Option<(&'static ProviderKin
         .find_map(|k| (k.serves)(host, config).map(|api| (*k, api)))
 }
 
+/// The start every stored answer's URL under the API at `api_url` has: the URL as requests
+/// spell it (host in lower case, no default port, no trailing slash), so a differently written
+/// `api_url` still finds its stored answers.
+pub fn stored_prefix(api_url: &str) -> String {
+    match reqwest::Url::parse(api_url) {
+        Ok(u) => u.to_string().trim_end_matches('/').to_string(),
+        Err(_) => api_url.trim_end_matches('/').to_string(),
+    }
+}
+
 /// The `host[:port]` of `url`, lower-case (`None` when it is not a URL with a host).
 pub fn url_host(url: &str) -> Option<String> {
     let u = reqwest::Url::parse(url).ok()?;
@@ -294,4 +304,17 @@ pub fn url_host(url: &str) -> Option<String> {
         Some(p) => format!("{host}:{p}"),
         None => host,
     })
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::stored_prefix;
+
+    #[test]
+    fn stored_answers_are_found_however_the_api_url_is_written() {
+        for raw in ["https://Git.Corp:443/api/v4/", "https://git.corp/api/v4"] {
+            assert_eq!(stored_prefix(raw), "https://git.corp/api/v4");
+        }
+        assert_eq!(stored_prefix("not a url/"), "not a url");
+    }
 }
