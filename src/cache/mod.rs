@@ -643,7 +643,7 @@ impl Cache {
         if let Some(rt) = rt {
             rt.shutdown_timeout(std::time::Duration::from_secs(10));
         }
-        self.inner.store.checkpoint(true);
+        let _ = self.inner.store.checkpoint(true);
         // Files, threads and the index writer go now, not when the last handle is dropped
         // (for a Node object, whenever the garbage collector gets to it).
         drop(lock(&self.inner.search.index).take());

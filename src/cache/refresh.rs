@@ -467,7 +467,9 @@ impl Cache {
             .extend(collections.errors.iter().map(|e| e.to_string()));
         self.scan_and_write(&targets, &collections, opts.force, Some(trigger), summary)?;
         if summary.projects_changed > 0 {
-            store.checkpoint(false);
+            // A full disk shows here when the log's pages cannot move into the file: reported as
+            // the refresh's error (its writes are kept in the log and served).
+            store.checkpoint(false)?;
         }
         Ok(())
     }

@@ -531,19 +531,26 @@ impl Store {
 
     /// Checkpoints the WAL into the main file; `truncate` also shrinks the WAL file to zero
     /// (used at close, when no write of ours is pending). Best effort: another process's
-    /// readers may keep part of the WAL alive.
-    pub fn checkpoint(&self, truncate: bool) {
+    /// readers may keep part of the WAL alive; only a full disk is an error.
+    pub fn checkpoint(&self, truncate: bool) -> Result<()> {
         if self.path.is_some() {
             let guard = lock(&self.writer);
             let Some(conn) = guard.as_ref() else {
-                return;
+                return Ok(());
             };
             let sql = if truncate {
                 "PRAGMA wal_checkpoint(TRUNCATE)"
             } else {
                 "PRAGMA wal_checkpoint(PASSIVE)"
             };
-            let _ = conn.query_row(sql, [], |_| Ok(()));
+            // A checkpoint another connection holds up is retried at the next one; a full disk
+            // (the database file cannot grow to take the log's pages) is the caller's to report.
+            if let Err(e) = conn.query_row(sql, [], |_| Ok(())) {
+                if let Error::DiskFull(m) = Error::from(e) {
+                    return Err(Error::DiskFull(m));
+                }
+            }
         }
+        Ok(())
     }
 }
