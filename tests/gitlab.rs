@@ -471,3 +471,55 @@ fn gitlab_provider_chosen_at_run_time_reports_errors_per_project() {
             .all(|r| !r.headers.contains_key("private-token"))
     );
 }
+
+/// GitLab answers 429 with its `RateLimit-*` headers to everything; GitHub as usual.
+fn gitlab_limited(req: &Req) -> Answer {
+    if req.path.starts_with("/api/v4/") {
+        let reset = (std::time::SystemTime::now() + Duration::from_secs(3600))
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        return (
+            429,
+            r#"{"message":"429 Too Many Requests"}"#.into(),
+            vec![
+                ("ratelimit-remaining".into(), "0".into()),
+                ("ratelimit-reset".into(), reset.to_string()),
+            ],
+        );
+    }
+    apis(req)
+}
+
+#[test]
+fn a_gitlab_rate_limit_is_a_status_warning_naming_gitlab() {
+    let server = Server::start(gitlab_limited);
+    let root = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), &server);
+    let host = format!("127.0.0.1:{}", server.port);
+    cache
+        .register_project(project(root.path(), &host).to_str().unwrap())
+        .unwrap();
+    let s = check(&cache, false);
+    assert!(s.rate_limited, "{s:?}");
+    let st = cache.status().unwrap();
+    let limited: Vec<_> = st
+        .warnings
+        .iter()
+        .filter(|w| w.code == "RATE_LIMITED")
+        .collect();
+    assert_eq!(limited.len(), 1, "{:?}", st.warnings);
+    assert!(
+        limited[0].message.contains("GitLab API"),
+        "{}",
+        limited[0].message
+    );
+    assert!(
+        limited[0].message.contains("GITLAB_TOKEN"),
+        "{}",
+        limited[0].message
+    );
+    assert!(st.upstream.rate_limited_until.is_some());
+    cache.close();
+}
