@@ -30,38 +30,34 @@ const { values: args } = parseArgs({
   },
 })
 
+/** Calls `onEntry(path, dirent)` for every entry under `dir` that is not a folder. */
+function walkEntries(dir, onEntry) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) walkEntries(p, onEntry)
+    else onEntry(p, e)
+  }
+}
+
 /** Walks `dir`, reads and hashes every file; returns { files, bytes, ms }. */
 function floor(dir) {
   const t = performance.now()
   let files = 0
   let bytes = 0
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name)
-      if (e.isDirectory()) walk(p)
-      else if (e.isFile()) {
-        const b = fs.readFileSync(p)
-        crypto.createHash('sha256').update(b).digest()
-        files++
-        bytes += b.length
-      }
-    }
-  }
-  walk(dir)
+  walkEntries(dir, (p, e) => {
+    if (!e.isFile()) return
+    const b = fs.readFileSync(p)
+    crypto.createHash('sha256').update(b).digest()
+    files++
+    bytes += b.length
+  })
   return { files, bytes, ms: performance.now() - t }
 }
 
 /** Walks `dir` and stats every file (what a no-change refresh must at least do); returns ms. */
 function statFloor(dir) {
   const t = performance.now()
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name)
-      if (e.isDirectory()) walk(p)
-      else fs.lstatSync(p)
-    }
-  }
-  walk(dir)
+  walkEntries(dir, (p) => fs.lstatSync(p))
   return performance.now() - t
 }
 

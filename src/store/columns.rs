@@ -69,7 +69,7 @@ fn plain<T: rusqlite::types::FromSql>(r: &Row<'_>, i: usize) -> rusqlite::Result
 }
 
 /// JSON text (a list of tags, the problems); what does not parse reads as empty.
-fn json<T: DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+pub(super) fn json<T: DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
     Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or_default())
 }
 

@@ -67,7 +67,7 @@ pub(super) fn entry_from_row(
         description: r.get(5)?,
         author: r.get(6)?,
         category: r.get(7)?,
-        tags: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+        tags: super::columns::json(r, 8)?,
         origin: r.get(9)?,
         homepage: r.get(10)?,
         raw: r.get(11)?,

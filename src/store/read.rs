@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
-use super::columns::{ARTIFACT_COLS, artifact_from_row};
+use super::columns::{ARTIFACT_COLS, artifact_from_row, json};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -38,10 +38,6 @@ const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_j
      artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at, \
      deployed_count, last_deployed_at";
 
-fn json_list(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
-}
-
 /// Reported status: an active project not scanned within `fresh` is `stale`.
 fn effective_status(stored: ProjectStatus, scanned_at: i64, fresh: Fresh) -> ProjectStatus {
     if stored == ProjectStatus::Active && !fresh.holds(scanned_at) {
@@ -65,9 +61,9 @@ fn project_from_row(r: &Row<'_>, fresh: Fresh) -> rusqlite::Result<Project> {
         description: r.get(3)?,
         status: effective_status(r.get(4)?, scanned_at, fresh),
         error: r.get(5)?,
-        errors: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+        errors: json(r, 6)?,
         origin: r.get(7)?,
-        profiles: json_list(&r.get::<_, String>(8)?),
+        profiles: json(r, 8)?,
         artifact_count: r.get(9)?,
         error_count: r.get(10)?,
         modified_count: r.get(11)?,
