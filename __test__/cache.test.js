@@ -486,7 +486,8 @@ test('registerProjects scans many folders at once, as registerProject would, or 
         cache.listArtifacts({ projectId: one.id }).items.map((a) => a.name),
       )
     }
-    // The index write of a registration waits for a quiet moment, then happens without a search.
+    // The index write of registrations is deferred; status() and searches write it before they
+    // answer from the index (or the deferred write has happened meanwhile).
     const waited = Date.now()
     while (cache.status().search.pending > 0 && Date.now() - waited < 5000) await new Promise((r) => setTimeout(r, 50))
     assert.equal(cache.status().search.pending, 0, 'the deferred index write happened')

@@ -212,6 +212,21 @@ impl Cache {
         }
     }
 
+    /// Writes the changes still queued (a registration's deferred write, another cache's or
+    /// process's) into `index` before a read answers from it, so that it sees what the database
+    /// holds; unless an index write of this process is under way (it writes them, or the next
+    /// one does), or this process keeps the index in memory over a shared file (its writes never
+    /// leave the queue). A failed write leaves them queued (see `status().search`) and the read
+    /// answers from the index. Returns whether documents were written.
+    fn catch_up(&self, index: &SearchIndex) -> Result<bool> {
+        let store = &self.inner.store;
+        let shared = index.dir().is_none() && store.mode() == Mode::File;
+        if shared || index.is_writing() || store.search_pending_count()? == 0 {
+            return Ok(false);
+        }
+        Ok(self.sync_into(index, store.instance_id()?).unwrap_or(0) > 0)
+    }
+
     /// Writes every queued change to the search index (one commit); returns documents written.
     /// A failure leaves the changes queued for the next call and is counted in
     /// `status().search`.
@@ -274,16 +289,7 @@ impl Cache {
         let started = std::time::Instant::now();
         let page = shielded(self, "searching", || {
             let index = self.search_index()?;
-            // Changes still queued (a registration's deferred write, or another process's) are
-            // written first, so a search sees what the database holds; unless an index write of
-            // this process is under way (it writes them, or the next one does), or this process
-            // keeps the index in memory over a shared file (its writes never leave the queue).
-            // A failure leaves them queued (see `status().search`); the search answers from the
-            // index.
-            let shared = index.dir().is_none() && self.inner.store.mode() == Mode::File;
-            if !shared && !index.is_writing() && self.inner.store.search_pending_count()? > 0 {
-                let _ = self.sync_into(&index, self.inner.store.instance_id()?);
-            }
+            self.catch_up(&index)?;
             // Another process (or another cache object in this one) committed to the index:
             // reload now rather than at tantivy's next poll, so its writes are seen at once.
             let commit = self.inner.store.search_commit()?;
@@ -337,8 +343,14 @@ impl Cache {
 
     /// Health and size of the search index (opening it if needed).
     pub(crate) fn search_status(&self) -> SearchStatus {
-        // Opened first: opening writes what is queued, which `pending` then no longer counts.
-        let opened = shielded(self, "reading the search index", || self.search_index());
+        // Opened and caught up first: what that writes, `pending` then no longer counts.
+        let opened = shielded(self, "reading the search index", || {
+            let index = self.search_index()?;
+            if self.catch_up(&index)? {
+                index.reload()?;
+            }
+            Ok(index)
+        });
         let pending = self.inner.store.search_pending_count().unwrap_or(0);
         match opened {
             Ok(index) => SearchStatus {
