@@ -624,3 +624,150 @@ fn opening_while_another_process_holds_the_write_lock_never_falls_back_to_an_emp
         holder.execute_batch("ROLLBACK;").unwrap();
     }
 }
+
+/// How many problem lists the database holds.
+fn problem_lists(cache: &Cache) -> i64 {
+    let c = rusqlite::Connection::open(cache.store().path().unwrap()).unwrap();
+    c.query_row("SELECT COUNT(*) FROM problem_lists", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_problem_list_is_stored_once_and_dropped_with_its_last_artifact() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![]);
+    // `tags` is not an Agent Skills key: every copy of this skill has the same spec note.
+    let noted = "---\nname: s1\ndescription: skill one\ntags: [a]\n---\n";
+    let mut ids = Vec::new();
+    for name in ["p1", "p2", "p3"] {
+        let d = project(root.path(), name, 1);
+        write(&d.join(".claude/skills/s1/SKILL.md"), noted);
+        ids.push(cache.register_project(&d.to_string_lossy()).unwrap().id);
+    }
+    let skills = |cache: &Cache| {
+        let q = ArtifactQuery {
+            kind: Some("skill".parse().unwrap()),
+            ..Default::default()
+        };
+        cache.store().list_artifacts(&q).unwrap().items
+    };
+    let all = skills(&cache);
+    assert_eq!(all.len(), 3);
+    assert!(
+        all.iter()
+            .all(|a| a.problems.len() == 1 && a.problems[0].code == "SPEC_KEYS")
+    );
+    assert_eq!(problem_lists(&cache), 1, "one list for three artifacts");
+
+    // One copy fixed: it lets go of the list, the others keep it.
+    write(
+        &root.path().join("p1/.claude/skills/s1/SKILL.md"),
+        "---\nname: s1\ndescription: skill one\n---\n",
+    );
+    cache
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
+        .unwrap();
+    let all = skills(&cache);
+    assert_eq!(all.iter().filter(|a| a.problems.is_empty()).count(), 1);
+    assert_eq!(problem_lists(&cache), 1);
+
+    // The last holders gone (their projects' rows are deleted with them): the list goes too.
+    assert!(cache.unregister_project(&ids[1]).unwrap());
+    assert_eq!(problem_lists(&cache), 1);
+    assert!(cache.unregister_project(&ids[2]).unwrap());
+    assert_eq!(problem_lists(&cache), 0);
+    assert!(skills(&cache).iter().all(|a| a.problems.is_empty()));
+}
+
+#[test]
+fn problems_written_by_schema_9_read_back_after_the_migration() {
+    use skillmeat_cache::store::ownership::APPLICATION_ID;
+    use skillmeat_cache::store::schema::migrate_to;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    let list = r#"[{"code":"SPEC_KEYS","severity":"note","file":".claude/skills/s/SKILL.md","line":4,"message":"m","fix":"f"}]"#;
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        migrate_to(&mut c, 9).unwrap();
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);",
+        )
+        .unwrap();
+        for (id, problems) in [("a1", list), ("a2", list), ("a3", "[]")] {
+            c.execute(
+                "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+                     scanned_at, updated_at, health, problems_json)
+                 VALUES (?1, 'p', 'x', '.claude', 'skill', ?1, '.claude/skills/s', 'f', 1, 1, 'ok', ?2)",
+                rusqlite::params![id, problems],
+            )
+            .unwrap();
+        }
+    }
+    let store = skillmeat_cache::store::Store::open_file(
+        &db,
+        skillmeat_cache::store::Tuning {
+            busy_timeout_ms: 5000,
+            max_size_mb: 0,
+        },
+    )
+    .unwrap();
+    let problems = |id: &str| store.get_artifact(id).unwrap().unwrap().problems;
+    assert_eq!(problems("a1").len(), 1);
+    assert_eq!(problems("a1")[0].code, "SPEC_KEYS");
+    assert_eq!(problems("a2"), problems("a1"));
+    assert!(problems("a3").is_empty());
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let lists: i64 = c
+        .query_row("SELECT COUNT(*) FROM problem_lists", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(lists, 1);
+    let old_column: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('artifacts') WHERE name = 'problems_json'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(old_column, 0);
+}
+
+#[test]
+fn a_change_queued_again_outlives_a_slower_index_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    let store = skillmeat_cache::store::Store::open_file(
+        &db,
+        skillmeat_cache::store::Tuning {
+            busy_timeout_ms: 5000,
+            max_size_mb: 0,
+        },
+    )
+    .unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);
+         INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint, scanned_at, updated_at)
+             VALUES ('a', 'p', 'x', '.claude', 'skill', 's', '.claude/skills/s', 'f', 1, 1);",
+    )
+    .unwrap();
+    // Two index writers read the queue; the faster one indexes it and removes the row.
+    let read_by_slow = store.search_pending().unwrap();
+    assert_eq!(read_by_slow.len(), 1);
+    store.search_done(&store.search_pending().unwrap()).unwrap();
+    assert_eq!(store.search_pending_count().unwrap(), 0);
+    // A change after both read: queued again, under a new version.
+    c.execute(
+        "UPDATE artifacts SET description = 'new' WHERE id = 'a'",
+        [],
+    )
+    .unwrap();
+    // The slow writer finishes with what it read before the change: the change stays queued.
+    store.search_done(&read_by_slow).unwrap();
+    assert_eq!(store.search_pending_count().unwrap(), 1);
+}

@@ -66,6 +66,8 @@ struct Inner {
     refresh_gate: Mutex<()>,
     /// The search index (opened on first use).
     search: search::SearchState,
+    /// The user's collections, parsed again only when their files change.
+    collections: crate::scan::manifest::CollectionsCache,
 }
 
 /// A handle to an open cache. Cheap to clone; all clones share one store and runtime.
@@ -260,6 +262,7 @@ impl Cache {
                 recovered,
                 refresh_gate: Mutex::new(()),
                 search: search::SearchState::default(),
+                collections: Default::default(),
             }),
         };
         for path in carried {

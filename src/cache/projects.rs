@@ -7,7 +7,7 @@ use super::tasks::blocking;
 use super::{Cache, lock};
 use crate::error::{Error, Result};
 use crate::model::{Project, RefreshSummary};
-use crate::scan::{self, manifest::read_collections};
+use crate::scan;
 use crate::store::Fresh;
 
 /// The canonical folder `path` names, or why it cannot be a project (`field` names the argument).
@@ -93,7 +93,7 @@ impl Cache {
                 new: new.then_some("registered"),
             });
         }
-        let collections = read_collections(&self.inner.config.home.value);
+        let collections = self.inner.collections.get(&self.inner.config.home.value);
         let mut summary = RefreshSummary::default();
         self.scan_and_write(&targets, &collections, true, None, &mut summary)?;
         // Searches write what is queued before they answer; the index commit itself waits for a

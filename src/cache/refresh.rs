@@ -10,7 +10,7 @@ use super::tasks::blocking;
 use super::{Cache, lock, warning};
 use crate::error::{Error, Result};
 use crate::model::RefreshSummary;
-use crate::scan::manifest::{Collections, read_collections};
+use crate::scan::manifest::Collections;
 use crate::scan::{self, ArtifactKey, Prior, ProjectScan, ScanFailure};
 use crate::store::{Fresh, NewProject, now_ms};
 use crate::values::RefreshTrigger;
@@ -461,7 +461,7 @@ impl Cache {
                 )));
             }
         }
-        let collections = read_collections(&self.inner.config.home.value);
+        let collections = self.inner.collections.get(&self.inner.config.home.value);
         summary
             .errors
             .extend(collections.errors.iter().map(|e| e.to_string()));

@@ -201,25 +201,32 @@ impl Collections {
     }
 }
 
-/// Reads every `<home>/collections/<name>/collection.toml` and `collection.lock`.
-pub fn read_collections(home: &Path) -> Collections {
-    let mut out = Collections::default();
-    let dir = home.join("collections");
-    let Ok(read) = std::fs::read_dir(&dir) else {
-        return out;
+/// A collection's two files: `(name, collection.toml, collection.lock)`.
+type CollectionFiles = (String, std::path::PathBuf, std::path::PathBuf);
+
+/// Lists the collections under `<home>/collections/` and stats their files: the files, their
+/// stat fingerprint, and whether one was written so recently that a later write could leave the
+/// same stat (then the fingerprint cannot vouch for the content).
+fn collection_files(home: &Path) -> (Vec<CollectionFiles>, String, bool) {
+    let mut files = Vec::new();
+    let mut stat = String::new();
+    let mut racy = false;
+    let Ok(read) = std::fs::read_dir(home.join("collections")) else {
+        return (files, stat, racy);
     };
     let mut names: Vec<_> = read
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
         .collect();
     names.sort_by_key(|e| e.file_name());
-    let mut stat = String::new();
+    let racy_after = super::now_ns() - super::RACY_NS;
     for entry in names {
         let cname = entry.file_name().to_string_lossy().into_owned();
         let manifest = entry.path().join("collection.toml");
         let lock = entry.path().join("collection.lock");
         for f in [&manifest, &lock] {
             if let Ok(m) = std::fs::metadata(f) {
+                racy |= super::mtime_ns(&m) >= racy_after;
                 stat.push_str(&format!(
                     "{}:{}:{:?};",
                     f.display(),
@@ -228,20 +235,55 @@ pub fn read_collections(home: &Path) -> Collections {
                 ));
             }
         }
+        files.push((cname, manifest, lock));
+    }
+    (files, stat, racy)
+}
+
+/// Reads and parses the files [`collection_files`] listed.
+fn parse_files(files: &[CollectionFiles], stat: String) -> Collections {
+    let mut out = Collections::default();
+    for (cname, manifest, lock) in files {
         let read = |f: &Path| {
             let text = super::read::read_capped_string(f, super::MAX_TEXT_BYTES).ok()?;
             Some((f.to_string_lossy().into_owned(), text))
         };
-        let (m, l) = (read(&manifest), read(&lock));
+        let (m, l) = (read(manifest), read(lock));
         parse_collection(
             &mut out,
-            &cname,
+            cname,
             m.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
             l.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
         );
     }
     out.fingerprint = stat;
     out
+}
+
+/// Reads every `<home>/collections/<name>/collection.toml` and `collection.lock`.
+pub fn read_collections(home: &Path) -> Collections {
+    let (files, stat, _) = collection_files(home);
+    parse_files(&files, stat)
+}
+
+/// The collections last read, kept while their files' stat stays the same: a registration or
+/// a one-project refresh (each edit the watcher reports) then parses no TOML.
+#[derive(Debug, Default)]
+pub struct CollectionsCache(std::sync::Mutex<Option<std::sync::Arc<Collections>>>);
+
+impl CollectionsCache {
+    /// The collections under `home`, read again only when a file of theirs changed (or was
+    /// written too recently for its stat to tell).
+    pub fn get(&self, home: &Path) -> std::sync::Arc<Collections> {
+        let (files, stat, racy) = collection_files(home);
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = kept.as_ref().filter(|c| c.fingerprint == stat) {
+            return c.clone();
+        }
+        let fresh = std::sync::Arc::new(parse_files(&files, stat));
+        *kept = (!racy).then(|| fresh.clone());
+        fresh
+    }
 }
 
 /// Merges collection `cname`'s `collection.toml` and `collection.lock` (each `(file, text)`,
@@ -384,5 +426,52 @@ artifact_type = "skill"
         assert_eq!(e.resolved_version.as_deref(), Some("v2.0.0"));
         assert_eq!(e.tags, vec!["docs"]);
         assert!(cols.find(None, "pdf", "skill").is_some());
+    }
+
+    #[test]
+    fn the_collections_cache_reads_again_only_what_changed() {
+        let home = tempfile::tempdir().unwrap();
+        let c = home.path().join("collections").join("default");
+        std::fs::create_dir_all(&c).unwrap();
+        let lock = c.join("collection.lock");
+        let write = |version: &str| {
+            std::fs::write(
+                &lock,
+                format!("[\"pdf::skill\"]\nresolved_version = \"{version}\"\n"),
+            )
+            .unwrap();
+            // An old stat, so the fingerprint vouches for the content.
+            let t = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+            std::fs::File::options()
+                .write(true)
+                .open(&lock)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        };
+        write("v1.0.0");
+        let cache = CollectionsCache::default();
+        let first = cache.get(home.path());
+        let version = |c: &Collections| {
+            c.find(Some("default"), "pdf", "skill")
+                .unwrap()
+                .resolved_version
+                .clone()
+        };
+        assert_eq!(version(&first).as_deref(), Some("v1.0.0"));
+        assert!(
+            std::sync::Arc::ptr_eq(&first, &cache.get(home.path())),
+            "parsed again"
+        );
+        write("v2.0.0-longer");
+        assert_eq!(
+            version(&cache.get(home.path())).as_deref(),
+            Some("v2.0.0-longer")
+        );
+        // A file written just now is read again each time: its stat cannot tell a second write.
+        std::fs::write(&lock, "[\"pdf::skill\"]\nresolved_version = \"v3\"\n").unwrap();
+        let now = cache.get(home.path());
+        assert_eq!(version(&now).as_deref(), Some("v3"));
+        assert!(!std::sync::Arc::ptr_eq(&now, &cache.get(home.path())));
     }
 }

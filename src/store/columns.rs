@@ -27,6 +27,8 @@ pub(super) struct ScanRow<'a> {
     pub c: &'a Content,
     pub d: &'a DeployInfo,
     pub up: &'a LocalUpstream,
+    /// The key of the artifact's problem list (stored by `problem_lists::keep`).
+    pub problem_list: Option<i64>,
     pub now: i64,
 }
 
@@ -47,7 +49,7 @@ const ON_CONFLICT: &[(&str, &str)] = &[
     (
         "updated_at",
         "CASE WHEN OLD.content_hash IS NEW.content_hash AND OLD.error IS NEW.error
-            AND OLD.problems_json IS NEW.problems_json
+            AND OLD.problem_list IS NEW.problem_list
          THEN OLD.updated_at ELSE NEW.updated_at END",
     ),
 ];
@@ -79,7 +81,7 @@ fn hash(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
 }
 
 /// `value` as JSON text.
-fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+pub(super) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
@@ -239,7 +241,8 @@ artifact_row! { |w|
     // Written by the upstream check (`Store::record_upstream`).
     "upstream_error" => upstream_error: plain;
     "health" => health: plain <= health_of(&w.c.problems);
-    "problems_json" => problems: json <= to_json(&w.c.problems);
+    "problem_list" as "COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]')"
+        => problems: json <= w.problem_list;
     "fingerprint" <= &w.a.fingerprint;
     "collection_version" <= &w.d.collection_version, deploy;
     "collection_sha" <= &w.d.collection_sha, deploy;
@@ -274,7 +277,7 @@ mod tests {
         for c in KEY.iter().chain(ON_CONFLICT.iter().map(|(c, _)| c)) {
             assert!(cols.contains(c), "{c} is not written");
         }
-        assert!(UPSERT_ARTIFACT.contains("problems_json = excluded.problems_json"));
+        assert!(UPSERT_ARTIFACT.contains("problem_list = excluded.problem_list"));
         assert!(!UPSERT_ARTIFACT.contains("name = excluded.name,"));
         let mut names: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
         names.sort_unstable();

@@ -5,6 +5,7 @@ mod columns;
 mod lease;
 mod market;
 pub mod ownership;
+mod problem_lists;
 mod read;
 pub mod schema;
 mod search;

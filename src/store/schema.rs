@@ -4,9 +4,16 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 
+/// One step of the schema: SQL, or code for what SQL alone cannot do.
+enum Migration {
+    Sql(&'static str),
+    Code(fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>),
+}
+use Migration::{Code, Sql};
+
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    r#"
+const MIGRATIONS: &[Migration] = &[
+    Sql(r#"
 CREATE TABLE cache_metadata (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -107,8 +114,8 @@ CREATE TABLE refresh_runs (
     outcome           TEXT NOT NULL,
     message           TEXT
 );
-"#,
-    r#"
+"#),
+    Sql(r#"
 -- One background refresher across processes: the holder of the 'refresher' lease runs the
 -- refresh loop and the file watcher; it renews the lease (heartbeat) and others take over
 -- when it expires.
@@ -120,8 +127,8 @@ CREATE TABLE leases (
     heartbeat_at INTEGER NOT NULL,
     expires_at   INTEGER NOT NULL
 );
-"#,
-    r#"
+"#),
+    Sql(r#"
 -- Marketplace listings: the last good raw document per source (kept through errors: stale-if-error)
 -- and its normalised entries.
 CREATE TABLE marketplace_sources (
@@ -155,8 +162,8 @@ CREATE TABLE marketplace_entries (
 CREATE INDEX marketplace_entries_name ON marketplace_entries(name);
 CREATE INDEX marketplace_entries_source_name ON marketplace_entries(source, name);
 CREATE INDEX marketplace_entries_type_name ON marketplace_entries(type, name);
-"#,
-    r#"
+"#),
+    Sql(r#"
 -- Upstream tracking: where the upstream version came from, the last error, and a severity rank
 -- of the difference for sorting. Partial indexes keep outdated queries small and indexed.
 ALTER TABLE artifacts ADD COLUMN upstream_origin TEXT;
@@ -168,8 +175,8 @@ CREATE INDEX artifacts_outdated_project ON artifacts(project_name, name) WHERE i
 CREATE INDEX artifacts_outdated_pid ON artifacts(project_id, name) WHERE is_outdated = 1;
 CREATE INDEX artifacts_outdated_diff ON artifacts(version_diff, name) WHERE is_outdated = 1;
 CREATE INDEX artifacts_outdated_updated ON artifacts(updated_at) WHERE is_outdated = 1;
-"#,
-    r#"
+"#),
+    Sql(r#"
 -- Search index bookkeeping. The tantivy index beside the database is derived from these tables;
 -- triggers queue every change to a searchable row by scope ('p:<project id>' for a project's
 -- artifacts, 's:<source>' for a marketplace source's entries), in the same transaction as the
@@ -228,8 +235,8 @@ CREATE TRIGGER search_entry_delete AFTER DELETE ON marketplace_entries BEGIN
         ON CONFLICT(scope) DO UPDATE SET version = version + 1;
 END;
 -- Everything that existed before this migration is indexed by the first rebuild.
-"#,
-    r#"
+"#),
+    Sql(r#"
 -- Upstream versions: what the user's collection lock resolves each artifact to (an upstream of
 -- its own), the HTTP answers of the GitHub-compatible API kept for conditional requests, and
 -- when each repository was last checked (its own TTL, separate from project scans).
@@ -250,32 +257,32 @@ CREATE TABLE upstream_repos (
     error_code TEXT,
     error      TEXT
 );
-"#,
+"#),
     // v7: artifact health (what Claude Code will do with the file) and its problems. Every
     // artifact is re-read at the next refresh so that both are filled in.
-    r#"
+    Sql(r#"
 ALTER TABLE artifacts ADD COLUMN health TEXT NOT NULL DEFAULT 'ok'
     CHECK (health IN ('ok', 'degraded', 'broken'));
 ALTER TABLE artifacts ADD COLUMN problems_json TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX artifacts_health ON artifacts(health, name) WHERE health != 'ok';
 UPDATE artifacts SET fingerprint = '';
 UPDATE projects SET fingerprint = NULL;
-"#,
+"#),
     // v8: what SkillMeat's projects list shows: deployment-manifest entries and the latest
     // `deployed_at` among them, kept per project like the other counts.
-    r#"
+    Sql(r#"
 ALTER TABLE projects ADD COLUMN deployed_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE projects ADD COLUMN last_deployed_at TEXT;
 UPDATE projects SET
     deployed_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = projects.id AND origin != 'local'),
     last_deployed_at = (SELECT MAX(deployed_at) FROM artifacts WHERE project_id = projects.id AND origin != 'local');
-"#,
+"#),
     // v9: `deployed_count` counts every manifest entry (those whose files are gone too), as
     // SkillMeat does: each project is scanned again at the next refresh (its artifacts' files
     // are not re-read unless they changed).
     // Also: the outdated list sorts names as SkillMeat does (`name.lower()`), with indexes
     // that give that order.
-    r#"
+    Sql(r#"
 UPDATE projects SET fingerprint = NULL;
 CREATE INDEX artifacts_outdated_name_nocase ON artifacts(name COLLATE NOCASE, name) WHERE is_outdated = 1;
 CREATE INDEX artifacts_outdated_rank_nocase ON artifacts(diff_rank, name COLLATE NOCASE, name) WHERE is_outdated = 1;
@@ -283,7 +290,10 @@ CREATE INDEX artifacts_outdated_type_nocase ON artifacts(type, name COLLATE NOCA
 CREATE INDEX artifacts_outdated_project_nocase ON artifacts(project_name COLLATE NOCASE, name COLLATE NOCASE, name) WHERE is_outdated = 1;
 CREATE INDEX artifacts_outdated_pid_nocase ON artifacts(project_id, name COLLATE NOCASE, name) WHERE is_outdated = 1;
 CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLLATE NOCASE, name) WHERE is_outdated = 1;
-"#,
+"#),
+    // v10: each distinct problem list stored once (see `problem_lists`), and random starting
+    // versions for the search queue.
+    Code(super::problem_lists::migrate_v10),
 ];
 
 /// The schema version this build writes.
@@ -307,13 +317,16 @@ pub fn migrate_to(conn: &mut Connection, version: u32) -> Result<u32> {
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS
+    for (i, step) in MIGRATIONS
         .iter()
         .enumerate()
         .take(version as usize)
         .skip(current as usize)
     {
-        tx.execute_batch(sql)?;
+        match step {
+            Sql(sql) => tx.execute_batch(sql)?,
+            Code(run) => run(&tx)?,
+        }
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
     }
     tx.commit()?;

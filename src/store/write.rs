@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{OptionalExtension, params};
 
 use super::columns::{
-    ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values,
+    ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values, to_json,
 };
+use super::problem_lists;
 use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
@@ -51,7 +52,9 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
     use crate::scan::health;
     const CODES: [&str; 2] = ["DUPLICATE_NAME", "SHADOWED_BY_SKILL"];
     let mut stmt = tx.prepare_cached(
-        "SELECT id, type, COALESCE(display_name, name), path, problems_json, name FROM artifacts WHERE project_id = ?1",
+        "SELECT id, type, COALESCE(display_name, name), path,
+             COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]'), name
+         FROM artifacts WHERE project_id = ?1",
     )?;
     let rows: Vec<(String, String, String, String, String, String)> = stmt
         .query_map([project_id], |r| {
@@ -78,7 +81,7 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
         }
     }
     let mut update =
-        tx.prepare_cached("UPDATE artifacts SET problems_json = ?2, health = ?3 WHERE id = ?1")?;
+        tx.prepare_cached("UPDATE artifacts SET problem_list = ?2, health = ?3 WHERE id = ?1")?;
     for (i, (id, kind, name, path, json, file_name)) in rows.iter().enumerate() {
         let others: Vec<String> = groups
             .get(&(kind.clone(), name.to_lowercase()))
@@ -106,7 +109,8 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
         }
         let new_json = serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into());
         if &new_json != json {
-            update.execute(params![id, new_json, health_of(&problems).as_str()])?;
+            let list = problem_lists::keep(tx, &new_json)?;
+            update.execute(params![id, list, health_of(&problems).as_str()])?;
         }
     }
     Ok(())
@@ -199,6 +203,10 @@ fn apply_scan(
             &listed,
         );
         // An artifact whose files were not read again keeps its content columns.
+        let problem_list = match &a.content {
+            Some(c) => problem_lists::keep(tx, &to_json(&c.problems))?,
+            None => None,
+        };
         let row = ScanRow {
             id: &id,
             project_id,
@@ -207,6 +215,7 @@ fn apply_scan(
             c: a.content.as_ref().unwrap_or(&unread),
             d,
             up: &up,
+            problem_list,
             now,
         };
         match &a.content {
