@@ -388,3 +388,42 @@ fn the_caps_are_settings_with_sources() {
         assert_eq!(e.code(), "INVALID_ARGUMENT");
     }
 }
+
+/// The smallest `maxProjectFiles` that lists the whole project at `dir`.
+fn smallest_whole_cap(root: &Path, dir: &Path) -> u32 {
+    (1..60)
+        .find(|&cap| {
+            let cache = open(Options {
+                home: Some(root.join(format!("home-{cap}"))),
+                max_project_files: Some(cap),
+                ..Default::default()
+            });
+            cache
+                .register_project(dir.to_str().unwrap())
+                .unwrap()
+                .status
+                == "active"
+        })
+        .expect("a cap under 60 lists it")
+}
+
+#[test]
+fn a_category_folder_costs_the_budget_its_entries_once() {
+    let root = tempfile::tempdir().unwrap();
+    let flat = root.path().join("flat");
+    let grouped = root.path().join("grouped");
+    for s in ["a", "b", "c"] {
+        let md = format!("---\nname: {s}\ndescription: d\n---\n");
+        write(&flat.join(format!(".claude/skills/{s}/SKILL.md")), &md);
+        write(
+            &grouped.join(format!(".claude/skills/group/{s}/SKILL.md")),
+            &md,
+        );
+    }
+    // The group folder is one entry more; listing it as a skill first (to see whether it is one)
+    // is given back.
+    assert_eq!(
+        smallest_whole_cap(root.path(), &grouped),
+        smallest_whole_cap(root.path(), &flat) + 1
+    );
+}

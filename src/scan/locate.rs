@@ -132,26 +132,39 @@ pub(super) fn locate_skills(
             continue;
         }
         let rel = format!("{rel_skills}/{}", e.name);
-        if let Some(found) = find_skill_md(&e.path) {
-            let path = e.path.clone();
-            let mut c = folder_candidate(
-                key(profile, ArtifactType::Skill, e.name.clone()),
-                e,
-                rel,
-                None,
-                sc,
-            );
-            // The spelling listed first (sorted) when there are several.
-            let listed = c.files.iter().find(|f| is_skill_md(&f.rel));
-            if let Some(spelled) = listed.filter(|f| f.rel != "SKILL.md") {
-                let file = format!("{}/{}", c.rel_path, spelled.rel);
+        // Listed as a skill first: its listing shows its SKILL.md, so the folder needs no probe
+        // of its own unless the listing lacks one (a cap, a link it did not follow).
+        let before = (sc.budget.clone(), sc.errors.len());
+        let mut c = folder_candidate(
+            key(profile, ArtifactType::Skill, e.name.clone()),
+            e.clone(),
+            rel.clone(),
+            None,
+            sc,
+        );
+        // The spelling listed first (sorted) when there are several.
+        let listed = c
+            .files
+            .iter()
+            .find(|f| is_skill_md(&f.rel))
+            .map(|f| f.rel.clone());
+        if let Some(found) = listed
+            .as_ref()
+            .map(|r| e.path.join(r))
+            .or_else(|| find_skill_md(&e.path))
+        {
+            if let Some(spelled) = listed.filter(|r| r != "SKILL.md") {
+                let file = format!("{}/{}", c.rel_path, spelled);
                 c.problems
-                    .push(health::skill_md_case_problem(&file, &spelled.rel));
+                    .push(health::skill_md_case_problem(&file, &spelled));
             }
-            c.main = Some(listed.map_or(found, |f| path.join(&f.rel)));
+            c.main = Some(found);
             out.push(c);
             continue;
         }
+        // Not a skill: the listing is taken back (what it used of the budget, what it reported).
+        sc.budget = before.0;
+        sc.errors.truncate(before.1);
         // A category folder (skills/<group>/<skill>/SKILL.md) holds skills one level down.
         let nested: Vec<_> = walk::entries(
             &e.path,

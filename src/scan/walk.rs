@@ -120,7 +120,7 @@ pub(crate) enum Stop {
 }
 
 /// The files and folders one project scan may still look at.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Budget {
     left: u64,
     /// Where it ran out (a folder relative to the project), once it has.
