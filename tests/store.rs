@@ -727,14 +727,24 @@ fn problems_written_by_schema_9_read_back_after_the_migration() {
         .query_row("SELECT COUNT(*) FROM problem_lists", [], |r| r.get(0))
         .unwrap();
     assert_eq!(lists, 1);
-    let old_column: i64 = c
+    // The old column stays for a schema-9 release still running, emptied.
+    let left: i64 = c
         .query_row(
-            "SELECT COUNT(*) FROM pragma_table_info('artifacts') WHERE name = 'problems_json'",
+            "SELECT COUNT(*) FROM artifacts WHERE problems_json != '[]'",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(old_column, 0);
+    assert_eq!(left, 0);
+    // A row a schema-9 release writes afterwards (its own copy, no list key) reads its own.
+    c.execute(
+        "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+             scanned_at, updated_at, health, problems_json)
+         VALUES ('a4', 'p', 'x', '.claude', 'skill', 'a4', '.claude/skills/s', 'f', 1, 1, 'ok', ?1)",
+        [list],
+    )
+    .unwrap();
+    assert_eq!(problems("a4"), problems("a1"));
 }
 
 #[test]

@@ -93,7 +93,10 @@ impl Cache {
                 new: new.then_some("registered"),
             });
         }
-        let collections = self.inner.collections.get(&self.inner.config.home.value);
+        let collections = self
+            .inner
+            .collections
+            .get(&self.inner.config.home.value, false);
         let mut summary = RefreshSummary::default();
         self.scan_and_write(&targets, &collections, true, None, &mut summary)?;
         // Searches write what is queued before they answer; the index commit itself waits for a

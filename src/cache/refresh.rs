@@ -461,7 +461,10 @@ impl Cache {
                 )));
             }
         }
-        let collections = self.inner.collections.get(&self.inner.config.home.value);
+        let collections = self
+            .inner
+            .collections
+            .get(&self.inner.config.home.value, opts.force);
         summary
             .errors
             .extend(collections.errors.iter().map(|e| e.to_string()));

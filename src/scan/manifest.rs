@@ -240,13 +240,18 @@ fn collection_files(home: &Path) -> (Vec<CollectionFiles>, String, bool) {
     (files, stat, racy)
 }
 
-/// Reads and parses the files [`collection_files`] listed.
-fn parse_files(files: &[CollectionFiles], stat: String) -> Collections {
+/// Reads and parses the files [`collection_files`] listed; also whether every file there was
+/// read (one that exists but could not be read, say for its permissions, is not).
+fn parse_files(files: &[CollectionFiles], stat: String) -> (Collections, bool) {
     let mut out = Collections::default();
+    let mut whole = true;
     for (cname, manifest, lock) in files {
-        let read = |f: &Path| {
-            let text = super::read::read_capped_string(f, super::MAX_TEXT_BYTES).ok()?;
-            Some((f.to_string_lossy().into_owned(), text))
+        let mut read = |f: &Path| match super::read::read_capped_string(f, super::MAX_TEXT_BYTES) {
+            Ok(text) => Some((f.to_string_lossy().into_owned(), text)),
+            Err(_) => {
+                whole &= !f.exists();
+                None
+            }
         };
         let (m, l) = (read(manifest), read(lock));
         parse_collection(
@@ -257,13 +262,13 @@ fn parse_files(files: &[CollectionFiles], stat: String) -> Collections {
         );
     }
     out.fingerprint = stat;
-    out
+    (out, whole)
 }
 
 /// Reads every `<home>/collections/<name>/collection.toml` and `collection.lock`.
 pub fn read_collections(home: &Path) -> Collections {
     let (files, stat, _) = collection_files(home);
-    parse_files(&files, stat)
+    parse_files(&files, stat).0
 }
 
 /// The collections last read, kept while their files' stat stays the same: a registration or
@@ -272,16 +277,18 @@ pub fn read_collections(home: &Path) -> Collections {
 pub struct CollectionsCache(std::sync::Mutex<Option<std::sync::Arc<Collections>>>);
 
 impl CollectionsCache {
-    /// The collections under `home`, read again only when a file of theirs changed (or was
-    /// written too recently for its stat to tell).
-    pub fn get(&self, home: &Path) -> std::sync::Arc<Collections> {
+    /// The collections under `home`, read again only when a file of theirs changed, when one
+    /// was written too recently for its stat to tell, when one could not be read last time, or
+    /// when `force`d (a forced refresh reads everything).
+    pub fn get(&self, home: &Path, force: bool) -> std::sync::Arc<Collections> {
         let (files, stat, racy) = collection_files(home);
         let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = kept.as_ref().filter(|c| c.fingerprint == stat) {
+        if let Some(c) = kept.as_ref().filter(|c| !force && c.fingerprint == stat) {
             return c.clone();
         }
-        let fresh = std::sync::Arc::new(parse_files(&files, stat));
-        *kept = (!racy).then(|| fresh.clone());
+        let (fresh, whole) = parse_files(&files, stat);
+        let fresh = std::sync::Arc::new(fresh);
+        *kept = (whole && !racy).then(|| fresh.clone());
         fresh
     }
 }
@@ -451,7 +458,7 @@ artifact_type = "skill"
         };
         write("v1.0.0");
         let cache = CollectionsCache::default();
-        let first = cache.get(home.path());
+        let first = cache.get(home.path(), false);
         let version = |c: &Collections| {
             c.find(Some("default"), "pdf", "skill")
                 .unwrap()
@@ -460,18 +467,40 @@ artifact_type = "skill"
         };
         assert_eq!(version(&first).as_deref(), Some("v1.0.0"));
         assert!(
-            std::sync::Arc::ptr_eq(&first, &cache.get(home.path())),
+            std::sync::Arc::ptr_eq(&first, &cache.get(home.path(), false)),
             "parsed again"
         );
         write("v2.0.0-longer");
         assert_eq!(
-            version(&cache.get(home.path())).as_deref(),
+            version(&cache.get(home.path(), false)).as_deref(),
             Some("v2.0.0-longer")
         );
         // A file written just now is read again each time: its stat cannot tell a second write.
         std::fs::write(&lock, "[\"pdf::skill\"]\nresolved_version = \"v3\"\n").unwrap();
-        let now = cache.get(home.path());
+        let now = cache.get(home.path(), false);
         assert_eq!(version(&now).as_deref(), Some("v3"));
-        assert!(!std::sync::Arc::ptr_eq(&now, &cache.get(home.path())));
+        assert!(!std::sync::Arc::ptr_eq(
+            &now,
+            &cache.get(home.path(), false)
+        ));
+        // A forced read reads again whatever the stat says.
+        write("v4");
+        let kept = cache.get(home.path(), false);
+        assert!(std::sync::Arc::ptr_eq(
+            &kept,
+            &cache.get(home.path(), false)
+        ));
+        assert!(!std::sync::Arc::ptr_eq(
+            &kept,
+            &cache.get(home.path(), true)
+        ));
+        // A file that exists but cannot be read is read again next time, not remembered missing.
+        let other = home.path().join("collections").join("other");
+        std::fs::create_dir_all(other.join("collection.lock")).unwrap();
+        let unread = cache.get(home.path(), false);
+        assert!(!std::sync::Arc::ptr_eq(
+            &unread,
+            &cache.get(home.path(), false)
+        ));
     }
 }

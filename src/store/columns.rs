@@ -3,8 +3,8 @@
 //! scan's upsert are all generated from [`artifact_row!`]'s table below, so a persisted field is
 //! one line here (plus its struct field in `model` and its column in a migration).
 //!
-//! A line reads `"column" [as "SQL"] [=> field: codec] [<= value];`. `as` reads the field from an
-//! expression rather than the bare column; a line without `=>` is written but not read back (a
+//! A line reads `"column" [as "SQL" | as CONST] [=> field: codec] [<= value];`. `as` reads the
+//! field from an expression rather than the bare column; a line without `=>` is written but not read back (a
 //! fingerprint, a sort rank); a line without `<=` is read but written elsewhere (by SQL after the
 //! upsert, or by the upstream check).
 
@@ -14,6 +14,7 @@ use rusqlite::Row;
 use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use serde::de::DeserializeOwned;
 
+use super::problem_lists::PROBLEMS;
 use crate::model::{Artifact, health_of};
 use crate::scan::{Content, DeployInfo, ScannedArtifact};
 use crate::upstream::policy::LocalUpstream;
@@ -115,7 +116,7 @@ macro_rules! read_sql {
     ($col:literal) => {
         $col
     };
-    ($col:literal, $sql:literal) => {
+    ($col:literal, $sql:tt) => {
         $sql
     };
 }
@@ -132,7 +133,7 @@ macro_rules! given {
 
 macro_rules! artifact_row {
     (|$w:ident| $(
-        $col:literal $(as $sql:literal)? $(=> $field:ident : $read:ident)?
+        $col:literal $(as $sql:tt)? $(=> $field:ident : $read:ident)?
             $(<= $write:expr $(, $deploy:ident)?)? ;
     )*) => {
         /// Every line: (column, what reads it, whether it is read, whether a scan writes it,
@@ -241,8 +242,9 @@ artifact_row! { |w|
     // Written by the upstream check (`Store::record_upstream`).
     "upstream_error" => upstream_error: plain;
     "health" => health: plain <= health_of(&w.c.problems);
-    "problem_list" as "COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]')"
-        => problems: json <= w.problem_list;
+    "problem_list" as PROBLEMS => problems: json <= w.problem_list;
+    // Schema 9's copy of the problems, kept empty for a release of that schema still running.
+    "problems_json" <= "[]";
     "fingerprint" <= &w.a.fingerprint;
     "collection_version" <= &w.d.collection_version, deploy;
     "collection_sha" <= &w.d.collection_sha, deploy;

@@ -51,11 +51,10 @@ fn summary(errors: &[FileError]) -> Option<String> {
 fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<()> {
     use crate::scan::health;
     const CODES: [&str; 2] = ["DUPLICATE_NAME", "SHADOWED_BY_SKILL"];
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, type, COALESCE(display_name, name), path,
-             COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]'), name
-         FROM artifacts WHERE project_id = ?1",
-    )?;
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT id, type, COALESCE(display_name, name), path, {}, name FROM artifacts WHERE project_id = ?1",
+        problem_lists::PROBLEMS
+    ))?;
     let rows: Vec<(String, String, String, String, String, String)> = stmt
         .query_map([project_id], |r| {
             Ok((
@@ -80,8 +79,9 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
             skills.entry(file_name.to_lowercase()).or_insert(i);
         }
     }
-    let mut update =
-        tx.prepare_cached("UPDATE artifacts SET problem_list = ?2, health = ?3 WHERE id = ?1")?;
+    let mut update = tx.prepare_cached(
+        "UPDATE artifacts SET problem_list = ?2, problems_json = '[]', health = ?3 WHERE id = ?1",
+    )?;
     for (i, (id, kind, name, path, json, file_name)) in rows.iter().enumerate() {
         let others: Vec<String> = groups
             .get(&(kind.clone(), name.to_lowercase()))
