@@ -427,3 +427,40 @@ fn a_category_folder_costs_the_budget_its_entries_once() {
         smallest_whole_cap(root.path(), &flat) + 1
     );
 }
+
+#[test]
+fn a_settings_file_over_the_limit_is_named_not_skipped_silently() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("proj");
+    write(
+        &dir.join(".claude/commands/c.md"),
+        "---\ndescription: d\n---\n",
+    );
+    // A valid settings file of 1.4 MB: a hook and a long permissions list.
+    let allow: Vec<String> = (0..80_000).map(|i| format!("\"Bash(t{i}:*)\"")).collect();
+    write(
+        &dir.join(".claude/settings.json"),
+        &format!(
+            "{{\"hooks\":{{\"Stop\":[{{\"hooks\":[{{\"type\":\"command\",\"command\":\"true\"}}]}}]}},\"permissions\":{{\"allow\":[{}]}}}}",
+            allow.join(",")
+        ),
+    );
+    let cache = open(Options {
+        home: Some(root.path().join("home")),
+        ..Default::default()
+    });
+    let p = cache.register_project(dir.to_str().unwrap()).unwrap();
+    let e = p
+        .errors
+        .iter()
+        .find(|e| e.file == ".claude/settings.json")
+        .expect("the settings file is named");
+    assert!(e.reason.contains("byte limit"), "{}", e.reason);
+    assert!(
+        e.reason.contains("hooks it configures are not listed"),
+        "{}",
+        e.reason
+    );
+    // The rest of the project is listed as usual.
+    assert_eq!(artifacts(&cache, &p).len(), 1);
+}

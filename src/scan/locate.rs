@@ -337,11 +337,25 @@ pub(super) fn locate_settings_hooks(
         let Some(st) = stat_of(&path, file.into()) else {
             continue;
         };
+        // Claude Code may still read a file this cache does not: the user is told which.
+        let unread = |reason: String| FileError {
+            file: rel.clone(),
+            line: None,
+            reason: format!("{reason}; the hooks it configures are not listed here"),
+        };
         if st.size > MAX_TEXT_BYTES {
+            errors.push(unread(format!(
+                "file is {} bytes, over the {} byte limit",
+                st.size, MAX_TEXT_BYTES
+            )));
             continue;
         }
-        let Ok(text) = read::read_capped(&path, MAX_TEXT_BYTES) else {
-            continue;
+        let text = match read::read_capped(&path, MAX_TEXT_BYTES) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(unread(format!("cannot read it: {e}")));
+                continue;
+            }
         };
         let doc: Value = match serde_json::from_slice(&text) {
             Ok(v) => v,
