@@ -683,6 +683,29 @@ fn a_problem_list_is_stored_once_and_dropped_with_its_last_artifact() {
     assert!(skills(&cache).iter().all(|a| a.problems.is_empty()));
 }
 
+/// A store on the database file `db`, opened (and migrated) as a cache opens it.
+fn open_store(db: &Path) -> skillmeat_cache::store::Store {
+    skillmeat_cache::store::Store::open_file(
+        db,
+        skillmeat_cache::store::Tuning {
+            busy_timeout_ms: 5000,
+            max_size_mb: 0,
+        },
+    )
+    .unwrap()
+}
+
+/// An artifact row of project `p` as a schema-9 release writes it: its problems in its own column.
+fn insert_v9_artifact(c: &rusqlite::Connection, id: &str, problems: &str) {
+    c.execute(
+        "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+             scanned_at, updated_at, health, problems_json)
+         VALUES (?1, 'p', 'x', '.claude', 'skill', ?1, '.claude/skills/s', 'f', 1, 1, 'ok', ?2)",
+        rusqlite::params![id, problems],
+    )
+    .unwrap();
+}
+
 #[test]
 fn problems_written_by_schema_9_read_back_after_the_migration() {
     use skillmeat_cache::store::ownership::APPLICATION_ID;
@@ -700,23 +723,10 @@ fn problems_written_by_schema_9_read_back_after_the_migration() {
         )
         .unwrap();
         for (id, problems) in [("a1", list), ("a2", list), ("a3", "[]")] {
-            c.execute(
-                "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
-                     scanned_at, updated_at, health, problems_json)
-                 VALUES (?1, 'p', 'x', '.claude', 'skill', ?1, '.claude/skills/s', 'f', 1, 1, 'ok', ?2)",
-                rusqlite::params![id, problems],
-            )
-            .unwrap();
+            insert_v9_artifact(&c, id, problems);
         }
     }
-    let store = skillmeat_cache::store::Store::open_file(
-        &db,
-        skillmeat_cache::store::Tuning {
-            busy_timeout_ms: 5000,
-            max_size_mb: 0,
-        },
-    )
-    .unwrap();
+    let store = open_store(&db);
     let problems = |id: &str| store.get_artifact(id).unwrap().unwrap().problems;
     assert_eq!(problems("a1").len(), 1);
     assert_eq!(problems("a1")[0].code, "SPEC_KEYS");
@@ -737,13 +747,7 @@ fn problems_written_by_schema_9_read_back_after_the_migration() {
         .unwrap();
     assert_eq!(left, 0);
     // A row a schema-9 release writes afterwards (its own copy, no list key) reads its own.
-    c.execute(
-        "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
-             scanned_at, updated_at, health, problems_json)
-         VALUES ('a4', 'p', 'x', '.claude', 'skill', 'a4', '.claude/skills/s', 'f', 1, 1, 'ok', ?1)",
-        [list],
-    )
-    .unwrap();
+    insert_v9_artifact(&c, "a4", list);
     assert_eq!(problems("a4"), problems("a1"));
 }
 
@@ -751,14 +755,7 @@ fn problems_written_by_schema_9_read_back_after_the_migration() {
 fn a_change_queued_again_outlives_a_slower_index_writer() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cache.db");
-    let store = skillmeat_cache::store::Store::open_file(
-        &db,
-        skillmeat_cache::store::Tuning {
-            busy_timeout_ms: 5000,
-            max_size_mb: 0,
-        },
-    )
-    .unwrap();
+    let store = open_store(&db);
     let c = rusqlite::Connection::open(&db).unwrap();
     c.execute_batch(
         "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);

@@ -931,8 +931,6 @@ impl SearchIndex {
         Ok((total, hits))
     }
 
-    /// One write batch: lock, fresh writer, `f`, one commit carrying the payload, wait for
-    /// merges, unlock, reload. A failure is counted and remembered for `stats()`.
     /// Whether a write of this index is under way in this process.
     pub fn is_writing(&self) -> bool {
         matches!(
@@ -941,6 +939,8 @@ impl SearchIndex {
         )
     }
 
+    /// One write batch: lock, fresh writer, `f`, one commit carrying the payload, wait for
+    /// merges, unlock, reload. A failure is counted and remembered for `stats()`.
     fn write(
         &self,
         op: &str,

@@ -4,9 +4,9 @@
 //! one line here (plus its struct field in `model` and its column in a migration).
 //!
 //! A line reads `"column" [as "SQL" | as CONST] [=> field: codec] [<= value];`. `as` reads the
-//! field from an expression rather than the bare column; a line without `=>` is written but not read back (a
-//! fingerprint, a sort rank); a line without `<=` is read but written elsewhere (by SQL after the
-//! upsert, or by the upstream check).
+//! field from an expression rather than the bare column; a line without `=>` is written but not
+//! read back (a fingerprint, a sort rank); a line without `<=` is read but written elsewhere (by
+//! SQL after the upsert, or by the upstream check).
 
 use std::sync::LazyLock;
 

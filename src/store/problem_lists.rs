@@ -46,10 +46,11 @@ pub(super) fn keep(tx: &Transaction<'_>, json: &str) -> rusqlite::Result<Option<
 }
 
 /// Schema version 10: moves each artifact's problems into `problem_lists` and adds the triggers
-/// that delete a list nobody holds. The old column stays, emptied (`'[]'`): a release of schema 9
-/// still running when this one migrates the file reads and writes it, and keeps working. Also: the search queue's
-/// versions start at a random number, so a row removed and queued again never comes back with
-/// the version a slower index writer read before (it would then remove the new change).
+/// that delete a list nobody holds. The old column stays, emptied (`'[]'`): a release of schema
+/// 9 still running when this one migrates the file reads and writes it, and keeps working.
+/// Also: the search queue's versions start at a random number, so a row removed and queued
+/// again never comes back with the version a slower index writer read before (it would then
+/// remove the new change).
 pub(super) fn migrate_v10(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE problem_lists (
