@@ -498,7 +498,7 @@ fn a_gitlab_rate_limit_is_a_status_warning_naming_gitlab() {
     let home = tempfile::tempdir().unwrap();
     let cache = open(home.path(), &server);
     let host = format!("127.0.0.1:{}", server.port);
-    cache
+    let p = cache
         .register_project(project(root.path(), &host).to_str().unwrap())
         .unwrap();
     let s = check(&cache, false);
@@ -521,5 +521,12 @@ fn a_gitlab_rate_limit_is_a_status_warning_naming_gitlab() {
         limited[0].message
     );
     assert!(st.upstream.rate_limited_until.is_some());
+
+    // With nothing left to check, the check still says the limit is in force, as status() does.
+    assert!(cache.unregister_project(&p.id).unwrap());
+    let idle = check(&cache, true);
+    assert_eq!(idle.artifacts, 0, "{idle:?}");
+    assert!(idle.rate_limited, "{idle:?}");
+    assert_eq!(idle.rate_limit_reset_at, st.upstream.rate_limited_until);
     cache.close();
 }

@@ -410,26 +410,6 @@ impl Cache {
         &self.inner.store
     }
 
-    /// The upstream APIs this configuration asks, with the kind of provider of each.
-    fn upstream_apis(&self) -> Vec<(&'static crate::upstream::provider::ProviderKind, String)> {
-        let cfg = &self.inner.config;
-        let own = crate::upstream::provider::url_host(&cfg.gitlab_api_url.value);
-        let hosts = [
-            Some(crate::upstream::spec::GITHUB_HOST.to_string()),
-            Some(crate::upstream::gitlab::GITLAB_HOST.to_string()),
-            own,
-        ];
-        let mut apis: Vec<(&'static crate::upstream::provider::ProviderKind, String)> = Vec::new();
-        for host in hosts.into_iter().flatten() {
-            if let Some((kind, api)) = crate::upstream::provider::provider_for(&host, cfg) {
-                if !apis.iter().any(|(_, a)| *a == api) {
-                    apis.push((kind, api));
-                }
-            }
-        }
-        apis
-    }
-
     /// Health, counts and configuration.
     pub fn status(&self) -> Result<CacheStatus> {
         self.check_open()?;
@@ -439,7 +419,7 @@ impl Cache {
         // Each provider's API (GitHub, gitlab.com, a self-hosted GitLab): a rate limit still in
         // force is a warning naming it; the status shows the latest reset and check of any.
         let (mut limited_until, mut last_check_at) = (None, None);
-        for (kind, api_url) in self.upstream_apis() {
+        for (kind, api_url) in crate::upstream::provider::configured_apis(self.config()) {
             let (until, checked) = s.upstream_state(&api_url)?;
             last_check_at = last_check_at.max(checked);
             let Some(t) = until.filter(|t| *t > now_ms()) else {

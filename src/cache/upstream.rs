@@ -10,7 +10,7 @@ use crate::config::ProcessEnv;
 use crate::error::{Error, Result};
 use crate::model::{UpstreamError, UpstreamSummary};
 use crate::store::{Fresh, HttpRecord, RepoOutcome, UpstreamCandidate, UpstreamResult, now_ms};
-use crate::upstream::provider::provider_for;
+use crate::upstream::provider::{configured_apis, provider_for};
 use crate::upstream::{self, Cached, ProviderKind, Resolved, Setup, SourceSpec, VersionSpec};
 
 /// Options of one upstream check.
@@ -127,10 +127,10 @@ pub async fn check(c: &Cache, opts: UpstreamOptions) -> Result<UpstreamSummary> 
     let now = now_ms();
     let recent = Fresh::within(ttl_ms);
     let mut summary = UpstreamSummary::default();
-    // The short forms' provider comes first and is always consulted, so that a rate limit in
-    // force is reported even when nothing is due.
+    // Every API the configuration asks is consulted, so that a rate limit in force is reported
+    // even when nothing is due (as `status()` reports it).
     let mut groups: Vec<Group> = Vec::new();
-    if let Some((kind, api)) = provider_for(upstream::spec::GITHUB_HOST, cfg) {
+    for (kind, api) in configured_apis(cfg) {
         group_of(&mut groups, kind, api);
     }
     let mut repos: Vec<String> = Vec::new();

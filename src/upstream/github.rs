@@ -378,6 +378,12 @@ fn serves(host: &str, config: &Config) -> Option<String> {
     })
 }
 
+fn apis(config: &Config) -> Vec<String> {
+    serves(super::spec::GITHUB_HOST, config)
+        .into_iter()
+        .collect()
+}
+
 fn open(api_url: &str, setup: &Setup<'_>) -> Result<Box<dyn UpstreamProvider>> {
     let token = super::token::find(setup.env, &setup.config.home.value).map(|t| t.secret);
     Ok(Box::new(Github::new(setup.limits.clone(), api_url, token)?))
@@ -389,6 +395,7 @@ pub const KIND: ProviderKind = ProviderKind {
     origin: crate::values::UpstreamOrigin::Github,
     token_advice: "Set GITHUB_TOKEN (or SKILLMEAT_GITHUB_TOKEN) for a higher limit",
     serves,
+    apis,
     open,
 };
 

@@ -339,6 +339,17 @@ fn serves(host: &str, config: &Config) -> Option<String> {
     }
 }
 
+fn apis(config: &Config) -> Vec<String> {
+    let own = url_host(&config.gitlab_api_url.value);
+    let mut apis: Vec<String> = [Some(GITLAB_HOST.to_string()), own]
+        .iter()
+        .flatten()
+        .filter_map(|host| serves(host, config))
+        .collect();
+    apis.dedup();
+    apis
+}
+
 /// The token goes only to the host of `gitlab_api_url`, the one it was made for.
 fn open(api_url: &str, setup: &Setup<'_>) -> Result<Box<dyn UpstreamProvider>> {
     let own_host = url_host(&setup.config.gitlab_api_url.value);
@@ -356,6 +367,7 @@ pub const KIND: ProviderKind = ProviderKind {
     origin: crate::values::UpstreamOrigin::Gitlab,
     token_advice: "Set GITLAB_TOKEN (or SKILLMEAT_GITLAB_TOKEN) for a higher limit",
     serves,
+    apis,
     open,
 };
 

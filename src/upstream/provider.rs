@@ -272,6 +272,9 @@ pub struct ProviderKind {
     /// The API root serving sources on `host` (lower-case, with its port), when this kind
     /// serves that host.
     pub serves: fn(host: &str, config: &Config) -> Option<String>,
+    /// Every API root this kind asks under `config` (its public host's, and one configured for
+    /// a host of its own): where a rate limit in force is looked up.
+    pub apis: fn(config: &Config) -> Vec<String>,
     /// A provider asking the API at `api_url` (one that [`ProviderKind::serves`] returned).
     pub open: fn(api_url: &str, setup: &Setup<'_>) -> Result<Box<dyn UpstreamProvider>>,
 }
@@ -284,6 +287,19 @@ pub fn provider_for(host: &str, config: &Config) -> Option<(&'static ProviderKin
     PROVIDERS
         .iter()
         .find_map(|k| (k.serves)(host, config).map(|api| (*k, api)))
+}
+
+/// Every API the configuration asks, once each, with the kind of provider asking it.
+pub fn configured_apis(config: &Config) -> Vec<(&'static ProviderKind, String)> {
+    let mut apis: Vec<(&'static ProviderKind, String)> = Vec::new();
+    for kind in PROVIDERS {
+        for api in (kind.apis)(config) {
+            if !apis.iter().any(|(_, a)| *a == api) {
+                apis.push((*kind, api));
+            }
+        }
+    }
+    apis
 }
 
 /// The start every stored answer's URL under the API at `api_url` has: the URL as requests
