@@ -22,6 +22,7 @@ pub mod system;
 pub mod walk;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -299,12 +300,7 @@ fn fingerprint_files(files: &[Stat], caps: &str) -> String {
     let mut s = String::with_capacity(files.len() * 48 + caps.len());
     s.push_str(caps);
     for f in files {
-        s.push_str(&f.rel);
-        s.push(':');
-        s.push_str(&f.size.to_string());
-        s.push(':');
-        s.push_str(&f.mtime_ns.to_string());
-        s.push(';');
+        let _ = write!(s, "{}:{}:{};", f.rel, f.size, f.mtime_ns);
     }
     hash::fingerprint(&s)
 }
@@ -366,13 +362,13 @@ pub fn scan_project(
         for f in [DEPLOYED_FILE, PROJECT_FILE] {
             if let Some(st) = stat_of(&dir.join(profile).join(f), f.into()) {
                 racy_project |= st.mtime_ns >= racy_after;
-                stat_parts.push_str(&format!("{profile}/{f}:{}:{};", st.size, st.mtime_ns));
+                let _ = write!(stat_parts, "{profile}/{f}:{}:{};", st.size, st.mtime_ns);
             }
         }
     }
     if let Some(st) = stat_of(&dir.join(PROJECT_FILE), PROJECT_FILE.into()) {
         racy_project |= st.mtime_ns >= racy_after;
-        stat_parts.push_str(&format!("{PROJECT_FILE}:{}:{};", st.size, st.mtime_ns));
+        let _ = write!(stat_parts, "{PROJECT_FILE}:{}:{};", st.size, st.mtime_ns);
     }
     candidates.extend(locate_mcp_json(dir, &mut sc.errors));
     let mut errors = sc.errors;
@@ -397,10 +393,8 @@ pub fn scan_project(
         .map(|c| fingerprint_files(&c.files, &caps))
         .collect();
     for (c, fp) in candidates.iter().zip(&fps) {
-        stat_parts.push_str(&format!(
-            "{}|{}|{}|{};",
-            c.key.profile, c.key.kind, c.key.name, fp
-        ));
+        let (k, name) = (&c.key, &c.key.name);
+        let _ = write!(stat_parts, "{}|{}|{name}|{fp};", k.profile, k.kind);
     }
     for e in &errors {
         stat_parts.push_str(&e.file);
