@@ -198,8 +198,6 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Co
     content.display_name = fm.string("name").or_else(|| fm.string("title"));
     content.description = fm.string("description").or_else(|| fm.first_line.clone());
     content.version = fm.string("version");
-    content.author = fm.string("author");
-    content.license = fm.string("license");
     content.tags = fm.list("tags");
     let tools_key = if fm.fields.contains_key("tools") {
         "tools"
@@ -213,19 +211,13 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Co
         .then(|| c.key.name.rsplit('/').next().unwrap_or(&c.key.name));
     let found = health::markdown_problems(c.key.kind.as_str(), &main_rel, &text, &fm, folder);
     content.problems.splice(0..0, found);
-    // Keys surfaced as their own fields are not repeated in `metadata`.
+    // Keys read into the fields above are not repeated in `metadata`; the store reads the keys
+    // its row table names from it (`Content::front`) and leaves those out too.
     let mut extra = fm.fields;
-    for k in [
-        "name",
-        "description",
-        "version",
-        "author",
-        "license",
-        "tags",
-        tools_key,
-    ] {
+    for k in ["name", "description", "version", "tags", tools_key] {
         extra.remove(k);
     }
     content.metadata = extra;
+    content.frontmatter = true;
     content
 }

@@ -23,13 +23,7 @@ pub struct Frontmatter {
 impl Frontmatter {
     /// A string field, trimmed, or `None` when absent or empty. Numbers are rendered as text.
     pub fn string(&self, key: &str) -> Option<String> {
-        match self.fields.get(key)? {
-            Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            Value::Object(o) => o.get("name").and_then(|v| v.as_str()).map(str::to_string),
-            _ => None,
-        }
+        text(self.fields.get(key)?)
     }
 
     /// A list field, accepting a YAML list or a comma-separated string.
@@ -52,6 +46,18 @@ impl Frontmatter {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// A frontmatter value as a string field reads it: trimmed, `None` when empty; numbers and
+/// booleans as text; a mapping by its `name` (an `author: {name: …}`).
+pub fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Object(o) => o.get("name").and_then(|v| v.as_str()).map(str::to_string),
+        _ => None,
     }
 }
 

@@ -80,16 +80,16 @@ pub struct Content {
     pub description: Option<String>,
     /// Frontmatter `version`.
     pub version: Option<String>,
-    /// Frontmatter `author`.
-    pub author: Option<String>,
-    /// Frontmatter `license`.
-    pub license: Option<String>,
     /// Frontmatter `tags`.
     pub tags: Vec<String>,
     /// Frontmatter `tools` / `allowed-tools`.
     pub tools: Vec<String>,
-    /// Frontmatter keys not surfaced as their own fields (or the MCP config), as JSON.
+    /// The main file's frontmatter but the keys of the fields above (when [`Content::frontmatter`]),
+    /// or the JSON file's object, or the MCP server's or hook's config.
     pub metadata: Map<String, Value>,
+    /// Whether `metadata` is a Markdown file's frontmatter, whose other keys [`Content::front`]
+    /// reads.
+    pub frontmatter: bool,
     /// SkillMeat content hash of the artifact's files.
     pub content_hash: Option<String>,
     /// Total bytes.
@@ -105,6 +105,15 @@ pub struct Content {
     pub retry: bool,
     /// What Claude Code will make of it (see [`health`]).
     pub problems: Vec<ArtifactProblem>,
+}
+
+impl Content {
+    /// The frontmatter key `key` as a string field reads it (see [`frontmatter::text`]), when
+    /// the main file is Markdown.
+    pub fn front(&self, key: &str) -> Option<String> {
+        let value = self.metadata.get(key).filter(|_| self.frontmatter)?;
+        frontmatter::text(value)
+    }
 }
 
 /// Deployment facts for an artifact, from the manifest and the collection.

@@ -3,16 +3,20 @@
 //! scan's upsert are all generated from [`artifact_row!`]'s table below, so a persisted field is
 //! one line here (plus its struct field in `model` and its column in a migration).
 //!
-//! A line reads `"column" [as "SQL" | as CONST] [=> field: codec] [<= value];`. `as` reads the
-//! field from an expression rather than the bare column; a line without `=>` is written but not
-//! read back (a fingerprint, a sort rank); a line without `<=` is read but written elsewhere (by
+//! A line reads `"column" [as "SQL" | as CONST] [front "key"] [=> field: codec] [<= value];`.
+//! `as` reads the field from an expression rather than the bare column; `front` writes the
+//! Markdown frontmatter's `key` as a string field reads it (and keeps it out of `metadata`), so
+//! a frontmatter field needs nothing in `scan`; a line without `=>` is written but not read back
+//! (a fingerprint, a sort rank); a line without `<=` or `front` is read but written elsewhere (by
 //! SQL after the upsert, or by the upstream check).
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use rusqlite::Row;
 use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use serde::de::DeserializeOwned;
+use serde_json::Map;
 
 use super::problem_lists::PROBLEMS;
 use crate::model::{Artifact, health_of};
@@ -101,6 +105,19 @@ fn value<T: ToSql>(x: T) -> Value {
     }
 }
 
+/// The metadata a scan writes: a Markdown file's frontmatter without the keys that have a
+/// column of their own ([`FRONT_KEYS`]).
+fn metadata(c: &Content) -> Cow<'_, Map<String, serde_json::Value>> {
+    if !c.frontmatter || !FRONT_KEYS.iter().any(|k| c.metadata.contains_key(*k)) {
+        return Cow::Borrowed(&c.metadata);
+    }
+    let mut m = c.metadata.clone();
+    for k in FRONT_KEYS {
+        m.remove(*k);
+    }
+    Cow::Owned(m)
+}
+
 /// Runs `stmt` with `values` bound by name; returns the rows changed.
 pub(super) fn execute(
     stmt: &mut rusqlite::CachedStatement<'_>,
@@ -133,7 +150,7 @@ macro_rules! given {
 
 macro_rules! artifact_row {
     (|$w:ident| $(
-        $col:literal $(as $sql:tt)? $(=> $field:ident : $read:ident)?
+        $col:literal $(as $sql:tt)? $(front $key:literal)? $(=> $field:ident : $read:ident)?
             $(<= $write:expr $(, $deploy:ident)?)? ;
     )*) => {
         /// Every line: (column, what reads it, whether it is read, whether a scan writes it,
@@ -143,10 +160,13 @@ macro_rules! artifact_row {
                 $col,
                 read_sql!($col $(, $sql)?),
                 given!($($field)?),
-                given!($($write)?),
+                given!($($write)? $($key)?),
                 given!($($($deploy)?)?),
             ),
         )*];
+
+        /// The frontmatter keys with a column of their own, kept out of `metadata_json`.
+        const FRONT_KEYS: &[&str] = &[$($($key,)?)*];
 
         /// An [`Artifact`] from a row selected with [`ARTIFACT_COLS`].
         pub(super) fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
@@ -161,7 +181,10 @@ macro_rules! artifact_row {
 
         /// The values a scan writes, by parameter name (`:column`).
         pub(super) fn scan_values($w: &ScanRow<'_>) -> Vec<(&'static str, Value)> {
-            vec![$($( (concat!(":", $col), value($write)), )?)*]
+            vec![
+                $($( (concat!(":", $col), value($write)), )?)*
+                $($( (concat!(":", $col), value($w.c.front($key))), )?)*
+            ]
         }
 
         /// The values a deployment-only update writes (and the id it updates), by parameter name.
@@ -210,8 +233,8 @@ artifact_row! { |w|
     "path" => path: plain <= &w.a.rel_path, deploy;
     "description" => description: plain <= &w.c.description;
     "version" => version: plain <= &w.c.version;
-    "author" => author: plain <= &w.c.author;
-    "license" => license: plain <= &w.c.license;
+    "author" front "author" => author: plain;
+    "license" front "license" => license: plain;
     "tags_json" => tags: json <= to_json(&w.c.tags);
     "tools_json" => tools: json <= to_json(&w.c.tools);
     "origin" => origin: plain <= &w.d.origin, deploy;
@@ -235,7 +258,7 @@ artifact_row! { |w|
     "size_bytes" => size_bytes: plain <= w.c.size as i64;
     "file_count" => file_count: plain <= w.c.file_count as i64;
     "modified_at" => modified_at: plain <= w.c.modified_ms;
-    "metadata_json" => metadata: plain <= to_json(&w.c.metadata);
+    "metadata_json" => metadata: plain <= to_json(&metadata(w.c));
     "scanned_at" => scanned_at: plain <= w.now, deploy;
     "updated_at" => updated_at: plain <= w.now;
     "upstream_origin" => upstream_origin: plain <= w.up.origin, deploy;
@@ -272,6 +295,64 @@ pub(super) static UPSERT_ARTIFACT: LazyLock<String> = LazyLock::new(|| {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::ArtifactKey;
+    use crate::values::ArtifactType;
+
+    /// The values a scan of `content` writes, by column.
+    fn written_by(content: Content) -> std::collections::HashMap<&'static str, Value> {
+        let a = ScannedArtifact {
+            key: ArtifactKey {
+                profile: ".claude".into(),
+                kind: ArtifactType::Agent,
+                name: "review".into(),
+            },
+            rel_path: ".claude/agents/review.md".into(),
+            fingerprint: String::new(),
+            content: None,
+            deploy: DeployInfo::default(),
+        };
+        let row = ScanRow {
+            id: "i",
+            project_id: "p",
+            project_name: "n",
+            a: &a,
+            c: &content,
+            d: &DeployInfo::default(),
+            up: &LocalUpstream::default(),
+            problem_list: None,
+            now: 0,
+        };
+        scan_values(&row).into_iter().collect()
+    }
+
+    #[test]
+    fn a_frontmatter_line_takes_its_key_out_of_the_metadata() {
+        let fields =
+            serde_json::json!({"author": {"name": "Ann"}, "license": " MIT ", "model": "opus"});
+        let metadata = fields.as_object().unwrap().clone();
+        let md = written_by(Content {
+            metadata: metadata.clone(),
+            frontmatter: true,
+            ..Default::default()
+        });
+        assert_eq!(md[":author"], Value::Text("Ann".into()));
+        assert_eq!(md[":license"], Value::Text("MIT".into()));
+        assert_eq!(
+            md[":metadata_json"],
+            Value::Text(r#"{"model":"opus"}"#.into())
+        );
+        // A JSON file's object (or a server's config) is its metadata whole; no field reads it.
+        let json = written_by(Content {
+            metadata,
+            ..Default::default()
+        });
+        assert_eq!(json[":author"], Value::Null);
+        assert_eq!(
+            json[":metadata_json"],
+            Value::Text(to_json(&fields)),
+            "kept whole"
+        );
+    }
 
     #[test]
     fn every_rule_and_key_names_a_written_column() {
