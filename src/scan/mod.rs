@@ -541,6 +541,11 @@ pub fn scan_project(
             deploy,
         });
     }
+    // A folder moved away or deleted while it was read left only part of it listed: that is
+    // not what the project holds, so the scan counts as having found the folder gone.
+    if !dir.is_dir() {
+        return Err(ScanFailure::Missing);
+    }
     Ok(ProjectScan {
         unchanged: false,
         // A fingerprint no stat matches: the project (and that artifact) is read again next time.
@@ -608,6 +613,25 @@ mod tests {
         };
         assert_eq!(name("py").as_deref(), Some("Python"));
         assert_eq!(name("both").as_deref(), Some("named"), "`name` comes first");
+    }
+
+    #[test]
+    fn a_folder_moved_away_while_it_is_read_is_found_gone_not_half_read() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("p");
+        for f in [".claude/commands/a.md", ".claude/agents/b.md"] {
+            std::fs::create_dir_all(dir.join(f).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(f), "---\ndescription: d\n---\n").unwrap();
+        }
+        let away = root.path().join("away");
+        // Asked for between listing the folder and reading its files.
+        let moved = || {
+            std::fs::rename(&dir, &away).unwrap();
+            HashMap::new()
+        };
+        let collections = manifest::Collections::default();
+        let r = scan_project(&dir, moved, None, &collections, &Limits::default(), false);
+        assert!(matches!(r, Err(ScanFailure::Missing)), "{r:?}");
     }
 
     /// A file rewritten with the same size within one tick of the file system's clock keeps its
