@@ -402,8 +402,8 @@ pub fn scan_project(
         .map(|c| fingerprint_files(&c.files, &caps))
         .collect();
     for (c, fp) in candidates.iter().zip(&fps) {
-        let (k, name) = (&c.key, &c.key.name);
-        let _ = write!(stat_parts, "{}|{}|{name}|{fp};", k.profile, k.kind);
+        let k = &c.key;
+        let _ = write!(stat_parts, "{}|{}|{}|{fp};", k.profile, k.kind, k.name);
     }
     for e in &errors {
         stat_parts.push_str(&e.file);
