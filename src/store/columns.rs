@@ -5,10 +5,11 @@
 //!
 //! A line reads `"column" [as "SQL" | as CONST] [front "key"] [=> field: codec] [<= value];`.
 //! `as` reads the field from an expression rather than the bare column; `front` writes the
-//! Markdown frontmatter's `key` as a string field reads it (and keeps it out of `metadata`), so
-//! a frontmatter field needs nothing in `scan`; a line without `=>` is written but not read back
-//! (a fingerprint, a sort rank); a line without `<=` or `front` is read but written elsewhere (by
-//! SQL after the upsert, or by the upstream check).
+//! Markdown frontmatter's `key` as a string field reads it and keeps it out of `metadata`, so a
+//! frontmatter field needs nothing in `scan` (except a key `scan` reads by rules of its own:
+//! `name`, `description`, `version`, `tags`, `tools`); a line without `=>` is written but not
+//! read back (a fingerprint, a sort rank); a line without `<=` or `front` is read but written
+//! elsewhere (by SQL after the upsert, or by the upstream check).
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
