@@ -198,7 +198,6 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Co
     content.display_name = fm.string("name").or_else(|| fm.string("title"));
     content.description = fm.string("description").or_else(|| fm.first_line.clone());
     content.version = fm.string("version");
-    content.tags = fm.list("tags");
     let tools_key = if fm.fields.contains_key("tools") {
         "tools"
     } else {
@@ -214,7 +213,7 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Co
     // Keys read into the fields above are not repeated in `metadata`; the store reads the keys
     // its row table names from it (`Content::front`) and leaves those out too.
     let mut extra = fm.fields;
-    for k in ["name", "description", "version", "tags", tools_key] {
+    for k in ["name", "description", "version", tools_key] {
         extra.remove(k);
     }
     content.metadata = extra;

@@ -28,24 +28,7 @@ impl Frontmatter {
 
     /// A list field, accepting a YAML list or a comma-separated string.
     pub fn list(&self, key: &str) -> Vec<String> {
-        match self.fields.get(key) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| match v {
-                    Value::String(s) => Some(s.trim().to_string()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .filter(|s| !s.is_empty())
-                .collect(),
-            Some(Value::String(s)) => s
-                .trim_matches(|c| c == '[' || c == ']')
-                .split(',')
-                .map(|t| t.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-                .filter(|t| !t.is_empty())
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.fields.get(key).map(list_of).unwrap_or_default()
     }
 }
 
@@ -58,6 +41,29 @@ pub fn text(value: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Object(o) => o.get("name").and_then(|v| v.as_str()).map(str::to_string),
         _ => None,
+    }
+}
+
+/// A frontmatter value as a list field reads it: a YAML list (of strings or numbers), or text
+/// separated by commas (`[a, b]` or `a, b`), each item trimmed, empty ones dropped.
+pub fn list_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.trim().to_string()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Value::String(s) => s
+            .trim_matches(|c| c == '[' || c == ']')
+            .split(',')
+            .map(|t| t.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -80,8 +80,6 @@ pub struct Content {
     pub description: Option<String>,
     /// Frontmatter `version`.
     pub version: Option<String>,
-    /// Frontmatter `tags`.
-    pub tags: Vec<String>,
     /// Frontmatter `tools` / `allowed-tools`.
     pub tools: Vec<String>,
     /// The main file's frontmatter but the keys of the fields above (when [`Content::frontmatter`]),
@@ -111,8 +109,19 @@ impl Content {
     /// The frontmatter key `key` as a string field reads it (see [`frontmatter::text`]), when
     /// the main file is Markdown.
     pub fn front(&self, key: &str) -> Option<String> {
-        let value = self.metadata.get(key).filter(|_| self.frontmatter)?;
-        frontmatter::text(value)
+        frontmatter::text(self.front_value(key)?)
+    }
+
+    /// The frontmatter key `key` as a list field reads it (see [`frontmatter::list_of`]), when
+    /// the main file is Markdown.
+    pub fn front_list(&self, key: &str) -> Vec<String> {
+        self.front_value(key)
+            .map(frontmatter::list_of)
+            .unwrap_or_default()
+    }
+
+    fn front_value(&self, key: &str) -> Option<&Value> {
+        self.metadata.get(key).filter(|_| self.frontmatter)
     }
 }
 

@@ -5,11 +5,12 @@
 //!
 //! A line reads `"column" [as "SQL" | as CONST] [front "key"] [=> field: codec] [<= value];`.
 //! `as` reads the field from an expression rather than the bare column; `front` writes the
-//! Markdown frontmatter's `key` as a string field reads it and keeps it out of `metadata`, so a
-//! frontmatter field needs nothing in `scan` (except a key `scan` reads by rules of its own:
-//! `name`, `description`, `version`, `tags`, `tools`); a line without `=>` is written but not
-//! read back (a fingerprint, a sort rank); a line without `<=` or `front` is read but written
-//! elsewhere (by SQL after the upsert, or by the upstream check).
+//! Markdown frontmatter's `key` as a string field reads it (or, with `<=`, as that value says,
+//! e.g. `to_json(&w.c.front_list("tags"))`) and keeps it out of `metadata`, so a frontmatter
+//! field needs nothing in `scan` (except a key `scan` reads by rules of its own: `name`,
+//! `description`, `version`, `tools`); a line without `=>` is written but not read back (a
+//! fingerprint, a sort rank); a line without `<=` or `front` is read but written elsewhere (by
+//! SQL after the upsert, or by the upstream check).
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -149,6 +150,17 @@ macro_rules! given {
     };
 }
 
+/// Adds the value a line writes, if it writes one: its `<=` value, else its `front` key's text.
+macro_rules! scan_value {
+    ($values:ident, $w:ident, $col:literal; ; ) => {};
+    ($values:ident, $w:ident, $col:literal; $key:literal; ) => {
+        $values.push((concat!(":", $col), value($w.c.front($key))))
+    };
+    ($values:ident, $w:ident, $col:literal; $($key:literal)?; $write:expr) => {
+        $values.push((concat!(":", $col), value($write)))
+    };
+}
+
 macro_rules! artifact_row {
     (|$w:ident| $(
         $col:literal $(as $sql:tt)? $(front $key:literal)? $(=> $field:ident : $read:ident)?
@@ -182,10 +194,9 @@ macro_rules! artifact_row {
 
         /// The values a scan writes, by parameter name (`:column`).
         pub(super) fn scan_values($w: &ScanRow<'_>) -> Vec<(&'static str, Value)> {
-            vec![
-                $($( (concat!(":", $col), value($write)), )?)*
-                $($( (concat!(":", $col), value($w.c.front($key))), )?)*
-            ]
+            let mut values = Vec::with_capacity(COLUMNS.len());
+            $( scan_value!(values, $w, $col; $($key)?; $($write)?); )*
+            values
         }
 
         /// The values a deployment-only update writes (and the id it updates), by parameter name.
@@ -236,7 +247,7 @@ artifact_row! { |w|
     "version" => version: plain <= &w.c.version;
     "author" front "author" => author: plain;
     "license" front "license" => license: plain;
-    "tags_json" => tags: json <= to_json(&w.c.tags);
+    "tags_json" front "tags" => tags: json <= to_json(&w.c.front_list("tags"));
     "tools_json" => tools: json <= to_json(&w.c.tools);
     "origin" => origin: plain <= &w.d.origin, deploy;
     "source" => source: plain <= &w.d.source, deploy;
@@ -328,8 +339,9 @@ mod tests {
 
     #[test]
     fn a_frontmatter_line_takes_its_key_out_of_the_metadata() {
-        let fields =
-            serde_json::json!({"author": {"name": "Ann"}, "license": " MIT ", "model": "opus"});
+        let fields = serde_json::json!({
+            "author": {"name": "Ann"}, "license": " MIT ", "tags": "[a, b]", "model": "opus"
+        });
         let metadata = fields.as_object().unwrap().clone();
         let md = written_by(Content {
             metadata: metadata.clone(),
@@ -338,6 +350,7 @@ mod tests {
         });
         assert_eq!(md[":author"], Value::Text("Ann".into()));
         assert_eq!(md[":license"], Value::Text("MIT".into()));
+        assert_eq!(md[":tags_json"], Value::Text(r#"["a","b"]"#.into()));
         assert_eq!(
             md[":metadata_json"],
             Value::Text(r#"{"model":"opus"}"#.into())
@@ -348,6 +361,7 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(json[":author"], Value::Null);
+        assert_eq!(json[":tags_json"], Value::Text("[]".into()));
         assert_eq!(
             json[":metadata_json"],
             Value::Text(to_json(&fields)),
