@@ -339,15 +339,13 @@ fn serves(host: &str, config: &Config) -> Option<String> {
     }
 }
 
+/// gitlab.com's API and the configured one's (`configured_apis` lists each once).
 fn apis(config: &Config) -> Vec<String> {
     let own = url_host(&config.gitlab_api_url.value);
-    let mut apis: Vec<String> = [Some(GITLAB_HOST.to_string()), own]
-        .iter()
-        .flatten()
-        .filter_map(|host| serves(host, config))
-        .collect();
-    apis.dedup();
-    apis
+    std::iter::once(GITLAB_HOST.to_string())
+        .chain(own)
+        .filter_map(|host| serves(&host, config))
+        .collect()
 }
 
 /// The token goes only to the host of `gitlab_api_url`, the one it was made for.
