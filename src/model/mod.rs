@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+mod artifact;
 mod problems;
 
 pub use crate::values::{
@@ -12,6 +13,8 @@ pub use crate::values::{
     SearchMode, StorageMode, UpstreamOrigin, WatcherState,
 };
 pub use crate::version::VersionDiff;
+pub use artifact::Artifact;
+pub(crate) use artifact::artifact_table;
 pub use problems::{ArtifactProblem, FileError, Health, Severity, health_of};
 
 /// A project folder known to the cache.
@@ -58,102 +61,6 @@ pub struct Project {
     pub updated_at: i64,
     /// Milliseconds since the last scan ("updated 5 minutes ago"); -1 if never scanned.
     pub age_ms: i64,
-}
-
-/// An artifact found in a project.
-#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Artifact {
-    /// Stable id derived from project, profile, type and name.
-    pub id: String,
-    /// Owning project id.
-    pub project_id: String,
-    /// Owning project name.
-    pub project_name: String,
-    /// Profile root (`.claude`, …; `.` for the project's `.mcp.json`).
-    pub profile: String,
-    /// Artifact type.
-    #[serde(rename = "type")]
-    #[cfg_attr(feature = "node", napi(js_name = "type"))]
-    pub kind: ArtifactType,
-    /// Folder or file name (identity inside the project).
-    pub name: String,
-    /// Frontmatter `name` (which may differ from the file name), else `name`.
-    pub display_name: String,
-    /// Path relative to the project folder.
-    pub path: String,
-    /// Description (frontmatter, or the first line of the body).
-    pub description: Option<String>,
-    /// Frontmatter `version`.
-    pub version: Option<String>,
-    /// Frontmatter `author`.
-    pub author: Option<String>,
-    /// Frontmatter `license`.
-    pub license: Option<String>,
-    /// Frontmatter `tags`.
-    pub tags: Vec<String>,
-    /// Frontmatter `tools` (string or list in the file).
-    pub tools: Vec<String>,
-    /// `local` (no deployment record), `collection`, or the `origin` the deployment recorded
-    /// (an open set: SkillMeat may write others, such as `github` or `marketplace`).
-    pub origin: String,
-    /// Upstream source spec (`owner/repo[/path]@version`).
-    pub source: Option<String>,
-    /// Version spec.
-    pub version_spec: Option<String>,
-    /// Collection it was deployed from.
-    pub from_collection: Option<String>,
-    /// Deployment time as recorded.
-    pub deployed_at: Option<String>,
-    /// Deployed version.
-    pub deployed_version: Option<String>,
-    /// Deployed commit SHA.
-    pub deployed_sha: Option<String>,
-    /// Content hash recorded at deployment.
-    pub deployed_hash: Option<String>,
-    /// Current content hash (SkillMeat's SHA-256).
-    pub content_hash: Option<String>,
-    /// Whether the files differ from what was deployed.
-    pub local_modified: bool,
-    /// Latest upstream version known.
-    pub upstream_version: Option<String>,
-    /// Latest upstream commit known.
-    pub upstream_sha: Option<String>,
-    /// When upstream was last checked (ms).
-    pub upstream_checked_at: Option<i64>,
-    /// Where the upstream version came from.
-    pub upstream_origin: Option<UpstreamOrigin>,
-    /// Why the last upstream check of this artifact failed (`CODE: message`), e.g.
-    /// `RATE_LIMITED: …`; the upstream fields keep the last known answer.
-    pub upstream_error: Option<String>,
-    /// What Claude Code will do with it: load it (`ok`), load it but lose something
-    /// (`degraded`), or not load it / never choose it (`broken`).
-    pub health: Health,
-    /// Why it is degraded or broken: what Claude Code does, and what to change.
-    pub problems: Vec<ArtifactProblem>,
-    /// Whether a newer upstream version exists.
-    pub is_outdated: bool,
-    /// Kind of difference to upstream: `content` when the version is the same (or no commit is
-    /// known to compare) but the upstream files differ from the deployed ones.
-    pub version_diff: Option<VersionDiff>,
-    /// `ok`, or `error` when a file of it is malformed.
-    pub status: ArtifactStatus,
-    /// File, line and reason when in error.
-    pub error: Option<String>,
-    /// Total bytes of its files.
-    pub size_bytes: i64,
-    /// Number of files.
-    pub file_count: i64,
-    /// Newest file modification time (ms).
-    pub modified_at: i64,
-    /// Frontmatter keys not surfaced as their own fields (`model`, `color`, …), as JSON text;
-    /// `JSON.parse` it when needed. For MCP servers, the server config (secrets redacted).
-    pub metadata: String,
-    /// Last scan (ms).
-    pub scanned_at: i64,
-    /// Last content change seen (ms).
-    pub updated_at: i64,
 }
 
 /// Sort direction (`ASC` and `DESC` are read too).

@@ -1,16 +1,7 @@
-//! The `artifacts` row, declared once: each line is a column, the [`Artifact`] field it is read
-//! into (and how), and the value a scan writes to it. The SELECT list, the row reader and the
-//! scan's upsert are all generated from [`artifact_row!`]'s table below, so a persisted field is
-//! one line here (plus its struct field in `model` and its column in a migration).
-//!
-//! A line reads `"column" [as "SQL" | as CONST] [front "key"] [=> field: codec] [<= value];`.
-//! `as` reads the field from an expression rather than the bare column; `front` writes the
-//! Markdown frontmatter's `key` as a string field reads it (or, with `<=`, as that value says,
-//! e.g. `to_json(&w.c.front_list("tags"))`) and keeps it out of `metadata`, so a frontmatter
-//! field needs nothing in `scan` (except a key `scan` reads by rules of its own: `name`,
-//! `description`, `version`, `tools`); a line without `=>` is written but not read back (a
-//! fingerprint, a sort rank); a line without `<=` or `front` is read but written elsewhere (by
-//! SQL after the upsert, or by the upstream check).
+//! The `artifacts` row, generated from the artifact table (`model::artifact_table!`, where each
+//! [`Artifact`] field is declared with its column, how it is read and the value a scan writes):
+//! the SELECT list, the row reader and the scan's upsert. A persisted field is one entry there
+//! and its column in a migration; nothing here changes.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -20,6 +11,7 @@ use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use serde::de::DeserializeOwned;
 use serde_json::Map;
 
+use super::hash_to_sql;
 use super::problem_lists::PROBLEMS;
 use crate::model::{Artifact, health_of};
 use crate::scan::{Content, DeployInfo, ScannedArtifact};
@@ -161,22 +153,29 @@ macro_rules! scan_value {
     };
 }
 
+/// The `artifacts` row from the artifact table: its fields (read into [`Artifact`]) and the
+/// columns the store alone keeps.
 macro_rules! artifact_row {
-    (|$w:ident| $(
-        $col:literal $(as $sql:tt)? $(front $key:literal)? $(=> $field:ident : $read:ident)?
-            $(<= $write:expr $(, $deploy:ident)?)? ;
-    )*) => {
-        /// Every line: (column, what reads it, whether it is read, whether a scan writes it,
+    (|$w:ident| fields { $(
+        $($doc:literal)+ $(#[$attr:meta])* $field:ident : $ty:ident $(<$arg:ident>)? {
+            $col:literal $(as $sql:tt)? $(front $key:literal)? => $read:ident
+                $(<= $write:expr $(, $deploy:ident)?)?
+        }
+    )* } columns { $(
+        $xcol:literal <= $xwrite:expr $(, $xdeploy:ident)?;
+    )* }) => {
+        /// Every column: (column, what reads it, whether it is read, whether a scan writes it,
         /// whether a deployment-only update writes it).
-        const COLUMNS: &[(&str, &str, bool, bool, bool)] = &[$(
-            (
+        const COLUMNS: &[(&str, &str, bool, bool, bool)] = &[
+            $((
                 $col,
                 read_sql!($col $(, $sql)?),
-                given!($($field)?),
+                true,
                 given!($($write)? $($key)?),
                 given!($($($deploy)?)?),
-            ),
-        )*];
+            ),)*
+            $(($xcol, $xcol, false, true, given!($($xdeploy)?)),)*
+        ];
 
         /// The frontmatter keys with a column of their own, kept out of `metadata_json`.
         const FRONT_KEYS: &[&str] = &[$($($key,)?)*];
@@ -184,18 +183,19 @@ macro_rules! artifact_row {
         /// An [`Artifact`] from a row selected with [`ARTIFACT_COLS`].
         pub(super) fn artifact_from_row(r: &Row<'_>) -> rusqlite::Result<Artifact> {
             let mut i = 0usize;
-            $($(
+            $(
                 let $field = $read(r, i)?;
                 i += 1;
-            )?)*
+            )*
             let _ = i;
-            Ok(Artifact { $($($field,)?)* })
+            Ok(Artifact { $($field,)* })
         }
 
         /// The values a scan writes, by parameter name (`:column`).
         pub(super) fn scan_values($w: &ScanRow<'_>) -> Vec<(&'static str, Value)> {
             let mut values = Vec::with_capacity(COLUMNS.len());
             $( scan_value!(values, $w, $col; $($key)?; $($write)?); )*
+            $( values.push((concat!(":", $xcol), value($xwrite))); )*
             values
         }
 
@@ -206,6 +206,10 @@ macro_rules! artifact_row {
                 let _ = stringify!($deploy);
                 v.push((concat!(":", $col), value($write)));
             )?)?)*
+            $($(
+                let _ = stringify!($xdeploy);
+                v.push((concat!(":", $xcol), value($xwrite)));
+            )?)*
             v
         }
     };
@@ -233,58 +237,7 @@ pub(super) static UPDATE_DEPLOY: LazyLock<String> = LazyLock::new(|| {
     format!("UPDATE artifacts SET {} WHERE id = :id", sets.join(", "))
 });
 
-artifact_row! { |w|
-    "id" => id: plain <= w.id;
-    "project_id" => project_id: plain <= w.project_id;
-    "project_name" => project_name: plain <= w.project_name, deploy;
-    "profile" => profile: plain <= &w.a.key.profile;
-    "type" => kind: plain <= w.a.key.kind;
-    "name" => name: plain <= &w.a.key.name;
-    "display_name" as "COALESCE(display_name, name)" => display_name: plain
-        <= w.c.display_name.as_deref().filter(|d| *d != w.a.key.name);
-    "path" => path: plain <= &w.a.rel_path, deploy;
-    "description" => description: plain <= &w.c.description;
-    "version" => version: plain <= &w.c.version;
-    "author" front "author" => author: plain;
-    "license" front "license" => license: plain;
-    "tags_json" front "tags" => tags: json <= to_json(&w.c.front_list("tags"));
-    "tools_json" => tools: json <= to_json(&w.c.tools);
-    "origin" => origin: plain <= &w.d.origin, deploy;
-    "source" => source: plain <= &w.d.source, deploy;
-    "version_spec" => version_spec: plain <= &w.d.version_spec, deploy;
-    "from_collection" => from_collection: plain <= &w.d.from_collection, deploy;
-    "deployed_at" => deployed_at: plain <= &w.d.deployed_at, deploy;
-    "deployed_version" => deployed_version: plain <= &w.d.deployed_version, deploy;
-    "deployed_sha" => deployed_sha: plain <= &w.d.deployed_sha, deploy;
-    "deployed_hash" => deployed_hash: hash <= super::hash_to_sql(w.d.deployed_hash.as_deref()), deploy;
-    "content_hash" => content_hash: hash <= super::hash_to_sql(w.c.content_hash.as_deref());
-    // Set by SQL after each write (`Store::apply_scans`), from the two hashes.
-    "local_modified" => local_modified: plain;
-    "upstream_version" => upstream_version: plain <= &w.up.version, deploy;
-    "upstream_sha" => upstream_sha: plain <= &w.up.sha, deploy;
-    "upstream_checked_at" => upstream_checked_at: plain <= w.up.origin.map(|_| w.now), deploy;
-    "is_outdated" => is_outdated: plain <= w.up.outdated, deploy;
-    "version_diff" => version_diff: plain <= w.up.diff_str(), deploy;
-    "status" => status: plain <= if w.c.error.is_some() { "error" } else { "ok" };
-    "error" => error: plain <= w.c.error.as_ref().map(|e| e.to_string());
-    "size_bytes" => size_bytes: plain <= w.c.size as i64;
-    "file_count" => file_count: plain <= w.c.file_count as i64;
-    "modified_at" => modified_at: plain <= w.c.modified_ms;
-    "metadata_json" => metadata: plain <= to_json(&metadata(w.c));
-    "scanned_at" => scanned_at: plain <= w.now, deploy;
-    "updated_at" => updated_at: plain <= w.now;
-    "upstream_origin" => upstream_origin: plain <= w.up.origin, deploy;
-    // Written by the upstream check (`Store::record_upstream`).
-    "upstream_error" => upstream_error: plain;
-    "health" => health: plain <= health_of(&w.c.problems);
-    "problem_list" as PROBLEMS => problems: json <= w.problem_list;
-    // Schema 9's copy of the problems, kept empty for a release of that schema still running.
-    "problems_json" <= "[]";
-    "fingerprint" <= &w.a.fingerprint;
-    "collection_version" <= &w.d.collection_version, deploy;
-    "collection_sha" <= &w.d.collection_sha, deploy;
-    "diff_rank" <= w.up.rank(), deploy;
-}
+crate::model::artifact_table!(artifact_row);
 
 /// The scan's upsert: every written column by name, an existing row (same id) updated but for
 /// its identity and the [`ON_CONFLICT`] rules.
