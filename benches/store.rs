@@ -76,7 +76,16 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 black_box(
-                    scan_project(&one, HashMap::new, None, &cols, &Default::default(), true).ok(),
+                    scan_project(
+                        &one,
+                        HashMap::new,
+                        None,
+                        &cols,
+                        &Default::default(),
+                        true,
+                        &mut Default::default(),
+                    )
+                    .ok(),
                 )
             })
         },

@@ -68,6 +68,9 @@ struct Inner {
     search: search::SearchState,
     /// The user's collections, parsed again only when their files change.
     collections: crate::scan::manifest::CollectionsCache,
+    /// Each project's folders as its last scan listed them (by project id), so that a scan lists
+    /// again only the folders that changed.
+    listings: Mutex<HashMap<String, crate::scan::listing::Listings>>,
 }
 
 /// A handle to an open cache. Cheap to clone; all clones share one store and runtime.
@@ -263,6 +266,7 @@ impl Cache {
                 refresh_gate: Mutex::new(()),
                 search: search::SearchState::default(),
                 collections: Default::default(),
+                listings: Mutex::default(),
             }),
         };
         for path in carried {

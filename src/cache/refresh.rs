@@ -100,14 +100,20 @@ impl Cache {
         // No stored fingerprint means never scanned, or invalidated: read everything again.
         let force = force || fingerprint.is_none();
         let limits = crate::scan::walk::Limits::from_config(&self.inner.config);
-        match scan::scan_project(
+        let mut listings = lock(&self.inner.listings).remove(id).unwrap_or_default();
+        let scanned = scan::scan_project(
             Path::new(path),
             || self.priors(id),
             fingerprint,
             collections,
             &limits,
             force,
-        ) {
+            &mut listings,
+        );
+        if !listings.is_empty() {
+            lock(&self.inner.listings).insert(id.to_string(), listings);
+        }
+        match scanned {
             Ok(s) if s.unchanged => ScanOutcome::Unchanged,
             Ok(s) => {
                 let files_changed = fingerprint != Some(s.fingerprint.as_str());

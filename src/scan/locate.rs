@@ -20,7 +20,7 @@ pub(super) fn markdown_artifacts(
     sc: &mut Scope,
     depth: u8,
 ) {
-    for e in walk::entries(dir, real, rel_dir, &mut sc.budget, &mut sc.errors) {
+    for e in walk::entries(dir, real, rel_dir, sc) {
         if e.name.starts_with('.') {
             continue;
         }
@@ -75,7 +75,7 @@ pub(super) fn folder_candidate(
 ) -> Candidate {
     let caps = sc.limits.artifact();
     let path = e.path;
-    let listing = walk::list_files(&path, e.real, &rel, caps, &mut sc.budget, &mut sc.errors);
+    let listing = walk::list_files(&path, e.real, &rel, caps, sc);
     Candidate {
         key,
         problems: listing.problems(&rel, &sc.limits),
@@ -120,13 +120,7 @@ pub(super) fn locate_skills(
 ) {
     let rel_skills = format!("{profile}/skills");
     let skills = root.join("skills");
-    let listed = walk::entries(
-        &skills,
-        real.child(&skills),
-        &rel_skills,
-        &mut sc.budget,
-        &mut sc.errors,
-    );
+    let listed = walk::entries(&skills, real.child(&skills), &rel_skills, sc);
     for e in listed {
         if !e.is_dir || e.name.starts_with('.') {
             continue;
@@ -166,16 +160,10 @@ pub(super) fn locate_skills(
         sc.budget = before.0;
         sc.errors.truncate(before.1);
         // A category folder (skills/<group>/<skill>/SKILL.md) holds skills one level down.
-        let nested: Vec<_> = walk::entries(
-            &e.path,
-            e.real.clone(),
-            &rel,
-            &mut sc.budget,
-            &mut sc.errors,
-        )
-        .into_iter()
-        .filter(|n| n.is_dir && !n.name.starts_with('.') && find_skill_md(&n.path).is_some())
-        .collect();
+        let nested: Vec<_> = walk::entries(&e.path, e.real.clone(), &rel, sc)
+            .into_iter()
+            .filter(|n| n.is_dir && !n.name.starts_with('.') && find_skill_md(&n.path).is_some())
+            .collect();
         if nested.is_empty() {
             let mut c = folder_candidate(
                 key(profile, ArtifactType::Skill, e.name.clone()),
@@ -223,14 +211,7 @@ pub(super) fn locate_hooks(
     let rel_root = format!("{profile}/hooks");
     let caps = sc.limits.folder();
     let real = real.child(&hooks);
-    let listing = walk::list_files(
-        &hooks,
-        real,
-        &rel_root,
-        caps,
-        &mut sc.budget,
-        &mut sc.errors,
-    );
+    let listing = walk::list_files(&hooks, real, &rel_root, caps, sc);
     let problems = listing.other_problems(&rel_root, &sc.limits);
     sc.errors.extend(problems.into_iter().map(project_error));
     for st in listing.files {
@@ -262,13 +243,7 @@ pub(super) fn locate_mcp(
 ) {
     let rel_mcp = format!("{profile}/mcp");
     let mcp = root.join("mcp");
-    for e in walk::entries(
-        &mcp,
-        real.child(&mcp),
-        &rel_mcp,
-        &mut sc.budget,
-        &mut sc.errors,
-    ) {
+    for e in walk::entries(&mcp, real.child(&mcp), &rel_mcp, sc) {
         if e.name.starts_with('.') {
             continue;
         }

@@ -15,6 +15,7 @@ pub mod githash;
 pub mod hash;
 pub mod health;
 pub mod hook_settings;
+pub mod listing;
 mod locate;
 pub mod manifest;
 pub mod read;
@@ -30,6 +31,7 @@ use crate::model::{ArtifactProblem, FileError};
 use crate::values::ArtifactType;
 use serde_json::{Map, Value};
 
+use listing::Listings;
 use manifest::{Collections, Deployment};
 use walk::{Budget, Limits};
 
@@ -265,10 +267,12 @@ impl Candidate {
 
 /// What locating a project's artifacts carries along: the caps, the budget of files and
 /// folders left, and the project-level problems found.
-struct Scope {
+struct Scope<'a> {
     limits: Limits,
     budget: Budget,
     errors: Vec<FileError>,
+    /// Folders listed whole at the project's last scan (see [`listing`]).
+    listings: &'a mut Listings,
 }
 
 /// A problem of the project as a whole, as `Project.errors` carry it (code and fix in the reason).
@@ -333,6 +337,7 @@ pub fn scan_project(
     collections: &Collections,
     limits: &Limits,
     force: bool,
+    listings: &mut Listings,
 ) -> Result<ProjectScan, ScanFailure> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
@@ -358,10 +363,12 @@ pub fn scan_project(
 
     let racy_after = now_ns() - RACY_NS;
     let mut racy_project = false;
+    listings.begin(force);
     let mut sc = Scope {
         limits: *limits,
         budget: Budget::new(limits),
         errors: Vec::new(),
+        listings,
     };
     let mut profiles = Vec::new();
     let mut candidates = Vec::new();
@@ -587,6 +594,7 @@ mod tests {
             &collections,
             &Limits::default(),
             false,
+            &mut Listings::default(),
         )
         .unwrap()
     }
@@ -639,7 +647,15 @@ mod tests {
             HashMap::new()
         };
         let collections = manifest::Collections::default();
-        let r = scan_project(&dir, moved, None, &collections, &Limits::default(), false);
+        let r = scan_project(
+            &dir,
+            moved,
+            None,
+            &collections,
+            &Limits::default(),
+            false,
+            &mut Listings::default(),
+        );
         assert!(matches!(r, Err(ScanFailure::Missing)), "{r:?}");
     }
 
@@ -727,7 +743,17 @@ mod tests {
         prior: &HashMap<ArtifactKey, Prior>,
     ) -> (ProjectScan, ScannedArtifact) {
         let limits = Limits::default();
-        let s = scan_project(dir, || prior.clone(), Some("changed"), cols, &limits, false).unwrap();
+        let no_listings = &mut Listings::default();
+        let s = scan_project(
+            dir,
+            || prior.clone(),
+            Some("changed"),
+            cols,
+            &limits,
+            false,
+            no_listings,
+        )
+        .unwrap();
         let a = s
             .artifacts
             .iter()

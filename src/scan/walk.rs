@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::health;
 use super::system::{self, Link};
-use super::{Stat, mtime_ns, project_error};
+use super::{Scope, Stat, mtime_ns, project_error};
 use crate::model::ArtifactProblem;
 use crate::model::FileError;
 
@@ -137,6 +137,11 @@ impl Budget {
             ran_out_in: None,
             unlisted: Vec::new(),
         }
+    }
+
+    /// Entries left.
+    pub fn left(&self) -> u64 {
+        self.left
     }
 
     /// Takes one entry; `false` when none is left (recording where, the first time).
@@ -354,14 +359,19 @@ impl Real {
 /// `caps` and `budget`, with names relative to `root`; `real` is where `root` really is. `root`
 /// may be a link, followed unless it leads into a kernel folder; links inside it are followed to
 /// files only. Names that are not UTF-8 are reported in `errors` (as `rel_root/…`) and skipped.
-pub(crate) fn list_files(
+pub(super) fn list_files(
     root: &Path,
     real: Real,
     rel_root: &str,
     caps: Caps,
-    budget: &mut Budget,
-    errors: &mut Vec<FileError>,
+    sc: &mut Scope<'_>,
 ) -> Listing {
+    let Scope {
+        budget,
+        errors,
+        listings,
+        ..
+    } = sc;
     let mut out = Listing::default();
     let canonical = real.canonical;
     if real.link {
@@ -373,10 +383,14 @@ pub(crate) fn list_files(
     }
     let mut queue = VecDeque::from([(root.to_path_buf(), String::new(), 0u32)]);
     'walk: while let Some((dir, rel_dir, level)) = queue.pop_front() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
+        // One more than may be looked at, so a cap stops the loop below as it would a read.
+        let max = (caps.entries - out.entries)
+            .min(budget.left())
+            .saturating_add(1);
+        let Ok(found) = listings.list(&dir, max) else {
             continue;
         };
-        for entry in rd.flatten() {
+        for entry in found {
             if out.entries >= caps.entries {
                 out.stopped = Some(Stop::Files);
                 break 'walk;
@@ -386,16 +400,15 @@ pub(crate) fn list_files(
                 break 'walk;
             }
             out.entries += 1;
-            let fname = entry.file_name();
-            let Some(name) = fname.to_str() else {
+            let Some(name) = entry.name.to_str() else {
                 errors.push(bad_name(format!(
                     "{rel_root}/{rel_dir}{}",
-                    fname.to_string_lossy()
+                    entry.name.to_string_lossy()
                 )));
                 continue;
             };
             let rel = format!("{rel_dir}{name}");
-            let Ok(ft) = entry.file_type() else { continue };
+            let Some(ft) = entry.ft else { continue };
             let meta = if ft.is_dir() {
                 let real = canonical.as_ref().map(|c| c.join(&rel));
                 if let Some(real) = real.filter(|r| system::is_system(r)) {
@@ -403,11 +416,11 @@ pub(crate) fn list_files(
                 } else if level >= caps.depth {
                     out.too_deep.get_or_insert((rel, 0)).1 += 1;
                 } else {
-                    queue.push_back((entry.path(), format!("{rel}/"), level + 1));
+                    queue.push_back((entry.path(&dir), format!("{rel}/"), level + 1));
                 }
                 continue;
             } else if ft.is_symlink() {
-                match system::resolve(&entry.path(), None) {
+                match system::resolve(&entry.path(&dir), None) {
                     Link::To(target) => match std::fs::metadata(target) {
                         Ok(m) => m,
                         Err(_) => continue,
@@ -419,7 +432,7 @@ pub(crate) fn list_files(
                     }
                 }
             } else if ft.is_file() {
-                match entry.metadata() {
+                match entry.metadata(&dir) {
                     Ok(m) => m,
                     Err(_) => continue,
                 }
@@ -484,13 +497,13 @@ impl Entry {
 /// not UTF-8 are reported in `errors`, and so are links to folders in `/proc`, `/sys` or `/dev`
 /// and to a folder that holds them (loops); neither is listed. A link to a file or device there
 /// is listed with [`Entry::kernel`] set.
-pub(crate) fn entries(
-    dir: &Path,
-    real: Real,
-    rel_dir: &str,
-    budget: &mut Budget,
-    errors: &mut Vec<FileError>,
-) -> Vec<Entry> {
+pub(super) fn entries(dir: &Path, real: Real, rel_dir: &str, sc: &mut Scope<'_>) -> Vec<Entry> {
+    let Scope {
+        budget,
+        errors,
+        listings,
+        ..
+    } = sc;
     // The folder's canonical path: a link that leads to it or above is a loop.
     let holder = real.canonical;
     if let Some(h) = holder.as_ref().filter(|h| system::is_system(h)) {
@@ -498,8 +511,8 @@ pub(crate) fn entries(
         errors.extend(link_problem(rel_dir, &refused).map(project_error));
         return Vec::new();
     }
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
+    let found = match listings.list(dir, budget.left().saturating_add(1)) {
+        Ok(found) => found,
         // No such folder: nothing of this kind is deployed.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
         Err(e) => {
@@ -509,16 +522,15 @@ pub(crate) fn entries(
         }
     };
     let mut out = Vec::new();
-    for e in rd.flatten() {
+    for e in found {
         if !budget.take(|| rel_dir.to_string()) {
             break;
         }
-        let fname = e.file_name();
-        let Some(name) = fname.to_str() else {
-            errors.push(bad_name(format!("{rel_dir}/{}", fname.to_string_lossy())));
+        let Some(name) = e.name.to_str() else {
+            errors.push(bad_name(format!("{rel_dir}/{}", e.name.to_string_lossy())));
             continue;
         };
-        let path = e.path();
+        let path = e.path(dir);
         // d_type from the directory listing; only links need resolving to see what they lead to.
         // A folder that is no link is where its holder is, by its name; a file's metadata is
         // read relative to the open folder.
@@ -528,8 +540,8 @@ pub(crate) fn entries(
             link: false,
         };
         let mut stat = None;
-        let is_dir = match e.file_type() {
-            Ok(ft) if ft.is_symlink() => match system::resolve(&path, holder.as_deref()) {
+        let is_dir = match e.ft {
+            Some(ft) if ft.is_symlink() => match system::resolve(&path, holder.as_deref()) {
                 Link::To(target) => {
                     let is_dir = target.is_dir();
                     real = Real {
@@ -549,13 +561,13 @@ pub(crate) fn entries(
                     continue;
                 }
             },
-            Ok(ft) => {
+            Some(ft) => {
                 if ft.is_file() {
-                    stat = e.metadata().ok().map(|m| (m.len(), mtime_ns(&m)));
+                    stat = e.metadata(dir).ok().map(|m| (m.len(), mtime_ns(&m)));
                 }
                 ft.is_dir()
             }
-            Err(_) => false,
+            None => false,
         };
         out.push(Entry {
             name: name.to_string(),
@@ -573,6 +585,7 @@ pub(crate) fn entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::listing::Listings;
 
     fn limits(files: u32, bytes: u64, depth: u32, project: u32) -> Limits {
         Limits {
@@ -583,17 +596,20 @@ mod tests {
         }
     }
 
+    fn scope<'a>(l: &Limits, listings: &'a mut Listings) -> Scope<'a> {
+        Scope {
+            limits: *l,
+            budget: Budget::new(l),
+            errors: Vec::new(),
+            listings,
+        }
+    }
+
     fn list(root: &Path, l: &Limits) -> (Listing, Budget) {
-        let mut budget = Budget::new(l);
-        let listing = list_files(
-            root,
-            Real::of(root),
-            "a",
-            l.artifact(),
-            &mut budget,
-            &mut Vec::new(),
-        );
-        (listing, budget)
+        let mut listings = Listings::default();
+        let mut sc = scope(l, &mut listings);
+        let listing = list_files(root, Real::of(root), "a", l.artifact(), &mut sc);
+        (listing, sc.budget)
     }
 
     #[test]
@@ -726,15 +742,11 @@ mod tests {
 
         std::os::unix::fs::symlink("..", r.join("skill/up")).unwrap();
         std::os::unix::fs::symlink("/sys", r.join("skill/sys")).unwrap();
-        let mut errors = Vec::new();
         let skill = r.join("skill");
-        let found = entries(
-            &skill,
-            Real::of(&skill),
-            "s",
-            &mut Budget::new(&l),
-            &mut errors,
-        );
+        let mut listings = Listings::default();
+        let mut sc = scope(&l, &mut listings);
+        let found = entries(&skill, Real::of(&skill), "s", &mut sc);
+        let errors = sc.errors;
         let names: Vec<&str> = found.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             names,
