@@ -120,6 +120,7 @@ impl Cache {
     pub fn unregister_project(&self, id: &str) -> Result<bool> {
         self.check_open()?;
         let known = self.inner.store.unregister(id)?;
+        lock(&self.inner.listings).remove(id);
         if known {
             self.sync_search_quietly();
         }
@@ -142,6 +143,7 @@ impl Cache {
         self.check_open()?;
         let _gate = lock(&self.inner.refresh_gate);
         self.inner.store.clear()?;
+        lock(&self.inner.listings).clear();
         self.sync_search_quietly();
         Ok(())
     }
