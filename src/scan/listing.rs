@@ -4,9 +4,9 @@
 //! project's benchmark tree a walk that lists every folder takes about twice as long as one that
 //! only stats), and a scan that finds nothing changed must still stat every file. A folder's
 //! entries cannot change without its modification and change times moving (an entry added,
-//! removed or renamed moves both), so a folder whose stamp (device, inode, both times) is the one
-//! it had when it was listed whole is not listed again: its entries are taken from
-//! [`Listings`]. Each file is still statted, so an edit in place is seen as before.
+//! removed or renamed moves both), so a folder (device and inode) whose times are the ones it had
+//! when it was listed whole is not listed again: its entries are taken from [`Listings`], packed
+//! (about 200 bytes a folder). Each file is still statted, so an edit in place is seen as before.
 //!
 //! A listing is kept only when it was read whole and the folder's times are older than
 //! [`RACY_NS`] before the listing began: a folder changed within the same tick of a coarse
@@ -14,8 +14,9 @@
 //! again until it is older.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{DirEntry, FileType, Metadata};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,38 +24,44 @@ use std::sync::Arc;
 /// How recent a folder's times may be for its listing to be kept (see the module doc).
 const RACY_NS: i64 = 2_000_000_000;
 
-/// What identifies the state of a folder's entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    dev: u64,
-    ino: u64,
-    mtime_ns: i64,
-    ctime_ns: i64,
+/// A folder: its device and inode (one folder reached by two paths is listed once).
+type FolderId = (u64, u64);
+
+/// A folder's modification and change times (ns since the epoch): its entries are the same
+/// while they are.
+fn times(m: &Metadata) -> (i64, i64) {
+    let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+    (ns(m.mtime(), m.mtime_nsec()), ns(m.ctime(), m.ctime_nsec()))
 }
 
-impl Stamp {
-    fn of(m: &Metadata) -> Stamp {
-        Stamp {
-            dev: m.dev(),
-            ino: m.ino(),
-            mtime_ns: m.mtime().saturating_mul(1_000_000_000) + m.mtime_nsec(),
-            ctime_ns: m.ctime().saturating_mul(1_000_000_000) + m.ctime_nsec(),
-        }
+/// A folder's entries as a whole listing saw them, packed: the names one after another, and
+/// for each entry where its name ends and its type (`None` when it could not be told).
+#[derive(Debug)]
+struct Listed {
+    times: (i64, i64),
+    names: Box<[u8]>,
+    ends: Box<[(u32, Option<FileType>)]>,
+}
+
+impl Listed {
+    fn name(&self, i: usize) -> &OsStr {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1].0 as usize
+        };
+        OsStr::from_bytes(&self.names[start..self.ends[i].0 as usize])
     }
 }
 
-/// A folder's entries as a whole listing saw them: name and type (`None` when the type could not
-/// be told).
-type Names = Arc<[(Arc<OsStr>, Option<FileType>)]>;
-
-/// The folders one project's scans listed whole, by path (as the scan named them; a link is
-/// followed). Owned by whoever scans the project again, and handed to each scan.
+/// The folders one project's scans listed whole. Owned by whoever scans the project again, and
+/// handed to each scan.
 #[derive(Debug, Default)]
 pub struct Listings {
     /// What the last scan kept: what this scan may use.
-    last: HashMap<PathBuf, (Stamp, Names)>,
+    last: HashMap<FolderId, Arc<Listed>>,
     /// What this scan keeps for the next.
-    now: HashMap<PathBuf, (Stamp, Names)>,
+    now: HashMap<FolderId, Arc<Listed>>,
     /// Listings begun after this time (ns since the epoch) may be kept.
     keep_before_ns: i64,
 }
@@ -81,30 +88,29 @@ impl Listings {
     }
 
     /// The entries of `dir` (a link to a folder is followed), at most `max` of them: from the
-    /// last scan's listing when the folder's stamp did not move, else read, and kept for the
+    /// last scan's listing when the folder's times did not move, else read, and kept for the
     /// next scan when read whole. Errors are `read_dir`'s.
     pub(crate) fn list(&mut self, dir: &Path, max: u64) -> std::io::Result<Vec<Found>> {
-        let stamp = std::fs::metadata(dir).ok().map(|m| Stamp::of(&m));
-        if let (Some(stamp), Some((was, names))) = (stamp, self.last.remove(dir))
-            && stamp == was
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        let meta = std::fs::metadata(dir).ok();
+        let stamp = meta.as_ref().map(|m| ((m.dev(), m.ino()), times(m)));
+        if let Some((id, t)) = stamp
+            && let Some(listed) = self.last.remove(&id).filter(|l| l.times == t)
         {
-            let found = names
-                .iter()
-                .take(usize::try_from(max).unwrap_or(usize::MAX))
-                .map(|(name, ft)| Found {
-                    name: name.clone(),
-                    ft: *ft,
-                    entry: None,
+            let found = (0..listed.ends.len().min(max))
+                .map(|i| Found {
+                    ft: listed.ends[i].1,
+                    name: Name::Kept(listed.clone(), i),
                 })
                 .collect();
-            self.now.insert(dir.to_path_buf(), (stamp, names));
+            self.now.insert(id, listed);
             return Ok(found);
         }
         let rd = std::fs::read_dir(dir)?;
         let mut whole = true;
         let mut found = Vec::new();
         for e in rd {
-            if found.len() as u64 >= max {
+            if found.len() >= max {
                 whole = false;
                 break;
             }
@@ -115,45 +121,68 @@ impl Listings {
             let ft = e.file_type().ok();
             whole &= ft.is_some();
             found.push(Found {
-                name: Arc::from(e.file_name().as_os_str()),
                 ft,
-                entry: Some(e),
+                name: Name::Read(e.file_name(), e),
             });
         }
-        let keep = stamp.filter(|s| {
-            whole && s.mtime_ns < self.keep_before_ns && s.ctime_ns < self.keep_before_ns
-        });
-        if let Some(stamp) = keep {
-            let names: Names = found.iter().map(|f| (f.name.clone(), f.ft)).collect();
-            self.now.insert(dir.to_path_buf(), (stamp, names));
+        let keep = stamp
+            .filter(|(_, (m, c))| whole && *m < self.keep_before_ns && *c < self.keep_before_ns);
+        if let Some((id, times)) = keep {
+            let mut names = Vec::new();
+            let mut ends = Vec::with_capacity(found.len());
+            for f in &found {
+                names.extend_from_slice(f.name().as_bytes());
+                ends.push((u32::try_from(names.len()).unwrap_or(u32::MAX), f.ft));
+            }
+            if u32::try_from(names.len()).is_ok() {
+                let listed = Listed {
+                    times,
+                    names: names.into(),
+                    ends: ends.into(),
+                };
+                self.now.insert(id, Arc::new(listed));
+            }
         }
         Ok(found)
     }
 }
 
+/// Where an entry's name is.
+#[derive(Debug)]
+enum Name {
+    /// Read this scan, with the entry (its metadata is read relative to the open folder).
+    Read(OsString, DirEntry),
+    /// The `i`th of a kept listing.
+    Kept(Arc<Listed>, usize),
+}
+
 /// One entry of a listing.
 #[derive(Debug)]
 pub(crate) struct Found {
-    /// Its name.
-    pub name: Arc<OsStr>,
     /// Its type, not following a link (`None` when it could not be told).
     pub ft: Option<FileType>,
-    /// The entry read, when the folder was read this scan (its metadata is then read relative
-    /// to the open folder).
-    entry: Option<DirEntry>,
+    name: Name,
 }
 
 impl Found {
+    /// Its name.
+    pub fn name(&self) -> &OsStr {
+        match &self.name {
+            Name::Read(name, _) => name,
+            Name::Kept(listed, i) => listed.name(*i),
+        }
+    }
+
     /// Its path in `dir`, the folder listed.
     pub fn path(&self, dir: &Path) -> PathBuf {
-        dir.join(&*self.name)
+        dir.join(self.name())
     }
 
     /// Its metadata, not following a link.
     pub fn metadata(&self, dir: &Path) -> std::io::Result<Metadata> {
-        match &self.entry {
-            Some(e) => e.metadata(),
-            None => std::fs::symlink_metadata(self.path(dir)),
+        match &self.name {
+            Name::Read(_, e) => e.metadata(),
+            Name::Kept(..) => std::fs::symlink_metadata(self.path(dir)),
         }
     }
 }
@@ -173,7 +202,7 @@ mod tests {
     fn names(found: &[Found]) -> Vec<String> {
         let mut n: Vec<String> = found
             .iter()
-            .map(|f| f.name.to_string_lossy().into_owned())
+            .map(|f| f.name().to_string_lossy().into_owned())
             .collect();
         n.sort();
         n
@@ -199,13 +228,16 @@ mod tests {
         l.begin(false);
         l.keep_before_ns = i64::MAX;
         let first = l.list(&dir, u64::MAX).unwrap();
-        assert!(first[0].entry.is_some(), "read");
+        assert!(matches!(first[0].name, Name::Read(..)), "read");
         assert_eq!(l.len(), 1);
         l.begin(false);
         l.keep_before_ns = i64::MAX;
         let again = l.list(&dir, u64::MAX).unwrap();
         assert_eq!(names(&again), ["a.md"]);
-        assert!(again[0].entry.is_none(), "taken from the last listing");
+        assert!(
+            matches!(again[0].name, Name::Kept(..)),
+            "taken from the last listing"
+        );
         assert_eq!(again[0].metadata(&dir).unwrap().len(), 1);
 
         // An entry added moves the folder's times, even when its modification time is set back.
@@ -215,12 +247,18 @@ mod tests {
         l.keep_before_ns = i64::MAX;
         let after = l.list(&dir, u64::MAX).unwrap();
         assert_eq!(names(&after), ["a.md", "b.md"]);
-        assert!(after.iter().all(|f| f.entry.is_some()), "read again");
+        assert!(
+            after.iter().all(|f| matches!(f.name, Name::Read(..))),
+            "read again"
+        );
 
         // A forced scan reads again; a folder not listed by a scan is forgotten.
         l.begin(true);
         l.keep_before_ns = i64::MAX;
-        assert!(l.list(&dir, u64::MAX).unwrap()[0].entry.is_some());
+        assert!(matches!(
+            l.list(&dir, u64::MAX).unwrap()[0].name,
+            Name::Read(..)
+        ));
         l.begin(false);
         l.begin(false);
         assert!(l.is_empty() && l.last.is_empty());

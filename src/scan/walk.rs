@@ -400,10 +400,10 @@ pub(super) fn list_files(
                 break 'walk;
             }
             out.entries += 1;
-            let Some(name) = entry.name.to_str() else {
+            let Some(name) = entry.name().to_str() else {
                 errors.push(bad_name(format!(
                     "{rel_root}/{rel_dir}{}",
-                    entry.name.to_string_lossy()
+                    entry.name().to_string_lossy()
                 )));
                 continue;
             };
@@ -526,8 +526,11 @@ pub(super) fn entries(dir: &Path, real: Real, rel_dir: &str, sc: &mut Scope<'_>)
         if !budget.take(|| rel_dir.to_string()) {
             break;
         }
-        let Some(name) = e.name.to_str() else {
-            errors.push(bad_name(format!("{rel_dir}/{}", e.name.to_string_lossy())));
+        let Some(name) = e.name().to_str() else {
+            errors.push(bad_name(format!(
+                "{rel_dir}/{}",
+                e.name().to_string_lossy()
+            )));
             continue;
         };
         let path = e.path(dir);
