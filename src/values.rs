@@ -2,7 +2,7 @@
 //!
 //! Each set is one plain enum. Its word is the variant name in camelCase everywhere: in
 //! JavaScript (a TypeScript union in `index.d.ts` through `#[napi(string_enum)]`), in JSON
-//! (serde), in SQLite (strum, through [`text_words!`]); a test checks they agree.
+//! (serde), in SQLite (strum, through `text_words!`); a test checks they agree.
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray, VariantNames};

@@ -13,13 +13,13 @@
 //! `as` reads the field from an expression rather than the bare column; `codec` is how a value is
 //! read (`plain`, `json` text, a `hash` blob); `front "key"` writes the Markdown frontmatter's
 //! `key` as string fields read it (or, with `<=`, as that value says) and keeps it out of
-//! `metadata`, so a frontmatter field needs nothing in `scan` (except a key `scan` reads by rules of
-//! its own: `name`, `description`, `version`, `tools`); `<= value` is what a scan writes, with `w`
-//! the store's `ScanRow` (`w.a` the scanned artifact, `w.c` its content, `w.d` its deployment,
-//! `w.up` its upstream); `deploy` also writes it when the files were not read again. A field
-//! without `<=` or `front` is written elsewhere (by SQL after the upsert, or by the upstream check).
-//! The `columns` part lists what the store keeps that is not a field (fingerprints, sort ranks):
-//! `"column" <= value [, deploy];`.
+//! `metadata`, so a frontmatter field needs nothing in `scan` (except a key `scan` reads by rules
+//! of its own: `name`, `description`, `version`, `tools`); `<= value` is what a scan writes, with
+//! `w` the store's `ScanRow` (`w.a` the scanned artifact, `w.c` its [`super::ArtifactContent`],
+//! `w.d` its deployment, `w.up` its upstream); `deploy` also writes it when the files were not read
+//! again. A field without `<=` or `front` is written elsewhere (by SQL after the upsert, or by the
+//! upstream check). The `columns` part lists what the store keeps that is not a field
+//! (fingerprints, sort ranks): `"column" <= value [, deploy];`.
 
 use serde::Serialize;
 

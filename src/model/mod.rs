@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 mod artifact;
+mod content;
 mod problems;
 
 pub use crate::values::{
@@ -15,6 +16,7 @@ pub use crate::values::{
 pub use crate::version::VersionDiff;
 pub use artifact::Artifact;
 pub(crate) use artifact::artifact_table;
+pub use content::{ArtifactContent, list_value, text_value};
 pub use problems::{ArtifactProblem, FileError, Health, Severity, health_of};
 
 /// A project folder known to the cache.
@@ -203,7 +205,7 @@ pub struct ArtifactQuery {
     pub limit: Option<i64>,
 }
 
-/// A page of rows with the total count, built by [`page_type!`].
+/// A page of rows with the total count, built by `page_type!`.
 pub trait Paged {
     /// The row type.
     type Item;

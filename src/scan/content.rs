@@ -1,4 +1,4 @@
-//! Reading an artifact's files into its [`Content`]: capped text reads, frontmatter, health.
+//! Reading an artifact's files into its [`ArtifactContent`]: capped text reads, frontmatter, health.
 
 use super::*;
 
@@ -61,8 +61,8 @@ pub(super) fn read_text_why(
 }
 
 /// Reads an artifact's files: content hash, size, and metadata from its main file.
-pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Content {
-    let mut content = Content {
+pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> ArtifactContent {
+    let mut content = ArtifactContent {
         size: c.files.iter().map(|f| f.size).sum(),
         file_count: c.files.len() as u32,
         modified_ms: c
@@ -211,7 +211,7 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Co
     let found = health::markdown_problems(c.key.kind.as_str(), &main_rel, &text, &fm, folder);
     content.problems.splice(0..0, found);
     // Keys read into the fields above are not repeated in `metadata`; the store reads the keys
-    // its row table names from it (`Content::front`) and leaves those out too.
+    // its row table names from it (`ArtifactContent::front`) and leaves those out too.
     let mut extra = fm.fields;
     for k in ["name", "description", "version", tools_key] {
         extra.remove(k);

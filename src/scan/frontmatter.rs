@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::{list_value, text_value};
+
 /// What the frontmatter of a Markdown file yields.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Frontmatter {
@@ -23,47 +25,12 @@ pub struct Frontmatter {
 impl Frontmatter {
     /// A string field, trimmed, or `None` when absent or empty. Numbers are rendered as text.
     pub fn string(&self, key: &str) -> Option<String> {
-        text(self.fields.get(key)?)
+        text_value(self.fields.get(key)?)
     }
 
     /// A list field, accepting a YAML list or a comma-separated string.
     pub fn list(&self, key: &str) -> Vec<String> {
-        self.fields.get(key).map(list_of).unwrap_or_default()
-    }
-}
-
-/// A frontmatter value as a string field reads it: trimmed, `None` when empty; numbers and
-/// booleans as text; a mapping by its `name` (an `author: {name: …}`).
-pub fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(o) => o.get("name").and_then(|v| v.as_str()).map(str::to_string),
-        _ => None,
-    }
-}
-
-/// A frontmatter value as a list field reads it: a YAML list (of strings or numbers), or text
-/// separated by commas (`[a, b]` or `a, b`), each item trimmed, empty ones dropped.
-pub fn list_of(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|v| match v {
-                Value::String(s) => Some(s.trim().to_string()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-            .filter(|s| !s.is_empty())
-            .collect(),
-        Value::String(s) => s
-            .trim_matches(|c| c == '[' || c == ']')
-            .split(',')
-            .map(|t| t.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        _ => Vec::new(),
+        self.fields.get(key).map(list_value).unwrap_or_default()
     }
 }
 

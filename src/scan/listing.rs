@@ -9,7 +9,7 @@
 //! (about 200 bytes a folder). Each file is still statted, so an edit in place is seen as before.
 //!
 //! A listing is kept only when it was read whole and the folder's times are older than
-//! [`RACY_NS`] before the listing began: a folder changed within the same tick of a coarse
+//! 2 s (`RACY_NS`) before the listing began: a folder changed within the same tick of a coarse
 //! clock (file systems with 2-second times, like FAT) would keep its stamp, so it is listed
 //! again until it is older.
 

@@ -27,9 +27,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use crate::model::{ArtifactProblem, FileError};
+use crate::model::{ArtifactContent, ArtifactProblem, FileError};
 use crate::values::ArtifactType;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use listing::Listings;
 use manifest::{Collections, Deployment};
@@ -73,60 +73,6 @@ pub struct Prior {
     pub version: Option<String>,
 }
 
-/// Data read from an artifact's files.
-#[derive(Debug, Clone, Default)]
-pub struct Content {
-    /// Frontmatter `name`, when it differs from nothing.
-    pub display_name: Option<String>,
-    /// Frontmatter `description`, or the first line of the body.
-    pub description: Option<String>,
-    /// Frontmatter `version`.
-    pub version: Option<String>,
-    /// Frontmatter `tools` / `allowed-tools`.
-    pub tools: Vec<String>,
-    /// The main file's frontmatter but the keys of the fields above (when [`Content::frontmatter`]),
-    /// or the JSON file's object, or the MCP server's or hook's config.
-    pub metadata: Map<String, Value>,
-    /// Whether `metadata` is a Markdown file's frontmatter, whose other keys [`Content::front`]
-    /// reads.
-    pub frontmatter: bool,
-    /// SkillMeat content hash of the artifact's files.
-    pub content_hash: Option<String>,
-    /// Total bytes.
-    pub size: u64,
-    /// Number of files.
-    pub file_count: u32,
-    /// Newest file mtime, ms since the epoch.
-    pub modified_ms: i64,
-    /// Why the artifact is in error (a file that could not be read at all), if it is.
-    pub error: Option<FileError>,
-    /// The files could not be read for a reason that may pass (permissions, a race): the
-    /// artifact is read again at the next refresh whatever its stat says.
-    pub retry: bool,
-    /// What Claude Code will make of it (see [`health`]).
-    pub problems: Vec<ArtifactProblem>,
-}
-
-impl Content {
-    /// The frontmatter key `key` as a string field reads it (see [`frontmatter::text`]), when
-    /// the main file is Markdown.
-    pub fn front(&self, key: &str) -> Option<String> {
-        frontmatter::text(self.front_value(key)?)
-    }
-
-    /// The frontmatter key `key` as a list field reads it (see [`frontmatter::list_of`]), when
-    /// the main file is Markdown.
-    pub fn front_list(&self, key: &str) -> Vec<String> {
-        self.front_value(key)
-            .map(frontmatter::list_of)
-            .unwrap_or_default()
-    }
-
-    fn front_value(&self, key: &str) -> Option<&Value> {
-        self.metadata.get(key).filter(|_| self.frontmatter)
-    }
-}
-
 /// Deployment facts for an artifact, from the manifest and the collection.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeployInfo {
@@ -162,7 +108,7 @@ pub struct ScannedArtifact {
     /// Stat fingerprint of its files.
     pub fingerprint: String,
     /// Freshly read data, or `None` when the files did not change since the last scan.
-    pub content: Option<Content>,
+    pub content: Option<ArtifactContent>,
     /// Deployment facts.
     pub deploy: DeployInfo,
 }
@@ -284,7 +230,7 @@ fn project_error(p: ArtifactProblem) -> FileError {
     }
 }
 
-/// Appended to a fingerprint that must not match the next stat (see `Content::retry`).
+/// Appended to a fingerprint that must not match the next stat (see `ArtifactContent::retry`).
 const RETRY: &str = "+retry";
 
 /// A file modified this close to the start of a scan may change again within the same tick of

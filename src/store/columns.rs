@@ -13,8 +13,9 @@ use serde_json::Map;
 
 use super::hash_to_sql;
 use super::problem_lists::PROBLEMS;
+use crate::model::ArtifactContent;
 use crate::model::{Artifact, health_of};
-use crate::scan::{Content, DeployInfo, ScannedArtifact};
+use crate::scan::{DeployInfo, ScannedArtifact};
 use crate::upstream::policy::LocalUpstream;
 
 /// What the upsert of one scanned artifact writes from.
@@ -23,7 +24,7 @@ pub(super) struct ScanRow<'a> {
     pub project_id: &'a str,
     pub project_name: &'a str,
     pub a: &'a ScannedArtifact,
-    pub c: &'a Content,
+    pub c: &'a ArtifactContent,
     pub d: &'a DeployInfo,
     pub up: &'a LocalUpstream,
     /// The key of the artifact's problem list (stored by `problem_lists::keep`).
@@ -101,7 +102,7 @@ fn value<T: ToSql>(x: T) -> Value {
 
 /// The metadata a scan writes: a Markdown file's frontmatter without the keys that have a
 /// column of their own ([`FRONT_KEYS`]).
-fn metadata(c: &Content) -> Cow<'_, Map<String, serde_json::Value>> {
+fn metadata(c: &ArtifactContent) -> Cow<'_, Map<String, serde_json::Value>> {
     if !c.frontmatter || !FRONT_KEYS.iter().any(|k| c.metadata.contains_key(*k)) {
         return Cow::Borrowed(&c.metadata);
     }
@@ -264,7 +265,7 @@ mod tests {
     use crate::values::ArtifactType;
 
     /// The values a scan of `content` writes, by column.
-    fn written_by(content: Content) -> std::collections::HashMap<&'static str, Value> {
+    fn written_by(content: ArtifactContent) -> std::collections::HashMap<&'static str, Value> {
         let a = ScannedArtifact {
             key: ArtifactKey {
                 profile: ".claude".into(),
@@ -296,7 +297,7 @@ mod tests {
             "author": {"name": "Ann"}, "license": " MIT ", "tags": "[a, b]", "model": "opus"
         });
         let metadata = fields.as_object().unwrap().clone();
-        let md = written_by(Content {
+        let md = written_by(ArtifactContent {
             metadata: metadata.clone(),
             frontmatter: true,
             ..Default::default()
@@ -309,7 +310,7 @@ mod tests {
             Value::Text(r#"{"model":"opus"}"#.into())
         );
         // A JSON file's object (or a server's config) is its metadata whole; no field reads it.
-        let json = written_by(Content {
+        let json = written_by(ArtifactContent {
             metadata,
             ..Default::default()
         });

@@ -176,7 +176,7 @@ fn apply_scan(
     let mut seen = HashSet::new();
     let mut upsert = tx.prepare_cached(&UPSERT_ARTIFACT)?;
     let mut deploy = tx.prepare_cached(&UPDATE_DEPLOY)?;
-    let unread = crate::scan::Content::default();
+    let unread = crate::model::ArtifactContent::default();
     for a in &scan.artifacts {
         let id = artifact_id(project_id, &a.key.profile, a.key.kind.as_str(), &a.key.name);
         seen.insert(id.clone());
