@@ -460,6 +460,12 @@ impl Cache {
                 }
             }
         }
+        if opts.project_id.is_none() {
+            // Listings of projects no longer known (unregistered by another process) go.
+            let ids: std::collections::HashSet<&str> =
+                targets.iter().map(|t| t.id.as_str()).collect();
+            lock(&self.inner.listings).retain(|id, _| ids.contains(id.as_str()));
+        }
         if let Some(id) = &opts.project_id {
             if targets.is_empty() {
                 return Err(Error::NotFound(format!(

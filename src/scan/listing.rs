@@ -6,32 +6,53 @@
 //! entries cannot change without its modification and change times moving (an entry added,
 //! removed or renamed moves both), so a folder (device and inode) whose times are the ones it had
 //! when it was listed whole is not listed again: its entries are taken from [`Listings`], packed
-//! (about 200 bytes a folder). Each file is still statted, so an edit in place is seen as before.
+//! (about 240 bytes a folder). Each file is still statted, so an edit in place is seen as before.
 //!
-//! A listing is kept only when it was read whole and the folder's times are older than
-//! 2 s (`RACY_NS`) before the listing began: a folder changed within the same tick of a coarse
-//! clock (file systems with 2-second times, like FAT) would keep its stamp, so it is listed
-//! again until it is older.
+//! A listing is kept only when it was read whole, the folder was the same before and after the
+//! read (a link switched meanwhile would file one folder's entries under another), and its times
+//! are more than 2 s (`RACY_NS`) older than the scan: a folder changed within the same tick of a
+//! coarse clock (file systems with 2-second times, like FAT) would keep its times. A kept listing
+//! is trusted for 5 minutes (`TRUST_NS`), then read again, which bounds what a file system that
+//! does not move folder times (some network and FUSE mounts) can hide. Where folders have no
+//! inode to tell them by (not Unix), every folder is read each scan.
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::{DirEntry, FileType, Metadata};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How recent a folder's times may be for its listing to be kept (see the module doc).
 const RACY_NS: i64 = 2_000_000_000;
 
-/// A folder: its device and inode (one folder reached by two paths is listed once).
+/// How long a kept listing is used before the folder is read again (see the module doc).
+const TRUST_NS: i64 = 300_000_000_000;
+
+/// A folder: its device and inode.
 type FolderId = (u64, u64);
 
-/// A folder's modification and change times (ns since the epoch): its entries are the same
-/// while they are.
-fn times(m: &Metadata) -> (i64, i64) {
+/// A folder and its modification and change times (ns since the epoch): its entries are the
+/// same while they are.
+type Stamp = (FolderId, (i64, i64));
+
+#[cfg(unix)]
+fn stamp(m: &Metadata) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
     let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
-    (ns(m.mtime(), m.mtime_nsec()), ns(m.ctime(), m.ctime_nsec()))
+    Some((
+        (m.dev(), m.ino()),
+        (ns(m.mtime(), m.mtime_nsec()), ns(m.ctime(), m.ctime_nsec())),
+    ))
+}
+
+#[cfg(not(unix))]
+fn stamp(_: &Metadata) -> Option<Stamp> {
+    None
+}
+
+/// The stamp of the folder `dir` names now (a link is followed).
+fn stamp_of(dir: &Path) -> Option<Stamp> {
+    stamp(&std::fs::metadata(dir).ok()?)
 }
 
 /// A folder's entries as a whole listing saw them, packed: the names one after another, and
@@ -39,6 +60,8 @@ fn times(m: &Metadata) -> (i64, i64) {
 #[derive(Debug)]
 struct Listed {
     times: (i64, i64),
+    /// When the scan that read it began (ns since the epoch).
+    listed_ns: i64,
     names: Box<[u8]>,
     ends: Box<[(u32, Option<FileType>)]>,
 }
@@ -50,8 +73,21 @@ impl Listed {
         } else {
             self.ends[i - 1].0 as usize
         };
-        OsStr::from_bytes(&self.names[start..self.ends[i].0 as usize])
+        name_of(&self.names[start..self.ends[i].0 as usize])
     }
+}
+
+#[cfg(unix)]
+fn name_of(bytes: &[u8]) -> &OsStr {
+    std::os::unix::ffi::OsStrExt::from_bytes(bytes)
+}
+
+/// Never called: nothing is kept where [`stamp`] tells no folder.
+#[cfg(not(unix))]
+fn name_of(bytes: &[u8]) -> &OsStr {
+    std::str::from_utf8(bytes)
+        .map(OsStr::new)
+        .unwrap_or_default()
 }
 
 /// The folders one project's scans listed whole. Owned by whoever scans the project again, and
@@ -62,7 +98,9 @@ pub struct Listings {
     last: HashMap<FolderId, Arc<Listed>>,
     /// What this scan keeps for the next.
     now: HashMap<FolderId, Arc<Listed>>,
-    /// Listings begun after this time (ns since the epoch) may be kept.
+    /// When this scan began (ns since the epoch).
+    started_ns: i64,
+    /// Folders whose times are older than this (ns since the epoch) may be kept.
     keep_before_ns: i64,
 }
 
@@ -74,7 +112,8 @@ impl Listings {
         if fresh {
             self.last.clear();
         }
-        self.keep_before_ns = super::now_ns() - RACY_NS;
+        self.started_ns = super::now_ns();
+        self.keep_before_ns = self.started_ns - RACY_NS;
     }
 
     /// Folders remembered for the next scan.
@@ -87,15 +126,25 @@ impl Listings {
         self.now.is_empty()
     }
 
-    /// The entries of `dir` (a link to a folder is followed), at most `max` of them: from the
-    /// last scan's listing when the folder's times did not move, else read, and kept for the
-    /// next scan when read whole. Errors are `read_dir`'s.
+    /// The kept listing of the folder `id` with these `times`, if there is one still trusted:
+    /// the last scan's, or this one's (a folder listed twice in a scan).
+    fn kept(&mut self, id: FolderId, times: (i64, i64)) -> Option<Arc<Listed>> {
+        let since = self.started_ns - TRUST_NS;
+        let usable = |l: &Arc<Listed>| l.times == times && l.listed_ns > since;
+        match self.last.remove(&id) {
+            Some(l) if usable(&l) => Some(l),
+            _ => self.now.get(&id).filter(|l| usable(l)).cloned(),
+        }
+    }
+
+    /// The entries of `dir` (a link to a folder is followed), at most `max` of them: from a kept
+    /// listing when the folder's times did not move, else read, and kept for the next scan when
+    /// read whole. Errors are `read_dir`'s.
     pub(crate) fn list(&mut self, dir: &Path, max: u64) -> std::io::Result<Vec<Found>> {
         let max = usize::try_from(max).unwrap_or(usize::MAX);
-        let meta = std::fs::metadata(dir).ok();
-        let stamp = meta.as_ref().map(|m| ((m.dev(), m.ino()), times(m)));
-        if let Some((id, t)) = stamp
-            && let Some(listed) = self.last.remove(&id).filter(|l| l.times == t)
+        let before = stamp_of(dir);
+        if let Some((id, times)) = before
+            && let Some(listed) = self.kept(id, times)
         {
             let found = (0..listed.ends.len().min(max))
                 .map(|i| Found {
@@ -125,25 +174,33 @@ impl Listings {
                 name: Name::Read(e.file_name(), e),
             });
         }
-        let keep = stamp
-            .filter(|(_, (m, c))| whole && *m < self.keep_before_ns && *c < self.keep_before_ns);
+        let keep = before
+            .filter(|(_, (m, c))| whole && *m < self.keep_before_ns && *c < self.keep_before_ns)
+            .filter(|s| stamp_of(dir) == Some(*s));
         if let Some((id, times)) = keep {
-            let mut names = Vec::new();
-            let mut ends = Vec::with_capacity(found.len());
-            for f in &found {
-                names.extend_from_slice(f.name().as_bytes());
-                ends.push((u32::try_from(names.len()).unwrap_or(u32::MAX), f.ft));
-            }
-            if u32::try_from(names.len()).is_ok() {
-                let listed = Listed {
-                    times,
-                    names: names.into(),
-                    ends: ends.into(),
-                };
-                self.now.insert(id, Arc::new(listed));
-            }
+            self.keep(id, times, &found);
         }
         Ok(found)
+    }
+
+    /// Keeps the listing `found` of the folder `id`, packed.
+    fn keep(&mut self, id: FolderId, times: (i64, i64), found: &[Found]) {
+        let mut names = Vec::new();
+        let mut ends = Vec::with_capacity(found.len());
+        for f in found {
+            names.extend_from_slice(f.name().as_encoded_bytes());
+            let Ok(end) = u32::try_from(names.len()) else {
+                return;
+            };
+            ends.push((end, f.ft));
+        }
+        let listed = Listed {
+            times,
+            listed_ns: self.started_ns,
+            names: names.into(),
+            ends: ends.into(),
+        };
+        self.now.insert(id, Arc::new(listed));
     }
 }
 
@@ -187,7 +244,7 @@ impl Found {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
@@ -289,5 +346,27 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         l.begin(false);
         assert!(l.list(&dir, u64::MAX).is_err());
+    }
+
+    #[test]
+    fn a_kept_listing_is_trusted_for_a_while_and_a_folder_listed_twice_is_read_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("d");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("a.md"), "a").unwrap();
+        let mut l = Listings::default();
+        l.begin(false);
+        l.keep_before_ns = i64::MAX;
+        assert!(matches!(l.list(&dir, 9).unwrap()[0].name, Name::Read(..)));
+        assert!(
+            matches!(l.list(&dir, 9).unwrap()[0].name, Name::Kept(..)),
+            "listed twice in one scan"
+        );
+        // Six minutes later the folder is read again, though its times did not move.
+        l.begin(false);
+        l.started_ns += 360_000_000_000;
+        l.keep_before_ns = i64::MAX;
+        assert!(matches!(l.list(&dir, 9).unwrap()[0].name, Name::Read(..)));
+        assert_eq!(l.len(), 1, "and kept again");
     }
 }

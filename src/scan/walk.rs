@@ -384,7 +384,9 @@ pub(super) fn list_files(
     let mut queue = VecDeque::from([(root.to_path_buf(), String::new(), 0u32)]);
     'walk: while let Some((dir, rel_dir, level)) = queue.pop_front() {
         // One more than may be looked at, so a cap stops the loop below as it would a read.
-        let max = (caps.entries - out.entries)
+        let max = caps
+            .entries
+            .saturating_sub(out.entries)
             .min(budget.left())
             .saturating_add(1);
         let Ok(found) = listings.list(&dir, max) else {
