@@ -2,13 +2,14 @@
 // The HTTP rows, the browser client's types and the addon's Artifact stay one shape: every field
 // the addon returns is either on the wire (artifactDetail) or named below as kept off it, and every
 // row the routes build has exactly the fields src/js/client.d.ts declares for it. A new Artifact
-// field (one line in src/store/columns.rs) fails here until the wire and the client decide.
+// field (one entry in src/model/artifact.rs) fails here until the wire and the client decide.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { Cache } = require('../index.js')
+const { Cache, ArtifactType } = require('../index.js')
 const wire = require('../src/js/http/wire.js')
+const { Query } = require('../src/js/http/query.js')
 const { tmpdir, makeProject } = require('./helpers.js')
 
 /** Artifact fields the wire leaves out, and why. */
@@ -63,4 +64,17 @@ test('the wire rows, the client types and the Artifact fields agree', () => {
   } finally {
     cache.close()
   }
+})
+
+test('every artifact type the addon knows is a filter the routes take, as the client types say', () => {
+  const words = Object.values(ArtifactType)
+  assert.ok(words.includes('skill') && words.includes('mcp'), `${words}`)
+  for (const w of words) {
+    assert.equal(new Query(new URLSearchParams({ artifact_type: w })).type('artifact_type'), w, w)
+  }
+  assert.equal(new Query(new URLSearchParams({ artifact_type: 'plugin' })).type('artifact_type'), null, 'an unknown type matches nothing')
+  // The browser client's words are the addon's, not a copy.
+  const client = fs.readFileSync(path.join(__dirname, '..', 'src', 'js', 'client.d.ts'), 'utf8')
+  assert.match(client, /import type \{[^}]*\bArtifactType\b[^}]*\} from '..\/..\/index'/)
+  assert.doesNotMatch(client, /type ArtifactType =/)
 })

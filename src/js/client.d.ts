@@ -62,9 +62,11 @@ export declare function createCacheClient(options?: CacheClientOptions): CacheCl
 // ---------------------------------------------------------------------------
 // Wire shapes (snake_case, as the server sends them)
 
-export type ArtifactType = 'skill' | 'command' | 'agent' | 'hook' | 'mcp'
-export type Health = 'ok' | 'degraded' | 'broken'
-export type Difference = 'major' | 'minor' | 'patch' | 'prerelease' | 'commit' | 'content' | 'none' | 'unknown'
+// The words are the cache's own (`index.d.ts`, generated from the Rust enums).
+import type { ArtifactType, Health, VersionDiff } from '../../index'
+export type { ArtifactType, Health }
+/** Kind of difference to upstream, as `version_diff` and `difference` send it. */
+export type Difference = VersionDiff
 
 export interface ProjectCacheInfo {
   cache_hit: boolean

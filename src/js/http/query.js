@@ -5,7 +5,12 @@
 const { HttpError, invalid } = require('./errors.js')
 
 const MAX_BODY_BYTES = 1024 * 1024
-const ARTIFACT_TYPES = ['skill', 'command', 'agent', 'hook', 'mcp']
+/** The artifact types the cache knows (its `ArtifactType` words), read from the addon once. */
+let artifactTypes
+function knownTypes() {
+  artifactTypes ??= Object.values(require('../../../index.js').ArtifactType)
+  return artifactTypes
+}
 /** The page a filter that nothing can match answers (an unknown type or status). */
 const NO_MATCH = Object.freeze({ items: [], total: 0 })
 
@@ -85,7 +90,7 @@ class Query {
    * not exist = `null`, a filter nothing matches (the route answers an empty page).
    */
   type(name = 'type') {
-    return this.filter(name, ARTIFACT_TYPES)
+    return this.filter(name, knownTypes())
   }
 
   /** A filter by one of `known` values: empty = no filter (`undefined`); unknown = `null`. */
