@@ -16,11 +16,12 @@ pub struct ArtifactContent {
     pub version: Option<String>,
     /// Frontmatter `tools` / `allowed-tools`.
     pub tools: Vec<String>,
-    /// The main file's frontmatter but the keys of the fields above (when [`ArtifactContent::frontmatter`]),
-    /// or the JSON file's object, or the MCP server's or hook's config.
+    /// The main file's frontmatter but the keys of the fields above (when
+    /// [`ArtifactContent::frontmatter`]), or the JSON file's object, or the MCP server's or
+    /// hook's config.
     pub metadata: Map<String, Value>,
-    /// Whether `metadata` is a Markdown file's frontmatter, whose other keys [`ArtifactContent::front`]
-    /// reads.
+    /// Whether `metadata` is a Markdown file's frontmatter, whose other keys
+    /// [`ArtifactContent::front`] reads.
     pub frontmatter: bool,
     /// SkillMeat content hash of the artifact's files.
     pub content_hash: Option<String>,

@@ -13,8 +13,7 @@ use serde_json::Map;
 
 use super::hash_to_sql;
 use super::problem_lists::PROBLEMS;
-use crate::model::ArtifactContent;
-use crate::model::{Artifact, health_of};
+use crate::model::{Artifact, ArtifactContent, health_of};
 use crate::scan::{DeployInfo, ScannedArtifact};
 use crate::upstream::policy::LocalUpstream;
 
