@@ -7,7 +7,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { Cache, ArtifactType } = require('../index.js')
+const { Cache, ArtifactType, ProjectStatus } = require('../index.js')
 const wire = require('../src/js/http/wire.js')
 const { Query } = require('../src/js/http/query.js')
 const { tmpdir, makeProject } = require('./helpers.js')
@@ -66,13 +66,14 @@ test('the wire rows, the client types and the Artifact fields agree', () => {
   }
 })
 
-test('every artifact type the addon knows is a filter the routes take, as the client types say', () => {
+test('every artifact type and project status the addon knows is a filter the routes take, as the client types say', () => {
   const words = Object.values(ArtifactType)
-  assert.ok(words.includes('skill') && words.includes('mcp'), `${words}`)
+  assert.deepEqual([...words].sort(), ['agent', 'command', 'hook', 'mcp', 'skill'])
   for (const w of words) {
     assert.equal(new Query(new URLSearchParams({ artifact_type: w })).type('artifact_type'), w, w)
   }
   assert.equal(new Query(new URLSearchParams({ artifact_type: 'plugin' })).type('artifact_type'), null, 'an unknown type matches nothing')
+  for (const s of Object.values(ProjectStatus)) assert.equal(new Query(new URLSearchParams({ status: s })).projectStatus(), s, s)
   // The browser client's words are the addon's, not a copy.
   const client = fs.readFileSync(path.join(__dirname, '..', 'src', 'js', 'client.d.ts'), 'utf8')
   assert.match(client, /import type \{[^}]*\bArtifactType\b[^}]*\} from '..\/..\/index'/)

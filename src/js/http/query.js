@@ -5,11 +5,11 @@
 const { HttpError, invalid } = require('./errors.js')
 
 const MAX_BODY_BYTES = 1024 * 1024
-/** The artifact types the cache knows (its `ArtifactType` words), read from the addon once. */
-let artifactTypes
-function knownTypes() {
-  artifactTypes ??= Object.values(require('../../../index.js').ArtifactType)
-  return artifactTypes
+/** The words of one of the addon's enums (`ArtifactType`, `ProjectStatus`), read once. */
+const words = {}
+function wordsOf(name) {
+  words[name] ??= Object.values(require('../../../index.js')[name])
+  return words[name]
 }
 /** The page a filter that nothing can match answers (an unknown type or status). */
 const NO_MATCH = Object.freeze({ items: [], total: 0 })
@@ -90,14 +90,22 @@ class Query {
    * not exist = `null`, a filter nothing matches (the route answers an empty page).
    */
   type(name = 'type') {
-    return this.filter(name, knownTypes())
+    return this.filter(name, () => wordsOf('ArtifactType'))
   }
 
-  /** A filter by one of `known` values: empty = no filter (`undefined`); unknown = `null`. */
+  /** The project status filter: empty = no filter; a status that does not exist = `null`. */
+  projectStatus(name = 'status') {
+    return this.filter(name, () => wordsOf('ProjectStatus'))
+  }
+
+  /**
+   * A filter by one of the values `known()` gives (asked only when one is sent): empty = no
+   * filter (`undefined`); unknown = `null`.
+   */
   filter(name, known) {
     const v = this.string(name, { maxLength: 100 })
     if (v === undefined || v === '') return undefined
-    return known.includes(v) ? v : null
+    return known().includes(v) ? v : null
   }
 
   /** An id filter (`project_id`): empty = no filter. */

@@ -13,7 +13,7 @@ module.exports = [
       etag: 'data',
       list: true,
       run({ cache, query }) {
-        const status = query.filter('status', ['active', 'stale', 'error', 'missing'])
+        const status = query.projectStatus('status')
         const { skip, limit } = query.page(100, 500)
         const page = status === null ? NO_MATCH : cache.listProjects(defined({ status, offset: skip, limit }))
         return { body: { items: page.items.map(projectRow), total: page.total, skip, limit } }
