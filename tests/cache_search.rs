@@ -267,3 +267,46 @@ fn registrations_share_one_deferred_index_write_and_close_writes_it() {
     );
     again.close();
 }
+
+#[test]
+fn two_index_writes_at_once_write_each_document_once() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let c = open(home.path());
+    // The index is open (a first open of a missing index rebuilds it, writing no queue).
+    assert!(names(&c, "pdf").is_empty());
+    // Many projects, so that taking the written ones off the queue takes a while.
+    let commands: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    let paths: Vec<String> = (0..1000)
+        .map(|i| {
+            let p = project(root.path(), &format!("p{i}"), &commands);
+            p.to_string_lossy().into_owned()
+        })
+        .collect();
+    c.register_projects(&paths).unwrap();
+    let artifacts = c.status().unwrap().artifacts;
+    assert_eq!(artifacts, 1000 * 11);
+    // Every project queued again, as another process's writes would leave them.
+    let conn = rusqlite::Connection::open(c.status().unwrap().db_path).unwrap();
+    conn.execute("UPDATE artifacts SET updated_at = updated_at + 1", [])
+        .unwrap();
+    let queued: i64 = conn
+        .query_row("SELECT COUNT(*) FROM search_pending", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(queued, 1000);
+    // Two writers of the queued documents at once (a deferred write and a refresh's, say): the
+    // second finds the first's documents written and taken off the queue, not still queued.
+    let written: Vec<u64> = std::thread::scope(|s| {
+        let a = s.spawn(|| c.sync_search().unwrap());
+        let b = s.spawn(|| c.sync_search().unwrap());
+        vec![a.join().unwrap(), b.join().unwrap()]
+    });
+    assert_eq!(
+        written.iter().sum::<u64>(),
+        artifacts as u64,
+        "documents written by the two: {written:?}"
+    );
+    assert_eq!(names(&c, "c7").len(), 100, "the default page of a search");
+    c.close();
+}

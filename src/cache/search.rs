@@ -32,6 +32,10 @@ pub(crate) struct SearchState {
     /// When a deferred index write is due (ms since the epoch), and whether one is scheduled.
     due_ms: AtomicI64,
     scheduled: AtomicBool,
+    /// Held by a queue write from reading the queue to removing what it wrote: a second write
+    /// that waited only for the index would read the rows the first had not yet removed, and
+    /// write the same documents again (all of them, after a registration of many projects).
+    sync_gate: Mutex<()>,
 }
 
 /// Quiet time after a registration before its documents are written to the index: registrations
@@ -176,6 +180,7 @@ impl Cache {
     }
 
     fn sync_into(&self, index: &SearchIndex, instance: u64) -> Result<u64> {
+        let _gate = lock(&self.inner.search.sync_gate);
         let store = &self.inner.store;
         let queued = store.search_pending_count()?;
         if queued == 0 {
@@ -221,7 +226,8 @@ impl Cache {
     fn catch_up(&self, index: &SearchIndex) -> Result<bool> {
         let store = &self.inner.store;
         let shared = index.dir().is_none() && store.mode() == Mode::File;
-        if shared || index.is_writing() || store.search_pending_count()? == 0 {
+        let writing = index.is_writing() || self.inner.search.sync_gate.try_lock().is_err();
+        if shared || writing || store.search_pending_count()? == 0 {
             return Ok(false);
         }
         Ok(self.sync_into(index, store.instance_id()?).unwrap_or(0) > 0)
