@@ -226,7 +226,12 @@ impl Cache {
     fn catch_up(&self, index: &SearchIndex) -> Result<bool> {
         let store = &self.inner.store;
         let shared = index.dir().is_none() && store.mode() == Mode::File;
-        let writing = index.is_writing() || self.inner.search.sync_gate.try_lock().is_err();
+        // As `is_writing`: a gate left poisoned by a panicked write is free, not busy.
+        let gated = matches!(
+            self.inner.search.sync_gate.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        );
+        let writing = index.is_writing() || gated;
         if shared || writing || store.search_pending_count()? == 0 {
             return Ok(false);
         }

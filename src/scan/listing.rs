@@ -56,14 +56,15 @@ fn stamp_of(dir: &Path) -> Option<Stamp> {
 }
 
 /// A folder's entries as a whole listing saw them, packed: the names one after another, and
-/// for each entry where its name ends and its type (`None` when it could not be told).
+/// for each entry where its name ends and its type (a listing is kept only when every type
+/// was told).
 #[derive(Debug)]
 struct Listed {
     times: (i64, i64),
     /// When the scan that read it began (ns since the epoch).
     listed_ns: i64,
     names: Box<[u8]>,
-    ends: Box<[(u32, Option<FileType>)]>,
+    ends: Box<[(u32, FileType)]>,
 }
 
 impl Listed {
@@ -148,7 +149,7 @@ impl Listings {
         {
             let found = (0..listed.ends.len().min(max))
                 .map(|i| Found {
-                    ft: listed.ends[i].1,
+                    ft: Some(listed.ends[i].1),
                     name: Name::Kept(listed.clone(), i),
                 })
                 .collect();
@@ -189,10 +190,11 @@ impl Listings {
         let mut ends = Vec::with_capacity(found.len());
         for f in found {
             names.extend_from_slice(f.name().as_encoded_bytes());
-            let Ok(end) = u32::try_from(names.len()) else {
+            // A listing whose types were all told (`list` keeps no other) within 4 GiB of names.
+            let (Ok(end), Some(ft)) = (u32::try_from(names.len()), f.ft) else {
                 return;
             };
-            ends.push((end, f.ft));
+            ends.push((end, ft));
         }
         let listed = Listed {
             times,
