@@ -1,5 +1,9 @@
-//! Criterion benchmarks of the core: scanning one project, refreshing 100 unchanged projects,
-//! and the reads the web layer makes. Run with `cargo bench`.
+//! Criterion benchmarks of the core: scanning one project, refreshing 100 unchanged projects
+//! against the floor of statting the same folders and files, and the reads the web layer makes.
+//! Run with `cargo bench`. `SKILLMEAT_BENCH_PROJECTS=DIR` refreshes the projects in `DIR` instead
+//! of the generated 10k tree, e.g. `DIR/projects` of the 100k tree that
+//! `node scripts/gen-fixtures.js --out DIR --projects 1000 --artifacts 100` writes; only the
+//! refresh and its floor run then.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -46,7 +50,35 @@ fn tree(root: &Path, projects: usize, artifacts: usize) {
     }
 }
 
+/// Every folder and file under `root`, listed once (links are not followed).
+fn everything(root: &Path) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// The floor of a no-change refresh: stat every one of `paths` by its path (as a refresh with
+/// every folder's listing kept does), on two threads; returns the bytes seen.
+fn stat_all(paths: &[std::path::PathBuf]) -> u64 {
+    let stat = |part: &[std::path::PathBuf]| {
+        part.iter()
+            .filter_map(|p| std::fs::symlink_metadata(p).ok())
+            .map(|m| m.len())
+            .sum::<u64>()
+    };
+    let (a, b) = paths.split_at(paths.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| stat(a));
+        stat(b) + other.join().unwrap()
+    })
+}
+
 fn benches(c: &mut Criterion) {
+    if let Some(dir) = std::env::var_os("SKILLMEAT_BENCH_PROJECTS") {
+        return refresh_against_floor(c, Path::new(&dir), "the given tree");
+    }
     let root = tempfile::tempdir().unwrap();
     tree(root.path(), 100, 100);
     let home = tempfile::tempdir().unwrap();
@@ -102,6 +134,11 @@ fn benches(c: &mut Criterion) {
             )
         })
     });
+    let paths = everything(root.path());
+    c.bench_function(
+        "stat floor: every folder and file of the 10k tree, two threads",
+        |b| b.iter(|| black_box(stat_all(&paths))),
+    );
     c.bench_function("listArtifacts one project, 100 rows", |b| {
         let q = ArtifactQuery {
             project_id: Some(first.id.clone()),
@@ -116,6 +153,41 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(cache.get_project(&first.id).unwrap()))
     });
     c.bench_function("status", |b| b.iter(|| black_box(cache.status().unwrap())));
+    cache.close();
+}
+
+/// A no-change refresh of the projects in `dir`, and the floor of statting their folders and
+/// files on two threads, in turns.
+fn refresh_against_floor(c: &mut Criterion, dir: &Path, name: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let cache = Cache::open_with_env(
+        Options {
+            home: Some(home.path().into()),
+            project_roots: Some(vec![dir.into()]),
+            discovery_depth: Some(1),
+            ..Default::default()
+        },
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let refresh = || {
+        cache
+            .refresh_blocking(
+                &RefreshOptions::default(),
+                skillmeat_cache::cache::RefreshTrigger::Manual,
+            )
+            .unwrap()
+    };
+    refresh();
+    refresh();
+    let paths = everything(dir);
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10);
+    g.bench_function("no-change refresh", |b| b.iter(|| black_box(refresh())));
+    g.bench_function("stat floor, two threads", |b| {
+        b.iter(|| black_box(stat_all(&paths)))
+    });
+    g.finish();
     cache.close();
 }
 
