@@ -21,7 +21,18 @@ pub(super) fn read_text_why(
     rel: &str,
     size: u64,
 ) -> Result<String, (FileError, health::Unreadable)> {
-    use health::Unreadable;
+    too_large(rel, size)?;
+    let bytes = read::read_capped(path, MAX_TEXT_BYTES).map_err(|e| {
+        (
+            text_error(rel, format!("cannot read: {e}")),
+            health::Unreadable::Io,
+        )
+    })?;
+    text_of(rel, bytes)
+}
+
+/// Whether a file of `size` bytes is over the limit for metadata.
+fn too_large(rel: &str, size: u64) -> Result<(), (FileError, health::Unreadable)> {
     if size > MAX_TEXT_BYTES {
         return Err((
             text_error(
@@ -32,11 +43,15 @@ pub(super) fn read_text_why(
                     MAX_TEXT_BYTES / 1_048_576
                 ),
             ),
-            Unreadable::TooLarge,
+            health::Unreadable::TooLarge,
         ));
     }
-    let bytes = read::read_capped(path, MAX_TEXT_BYTES)
-        .map_err(|e| (text_error(rel, format!("cannot read: {e}")), Unreadable::Io))?;
+    Ok(())
+}
+
+/// A file's bytes as text: not binary, UTF-8.
+fn text_of(rel: &str, bytes: Vec<u8>) -> Result<String, (FileError, health::Unreadable)> {
+    use health::Unreadable;
     if bytes.contains(&0) {
         return Err((
             text_error(
@@ -78,6 +93,9 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Ar
     // Content hash: only of an artifact listed whole and within the bytes cap (the read is capped
     // too, should a file grow meanwhile).
     let max = limits.artifact_bytes;
+    // The main file's bytes, kept as it is hashed, are the ones its metadata is read from.
+    let mut kept = hash::Kept::new(MAX_TEXT_BYTES);
+    let mut main_hashed = false;
     if let Some(cfg) = &c.inline {
         let bytes = serde_json::to_vec(cfg).unwrap_or_default();
         content.content_hash = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
@@ -90,16 +108,27 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Ar
         content.problems.push(p);
     } else if c.whole {
         let hashed = match (&c.folder, &c.main) {
-            (Some(folder), _) => {
+            (Some(folder), main) => {
                 let rels: Vec<String> = c.files.iter().map(|f| f.rel.clone()).collect();
-                hash::folder_hash(folder, &rels, max)
+                let main_rel = main
+                    .as_ref()
+                    .and_then(|m| m.strip_prefix(folder).ok())
+                    .and_then(|m| m.to_str())
+                    .map(|m| m.replace('\\', "/"));
+                main_hashed = main_rel.as_ref().is_some_and(|m| rels.contains(m));
+                let keep = main_rel.as_deref().map(|m| (m, &mut kept));
+                hash::folder_hash(folder, &rels, max, keep)
             }
-            (None, Some(main)) => hash::file_hash(main, max),
+            (None, Some(main)) => {
+                main_hashed = true;
+                hash::file_hash(main, max, Some(&mut kept))
+            }
             (None, None) => Err(std::io::Error::other("nothing to hash")),
         };
         match hashed {
             Ok(h) => content.content_hash = Some(h),
             Err(e) => {
+                main_hashed = false;
                 // An I/O failure (permissions, a file replaced mid-read) can pass: read it
                 // again at the next refresh even if its size and mtime stay (chmod moves neither).
                 content.retry = c.folder.is_some() || c.main.is_some();
@@ -141,13 +170,20 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Ar
         .strip_prefix(project)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|_| c.rel_path.clone());
-    let size = std::fs::metadata(main).map(|m| m.len()).unwrap_or(0);
     let is_md = main_rel.to_ascii_lowercase().ends_with(".md");
     let is_json = main_rel.to_ascii_lowercase().ends_with(".json");
     if c.key.kind == ArtifactType::Hook && !is_md && !is_json {
         return content;
     }
-    let text = match read_text_why(main, &main_rel, size) {
+    let kept = kept.into_bytes().filter(|_| main_hashed);
+    let text = match kept {
+        Some(bytes) => text_of(&main_rel, bytes),
+        None => {
+            let size = std::fs::metadata(main).map(|m| m.len()).unwrap_or(0);
+            read_text_why(main, &main_rel, size)
+        }
+    };
+    let text = match text {
         Ok(t) => t,
         Err((e, why)) => {
             let p = health::unreadable_problem(&main_rel, why, &e.reason);

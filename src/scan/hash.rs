@@ -12,11 +12,48 @@ pub fn sort_components(paths: &mut [String]) {
     paths.sort_by(|a, b| a.split('/').cmp(b.split('/')));
 }
 
-/// Feeds one file's bytes into `hasher`, taking them from `left`: a file that (grown since it was
-/// listed) would read past it is an error, read no further.
-fn feed(hasher: &mut Sha256, path: &Path, left: &mut u64) -> std::io::Result<()> {
+/// A file's bytes, kept while it is hashed so that it need not be read again: at most `cap`
+/// bytes, `None` when it holds more.
+pub struct Kept {
+    cap: u64,
+    bytes: Option<Vec<u8>>,
+}
+
+impl Kept {
+    /// Keeps at most `cap` bytes.
+    pub fn new(cap: u64) -> Kept {
+        Kept {
+            cap,
+            bytes: Some(Vec::new()),
+        }
+    }
+
+    fn take(&mut self, chunk: &[u8]) {
+        if let Some(b) = &mut self.bytes {
+            if (b.len() + chunk.len()) as u64 <= self.cap {
+                b.extend_from_slice(chunk);
+            } else {
+                self.bytes = None;
+            }
+        }
+    }
+
+    /// The whole file's bytes, if they were within the cap.
+    pub fn into_bytes(self) -> Option<Vec<u8>> {
+        self.bytes
+    }
+}
+
+/// Feeds one file's bytes into `hasher` (and `kept`), taking them from `left`: a file that
+/// (grown since it was listed) would read past it is an error, read no further.
+fn feed(
+    hasher: &mut Sha256,
+    path: &Path,
+    left: &mut u64,
+    mut kept: Option<&mut Kept>,
+) -> std::io::Result<()> {
     let mut f = super::read::open_regular(path)?;
-    let mut buf = [0u8; 64 * 1024];
+    let mut buf = [0u8; 16 * 1024];
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
@@ -29,28 +66,36 @@ fn feed(hasher: &mut Sha256, path: &Path, left: &mut u64) -> std::io::Result<()>
             )
         })?;
         hasher.update(&buf[..n]);
+        if let Some(k) = kept.as_deref_mut() {
+            k.take(&buf[..n]);
+        }
     }
 }
 
-/// Hash of a single file, reading at most `max_bytes`.
-pub fn file_hash(path: &Path, max_bytes: u64) -> std::io::Result<String> {
+/// Hash of a single file, reading at most `max_bytes`; its bytes go to `kept` too.
+pub fn file_hash(path: &Path, max_bytes: u64, kept: Option<&mut Kept>) -> std::io::Result<String> {
     let mut h = Sha256::new();
-    feed(&mut h, path, &mut { max_bytes })?;
+    feed(&mut h, path, &mut { max_bytes }, kept)?;
     Ok(hex::encode(h.finalize()))
 }
 
 /// Hash of a folder given its files' relative paths (already sorted with [`sort_components`]),
-/// reading at most `max_bytes` in all.
+/// reading at most `max_bytes` in all; the bytes of the file `keep` names go to its [`Kept`].
 pub fn folder_hash(
     root: &Path,
     sorted_rel_paths: &[String],
     max_bytes: u64,
+    mut keep: Option<(&str, &mut Kept)>,
 ) -> std::io::Result<String> {
     let mut h = Sha256::new();
     let mut left = max_bytes;
     for rel in sorted_rel_paths {
         h.update(rel.as_bytes());
-        feed(&mut h, &root.join(rel), &mut left)?;
+        let kept = keep
+            .as_mut()
+            .filter(|(k, _)| *k == rel)
+            .map(|(_, kept)| &mut **kept);
+        feed(&mut h, &root.join(rel), &mut left, kept)?;
     }
     Ok(hex::encode(h.finalize()))
 }
@@ -85,18 +130,26 @@ mod tests {
         h.update(b"hello");
         h.update(b"a/x.txt");
         h.update(b"world");
+        let mut kept = Kept::new(5);
         assert_eq!(
-            folder_hash(d.path(), &rel, 10).unwrap(),
+            folder_hash(d.path(), &rel, 10, Some(("SKILL.md", &mut kept))).unwrap(),
             hex::encode(h.finalize())
         );
+        assert_eq!(kept.into_bytes().as_deref(), Some(&b"hello"[..]));
         assert!(
-            folder_hash(d.path(), &rel, 9).is_err(),
+            folder_hash(d.path(), &rel, 9, None).is_err(),
             "never reads past the cap"
         );
+        let mut kept = Kept::new(4);
         assert_eq!(
-            file_hash(&d.path().join("SKILL.md"), 5).unwrap(),
+            file_hash(&d.path().join("SKILL.md"), 5, Some(&mut kept)).unwrap(),
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
-        assert!(file_hash(&d.path().join("SKILL.md"), 4).is_err());
+        assert_eq!(
+            kept.into_bytes(),
+            None,
+            "a file over the keeping cap is not kept"
+        );
+        assert!(file_hash(&d.path().join("SKILL.md"), 4, None).is_err());
     }
 }

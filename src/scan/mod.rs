@@ -579,6 +579,60 @@ mod tests {
     }
 
     #[test]
+    fn the_main_file_is_hashed_and_parsed_from_one_read_and_a_long_one_is_still_refused() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().unwrap();
+        let skill = dir.path().join(".claude/skills/tidy");
+        std::fs::create_dir_all(&skill).unwrap();
+        let text = "---\nname: tidy\ndescription: Tidies\n---\nbody\n";
+        std::fs::write(skill.join("SKILL.md"), text).unwrap();
+        std::fs::write(skill.join("notes.txt"), "n").unwrap();
+        let long = dir.path().join(".claude/skills/long");
+        std::fs::create_dir_all(&long).unwrap();
+        let big = format!(
+            "---\nname: long\n---\n{}",
+            "x".repeat(MAX_TEXT_BYTES as usize)
+        );
+        std::fs::write(long.join("SKILL.md"), &big).unwrap();
+        let cmd = dir.path().join(".claude/commands");
+        std::fs::create_dir_all(&cmd).unwrap();
+        std::fs::write(cmd.join("go.md"), "---\ndescription: Goes\n---\n").unwrap();
+        let s = scan(dir.path(), &HashMap::new());
+        let content = |n: &str| {
+            s.artifacts
+                .iter()
+                .find(|a| a.key.name == n)
+                .and_then(|a| a.content.clone())
+                .unwrap()
+        };
+        let tidy = content("tidy");
+        assert_eq!(tidy.description.as_deref(), Some("Tidies"));
+        let mut h = Sha256::new();
+        h.update(b"SKILL.md");
+        h.update(text.as_bytes());
+        h.update(b"notes.txt");
+        h.update(b"n");
+        assert_eq!(tidy.content_hash, Some(hex::encode(h.finalize())));
+        let go = content("go");
+        assert_eq!(go.description.as_deref(), Some("Goes"));
+        assert_eq!(
+            go.content_hash,
+            Some(hex::encode(Sha256::digest(
+                b"---\ndescription: Goes\n---\n"
+            )))
+        );
+        // Hashed whole (within the artifact cap), but over the metadata limit: not parsed.
+        let long = content("long");
+        assert!(long.content_hash.is_some());
+        assert_eq!(long.display_name, None);
+        assert!(
+            long.problems.iter().any(|p| p.code == "NOT_CHECKED"),
+            "{:?}",
+            long.problems
+        );
+    }
+
+    #[test]
     fn a_folder_moved_away_while_it_is_read_is_found_gone_not_half_read() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("p");
