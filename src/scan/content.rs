@@ -95,7 +95,6 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Ar
     let max = limits.artifact_bytes;
     // The main file's bytes, kept as it is hashed, are the ones its metadata is read from.
     let mut kept = hash::Kept::new(MAX_TEXT_BYTES);
-    let mut main_hashed = false;
     if let Some(cfg) = &c.inline {
         let bytes = serde_json::to_vec(cfg).unwrap_or_default();
         content.content_hash = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
@@ -115,20 +114,15 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Ar
                     .and_then(|m| m.strip_prefix(folder).ok())
                     .and_then(|m| m.to_str())
                     .map(|m| m.replace('\\', "/"));
-                main_hashed = main_rel.as_ref().is_some_and(|m| rels.contains(m));
                 let keep = main_rel.as_deref().map(|m| (m, &mut kept));
                 hash::folder_hash(folder, &rels, max, keep)
             }
-            (None, Some(main)) => {
-                main_hashed = true;
-                hash::file_hash(main, max, Some(&mut kept))
-            }
+            (None, Some(main)) => hash::file_hash(main, max, Some(&mut kept)),
             (None, None) => Err(std::io::Error::other("nothing to hash")),
         };
         match hashed {
             Ok(h) => content.content_hash = Some(h),
             Err(e) => {
-                main_hashed = false;
                 // An I/O failure (permissions, a file replaced mid-read) can pass: read it
                 // again at the next refresh even if its size and mtime stay (chmod moves neither).
                 content.retry = c.folder.is_some() || c.main.is_some();
@@ -175,8 +169,7 @@ pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> Ar
     if c.key.kind == ArtifactType::Hook && !is_md && !is_json {
         return content;
     }
-    let kept = kept.into_bytes().filter(|_| main_hashed);
-    let text = match kept {
+    let text = match kept.into_bytes() {
         Some(bytes) => text_of(&main_rel, bytes),
         None => {
             let size = std::fs::metadata(main).map(|m| m.len()).unwrap_or(0);

@@ -13,10 +13,13 @@ pub fn sort_components(paths: &mut [String]) {
 }
 
 /// A file's bytes, kept while it is hashed so that it need not be read again: at most `cap`
-/// bytes, `None` when it holds more.
+/// bytes.
 pub struct Kept {
     cap: u64,
+    /// `None` once the file had more than `cap` bytes.
     bytes: Option<Vec<u8>>,
+    /// Whether the file was read to its end.
+    whole: bool,
 }
 
 impl Kept {
@@ -25,10 +28,11 @@ impl Kept {
         Kept {
             cap,
             bytes: Some(Vec::new()),
+            whole: false,
         }
     }
 
-    fn take(&mut self, chunk: &[u8]) {
+    fn extend(&mut self, chunk: &[u8]) {
         if let Some(b) = &mut self.bytes {
             if (b.len() + chunk.len()) as u64 <= self.cap {
                 b.extend_from_slice(chunk);
@@ -38,9 +42,10 @@ impl Kept {
         }
     }
 
-    /// The whole file's bytes, if they were within the cap.
+    /// The file's bytes, if it was read to its end within the cap (not when it was never read,
+    /// or its read failed).
     pub fn into_bytes(self) -> Option<Vec<u8>> {
-        self.bytes
+        self.bytes.filter(|_| self.whole)
     }
 }
 
@@ -57,6 +62,9 @@ fn feed(
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
+            if let Some(k) = kept {
+                k.whole = true;
+            }
             return Ok(());
         }
         *left = left.checked_sub(n as u64).ok_or_else(|| {
@@ -67,7 +75,7 @@ fn feed(
         })?;
         hasher.update(&buf[..n]);
         if let Some(k) = kept.as_deref_mut() {
-            k.take(&buf[..n]);
+            k.extend(&buf[..n]);
         }
     }
 }
@@ -150,6 +158,14 @@ mod tests {
             None,
             "a file over the keeping cap is not kept"
         );
+        let mut kept = Kept::new(5);
+        assert!(file_hash(&d.path().join("gone.md"), 5, Some(&mut kept)).is_err());
+        assert_eq!(
+            kept.into_bytes(),
+            None,
+            "nothing is kept of a file not read"
+        );
+        assert_eq!(Kept::new(5).into_bytes(), None, "nor of one never read");
         assert!(file_hash(&d.path().join("SKILL.md"), 4, None).is_err());
     }
 }

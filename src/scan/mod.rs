@@ -579,7 +579,7 @@ mod tests {
     }
 
     #[test]
-    fn the_main_file_is_hashed_and_parsed_from_one_read_and_a_long_one_is_still_refused() {
+    fn the_hash_and_fields_read_from_one_read_are_the_files_and_a_long_one_is_not_parsed() {
         use sha2::{Digest, Sha256};
         let dir = tempfile::tempdir().unwrap();
         let skill = dir.path().join(".claude/skills/tidy");
