@@ -75,6 +75,30 @@ fn stat_all(paths: &[std::path::PathBuf]) -> u64 {
     })
 }
 
+/// A cache of the projects in `dir` (found there), with `home` as its home.
+fn open(dir: &Path, home: &Path) -> Cache {
+    Cache::open_with_env(
+        Options {
+            home: Some(home.into()),
+            project_roots: Some(vec![dir.into()]),
+            discovery_depth: Some(1),
+            ..Default::default()
+        },
+        &BTreeMap::new(),
+    )
+    .unwrap()
+}
+
+/// A refresh of every project, as `refresh()` makes it.
+fn refresh(cache: &Cache) -> skillmeat_cache::model::RefreshSummary {
+    cache
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
+        .unwrap()
+}
+
 fn benches(c: &mut Criterion) {
     if let Some(dir) = std::env::var_os("SKILLMEAT_BENCH_PROJECTS") {
         return refresh_against_floor(c, Path::new(&dir), "the given tree");
@@ -82,23 +106,8 @@ fn benches(c: &mut Criterion) {
     let root = tempfile::tempdir().unwrap();
     tree(root.path(), 100, 100);
     let home = tempfile::tempdir().unwrap();
-    let env: BTreeMap<String, String> = BTreeMap::new();
-    let cache = Cache::open_with_env(
-        Options {
-            home: Some(home.path().into()),
-            project_roots: Some(vec![root.path().into()]),
-            discovery_depth: Some(1),
-            ..Default::default()
-        },
-        &env,
-    )
-    .unwrap();
-    cache
-        .refresh_blocking(
-            &RefreshOptions::default(),
-            skillmeat_cache::cache::RefreshTrigger::Manual,
-        )
-        .unwrap();
+    let cache = open(root.path(), home.path());
+    refresh(&cache);
     let first = cache.list_projects(&ProjectQuery::default()).unwrap().items[0].clone();
 
     let cols = Collections::default();
@@ -123,16 +132,7 @@ fn benches(c: &mut Criterion) {
         },
     );
     c.bench_function("refresh 100 unchanged projects (10k artifacts)", |b| {
-        b.iter(|| {
-            black_box(
-                cache
-                    .refresh_blocking(
-                        &RefreshOptions::default(),
-                        skillmeat_cache::cache::RefreshTrigger::Manual,
-                    )
-                    .unwrap(),
-            )
-        })
+        b.iter(|| black_box(refresh(&cache)))
     });
     let paths = everything(root.path());
     c.bench_function(
@@ -160,30 +160,15 @@ fn benches(c: &mut Criterion) {
 /// files on two threads, in turns.
 fn refresh_against_floor(c: &mut Criterion, dir: &Path, name: &str) {
     let home = tempfile::tempdir().unwrap();
-    let cache = Cache::open_with_env(
-        Options {
-            home: Some(home.path().into()),
-            project_roots: Some(vec![dir.into()]),
-            discovery_depth: Some(1),
-            ..Default::default()
-        },
-        &BTreeMap::new(),
-    )
-    .unwrap();
-    let refresh = || {
-        cache
-            .refresh_blocking(
-                &RefreshOptions::default(),
-                skillmeat_cache::cache::RefreshTrigger::Manual,
-            )
-            .unwrap()
-    };
-    refresh();
-    refresh();
+    let cache = open(dir, home.path());
+    refresh(&cache);
+    refresh(&cache);
     let paths = everything(dir);
     let mut g = c.benchmark_group(name);
     g.sample_size(10);
-    g.bench_function("no-change refresh", |b| b.iter(|| black_box(refresh())));
+    g.bench_function("no-change refresh", |b| {
+        b.iter(|| black_box(refresh(&cache)))
+    });
     g.bench_function("stat floor, two threads", |b| {
         b.iter(|| black_box(stat_all(&paths)))
     });

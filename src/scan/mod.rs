@@ -559,6 +559,14 @@ mod tests {
             .collect()
     }
 
+    /// What the scan `s` read of the artifact `name`.
+    fn content_of<'a>(s: &'a ProjectScan, name: &str) -> Option<&'a ArtifactContent> {
+        s.artifacts
+            .iter()
+            .find(|a| a.key.name == name)
+            .and_then(|a| a.content.as_ref())
+    }
+
     #[test]
     fn a_title_names_an_artifact_without_a_name_as_skillmeat_reads_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -567,13 +575,7 @@ mod tests {
         std::fs::write(c.join("py.md"), "---\ntitle: Python\ndescription: d\n---\n").unwrap();
         std::fs::write(c.join("both.md"), "---\nname: named\ntitle: Titled\n---\n").unwrap();
         let s = scan(dir.path(), &HashMap::new());
-        let name = |n: &str| {
-            s.artifacts
-                .iter()
-                .find(|a| a.key.name == n)
-                .and_then(|a| a.content.as_ref())
-                .and_then(|c| c.display_name.clone())
-        };
+        let name = |n: &str| content_of(&s, n).and_then(|c| c.display_name.clone());
         assert_eq!(name("py").as_deref(), Some("Python"));
         assert_eq!(name("both").as_deref(), Some("named"), "`name` comes first");
     }
@@ -598,13 +600,7 @@ mod tests {
         std::fs::create_dir_all(&cmd).unwrap();
         std::fs::write(cmd.join("go.md"), "---\ndescription: Goes\n---\n").unwrap();
         let s = scan(dir.path(), &HashMap::new());
-        let content = |n: &str| {
-            s.artifacts
-                .iter()
-                .find(|a| a.key.name == n)
-                .and_then(|a| a.content.clone())
-                .unwrap()
-        };
+        let content = |n: &str| content_of(&s, n).unwrap();
         let tidy = content("tidy");
         assert_eq!(tidy.description.as_deref(), Some("Tidies"));
         let mut h = Sha256::new();
@@ -831,12 +827,7 @@ mod tests {
         )
         .unwrap();
         let s = scan(dir.path(), &HashMap::new());
-        let unit = s
-            .artifacts
-            .iter()
-            .find(|a| a.key.name == "settings.json#hooks.PostToolUse.0.hooks.0")
-            .unwrap();
-        let content = unit.content.as_ref().unwrap();
+        let content = content_of(&s, "settings.json#hooks.PostToolUse.0.hooks.0").unwrap();
         assert_eq!(
             content.description.as_deref(),
             Some("$CLAUDE_PROJECT_DIR/.claude/hooks/fmt.sh")
