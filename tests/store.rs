@@ -778,3 +778,144 @@ fn a_change_queued_again_outlives_a_slower_index_writer() {
     store.search_done(&read_by_slow).unwrap();
     assert_eq!(store.search_pending_count().unwrap(), 1);
 }
+
+/// How many rows `table` holds in the cache's database.
+fn rows_of(cache: &Cache, table: &str) -> i64 {
+    let c = rusqlite::Connection::open(cache.store().path().unwrap()).unwrap();
+    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn texts_are_stored_once_and_dropped_with_their_last_artifact() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![]);
+    let agent = "---\nname: rev\ndescription: Reviews code\nauthor: Ann\nlicense: MIT\ntags: [a, b]\ntools: Read, Grep\nmodel: opus\n---\nBody\n";
+    let mut ids = Vec::new();
+    for name in ["p1", "p2", "p3"] {
+        let d = project(root.path(), name, 0);
+        write(&d.join(".claude/agents/rev.md"), agent);
+        ids.push(cache.register_project(&d.to_string_lossy()).unwrap().id);
+    }
+    let agents = |cache: &Cache| {
+        let q = ArtifactQuery {
+            kind: Some("agent".parse().unwrap()),
+            ..Default::default()
+        };
+        cache.store().list_artifacts(&q).unwrap().items
+    };
+    let all = agents(&cache);
+    assert_eq!(all.len(), 3);
+    for a in &all {
+        assert_eq!(a.description.as_deref(), Some("Reviews code"));
+        assert_eq!(a.author.as_deref(), Some("Ann"));
+        assert_eq!(a.license.as_deref(), Some("MIT"));
+        assert_eq!(a.tags, ["a", "b"]);
+        assert_eq!(a.tools, ["Read", "Grep"]);
+        assert_eq!(a.metadata, r#"{"model":"opus"}"#);
+        assert_eq!(cache.store().get_artifact(&a.id).unwrap().as_ref(), Some(a));
+    }
+    // Three agents and three skills (`s1`, the same in each project): two sets of texts.
+    assert_eq!(rows_of(&cache, "artifact_texts"), 2);
+
+    // One copy edited: it has texts of its own, the others keep theirs; search finds the edit.
+    write(
+        &root.path().join("p1/.claude/agents/rev.md"),
+        &agent.replace("Reviews code", "Reviews zeppelins"),
+    );
+    cache
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
+        .unwrap();
+    let mut descriptions: Vec<String> = agents(&cache)
+        .into_iter()
+        .filter_map(|a| a.description)
+        .collect();
+    descriptions.sort();
+    assert_eq!(
+        descriptions,
+        ["Reviews code", "Reviews code", "Reviews zeppelins"]
+    );
+    assert_eq!(rows_of(&cache, "artifact_texts"), 3);
+    let found = cache
+        .search(&skillmeat_cache::search::SearchQuery::text("zeppelins"))
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+
+    // The last holders gone (their projects' rows are deleted with them): the texts go too.
+    assert!(cache.unregister_project(&ids[1]).unwrap());
+    assert_eq!(rows_of(&cache, "artifact_texts"), 3);
+    assert!(cache.unregister_project(&ids[2]).unwrap());
+    assert_eq!(rows_of(&cache, "artifact_texts"), 2);
+    assert!(cache.unregister_project(&ids[0]).unwrap());
+    assert_eq!(rows_of(&cache, "artifact_texts"), 0);
+}
+
+/// An artifact row of project `p` as a schema-10 release writes it: its texts in its own columns.
+fn insert_v10_artifact(c: &rusqlite::Connection, id: &str, description: &str) {
+    c.execute(
+        "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+             scanned_at, updated_at, description, author, tags_json, tools_json, metadata_json)
+         VALUES (?1, 'p', 'x', '.claude', 'agent', ?1, '.claude/agents/a.md', 'f', 1, 1, ?2, 'Ann',
+             '[\"t\"]', '[\"Read\"]', '{\"model\":\"opus\"}')",
+        rusqlite::params![id, description],
+    )
+    .unwrap();
+}
+
+#[test]
+fn texts_written_by_schema_10_read_back_after_the_migration() {
+    use skillmeat_cache::store::ownership::APPLICATION_ID;
+    use skillmeat_cache::store::schema::migrate_to;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        migrate_to(&mut c, 10).unwrap();
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);",
+        )
+        .unwrap();
+        for id in ["a1", "a2"] {
+            insert_v10_artifact(&c, id, "same");
+        }
+        insert_v10_artifact(&c, "a3", "other");
+        c.execute("DELETE FROM search_pending", []).unwrap();
+    }
+    let store = open_store(&db);
+    let get = |id: &str| store.get_artifact(id).unwrap().unwrap();
+    for (id, description) in [("a1", "same"), ("a2", "same"), ("a3", "other")] {
+        let a = get(id);
+        assert_eq!(a.description.as_deref(), Some(description));
+        assert_eq!(a.author.as_deref(), Some("Ann"));
+        assert_eq!((a.tags, a.tools), (vec!["t".into()], vec!["Read".into()]));
+        assert_eq!(a.metadata, r#"{"model":"opus"}"#);
+    }
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM artifact_texts"), 2);
+    // The columns stay for a schema-10 release still running, emptied; nothing is queued again.
+    assert_eq!(
+        count("SELECT COUNT(*) FROM artifacts WHERE description IS NOT NULL OR tags_json != ''"),
+        0
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM search_pending"), 0);
+    // What a schema-10 release writes afterwards (a new row, or its upsert of a row) reads back.
+    insert_v10_artifact(&c, "a4", "its own");
+    assert_eq!(get("a4").description.as_deref(), Some("its own"));
+    c.execute(
+        "UPDATE artifacts SET description = 'rewritten', author = NULL, tags_json = '[]',
+             tools_json = '[]', metadata_json = '{}' WHERE id = 'a1'",
+        [],
+    )
+    .unwrap();
+    let a1 = get("a1");
+    assert_eq!(a1.description.as_deref(), Some("rewritten"));
+    assert_eq!((a1.author, a1.tags.len()), (None, 0));
+    assert_eq!(get("a2").description.as_deref(), Some("same"));
+}

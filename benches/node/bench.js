@@ -100,11 +100,18 @@ async function main() {
   // better-sqlite3 on the same file: the same SELECT (raw), and the same SELECT shaped like our
   // objects (camelCase, booleans, tags/tools parsed), which is what a route handler would need.
   const db = new Database(dbPath, { readonly: true })
-  const cols = `id, project_id, project_name, profile, type, name, display_name, path, description, version, author,
-    license, tags_json, tools_json, origin, source, version_spec, from_collection, deployed_at, deployed_version,
-    deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha, upstream_checked_at,
-    is_outdated, version_diff, status, error, size_bytes, file_count, modified_at, metadata_json, scanned_at, updated_at`
-  const stmt = db.prepare(`SELECT ${cols} FROM artifacts WHERE project_id = ? ORDER BY name, id LIMIT ? OFFSET ?`)
+  // An artifact's texts are stored once for all its copies (`artifact_texts`, see docs/performance.md).
+  const cols = `id, project_id, project_name, profile, type, name, display_name, path,
+    COALESCE(a.description, t.description) AS description, version, COALESCE(a.author, t.author) AS author,
+    COALESCE(a.license, t.license) AS license, COALESCE(t.tags_json, a.tags_json) AS tags_json,
+    COALESCE(t.tools_json, a.tools_json) AS tools_json, origin, source, version_spec, from_collection, deployed_at,
+    deployed_version, deployed_sha, deployed_hash, content_hash, local_modified, upstream_version, upstream_sha,
+    upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at,
+    COALESCE(t.metadata_json, a.metadata_json) AS metadata_json, scanned_at, updated_at`
+  const stmt = db.prepare(
+    `SELECT ${cols} FROM artifacts a LEFT JOIN artifact_texts t ON t.text_key = a.text_key AND a.tags_json = ''
+     WHERE project_id = ? ORDER BY name, a.rowid LIMIT ? OFFSET ?`,
+  )
   const raw = () => stmt.all(pid, 101, 0)
   const shaped = () => {
     const r = stmt.all(pid, 101, 0)

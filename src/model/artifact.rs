@@ -50,17 +50,17 @@ macro_rules! artifact_table {
             "Path relative to the project folder."
             path: String { "path" => plain <= &w.a.rel_path, deploy }
             "Description (frontmatter, or the first line of the body)."
-            description: Option<String> { "description" => plain <= &w.c.description }
+            description: Option<String> { "description" as DESCRIPTION => plain <= &w.c.description }
             "Frontmatter `version`."
             version: Option<String> { "version" => plain <= &w.c.version }
             "Frontmatter `author`."
-            author: Option<String> { "author" front "author" => plain }
+            author: Option<String> { "author" as AUTHOR front "author" => plain }
             "Frontmatter `license`."
-            license: Option<String> { "license" front "license" => plain }
+            license: Option<String> { "license" as LICENSE front "license" => plain }
             "Frontmatter `tags`."
-            tags: Vec<String> { "tags_json" front "tags" => json <= to_json(&w.c.front_list("tags")) }
+            tags: Vec<String> { "tags_json" as TAGS front "tags" => json <= to_json(&w.c.front_list("tags")) }
             "Frontmatter `tools` (string or list in the file)."
-            tools: Vec<String> { "tools_json" => json <= to_json(&w.c.tools) }
+            tools: Vec<String> { "tools_json" as TOOLS => json <= to_json(&w.c.tools) }
             "`local` (no deployment record), `collection`, or the `origin` the deployment recorded"
             "(an open set: SkillMeat may write others, such as `github` or `marketplace`)."
             origin: String { "origin" => plain <= &w.d.origin, deploy }
@@ -135,7 +135,7 @@ macro_rules! artifact_table {
             modified_at: i64 { "modified_at" => plain <= w.c.modified_ms }
             "Frontmatter keys not surfaced as their own fields (`model`, `color`, …), as JSON text;"
             "`JSON.parse` it when needed. For MCP servers, the server config (secrets redacted)."
-            metadata: String { "metadata_json" => plain <= to_json(&metadata(w.c)) }
+            metadata: String { "metadata_json" as METADATA => plain <= to_json(&metadata(w.c)) }
             "Last scan (ms)."
             scanned_at: i64 { "scanned_at" => plain <= w.now, deploy }
             "Last content change seen (ms)."
@@ -148,6 +148,8 @@ macro_rules! artifact_table {
             "collection_version" <= &w.d.collection_version, deploy;
             "collection_sha" <= &w.d.collection_sha, deploy;
             "diff_rank" <= w.up.rank(), deploy;
+            // The key of its texts, stored once (`store::texts::share` sets it).
+            "text_key" <= None::<i64>;
         }
         }
     };

@@ -13,6 +13,7 @@ use serde_json::Map;
 
 use super::hash_to_sql;
 use super::problem_lists::PROBLEMS;
+use super::texts::{AUTHOR, DESCRIPTION, LICENSE, METADATA, TAGS, TOOLS};
 use crate::model::{Artifact, ArtifactContent, health_of};
 use crate::scan::{DeployInfo, ScannedArtifact};
 use crate::upstream::policy::LocalUpstream;

@@ -9,6 +9,8 @@ mod problem_lists;
 mod read;
 pub mod schema;
 mod search;
+mod stored_once;
+mod texts;
 mod upstream;
 mod write;
 

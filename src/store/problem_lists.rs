@@ -1,48 +1,32 @@
-//! Problem lists, stored once each. Many artifacts carry the same list (every deployment of one
-//! collection artifact, every skill with the same spec note), so an `artifacts` row holds the
-//! list's key (`problem_list`, NULL for none) and `problem_lists` holds its JSON. The key is the
-//! list's content hash (63 bits of SHA-256), so a writer finds a stored list without an index on
-//! its text; two lists with one key (about 1 in 20 million among a million lists, or crafted)
-//! are told apart by their text, the second taking the next free key.
-//! Triggers of schema version 10 delete a list when its last artifact lets go of it.
+//! Problem lists, stored once each (`stored_once`): many artifacts carry the same list (every
+//! deployment of one collection artifact, every skill with the same spec note), so an
+//! `artifacts` row holds the list's key (`problem_list`, NULL for none) and `problem_lists` holds
+//! its JSON. Triggers of schema version 10 delete a list when its last artifact lets go of it.
 
 use rusqlite::Transaction;
-use sha2::{Digest, Sha256};
+use rusqlite::types::Value;
+
+use super::stored_once::{self, Table};
 
 /// The problems of an artifact row, as JSON: from `problem_lists`, unless the row holds its own
 /// copy (written by a release of schema 9 still running after this one migrated the file).
 pub(super) const PROBLEMS: &str = "CASE WHEN problem_list IS NULL OR problems_json != '[]'
     THEN problems_json ELSE COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]') END";
 
-/// The key of a list's JSON; `None` for the empty list (stored as NULL).
-pub(super) fn key(json: &str) -> Option<i64> {
-    if json == "[]" {
-        return None;
-    }
-    let digest = Sha256::digest(json.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    Some(i64::from_be_bytes(first) & i64::MAX)
-}
+const LISTS: Table = Table {
+    name: "problem_lists",
+    key: "id",
+    columns: &["json"],
+};
 
-/// Stores the list `json` unless it is empty or stored already; returns its key. A key taken
-/// by another list (a hash collision) moves the list to the next free key.
+/// Stores the list `json` unless it is empty or stored already; returns its key (`None` for the
+/// empty list, stored as NULL).
 pub(super) fn keep(tx: &Transaction<'_>, json: &str) -> rusqlite::Result<Option<i64>> {
-    let Some(mut k) = key(json) else {
+    if json == "[]" {
         return Ok(None);
-    };
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO problem_lists(id, json) VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
-    )?;
-    let mut stored = tx.prepare_cached("SELECT json = ?2 FROM problem_lists WHERE id = ?1")?;
-    loop {
-        if insert.execute(rusqlite::params![k, json])? == 1
-            || stored.query_row(rusqlite::params![k, json], |r| r.get::<_, bool>(0))?
-        {
-            return Ok(Some(k));
-        }
-        k = k.wrapping_add(1) & i64::MAX;
     }
+    let key = stored_once::key_of(json.as_bytes());
+    stored_once::keep(tx, &LISTS, key, &[Value::Text(json.to_string())]).map(Some)
 }
 
 /// Schema version 10: moves each artifact's problems into `problem_lists` and adds the triggers
@@ -68,61 +52,14 @@ pub(super) fn migrate_v10(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         set.execute(rusqlite::params![rowid, keep(tx, &json)?])?;
     }
     drop(set);
-    tx.execute_batch(V10)
+    tx.execute_batch(V10)?;
+    tx.execute_batch(&stored_once::release_triggers(&LISTS, "problem_list"))
 }
 
 const V10: &str = r#"
 UPDATE artifacts SET problems_json = '[]' WHERE problems_json != '[]';
-CREATE INDEX artifacts_problem_list ON artifacts(problem_list) WHERE problem_list IS NOT NULL;
-CREATE TRIGGER problem_list_release_delete AFTER DELETE ON artifacts
-    WHEN OLD.problem_list IS NOT NULL
-BEGIN
-    DELETE FROM problem_lists WHERE id = OLD.problem_list
-        AND NOT EXISTS (SELECT 1 FROM artifacts WHERE problem_list = OLD.problem_list);
-END;
-CREATE TRIGGER problem_list_release_update AFTER UPDATE OF problem_list ON artifacts
-    WHEN OLD.problem_list IS NOT NULL AND OLD.problem_list IS NOT NEW.problem_list
-BEGIN
-    DELETE FROM problem_lists WHERE id = OLD.problem_list
-        AND NOT EXISTS (SELECT 1 FROM artifacts WHERE problem_list = OLD.problem_list);
-END;
-
 -- A queue row starts at a random version, not 1 (shifted, so `version + 1` never overflows).
 CREATE TRIGGER search_pending_start AFTER INSERT ON search_pending BEGIN
     UPDATE search_pending SET version = random() >> 2 WHERE scope = NEW.scope;
 END;
 "#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_list_whose_key_another_holds_takes_the_next_free_one() {
-        let mut c = rusqlite::Connection::open_in_memory().unwrap();
-        c.execute_batch("CREATE TABLE problem_lists (id INTEGER PRIMARY KEY, json TEXT NOT NULL)")
-            .unwrap();
-        let tx = c.transaction().unwrap();
-        let json = r#"[{"code":"X"}]"#;
-        let home = key(json).unwrap();
-        // Another list already at this list's key (a collision).
-        tx.execute(
-            "INSERT INTO problem_lists(id, json) VALUES (?1, 'other')",
-            [home],
-        )
-        .unwrap();
-        let k = keep(&tx, json).unwrap().unwrap();
-        assert_ne!(k, home);
-        let at = |k: i64| -> String {
-            tx.query_row("SELECT json FROM problem_lists WHERE id = ?1", [k], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
-        assert_eq!(at(k), json);
-        assert_eq!(at(home), "other");
-        // Stored once: the same list finds its key again.
-        assert_eq!(keep(&tx, json).unwrap(), Some(k));
-        assert_eq!(keep(&tx, "[]").unwrap(), None);
-    }
-}

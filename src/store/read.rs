@@ -3,6 +3,7 @@
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
 use super::columns::{ARTIFACT_COLS, artifact_from_row, json};
+use super::texts::ARTIFACTS;
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -163,7 +164,7 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, fresh: Fresh) -> Result<(Strin
         ProjectSort::Updated => format!("updated_at {d}, rowid {d}"),
         ProjectSort::ArtifactCount => format!("artifact_count {d}, rowid {d}"),
     };
-    Ok((format!("FROM projects{} ORDER BY {order}", f.sql()), f))
+    Ok((format!("{} ORDER BY {order}", f.sql()), f))
 }
 
 /// The SQL (without paging) that `list_artifacts` runs; exposed for query-plan tests.
@@ -197,17 +198,39 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
     }
     let d = dir(q.order);
     let order = match q.sort_by.unwrap_or_default() {
-        ArtifactSort::Name => format!("name {d}, rowid {d}"),
-        ArtifactSort::Type => format!("type {d}, name {d}, rowid {d}"),
-        ArtifactSort::Project => format!("project_name {d}, name {d}, rowid {d}"),
-        ArtifactSort::Updated => format!("updated_at {d}, rowid {d}"),
+        ArtifactSort::Name => format!("name {d}, artifacts.rowid {d}"),
+        ArtifactSort::Type => format!("type {d}, name {d}, artifacts.rowid {d}"),
+        ArtifactSort::Project => format!("project_name {d}, name {d}, artifacts.rowid {d}"),
+        ArtifactSort::Updated => format!("updated_at {d}, artifacts.rowid {d}"),
     };
-    Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
+    Ok((format!("{} ORDER BY {order}", f.sql()), f))
 }
 
+/// Where a listing's rows come from, and what its count reads: the same rows without the
+/// joins that only add columns (SQLite would read them for every row counted).
+pub(crate) struct Source {
+    rows: &'static str,
+    count: &'static str,
+}
+
+/// Projects are one table.
+pub(crate) const PROJECTS: Source = Source {
+    rows: "projects",
+    count: "projects",
+};
+
+/// Artifacts with their texts; counted without them.
+pub(crate) const ARTIFACT_ROWS: Source = Source {
+    rows: ARTIFACTS,
+    count: "artifacts",
+};
+
+/// A page of `cols` from `src`, filtered and ordered by `body` (`[ WHERE …] ORDER BY …`).
+#[allow(clippy::too_many_arguments)]
 fn page<P: Paged>(
     conn: &Connection,
     cols: &str,
+    src: &Source,
     body: &str,
     f: &Filter,
     offset: i64,
@@ -215,7 +238,12 @@ fn page<P: Paged>(
     map: impl FnMut(&Row<'_>) -> rusqlite::Result<P::Item>,
 ) -> Result<P> {
     let n = f.values.len();
-    let sql = format!("SELECT {cols} {body} LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
+    let sql = format!(
+        "SELECT {cols} FROM {}{body} LIMIT ?{} OFFSET ?{}",
+        src.rows,
+        n + 1,
+        n + 2
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let bound = f
         .values
@@ -232,7 +260,8 @@ fn page<P: Paged>(
         offset + items.len() as i64
     } else {
         let where_part = body.split(" ORDER BY ").next().unwrap_or(body);
-        let mut count = conn.prepare_cached(&format!("SELECT COUNT(*) {where_part}"))?;
+        let mut count =
+            conn.prepare_cached(&format!("SELECT COUNT(*) FROM {}{where_part}", src.count))?;
         count.query_row(params_from_iter(f.values.iter()), |r| r.get(0))?
     };
     Ok(P::new(items, total, offset, limit))
@@ -272,7 +301,7 @@ impl Store {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = project_query_sql(q, fresh)?;
         self.with_reader(|c| {
-            page(c, PROJECT_COLS, &body, &f, offset, limit, |r| {
+            page(c, PROJECT_COLS, &PROJECTS, &body, &f, offset, limit, |r| {
                 project_from_row(r, fresh)
             })
         })
@@ -286,6 +315,7 @@ impl Store {
             page(
                 c,
                 &ARTIFACT_COLS,
+                &ARTIFACT_ROWS,
                 &body,
                 &f,
                 offset,
@@ -299,7 +329,7 @@ impl Store {
     pub fn get_artifact(&self, id: &str) -> Result<Option<Artifact>> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {} FROM artifacts WHERE id = ?1",
+                "SELECT {} FROM {ARTIFACTS} WHERE id = ?1",
                 *ARTIFACT_COLS
             ))?;
             let mut rows = stmt.query([id])?;
@@ -417,13 +447,13 @@ impl Store {
     /// `EXPLAIN QUERY PLAN` details for the SQL a query would run (for tests and diagnostics).
     pub fn explain_artifacts(&self, q: &ArtifactQuery) -> Result<Vec<String>> {
         let (body, f) = artifact_query_sql(q)?;
-        self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
+        self.explain(&format!("SELECT id FROM {ARTIFACTS}{body} LIMIT 100"), &f)
     }
 
     /// `EXPLAIN QUERY PLAN` for a projects query.
     pub fn explain_projects(&self, q: &ProjectQuery) -> Result<Vec<String>> {
         let (body, f) = project_query_sql(q, Fresh::ANY)?;
-        self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
+        self.explain(&format!("SELECT id FROM projects{body} LIMIT 100"), &f)
     }
 
     fn explain(&self, sql: &str, f: &Filter) -> Result<Vec<String>> {
@@ -465,15 +495,15 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
         None
     }));
     // Names compare without case, as SkillMeat's list sorts them (`name.lower()`).
-    let n = format!("name COLLATE NOCASE {d}, name {d}, rowid {d}");
+    let n = format!("name COLLATE NOCASE {d}, name {d}, artifacts.rowid {d}");
     let order = match sort {
         OutdatedSort::Name => n,
         OutdatedSort::Type => format!("type {d}, {n}"),
         OutdatedSort::Project => format!("project_name COLLATE NOCASE {d}, {n}"),
         OutdatedSort::VersionDiff => format!("diff_rank {d}, {n}"),
-        OutdatedSort::Updated => format!("updated_at {d}, rowid {d}"),
+        OutdatedSort::Updated => format!("updated_at {d}, artifacts.rowid {d}"),
     };
-    Ok((format!("FROM artifacts{} ORDER BY {order}", f.sql()), f))
+    Ok((format!("{} ORDER BY {order}", f.sql()), f))
 }
 
 impl Store {
@@ -491,6 +521,7 @@ impl Store {
             page(
                 c,
                 &ARTIFACT_COLS,
+                &ARTIFACT_ROWS,
                 &body,
                 &f,
                 offset,
@@ -503,6 +534,6 @@ impl Store {
     /// `EXPLAIN QUERY PLAN` for an outdated query.
     pub fn explain_outdated(&self, q: &crate::model::OutdatedQuery) -> Result<Vec<String>> {
         let (body, f) = outdated_query_sql(q)?;
-        self.explain(&format!("SELECT id {body} LIMIT 100"), &f)
+        self.explain(&format!("SELECT id FROM {ARTIFACTS}{body} LIMIT 100"), &f)
     }
 }

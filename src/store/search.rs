@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use super::Store;
 use super::columns::{ARTIFACT_COLS, artifact_from_row};
 use super::market::{ENTRY_COLS, entry_from_row};
+use super::texts::ARTIFACTS;
 use crate::error::Result;
 use crate::model::{Artifact, MarketplaceEntry};
 
@@ -134,7 +135,7 @@ impl Store {
             let mut out = Vec::with_capacity(scopes.len());
             {
                 let mut arts = tx.prepare_cached(&format!(
-                    "SELECT {} FROM artifacts WHERE project_id = ?1",
+                    "SELECT {} FROM {ARTIFACTS} WHERE project_id = ?1",
                     *ARTIFACT_COLS
                 ))?;
                 let mut ents = tx.prepare_cached(&format!(
@@ -169,7 +170,7 @@ impl Store {
             let now = super::now_ms();
             let pending = read_pending(&tx)?;
             let artifacts = tx
-                .prepare_cached(&format!("SELECT {} FROM artifacts", *ARTIFACT_COLS))?
+                .prepare_cached(&format!("SELECT {} FROM {ARTIFACTS}", *ARTIFACT_COLS))?
                 .query_map([], artifact_from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let entries = tx
@@ -211,7 +212,7 @@ impl Store {
             let mut ents = HashMap::with_capacity(entry_ids.len());
             {
                 let mut by_id = tx.prepare_cached(&format!(
-                    "SELECT {} FROM artifacts WHERE id IN ({placeholders})",
+                    "SELECT {} FROM {ARTIFACTS} WHERE id IN ({placeholders})",
                     *ARTIFACT_COLS
                 ))?;
                 for chunk in artifact_ids.chunks(WIDTH) {

@@ -212,12 +212,18 @@ impl Store {
     /// Artifacts with a source spec (one project's, or all).
     pub fn upstream_candidates(&self, project: Option<&str>) -> Result<Vec<UpstreamCandidate>> {
         self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(
+            // One project's are found by its index; all of them by reading the table.
+            let one = if project.is_some() {
+                "a.project_id = ?1"
+            } else {
+                "?1 IS NULL"
+            };
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT a.id, a.source, a.version_spec, a.deployed_version, a.deployed_sha,
                         a.collection_sha, a.local_modified, p.path, a.path
                  FROM artifacts a JOIN projects p ON p.id = a.project_id
-                 WHERE a.source IS NOT NULL AND (?1 IS NULL OR a.project_id = ?1)",
-            )?;
+                 WHERE {one} AND a.source IS NOT NULL"
+            ))?;
             let rows = stmt.query_map([project], |r| {
                 let source: String = r.get(1)?;
                 let version_spec: Option<String> = r.get(2)?;

@@ -9,6 +9,7 @@ use super::columns::{
     ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values, to_json,
 };
 use super::problem_lists;
+use super::texts;
 use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
@@ -227,7 +228,9 @@ fn apply_scan(
                     }
                     _ => {}
                 }
-                execute(&mut upsert, scan_values(&row))?;
+                let mut values = scan_values(&row);
+                texts::share(tx, &mut values)?;
+                execute(&mut upsert, values)?;
             }
             None => {
                 execute(&mut deploy, deploy_values(&row))?;

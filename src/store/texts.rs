@@ -1,0 +1,213 @@
+//! An artifact's texts (description, author, license, tags, tools, metadata), stored once for
+//! every artifact that has the same ones (`stored_once`): a collection artifact deployed in many
+//! projects has one row of `artifact_texts`, and each `artifacts` row holds its key (`text_key`).
+//!
+//! A row whose texts are stored apart says so with an empty `tags_json` (`''`), which no release
+//! writes otherwise; its own text columns hold nothing (NULL, `'[]'`, `'{}'`). A release of schema
+//! 10 still running after this one migrated the file writes its texts into the row itself (with
+//! `tags_json` as JSON, so the row reads its own again) and reads a shared row's as empty.
+
+use rusqlite::Transaction;
+use rusqlite::types::Value;
+
+use super::stored_once::{self, Table};
+
+const TEXTS: Table = Table {
+    name: "artifact_texts",
+    key: "text_key",
+    columns: &[
+        "description",
+        "author",
+        "license",
+        "tags_json",
+        "tools_json",
+        "metadata_json",
+    ],
+};
+
+/// What a row whose texts are stored apart holds in each text column (in [`TEXTS`]' order).
+fn placeholder(i: usize) -> Value {
+    match i {
+        3 => Value::Text(String::new()),
+        4 => Value::Text("[]".into()),
+        5 => Value::Text("{}".into()),
+        _ => Value::Null,
+    }
+}
+
+/// The artifact rows with their texts: every SELECT of `ARTIFACT_COLS` reads `FROM` this.
+pub(super) const ARTIFACTS: &str = "artifacts LEFT JOIN artifact_texts t
+    ON t.text_key = artifacts.text_key AND artifacts.tags_json = ''";
+
+// How each text column is read (a row's own text when it has one).
+pub(super) const DESCRIPTION: &str = "COALESCE(artifacts.description, t.description)";
+pub(super) const AUTHOR: &str = "COALESCE(artifacts.author, t.author)";
+pub(super) const LICENSE: &str = "COALESCE(artifacts.license, t.license)";
+pub(super) const TAGS: &str = "COALESCE(t.tags_json, artifacts.tags_json)";
+pub(super) const TOOLS: &str = "COALESCE(t.tools_json, artifacts.tools_json)";
+pub(super) const METADATA: &str = "COALESCE(t.metadata_json, artifacts.metadata_json)";
+
+/// Moves the texts out of the values an upsert writes (`:column` names): stores them once,
+/// writes their key into `:text_key` and leaves the row its placeholders.
+pub(super) fn share(
+    tx: &Transaction<'_>,
+    values: &mut [(&'static str, Value)],
+) -> rusqlite::Result<()> {
+    let mut texts: Vec<Value> = (0..TEXTS.columns.len()).map(placeholder).collect();
+    let mut key_slot = None;
+    for (slot, (name, v)) in values.iter_mut().enumerate() {
+        let column = name.trim_start_matches(':');
+        if let Some(i) = TEXTS.columns.iter().position(|c| *c == column) {
+            texts[i] = std::mem::replace(v, placeholder(i));
+        } else if column == TEXTS.key {
+            key_slot = Some(slot);
+        }
+    }
+    let Some(slot) = key_slot else {
+        return Ok(());
+    };
+    values[slot].1 = Value::Integer(keep(tx, &texts)?);
+    Ok(())
+}
+
+/// Stores `texts` (in [`TEXTS`]' order) unless stored already; returns their key.
+fn keep(tx: &Transaction<'_>, texts: &[Value]) -> rusqlite::Result<i64> {
+    let as_json: Vec<serde_json::Value> = texts
+        .iter()
+        .map(|v| match v {
+            Value::Text(s) => serde_json::Value::String(s.clone()),
+            _ => serde_json::Value::Null,
+        })
+        .collect();
+    let bytes = serde_json::to_vec(&as_json).unwrap_or_default();
+    stored_once::keep(tx, &TEXTS, stored_once::key_of(&bytes), texts)
+}
+
+/// Schema version 11: each artifact's texts move to `artifact_texts` (the row keeps its columns,
+/// emptied, for a release of schema 10 still running). Also: the search queue follows
+/// `text_key`, and the index of artifacts by source is dropped: an upstream check of every
+/// artifact wants 70 % of the rows, which reading the table finds faster (0.32 s against 0.51 s
+/// through the index for 100k artifacts).
+pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    // The queue's trigger is set aside while the texts move (they do not change), and put back
+    // as it was.
+    let queue: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'search_artifact_update'",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch(
+        "DROP TRIGGER search_artifact_update;
+         DROP INDEX artifacts_source;
+         CREATE TABLE artifact_texts (
+             text_key      INTEGER PRIMARY KEY,
+             description   TEXT,
+             author        TEXT,
+             license       TEXT,
+             tags_json     TEXT NOT NULL,
+             tools_json    TEXT NOT NULL,
+             metadata_json TEXT NOT NULL
+         );
+         ALTER TABLE artifacts ADD COLUMN text_key INTEGER;",
+    )?;
+    let cols = TEXTS.columns.join(", ");
+    let rows: Vec<(i64, Vec<Value>)> = tx
+        .prepare(&format!("SELECT rowid, {cols} FROM artifacts"))?
+        .query_map([], |r| {
+            let texts = (1..=TEXTS.columns.len())
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<Value>>>()?;
+            Ok((r.get(0)?, texts))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let sets: Vec<String> = TEXTS
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 3))
+        .collect();
+    let mut set = tx.prepare(&format!(
+        "UPDATE artifacts SET text_key = ?2, {} WHERE rowid = ?1",
+        sets.join(", ")
+    ))?;
+    for (rowid, texts) in rows {
+        let key = keep(tx, &texts)?;
+        let emptied = (0..TEXTS.columns.len()).map(placeholder);
+        let bound = [Value::Integer(rowid), Value::Integer(key)]
+            .into_iter()
+            .chain(emptied);
+        set.execute(rusqlite::params_from_iter(bound))?;
+    }
+    drop(set);
+    tx.execute_batch(&stored_once::release_triggers(&TEXTS, "text_key"))?;
+    tx.execute_batch(&queue)?;
+    tx.execute_batch(V11_QUEUE)
+}
+
+/// A project whose artifact takes other texts is indexed again.
+const V11_QUEUE: &str = "
+CREATE TRIGGER search_artifact_texts AFTER UPDATE OF text_key ON artifacts
+    WHEN OLD.text_key IS NOT NEW.text_key
+BEGIN
+    INSERT INTO search_pending(scope) VALUES ('p:' || NEW.project_id)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_texts_leave_the_row_and_one_copy_is_stored() {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE artifact_texts (text_key INTEGER PRIMARY KEY, description TEXT,
+                 author TEXT, license TEXT, tags_json TEXT NOT NULL, tools_json TEXT NOT NULL,
+                 metadata_json TEXT NOT NULL)",
+        )
+        .unwrap();
+        let tx = c.transaction().unwrap();
+        let row = || -> Vec<(&'static str, Value)> {
+            vec![
+                (":name", Value::Text("n".into())),
+                (":description", Value::Text("Does things".into())),
+                (":author", Value::Null),
+                (":license", Value::Text("MIT".into())),
+                (":tags_json", Value::Text(r#"["a"]"#.into())),
+                (":tools_json", Value::Text("[]".into())),
+                (":metadata_json", Value::Text(r#"{"model":"opus"}"#.into())),
+                (":text_key", Value::Null),
+            ]
+        };
+        let (mut one, mut two) = (row(), row());
+        share(&tx, &mut one).unwrap();
+        share(&tx, &mut two).unwrap();
+        assert_eq!(one, two);
+        let get = |n: &str| one.iter().find(|(k, _)| *k == n).unwrap().1.clone();
+        assert_eq!(get(":name"), Value::Text("n".into()));
+        assert_eq!(get(":description"), Value::Null);
+        assert_eq!(get(":tags_json"), Value::Text(String::new()));
+        assert_eq!(get(":metadata_json"), Value::Text("{}".into()));
+        let Value::Integer(key) = get(":text_key") else {
+            panic!("no key written")
+        };
+        let stored: (String, Option<String>, String, i64) = tx
+            .query_row(
+                "SELECT description, author, metadata_json, (SELECT COUNT(*) FROM artifact_texts)
+                 FROM artifact_texts WHERE text_key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            stored,
+            ("Does things".into(), None, r#"{"model":"opus"}"#.into(), 1)
+        );
+        // Other texts, another row.
+        let mut three = row();
+        three[3].1 = Value::Null;
+        share(&tx, &mut three).unwrap();
+        assert_ne!(three.last(), one.last());
+    }
+}
