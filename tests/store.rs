@@ -660,6 +660,25 @@ fn a_problem_list_is_stored_once_and_dropped_with_its_last_artifact() {
     );
     assert_eq!(problem_lists(&cache), 1, "one list for three artifacts");
 
+    // Another skill with the same note: the list names its own file, and is the same list.
+    write(
+        &root.path().join("p3/.claude/skills/s2/SKILL.md"),
+        &noted.replace("s1", "s2"),
+    );
+    cache
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
+        .unwrap();
+    let s2: Vec<_> = skills(&cache)
+        .into_iter()
+        .filter(|a| a.name == "s2")
+        .collect();
+    assert_eq!(s2[0].problems[0].file, ".claude/skills/s2/SKILL.md");
+    assert_eq!(problem_lists(&cache), 1);
+    std::fs::remove_dir_all(root.path().join("p3/.claude/skills/s2")).unwrap();
+
     // One copy fixed: it lets go of the list, the others keep it.
     write(
         &root.path().join("p1/.claude/skills/s1/SKILL.md"),
@@ -859,7 +878,7 @@ fn insert_v10_artifact(c: &rusqlite::Connection, id: &str, description: &str) {
     c.execute(
         "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
              scanned_at, updated_at, description, author, tags_json, tools_json, metadata_json)
-         VALUES (?1, 'p', 'x', '.claude', 'agent', ?1, '.claude/agents/a.md', 'f', 1, 1, ?2, 'Ann',
+         VALUES (?1, 'p', 'x', '.claude', 'agent', ?1, '.claude/agents/' || ?1 || '.md', 'f', 1, 1, ?2, 'Ann',
              '[\"t\"]', '[\"Read\"]', '{\"model\":\"opus\"}')",
         rusqlite::params![id, description],
     )
@@ -885,6 +904,22 @@ fn texts_written_by_schema_10_read_back_after_the_migration() {
             insert_v10_artifact(&c, id, "same");
         }
         insert_v10_artifact(&c, "a3", "other");
+        // Problem lists as schema 10 stores them: each file whole, so one list per agent.
+        for (key, id) in [(1, "a1"), (3, "a3")] {
+            let list = format!(
+                r#"[{{"code":"UNKNOWN_TOOL","severity":"warning","file":".claude/agents/{id}.md","message":"m","fix":"f"}}]"#
+            );
+            c.execute(
+                "INSERT INTO problem_lists(id, json) VALUES (?1, ?2)",
+                rusqlite::params![key, list],
+            )
+            .unwrap();
+            c.execute(
+                "UPDATE artifacts SET problem_list = ?1 WHERE id = ?2",
+                rusqlite::params![key, id],
+            )
+            .unwrap();
+        }
         c.execute("DELETE FROM search_pending", []).unwrap();
     }
     let store = open_store(&db);
@@ -899,6 +934,11 @@ fn texts_written_by_schema_10_read_back_after_the_migration() {
     let c = rusqlite::Connection::open(&db).unwrap();
     let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT COUNT(*) FROM artifact_texts"), 2);
+    // The two lists differed only by the agent's own file: now one, each reading its file.
+    assert_eq!(count("SELECT COUNT(*) FROM problem_lists"), 1);
+    assert_eq!(get("a3").problems[0].file, ".claude/agents/a3.md");
+    assert_eq!(get("a1").problems[0].file, ".claude/agents/a1.md");
+    assert!(get("a2").problems.is_empty());
     // The columns stay for a schema-10 release still running, emptied; nothing is queued again.
     assert_eq!(
         count("SELECT COUNT(*) FROM artifacts WHERE description IS NOT NULL OR tags_json != ''"),

@@ -113,7 +113,7 @@ macro_rules! artifact_table {
             "(`degraded`), or not load it / never choose it (`broken`)."
             health: Health { "health" => plain <= health_of(&w.c.problems) }
             "Why it is degraded or broken: what Claude Code does, and what to change."
-            problems: Vec<ArtifactProblem> { "problem_list" as PROBLEMS => json <= w.problem_list }
+            problems: Vec<ArtifactProblem> { "problem_list" as PROBLEMS => problem_list <= w.problem_list }
             "Whether a newer upstream version exists."
             is_outdated: bool { "is_outdated" => plain <= w.up.outdated, deploy }
             "Kind of difference to upstream: `content` when the version is the same (or no commit is"

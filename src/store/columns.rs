@@ -14,7 +14,7 @@ use serde_json::Map;
 use super::hash_to_sql;
 use super::problem_lists::PROBLEMS;
 use super::texts::{AUTHOR, DESCRIPTION, LICENSE, METADATA, TAGS, TOOLS};
-use crate::model::{Artifact, ArtifactContent, health_of};
+use crate::model::{Artifact, ArtifactContent, ArtifactProblem, health_of};
 use crate::scan::{DeployInfo, ScannedArtifact};
 use crate::upstream::policy::LocalUpstream;
 
@@ -74,6 +74,20 @@ fn plain<T: rusqlite::types::FromSql>(r: &Row<'_>, i: usize) -> rusqlite::Result
 pub(super) fn json<T: DeserializeOwned + Default>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
     Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or_default())
 }
+
+/// The problems (stored JSON, `problem_lists`), whose files inside the artifact are stored
+/// relative to its path: read with the row's `path` column.
+fn problem_list(r: &Row<'_>, i: usize) -> rusqlite::Result<Vec<ArtifactProblem>> {
+    let json = r.get_ref(i)?.as_str()?;
+    let path = r.get_ref(*PATH_AT)?.as_str()?;
+    Ok(super::problem_lists::from_stored(json, path))
+}
+
+/// Where `path` is in [`ARTIFACT_COLS`].
+static PATH_AT: LazyLock<usize> = LazyLock::new(|| {
+    let read = COLUMNS.iter().filter(|c| c.2);
+    read.take_while(|c| c.0 != "path").count()
+});
 
 /// A content hash stored as a blob (or, from older rows, as text).
 fn hash(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
@@ -336,5 +350,7 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), COLUMNS.len(), "a column is declared twice");
         assert!(ARTIFACT_COLS.starts_with("id, project_id, "));
+        let read: Vec<&str> = COLUMNS.iter().filter(|c| c.2).map(|c| c.0).collect();
+        assert_eq!(read[*PATH_AT], "path");
     }
 }

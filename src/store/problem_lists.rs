@@ -2,11 +2,17 @@
 //! deployment of one collection artifact, every skill with the same spec note), so an
 //! `artifacts` row holds the list's key (`problem_list`, NULL for none) and `problem_lists` holds
 //! its JSON. Triggers of schema version 10 delete a list when its last artifact lets go of it.
+//!
+//! A problem in a file of the artifact itself (its `SKILL.md`, a command's file) is stored with
+//! that file relative to the artifact (`"rel": true`, `""` for the artifact's own file), so the
+//! same note on copies of a skill in many projects, or on many skills, is one list.
 
 use rusqlite::Transaction;
 use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
 
 use super::stored_once::{self, Table};
+use crate::model::ArtifactProblem;
 
 /// The problems of an artifact row, as JSON: from `problem_lists`, unless the row holds its own
 /// copy (written by a release of schema 9 still running after this one migrated the file).
@@ -19,14 +25,89 @@ const LISTS: Table = Table {
     columns: &["json"],
 };
 
-/// Stores the list `json` unless it is empty or stored already; returns its key (`None` for the
-/// empty list, stored as NULL).
-pub(super) fn keep(tx: &Transaction<'_>, json: &str) -> rusqlite::Result<Option<i64>> {
-    if json == "[]" {
+/// A problem as stored: `rel` when its file is relative to the artifact's path.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(flatten)]
+    problem: ArtifactProblem,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    rel: bool,
+}
+
+/// The JSON stored for the `problems` of the artifact at `path`.
+pub(super) fn to_stored(problems: &[ArtifactProblem], path: &str) -> String {
+    let stored: Vec<Stored> = problems
+        .iter()
+        .map(|p| {
+            let inside = if p.file == path {
+                Some("")
+            } else {
+                p.file
+                    .strip_prefix(path)
+                    .and_then(|rest| rest.strip_prefix('/'))
+            };
+            let mut problem = p.clone();
+            if let Some(rest) = inside {
+                problem.file = rest.to_string();
+            }
+            Stored {
+                problem,
+                rel: inside.is_some(),
+            }
+        })
+        .collect();
+    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".into())
+}
+
+/// The problems of the artifact at `path` from their stored JSON (none when it does not parse).
+pub(super) fn from_stored(json: &str, path: &str) -> Vec<ArtifactProblem> {
+    let stored: Vec<Stored> = serde_json::from_str(json).unwrap_or_default();
+    stored
+        .into_iter()
+        .map(|Stored { mut problem, rel }| {
+            if rel {
+                problem.file = match problem.file.as_str() {
+                    "" => path.to_string(),
+                    rest => format!("{path}/{rest}"),
+                };
+            }
+            problem
+        })
+        .collect()
+}
+
+/// Stores the `problems` of the artifact at `path` unless there are none or they are stored
+/// already; returns their key (`None` for none, stored as NULL).
+pub(super) fn keep(
+    tx: &Transaction<'_>,
+    problems: &[ArtifactProblem],
+    path: &str,
+) -> rusqlite::Result<Option<i64>> {
+    if problems.is_empty() {
         return Ok(None);
     }
+    let json = to_stored(problems, path);
     let key = stored_once::key_of(json.as_bytes());
-    stored_once::keep(tx, &LISTS, key, &[Value::Text(json.to_string())]).map(Some)
+    stored_once::keep(tx, &LISTS, key, &[Value::Text(json)]).map(Some)
+}
+
+/// Schema version 11: the lists stored before it are stored again with the files of each
+/// artifact relative to it (the lists nobody holds any more are deleted by their triggers).
+pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String, String, i64)> = tx
+        .prepare(&format!(
+            "SELECT rowid, path, {PROBLEMS}, problem_list FROM artifacts WHERE problem_list IS NOT NULL"
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut set = tx.prepare("UPDATE artifacts SET problem_list = ?2 WHERE rowid = ?1")?;
+    for (rowid, path, json, list) in rows {
+        let key = keep(tx, &from_stored(&json, &path), &path)?;
+        if key != Some(list) {
+            set.execute(rusqlite::params![rowid, key])?;
+        }
+    }
+    Ok(())
 }
 
 /// Schema version 10: moves each artifact's problems into `problem_lists` and adds the triggers
@@ -49,7 +130,9 @@ pub(super) fn migrate_v10(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     let mut set = tx.prepare("UPDATE artifacts SET problem_list = ?2 WHERE rowid = ?1")?;
     for (rowid, json) in rows {
-        set.execute(rusqlite::params![rowid, keep(tx, &json)?])?;
+        let key = stored_once::key_of(json.as_bytes());
+        let key = stored_once::keep(tx, &LISTS, key, &[Value::Text(json)])?;
+        set.execute(rusqlite::params![rowid, key])?;
     }
     drop(set);
     tx.execute_batch(V10)?;
@@ -63,3 +146,55 @@ CREATE TRIGGER search_pending_start AFTER INSERT ON search_pending BEGIN
     UPDATE search_pending SET version = random() >> 2 WHERE scope = NEW.scope;
 END;
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+
+    fn problem(file: &str) -> ArtifactProblem {
+        ArtifactProblem {
+            code: "SPEC_KEYS".into(),
+            severity: Severity::Note,
+            file: file.into(),
+            line: Some(4),
+            column: None,
+            message: "m".into(),
+            fix: "f".into(),
+        }
+    }
+
+    #[test]
+    fn files_inside_the_artifact_are_stored_relative_to_it_and_read_back_whole() {
+        let skill = |name: &str| {
+            vec![
+                problem(&format!(".claude/skills/{name}/SKILL.md")),
+                problem(&format!(".claude/skills/{name}")),
+                // Not inside it: a longer name, and another file of the project.
+                problem(&format!(".claude/skills/{name}x/SKILL.md")),
+                problem(".claude/settings.json"),
+            ]
+        };
+        let (a, b) = (skill("a"), skill("b"));
+        let stored = to_stored(&a, ".claude/skills/a");
+        assert!(stored.contains(r#""file":"SKILL.md""#), "{stored}");
+        assert!(stored.contains(r#""file":".claude/skills/ax/SKILL.md""#));
+        assert_eq!(from_stored(&stored, ".claude/skills/a"), a);
+        // The same notes on another skill: other files, but one list.
+        let b_stored = to_stored(&b, ".claude/skills/b");
+        assert_eq!(b_stored.replace("bx", "ax"), stored);
+        assert_eq!(from_stored(&b_stored, ".claude/skills/b"), b);
+        // A command's own file, and a list stored before (every file whole, no `rel`).
+        let c = [problem(".claude/commands/c.md")];
+        assert_eq!(
+            from_stored(
+                &to_stored(&c, ".claude/commands/c.md"),
+                ".claude/commands/x.md"
+            )[0]
+            .file,
+            ".claude/commands/x.md"
+        );
+        let before = serde_json::to_string(&c).unwrap();
+        assert_eq!(from_stored(&before, ".claude/commands/x.md"), c);
+    }
+}

@@ -294,8 +294,12 @@ CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLL
     // v10: each distinct problem list stored once (see `problem_lists`), and random starting
     // versions for the search queue.
     Code(super::problem_lists::migrate_v10),
-    // v11: each distinct set of artifact texts stored once (see `texts`); no index by source.
-    Code(super::texts::migrate_v11),
+    // v11: each distinct set of artifact texts stored once (see `texts`), problem lists with the
+    // artifact's own files relative to it (see `problem_lists`); no index by source.
+    Code(|tx| {
+        super::texts::migrate_v11(tx)?;
+        super::problem_lists::migrate_v11(tx)
+    }),
 ];
 
 /// The schema version this build writes.

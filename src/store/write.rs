@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{OptionalExtension, params};
 
 use super::columns::{
-    ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values, to_json,
+    ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values,
 };
 use super::problem_lists;
 use super::texts;
@@ -14,7 +14,7 @@ use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
 use crate::error::Result;
 use crate::model::ProjectChanges;
-use crate::model::{ArtifactProblem, FileError, health_of};
+use crate::model::{FileError, health_of};
 use crate::scan::ProjectScan;
 use crate::values::UpstreamOrigin;
 
@@ -100,7 +100,7 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
         if others.is_empty() && shadow.is_none() && !had {
             continue;
         }
-        let mut problems: Vec<ArtifactProblem> = serde_json::from_str(json).unwrap_or_default();
+        let mut problems = problem_lists::from_stored(json, path);
         problems.retain(|p| !CODES.contains(&p.code.as_str()));
         if !others.is_empty() {
             problems.push(health::duplicate_problem(kind, name, path, &others));
@@ -108,9 +108,8 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
         if let Some(skill) = shadow {
             problems.push(health::shadowed_problem(file_name, path, &skill));
         }
-        let new_json = serde_json::to_string(&problems).unwrap_or_else(|_| "[]".into());
-        if &new_json != json {
-            let list = problem_lists::keep(tx, &new_json)?;
+        if problem_lists::to_stored(&problems, path) != *json {
+            let list = problem_lists::keep(tx, &problems, path)?;
             update.execute(params![id, list, health_of(&problems).as_str()])?;
         }
     }
@@ -205,7 +204,7 @@ fn apply_scan(
         );
         // An artifact whose files were not read again keeps its content columns.
         let problem_list = match &a.content {
-            Some(c) => problem_lists::keep(tx, &to_json(&c.problems))?,
+            Some(c) => problem_lists::keep(tx, &c.problems, &a.rel_path)?,
             None => None,
         };
         let row = ScanRow {
