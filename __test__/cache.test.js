@@ -110,6 +110,16 @@ local_modifications = false
     assert.equal(cache.getProject('nope'), null)
     const one = cache.getArtifact(skill.id)
     assert.equal(one.name, 'pdf-tools')
+    // A page's artifacts are built by their own conversion: the same objects, keys in the same
+    // order, as one artifact read alone (fields that hold nothing left out of both).
+    for (const a of Object.values(arts)) {
+      const alone = cache.getArtifact(a.id)
+      assert.deepEqual(a, alone)
+      assert.deepEqual(Object.keys(a), Object.keys(alone))
+    }
+    assert.ok(!('upstreamSha' in skill) && !('error' in skill))
+    const outdated = cache.outdatedArtifacts()
+    assert.deepEqual(Object.keys(outdated), ['items', 'total', 'offset', 'limit'])
   } finally {
     cache.close()
   }

@@ -2,6 +2,7 @@
 //! JavaScript objects, and core errors into `Error`s with a stable `code`. No logic lives here.
 
 mod args;
+mod artifact_page;
 mod cache;
 mod types;
 

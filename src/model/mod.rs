@@ -217,8 +217,12 @@ pub trait Paged {
 macro_rules! page_type {
     // The doc is a plain literal: napi reads doc comments passed through a macro as raw strings.
     ($doc:literal $name:ident of $item:ty) => {
+        page_type! { $doc $name of $item, object_from_js = false }
+    };
+    // `object_to_js = false` leaves the conversion to JavaScript to the binding.
+    ($doc:literal $name:ident of $item:ty, $($napi:tt)*) => {
         #[doc = $doc]
-        #[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
+        #[cfg_attr(feature = "node", napi_derive::napi(object, $($napi)*))]
         #[derive(Debug, Clone, Serialize)]
         pub struct $name {
             /// The rows.
@@ -247,7 +251,10 @@ macro_rules! page_type {
 
 page_type! { "A page of projects." ProjectPage of Project }
 
-page_type! { "A page of artifacts." ArtifactPage of Artifact }
+page_type! {
+    "A page of artifacts."
+    ArtifactPage of Artifact, object_from_js = false, object_to_js = false
+}
 
 page_type! { "A page of marketplace entries." MarketplaceEntryPage of MarketplaceEntry }
 
