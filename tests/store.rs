@@ -959,3 +959,56 @@ fn texts_written_by_schema_10_read_back_after_the_migration() {
     assert_eq!((a1.author, a1.tags.len()), (None, 0));
     assert_eq!(get("a2").description.as_deref(), Some("same"));
 }
+
+#[test]
+fn a_project_written_twice_in_one_transaction_keeps_the_texts_its_rows_hold() {
+    use skillmeat_cache::scan::{
+        listing::Listings, manifest::Collections, scan_project, walk::Limits,
+    };
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("app");
+    let agent = |d: &str| format!("---\nname: x\ndescription: {d}\n---\n");
+    write(&dir.join(".claude/agents/a.md"), &agent("one"));
+    let scan = |dir: &Path| {
+        let collections = Collections::default();
+        scan_project(
+            dir,
+            Default::default,
+            None,
+            &collections,
+            &Limits::default(),
+            true,
+            &mut Listings::default(),
+        )
+        .unwrap()
+    };
+    let first = scan(&dir);
+    // Then `a` takes other texts, and `b` the ones `a` had: `a` lets go of them before `b`
+    // is written, in the same transaction.
+    write(&dir.join(".claude/agents/a.md"), &agent("two"));
+    write(&dir.join(".claude/agents/b.md"), &agent("one"));
+    let second = scan(&dir);
+    let db = root.path().join("cache.db");
+    let store = open_store(&db);
+    let path = dir.to_string_lossy().into_owned();
+    let id = skillmeat_cache::store::project_id_of(&path);
+    store
+        .apply_scans(&[
+            (id.as_str(), Some((path.as_str(), "registered")), &first),
+            (id.as_str(), None, &second),
+        ])
+        .unwrap();
+    let q = ArtifactQuery {
+        project_id: Some(id.clone()),
+        ..Default::default()
+    };
+    let got: BTreeMap<String, Option<String>> = store
+        .list_artifacts(&q)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|a| (a.name, a.description))
+        .collect();
+    assert_eq!(got["a"].as_deref(), Some("two"));
+    assert_eq!(got["b"].as_deref(), Some("one"));
+}

@@ -11,7 +11,7 @@ use rusqlite::Transaction;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
-use super::stored_once::{self, Table};
+use super::stored_once::{self, Memo, Table};
 use crate::model::ArtifactProblem;
 
 /// The problems of an artifact row, as JSON: from `problem_lists`, unless the row holds its own
@@ -19,10 +19,11 @@ use crate::model::ArtifactProblem;
 pub(super) const PROBLEMS: &str = "CASE WHEN problem_list IS NULL OR problems_json != '[]'
     THEN problems_json ELSE COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]') END";
 
-const LISTS: Table = Table {
+static LISTS: Table = Table {
     name: "problem_lists",
     key: "id",
     columns: &["json"],
+    sql: std::sync::OnceLock::new(),
 };
 
 /// A problem as stored: `rel` when its file is relative to the artifact's path.
@@ -82,13 +83,14 @@ pub(super) fn keep(
     tx: &Transaction<'_>,
     problems: &[ArtifactProblem],
     path: &str,
+    memo: &mut Memo,
 ) -> rusqlite::Result<Option<i64>> {
     if problems.is_empty() {
         return Ok(None);
     }
     let json = to_stored(problems, path);
-    let key = stored_once::key_of(json.as_bytes());
-    stored_once::keep(tx, &LISTS, key, &[Value::Text(json)]).map(Some)
+    let bytes = json.as_bytes().to_vec();
+    stored_once::keep(tx, &LISTS, &bytes, &[Value::Text(json)], memo).map(Some)
 }
 
 /// Schema version 11: the lists stored before it are stored again with the files of each
@@ -102,7 +104,7 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     let mut set = tx.prepare("UPDATE artifacts SET problem_list = ?2 WHERE rowid = ?1")?;
     for (rowid, path, json, list) in rows {
-        let key = keep(tx, &from_stored(&json, &path), &path)?;
+        let key = keep(tx, &from_stored(&json, &path), &path, &mut Memo::default())?;
         if key != Some(list) {
             set.execute(rusqlite::params![rowid, key])?;
         }
@@ -129,9 +131,10 @@ pub(super) fn migrate_v10(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut set = tx.prepare("UPDATE artifacts SET problem_list = ?2 WHERE rowid = ?1")?;
+    let mut memo = Memo::default();
     for (rowid, json) in rows {
-        let key = stored_once::key_of(json.as_bytes());
-        let key = stored_once::keep(tx, &LISTS, key, &[Value::Text(json)])?;
+        let bytes = json.as_bytes().to_vec();
+        let key = stored_once::keep(tx, &LISTS, &bytes, &[Value::Text(json)], &mut memo)?;
         set.execute(rusqlite::params![rowid, key])?;
     }
     drop(set);

@@ -6,8 +6,11 @@
 //! comparing them, the second taking the next free key. Triggers delete a stored row when its
 //! last artifact lets go of it.
 
-use rusqlite::Transaction;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 /// A table of values stored once: its name, its key column and its value columns.
@@ -15,54 +18,95 @@ pub(super) struct Table {
     pub name: &'static str,
     pub key: &'static str,
     pub columns: &'static [&'static str],
+    /// Its SQL, built at first use: (find the values at a key, insert them).
+    pub sql: OnceLock<(String, String)>,
 }
 
-/// The key of `bytes` (the values, serialized unambiguously).
-pub(super) fn key_of(bytes: &[u8]) -> i64 {
-    let digest = Sha256::digest(bytes);
+impl Table {
+    fn sql(&self) -> &(String, String) {
+        self.sql.get_or_init(|| {
+            let cols = self.columns;
+            let params: Vec<String> = (2..cols.len() + 2).map(|i| format!("?{i}")).collect();
+            let same: Vec<String> = cols
+                .iter()
+                .zip(&params)
+                .map(|(c, p)| format!("{c} IS {p}"))
+                .collect();
+            (
+                format!(
+                    "SELECT {} FROM {} WHERE {} = ?1",
+                    same.join(" AND "),
+                    self.name,
+                    self.key
+                ),
+                format!(
+                    "INSERT INTO {}({}, {}) VALUES (?1, {})",
+                    self.name,
+                    self.key,
+                    cols.join(", "),
+                    params.join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// What one write transaction has stored so far, by the SHA-256 of the values: each set is
+/// held by a row written in that transaction, so it stays stored until the transaction ends,
+/// unless that row is written again (its project twice in one transaction, or its problems
+/// flagged again): then the memo is cleared.
+#[derive(Default)]
+pub(super) struct Memo(HashMap<(&'static str, [u8; 32]), i64>);
+
+impl Memo {
+    /// Forgets everything (a row written in this transaction may let go of its values).
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// The key of values whose SHA-256 is `digest`: its first 63 bits.
+fn key_of(digest: &[u8; 32]) -> i64 {
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first) & i64::MAX
 }
 
-/// Stores `values` (one per column of `table`) under `key` unless stored already; returns the
-/// key they are stored under. A key taken by other values (a hash collision) moves them to the
-/// next free key.
+/// Stores `values` (one per column of `table`; `bytes` serializes them unambiguously) unless
+/// stored already; returns the key they are stored under. A key taken by other values (a hash
+/// collision) moves them to the next free key.
 pub(super) fn keep(
     tx: &Transaction<'_>,
     table: &Table,
-    mut key: i64,
+    bytes: &[u8],
     values: &[Value],
+    memo: &mut Memo,
 ) -> rusqlite::Result<i64> {
-    let cols = table.columns;
-    let params: Vec<String> = (2..cols.len() + 2).map(|i| format!("?{i}")).collect();
-    let mut insert = tx.prepare_cached(&format!(
-        "INSERT INTO {t}({k}, {c}) VALUES (?1, {p}) ON CONFLICT({k}) DO NOTHING",
-        t = table.name,
-        k = table.key,
-        c = cols.join(", "),
-        p = params.join(", ")
-    ))?;
-    let same: Vec<String> = cols
-        .iter()
-        .zip(&params)
-        .map(|(c, p)| format!("{c} IS {p}"))
-        .collect();
-    let mut stored = tx.prepare_cached(&format!(
-        "SELECT {} FROM {} WHERE {} = ?1",
-        same.join(" AND "),
-        table.name,
-        table.key
-    ))?;
-    loop {
-        let bound = || std::iter::once(Value::Integer(key)).chain(values.iter().cloned());
-        if insert.execute(rusqlite::params_from_iter(bound()))? == 1
-            || stored.query_row(rusqlite::params_from_iter(bound()), |r| r.get::<_, bool>(0))?
-        {
-            return Ok(key);
-        }
-        key = key.wrapping_add(1) & i64::MAX;
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    if let Some(key) = memo.0.get(&(table.name, digest)) {
+        return Ok(*key);
     }
+    let (find, insert) = table.sql();
+    let mut find = tx.prepare_cached(find)?;
+    let mut key = key_of(&digest);
+    loop {
+        let at = Value::Integer(key);
+        let bound = || std::iter::once(&at).chain(values.iter());
+        let same: Option<bool> = find
+            .query_row(rusqlite::params_from_iter(bound()), |r| r.get(0))
+            .optional()?;
+        match same {
+            Some(true) => break,
+            Some(false) => key = key.wrapping_add(1) & i64::MAX,
+            None => {
+                tx.prepare_cached(insert)?
+                    .execute(rusqlite::params_from_iter(bound()))?;
+                break;
+            }
+        }
+    }
+    memo.0.insert((table.name, digest), key);
+    Ok(key)
 }
 
 /// The triggers that delete a row of `table` when no artifact holds its key in `column` any
@@ -91,10 +135,11 @@ END;
 mod tests {
     use super::*;
 
-    const PAIRS: Table = Table {
+    static PAIRS: Table = Table {
         name: "pairs",
         key: "id",
         columns: &["a", "b"],
+        sql: OnceLock::new(),
     };
 
     #[test]
@@ -103,12 +148,13 @@ mod tests {
         c.execute_batch("CREATE TABLE pairs (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)")
             .unwrap();
         let tx = c.transaction().unwrap();
-        let home = key_of(b"x");
+        let home = key_of(&Sha256::digest(b"x").into());
         let mine = [Value::Null, Value::Text("x".into())];
         // Other values already at this key (a collision).
         tx.execute("INSERT INTO pairs(id, a, b) VALUES (?1, 'o', 'x')", [home])
             .unwrap();
-        let k = keep(&tx, &PAIRS, home, &mine).unwrap();
+        let mut memo = Memo::default();
+        let k = keep(&tx, &PAIRS, b"x", &mine, &mut memo).unwrap();
         assert_ne!(k, home);
         let at = |k: i64| -> (Option<String>, String) {
             tx.query_row("SELECT a, b FROM pairs WHERE id = ?1", [k], |r| {
@@ -118,8 +164,13 @@ mod tests {
         };
         assert_eq!(at(k), (None, "x".into()));
         assert_eq!(at(home), (Some("o".into()), "x".into()));
-        // Stored once: the same values find their key again, NULLs compared as values.
-        assert_eq!(keep(&tx, &PAIRS, home, &mine).unwrap(), k);
+        // Stored once: the same values find their key again, by the memo or without it, NULLs
+        // compared as values.
+        assert_eq!(keep(&tx, &PAIRS, b"x", &mine, &mut memo).unwrap(), k);
+        assert_eq!(
+            keep(&tx, &PAIRS, b"x", &mine, &mut Memo::default()).unwrap(),
+            k
+        );
         let n: i64 = tx
             .query_row("SELECT COUNT(*) FROM pairs", [], |r| r.get(0))
             .unwrap();

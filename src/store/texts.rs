@@ -10,9 +10,9 @@
 use rusqlite::Transaction;
 use rusqlite::types::Value;
 
-use super::stored_once::{self, Table};
+use super::stored_once::{self, Memo, Table};
 
-const TEXTS: Table = Table {
+static TEXTS: Table = Table {
     name: "artifact_texts",
     key: "text_key",
     columns: &[
@@ -23,6 +23,7 @@ const TEXTS: Table = Table {
         "tools_json",
         "metadata_json",
     ],
+    sql: std::sync::OnceLock::new(),
 };
 
 /// What a row whose texts are stored apart holds in each text column (in [`TEXTS`]' order).
@@ -52,6 +53,7 @@ pub(super) const METADATA: &str = "COALESCE(t.metadata_json, artifacts.metadata_
 pub(super) fn share(
     tx: &Transaction<'_>,
     values: &mut [(&'static str, Value)],
+    memo: &mut Memo,
 ) -> rusqlite::Result<()> {
     let mut texts: Vec<Value> = (0..TEXTS.columns.len()).map(placeholder).collect();
     let mut key_slot = None;
@@ -66,21 +68,21 @@ pub(super) fn share(
     let Some(slot) = key_slot else {
         return Ok(());
     };
-    values[slot].1 = Value::Integer(keep(tx, &texts)?);
+    values[slot].1 = Value::Integer(keep(tx, &texts, memo)?);
     Ok(())
 }
 
 /// Stores `texts` (in [`TEXTS`]' order) unless stored already; returns their key.
-fn keep(tx: &Transaction<'_>, texts: &[Value]) -> rusqlite::Result<i64> {
-    let as_json: Vec<serde_json::Value> = texts
+fn keep(tx: &Transaction<'_>, texts: &[Value], memo: &mut Memo) -> rusqlite::Result<i64> {
+    let as_json: Vec<Option<&str>> = texts
         .iter()
         .map(|v| match v {
-            Value::Text(s) => serde_json::Value::String(s.clone()),
-            _ => serde_json::Value::Null,
+            Value::Text(s) => Some(s.as_str()),
+            _ => None,
         })
         .collect();
     let bytes = serde_json::to_vec(&as_json).unwrap_or_default();
-    stored_once::keep(tx, &TEXTS, stored_once::key_of(&bytes), texts)
+    stored_once::keep(tx, &TEXTS, &bytes, texts, memo)
 }
 
 /// Schema version 11: each artifact's texts move to `artifact_texts` (the row keeps its columns,
@@ -130,8 +132,9 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "UPDATE artifacts SET text_key = ?2, {} WHERE rowid = ?1",
         sets.join(", ")
     ))?;
+    let mut memo = Memo::default();
     for (rowid, texts) in rows {
-        let key = keep(tx, &texts)?;
+        let key = keep(tx, &texts, &mut memo)?;
         let emptied = (0..TEXTS.columns.len()).map(placeholder);
         let bound = [Value::Integer(rowid), Value::Integer(key)]
             .into_iter()
@@ -181,8 +184,8 @@ mod tests {
             ]
         };
         let (mut one, mut two) = (row(), row());
-        share(&tx, &mut one).unwrap();
-        share(&tx, &mut two).unwrap();
+        share(&tx, &mut one, &mut Memo::default()).unwrap();
+        share(&tx, &mut two, &mut Memo::default()).unwrap();
         assert_eq!(one, two);
         let get = |n: &str| one.iter().find(|(k, _)| *k == n).unwrap().1.clone();
         assert_eq!(get(":name"), Value::Text("n".into()));
@@ -207,7 +210,7 @@ mod tests {
         // Other texts, another row.
         let mut three = row();
         three[3].1 = Value::Null;
-        share(&tx, &mut three).unwrap();
+        share(&tx, &mut three, &mut Memo::default()).unwrap();
         assert_ne!(three.last(), one.last());
     }
 }

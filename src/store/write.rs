@@ -9,6 +9,7 @@ use super::columns::{
     ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values,
 };
 use super::problem_lists;
+use super::stored_once::Memo;
 use super::texts;
 use super::upstream::{Deployed, local_upstream};
 use super::{Store, now_ms};
@@ -49,7 +50,8 @@ fn summary(errors: &[FileError]) -> Option<String> {
 /// file or folder name) get a `DUPLICATE_NAME` problem naming the others' paths; a command
 /// named like a skill of the project gets `SHADOWED_BY_SKILL` (the skill takes precedence).
 /// Their health follows.
-fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<()> {
+/// Returns whether it changed any artifact's problems.
+fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<bool> {
     use crate::scan::health;
     const CODES: [&str; 2] = ["DUPLICATE_NAME", "SHADOWED_BY_SKILL"];
     let mut stmt = tx.prepare_cached(&format!(
@@ -83,6 +85,7 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
     let mut update = tx.prepare_cached(
         "UPDATE artifacts SET problem_list = ?2, problems_json = '[]', health = ?3 WHERE id = ?1",
     )?;
+    let mut flagged = false;
     for (i, (id, kind, name, path, json, file_name)) in rows.iter().enumerate() {
         let others: Vec<String> = groups
             .get(&(kind.clone(), name.to_lowercase()))
@@ -109,11 +112,12 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<(
             problems.push(health::shadowed_problem(file_name, path, &skill));
         }
         if problem_lists::to_stored(&problems, path) != *json {
-            let list = problem_lists::keep(tx, &problems, path)?;
+            let list = problem_lists::keep(tx, &problems, path, &mut Memo::default())?;
+            flagged = true;
             update.execute(params![id, list, health_of(&problems).as_str()])?;
         }
     }
-    Ok(())
+    Ok(flagged)
 }
 
 /// A project row to create with its first write: `(path, origin)`.
@@ -140,12 +144,14 @@ fn insert_new(
 }
 
 /// Writes a full scan of one project inside `tx`.
+/// `memo` holds what this transaction stored once so far (see [`Memo`]).
 fn apply_scan(
     tx: &rusqlite::Transaction<'_>,
     project_id: &str,
     new: Option<NewProject<'_>>,
     scan: &ProjectScan,
     now: i64,
+    memo: &mut Memo,
 ) -> Result<ApplyOutcome> {
     insert_new(tx, project_id, new, now)?;
     let mut existing: HashMap<String, (String, Option<String>)> = HashMap::new();
@@ -204,7 +210,7 @@ fn apply_scan(
         );
         // An artifact whose files were not read again keeps its content columns.
         let problem_list = match &a.content {
-            Some(c) => problem_lists::keep(tx, &c.problems, &a.rel_path)?,
+            Some(c) => problem_lists::keep(tx, &c.problems, &a.rel_path, memo)?,
             None => None,
         };
         let row = ScanRow {
@@ -228,7 +234,7 @@ fn apply_scan(
                     _ => {}
                 }
                 let mut values = scan_values(&row);
-                texts::share(tx, &mut values)?;
+                texts::share(tx, &mut values, memo)?;
                 execute(&mut upsert, values)?;
             }
             None => {
@@ -243,7 +249,10 @@ fn apply_scan(
             out.changes.removed.push(name.clone());
         }
     }
-    flag_duplicates(tx, project_id)?;
+    if flag_duplicates(tx, project_id)? {
+        // A list stored for a row of this project may have lost its last holder.
+        memo.clear();
+    }
     tx.execute(
         "UPDATE artifacts SET local_modified = CASE
                      WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
@@ -344,9 +353,17 @@ impl Store {
     ) -> Result<Vec<ApplyOutcome>> {
         let now = now_ms();
         self.write(|tx| {
+            let mut memo = Memo::default();
+            let mut written = HashSet::new();
             scans
                 .iter()
-                .map(|(id, new, scan)| apply_scan(tx, id, *new, scan, now))
+                .map(|(id, new, scan)| {
+                    // Written again: its rows written before may let go of what they hold.
+                    if !written.insert(*id) {
+                        memo.clear();
+                    }
+                    apply_scan(tx, id, *new, scan, now, &mut memo)
+                })
                 .collect()
         })
     }
