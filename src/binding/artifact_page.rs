@@ -11,7 +11,9 @@ use napi::sys;
 use crate::model::{Artifact, ArtifactPage};
 
 /// `napi_default_jsproperty`: writable, enumerable and configurable, as a property set by name.
-const PLAIN: sys::napi_property_attributes = 7;
+const PLAIN: sys::napi_property_attributes = sys::PropertyAttributes::writable
+    | sys::PropertyAttributes::enumerable
+    | sys::PropertyAttributes::configurable;
 
 /// A data property named `name` holding `value`.
 fn property(name: sys::napi_value, value: sys::napi_value) -> sys::napi_property_descriptor {
@@ -39,7 +41,8 @@ macro_rules! when {
     };
 }
 
-/// The JS name of a field: its camelCase name (`kind` is `type` in JavaScript).
+/// The JS name of a field: its camelCase name (`kind` is `type` in JavaScript, as its
+/// `js_name` in the table says; `__test__/cache.test.js` compares every key with `getArtifact`'s).
 fn js_name(field: &str) -> String {
     if field == "kind" {
         return "type".into();
@@ -111,7 +114,7 @@ fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
         Ok(())
     } else {
         Err(napi::Error::from_reason(format!(
-            "cannot build the artifacts: {what}"
+            "cannot build the page of artifacts: {what} (Node-API status {status})"
         )))
     }
 }

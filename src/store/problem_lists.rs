@@ -5,7 +5,9 @@
 //!
 //! A problem in a file of the artifact itself (its `SKILL.md`, a command's file) is stored with
 //! that file relative to the artifact (`"rel": true`, `""` for the artifact's own file), so the
-//! same note on copies of a skill in many projects, or on many skills, is one list.
+//! same note on copies of a skill in many projects, or on many skills, is one list. Such a list
+//! is stored as `{"rel": [...]}`, which a release of schema 10 still running reads as no
+//! problems rather than as problems in the wrong files; a list without one stays an array.
 
 use rusqlite::Transaction;
 use rusqlite::types::Value;
@@ -35,6 +37,20 @@ struct Stored {
     rel: bool,
 }
 
+/// A stored list: an array when every file is whole, else an object.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Form {
+    Whole(Vec<Stored>),
+    Relative { rel: Vec<Stored> },
+}
+
+/// A stored list with a file relative to the artifact, as read.
+#[derive(Deserialize)]
+struct Relative {
+    rel: Vec<Stored>,
+}
+
 /// The JSON stored for the `problems` of the artifact at `path`.
 pub(super) fn to_stored(problems: &[ArtifactProblem], path: &str) -> String {
     let stored: Vec<Stored> = problems
@@ -57,12 +73,22 @@ pub(super) fn to_stored(problems: &[ArtifactProblem], path: &str) -> String {
             }
         })
         .collect();
-    serde_json::to_string(&stored).unwrap_or_else(|_| "[]".into())
+    let form = if stored.iter().any(|p| p.rel) {
+        Form::Relative { rel: stored }
+    } else {
+        Form::Whole(stored)
+    };
+    serde_json::to_string(&form).unwrap_or_else(|_| "[]".into())
 }
 
 /// The problems of the artifact at `path` from their stored JSON (none when it does not parse).
 pub(super) fn from_stored(json: &str, path: &str) -> Vec<ArtifactProblem> {
-    let stored: Vec<Stored> = serde_json::from_str(json).unwrap_or_default();
+    let stored: Vec<Stored> = if json.trim_start().starts_with('{') {
+        serde_json::from_str::<Relative>(json).map(|r| r.rel)
+    } else {
+        serde_json::from_str(json)
+    }
+    .unwrap_or_default();
     stored
         .into_iter()
         .map(|Stored { mut problem, rel }| {
@@ -180,7 +206,10 @@ mod tests {
         };
         let (a, b) = (skill("a"), skill("b"));
         let stored = to_stored(&a, ".claude/skills/a");
+        assert!(stored.starts_with(r#"{"rel":["#), "{stored}");
         assert!(stored.contains(r#""file":"SKILL.md""#), "{stored}");
+        // A release of schema 10 reads such a list as a plain array: not at all.
+        assert!(serde_json::from_str::<Vec<ArtifactProblem>>(&stored).is_err());
         assert!(stored.contains(r#""file":".claude/skills/ax/SKILL.md""#));
         assert_eq!(from_stored(&stored, ".claude/skills/a"), a);
         // The same notes on another skill: other files, but one list.
@@ -199,5 +228,11 @@ mod tests {
         );
         let before = serde_json::to_string(&c).unwrap();
         assert_eq!(from_stored(&before, ".claude/commands/x.md"), c);
+        // A list with no file of the artifact stays an array, as schema 10 stores it.
+        let outside = [problem(".claude/settings.json")];
+        assert_eq!(
+            to_stored(&outside, ".claude/commands/c.md"),
+            serde_json::to_string(&outside).unwrap()
+        );
     }
 }

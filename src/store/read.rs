@@ -138,7 +138,7 @@ impl Filter {
     }
 }
 
-/// The SQL (without paging) that `list_projects` runs; exposed for query-plan tests.
+/// The filters and order (`[ WHERE …] ORDER BY …`, without paging) of `list_projects`.
 pub(crate) fn project_query_sql(q: &ProjectQuery, fresh: Fresh) -> Result<(String, Filter)> {
     let mut f = Filter::default();
     match q.status {
@@ -167,7 +167,7 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, fresh: Fresh) -> Result<(Strin
     Ok((format!("{} ORDER BY {order}", f.sql()), f))
 }
 
-/// The SQL (without paging) that `list_artifacts` runs; exposed for query-plan tests.
+/// The filters and order (`[ WHERE …] ORDER BY …`, without paging) of `list_artifacts`.
 pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> {
     let mut f = Filter::default();
     if let Some(p) = &q.project_id {
@@ -206,30 +206,34 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
     Ok((format!("{} ORDER BY {order}", f.sql()), f))
 }
 
-/// Where a listing's rows come from, and what its count reads: the same rows without the
-/// joins that only add columns (SQLite would read them for every row counted).
-pub(crate) struct Source {
+/// What a listing reads: its columns, where its rows come from, and what its count reads (the
+/// same rows without the joins that only add columns: SQLite would read them for every row
+/// counted).
+struct Source {
+    cols: &'static str,
     rows: &'static str,
     count: &'static str,
 }
 
-/// Projects are one table.
-pub(crate) const PROJECTS: Source = Source {
+/// Projects: one table.
+const PROJECTS: Source = Source {
+    cols: PROJECT_COLS,
     rows: "projects",
     count: "projects",
 };
 
-/// Artifacts with their texts; counted without them.
-pub(crate) const ARTIFACT_ROWS: Source = Source {
-    rows: ARTIFACTS,
-    count: "artifacts",
-};
+/// Artifacts with their texts, counted without them.
+fn artifact_rows() -> Source {
+    Source {
+        cols: &ARTIFACT_COLS,
+        rows: ARTIFACTS,
+        count: "artifacts",
+    }
+}
 
-/// A page of `cols` from `src`, filtered and ordered by `body` (`[ WHERE …] ORDER BY …`).
-#[allow(clippy::too_many_arguments)]
+/// A page from `src`, filtered and ordered by `body` (`[ WHERE …] ORDER BY …`).
 fn page<P: Paged>(
     conn: &Connection,
-    cols: &str,
     src: &Source,
     body: &str,
     f: &Filter,
@@ -239,7 +243,8 @@ fn page<P: Paged>(
 ) -> Result<P> {
     let n = f.values.len();
     let sql = format!(
-        "SELECT {cols} FROM {}{body} LIMIT ?{} OFFSET ?{}",
+        "SELECT {} FROM {}{body} LIMIT ?{} OFFSET ?{}",
+        src.cols,
         src.rows,
         n + 1,
         n + 2
@@ -301,7 +306,7 @@ impl Store {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = project_query_sql(q, fresh)?;
         self.with_reader(|c| {
-            page(c, PROJECT_COLS, &PROJECTS, &body, &f, offset, limit, |r| {
+            page(c, &PROJECTS, &body, &f, offset, limit, |r| {
                 project_from_row(r, fresh)
             })
         })
@@ -314,8 +319,7 @@ impl Store {
         self.with_reader(|c| {
             page(
                 c,
-                &ARTIFACT_COLS,
-                &ARTIFACT_ROWS,
+                &artifact_rows(),
                 &body,
                 &f,
                 offset,
@@ -466,7 +470,8 @@ impl Store {
     }
 }
 
-/// The SQL (without paging) that `outdated_artifacts` runs: one query over the partial indexes.
+/// The filters and order (without paging) of `outdated_artifacts`: one query over the partial
+/// indexes.
 pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(String, Filter)> {
     let mut f = Filter::default();
     f.raw("is_outdated = 1", vec![]);
@@ -520,8 +525,7 @@ impl Store {
         self.with_reader(|c| {
             page(
                 c,
-                &ARTIFACT_COLS,
-                &ARTIFACT_ROWS,
+                &artifact_rows(),
                 &body,
                 &f,
                 offset,

@@ -55,19 +55,17 @@ pub(super) fn share(
     values: &mut [(&'static str, Value)],
     memo: &mut Memo,
 ) -> rusqlite::Result<()> {
-    let mut texts: Vec<Value> = (0..TEXTS.columns.len()).map(placeholder).collect();
-    let mut key_slot = None;
-    for (slot, (name, v)) in values.iter_mut().enumerate() {
-        let column = name.trim_start_matches(':');
-        if let Some(i) = TEXTS.columns.iter().position(|c| *c == column) {
-            texts[i] = std::mem::replace(v, placeholder(i));
-        } else if column == TEXTS.key {
-            key_slot = Some(slot);
-        }
-    }
-    let Some(slot) = key_slot else {
+    let column = |name: &str| name.trim_start_matches(':').to_string();
+    // Without a place for the key, the texts stay in the row.
+    let Some(slot) = values.iter().position(|(n, _)| column(n) == TEXTS.key) else {
         return Ok(());
     };
+    let mut texts: Vec<Value> = (0..TEXTS.columns.len()).map(placeholder).collect();
+    for (name, v) in values.iter_mut() {
+        if let Some(i) = TEXTS.columns.iter().position(|c| *c == column(name)) {
+            texts[i] = std::mem::replace(v, placeholder(i));
+        }
+    }
     values[slot].1 = Value::Integer(keep(tx, &texts, memo)?);
     Ok(())
 }
@@ -144,7 +142,12 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     drop(set);
     tx.execute_batch(&stored_once::release_triggers(&TEXTS, "text_key"))?;
     tx.execute_batch(&queue)?;
-    tx.execute_batch(V11_QUEUE)
+    tx.execute_batch(V11_QUEUE)?;
+    // A new identity: the search index is rebuilt from these rows at its next open, also after a
+    // release of schema 10 still running indexed rows whose texts it reads as empty.
+    tx.execute_batch(
+        "UPDATE cache_metadata SET value = CAST(abs(random()) AS TEXT) WHERE key = 'instance_id'",
+    )
 }
 
 /// A project whose artifact takes other texts is indexed again.
