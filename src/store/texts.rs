@@ -55,7 +55,9 @@ pub(super) fn share(
     values: &mut [(&'static str, Value)],
     memo: &mut Memo,
 ) -> rusqlite::Result<()> {
-    let column = |name: &str| name.trim_start_matches(':').to_string();
+    fn column(name: &str) -> &str {
+        name.trim_start_matches(':')
+    }
     // Without a place for the key, the texts stay in the row.
     let Some(slot) = values.iter().position(|(n, _)| column(n) == TEXTS.key) else {
         return Ok(());
