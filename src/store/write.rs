@@ -253,13 +253,14 @@ fn apply_scan(
         // A list stored for a row of this project may have lost its last holder.
         memo.clear();
     }
-    tx.execute(
-        "UPDATE artifacts SET local_modified = CASE
-                     WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
-                     WHEN deployed_hash = content_hash THEN 0 ELSE 1 END
-                 WHERE project_id = ?1",
-        [project_id],
-    )?;
+    // Only the rows whose flag changes are written again.
+    const MODIFIED: &str = "CASE WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
+        WHEN deployed_hash = content_hash THEN 0 ELSE 1 END";
+    tx.prepare_cached(&format!(
+        "UPDATE artifacts SET local_modified = {MODIFIED}
+         WHERE project_id = ?1 AND local_modified IS NOT ({MODIFIED})"
+    ))?
+    .execute([project_id])?;
     let changed = !(out.changes.added.is_empty()
         && out.changes.updated.is_empty()
         && out.changes.removed.is_empty());
