@@ -111,10 +111,18 @@ pub(super) fn keep(
     path: &str,
     memo: &mut Memo,
 ) -> rusqlite::Result<Option<i64>> {
-    if problems.is_empty() {
+    keep_stored(tx, to_stored(problems, path), memo)
+}
+
+/// Stores a list already in its stored form ([`to_stored`]); `None` for the empty list.
+pub(super) fn keep_stored(
+    tx: &Transaction<'_>,
+    json: String,
+    memo: &mut Memo,
+) -> rusqlite::Result<Option<i64>> {
+    if json == "[]" {
         return Ok(None);
     }
-    let json = to_stored(problems, path);
     let bytes = json.as_bytes().to_vec();
     stored_once::keep(tx, &LISTS, &bytes, &[Value::Text(json)], memo).map(Some)
 }
@@ -129,8 +137,10 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut set = tx.prepare("UPDATE artifacts SET problem_list = ?2 WHERE rowid = ?1")?;
+    // Each row is written at most once: what the memo holds stays held (see `Memo`).
+    let mut memo = Memo::default();
     for (rowid, path, json, list) in rows {
-        let key = keep(tx, &from_stored(&json, &path), &path, &mut Memo::default())?;
+        let key = keep(tx, &from_stored(&json, &path), &path, &mut memo)?;
         if key != Some(list) {
             set.execute(rusqlite::params![rowid, key])?;
         }
@@ -159,8 +169,7 @@ pub(super) fn migrate_v10(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let mut set = tx.prepare("UPDATE artifacts SET problem_list = ?2 WHERE rowid = ?1")?;
     let mut memo = Memo::default();
     for (rowid, json) in rows {
-        let bytes = json.as_bytes().to_vec();
-        let key = stored_once::keep(tx, &LISTS, &bytes, &[Value::Text(json)], &mut memo)?;
+        let key = keep_stored(tx, json, &mut memo)?;
         set.execute(rusqlite::params![rowid, key])?;
     }
     drop(set);

@@ -111,8 +111,9 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<b
         if let Some(skill) = shadow {
             problems.push(health::shadowed_problem(file_name, path, &skill));
         }
-        if problem_lists::to_stored(&problems, path) != *json {
-            let list = problem_lists::keep(tx, &problems, path, &mut Memo::default())?;
+        let stored = problem_lists::to_stored(&problems, path);
+        if stored != *json {
+            let list = problem_lists::keep_stored(tx, stored, &mut Memo::default())?;
             flagged = true;
             update.execute(params![id, list, health_of(&problems).as_str()])?;
         }
