@@ -1,6 +1,7 @@
 //! The SQLite store: opening (with corruption recovery and a memory fallback), pragmas, and the
 //! SQL for every read and write. All SQL of the package lives under this module.
 
+mod checkpointer;
 mod columns;
 mod lease;
 mod market;
@@ -126,6 +127,9 @@ pub struct Store {
     writer: Mutex<Option<Connection>>,
     /// A second connection for reads (file databases); `None` for memory or once closed.
     reader: Option<Mutex<Option<Connection>>>,
+    /// The thread that checkpoints the writer's log (file databases; `None` if it could not
+    /// start, and SQLite's own checkpoints go on).
+    checkpointer: Option<checkpointer::Checkpointer>,
     tuning: Tuning,
     /// Writes through this store that move the generation (see [`Store::freshness`]).
     local_writes: std::sync::atomic::AtomicU64,
@@ -318,11 +322,14 @@ impl Store {
         apply_size_cap(&writer, tuning).map_err(classify)?;
         let reader = Connection::open_with_flags(path, flags).map_err(classify)?;
         configure(&reader, tuning, false).map_err(classify)?;
+        let busy = Duration::from_millis(tuning.busy_timeout_ms as u64);
+        let checkpointer = checkpointer::Checkpointer::start(path, busy, &mut writer).ok();
         Ok(Store {
             disk_full_at_open: disk_full,
             path: Some(path.to_path_buf()),
             writer: Mutex::new(Some(writer)),
             reader: Some(Mutex::new(Some(reader))),
+            checkpointer,
             tuning,
             local_writes: Default::default(),
             fresh: Mutex::new(None),
@@ -340,6 +347,7 @@ impl Store {
             path: None,
             writer: Mutex::new(Some(conn)),
             reader: None,
+            checkpointer: None,
             tuning,
             local_writes: Default::default(),
             fresh: Mutex::new(None),
@@ -402,6 +410,7 @@ impl Store {
     /// Closes both connections now (their files are released at once, not when the last
     /// handle to the store goes away); every later use answers `CACHE_CLOSED`.
     pub fn close(&self) {
+        self.stop_checkpoints();
         if let Some(r) = &self.reader {
             drop(lock(r).take());
         }
@@ -532,10 +541,25 @@ impl Store {
         self.with_reader(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
     }
 
+    /// Stops the checkpoint thread, waiting for a checkpoint it runs; commits checkpoint
+    /// themselves again from then on (SQLite's automatic checkpoint).
+    fn stop_checkpoints(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.stop();
+            if let Some(w) = lock(&self.writer).as_ref() {
+                let _ = w.pragma_update(None, "wal_autocheckpoint", 1000);
+            }
+        }
+    }
+
     /// Checkpoints the WAL into the main file; `truncate` also shrinks the WAL file to zero
-    /// (used at close, when no write of ours is pending). Best effort: another process's
-    /// readers may keep part of the WAL alive; only a full disk is an error.
+    /// (used at close, when no write of ours is pending: the checkpoint thread stops first).
+    /// Best effort: another process's readers may keep part of the WAL alive; only a full disk
+    /// is an error.
     pub fn checkpoint(&self, truncate: bool) -> Result<()> {
+        if truncate {
+            self.stop_checkpoints();
+        }
         if self.path.is_some() {
             let guard = lock(&self.writer);
             let Some(conn) = guard.as_ref() else {
