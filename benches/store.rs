@@ -123,7 +123,7 @@ fn benches(c: &mut Criterion) {
                         None,
                         &cols,
                         &Default::default(),
-                        true,
+                        skillmeat_cache::scan::Reads::ALL,
                         &mut Default::default(),
                     )
                     .ok(),

@@ -977,7 +977,7 @@ fn a_project_written_twice_in_one_transaction_keeps_the_texts_its_rows_hold() {
             None,
             &collections,
             &Limits::default(),
-            true,
+            skillmeat_cache::scan::Reads::ALL,
             &mut Listings::default(),
         )
         .unwrap()

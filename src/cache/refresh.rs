@@ -96,6 +96,7 @@ impl Cache {
         fingerprint: Option<&str>,
         collections: &Collections,
         force: bool,
+        threads: usize,
     ) -> ScanOutcome {
         // No stored fingerprint means never scanned, or invalidated: read everything again.
         let force = force || fingerprint.is_none();
@@ -107,7 +108,7 @@ impl Cache {
             fingerprint,
             collections,
             &limits,
-            force,
+            scan::Reads { force, threads },
             &mut listings,
         );
         if !listings.is_empty() {
@@ -256,11 +257,14 @@ impl Cache {
         progress: Option<RefreshTrigger>,
         summary: &mut RefreshSummary,
     ) -> Result<()> {
-        let workers = std::thread::available_parallelism()
+        let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
-            .clamp(1, 4)
-            .min(targets.len().max(1));
+            .clamp(1, 4);
+        let workers = cores.min(targets.len().max(1));
+        // Fewer projects than cores (a registration, one changed project): each project's
+        // files are read on the cores the others would have had.
+        let threads = (cores / workers).max(1);
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, ScanOutcome)>(WRITE_GROUP);
@@ -289,6 +293,7 @@ impl Cache {
                             t.fingerprint.as_deref(),
                             collections,
                             force,
+                            threads,
                         );
                         if tx.send((i, out)).is_err() {
                             return;

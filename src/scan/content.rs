@@ -75,6 +75,56 @@ fn text_of(rel: &str, bytes: Vec<u8>) -> Result<String, (FileError, health::Unre
     })
 }
 
+/// Fewest artifacts to read that are worth a second thread.
+const PER_THREAD: usize = 8;
+
+/// Reads the artifacts `wanted` marks (`None` for the others), on up to `threads` threads: a
+/// project scanned alone (a registration, one changed project) uses the cores a refresh of many
+/// projects would give one project each.
+pub(super) fn read_contents(
+    candidates: &[Candidate],
+    wanted: &[bool],
+    project: &Path,
+    limits: &Limits,
+    threads: usize,
+) -> Vec<Option<ArtifactContent>> {
+    let todo: Vec<usize> = (0..candidates.len()).filter(|&i| wanted[i]).collect();
+    let threads = threads.min(todo.len() / PER_THREAD).max(1);
+    let mut out: Vec<Option<ArtifactContent>> = (0..candidates.len()).map(|_| None).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = todo.get(k) else {
+                return done;
+            };
+            done.push((i, read_content(&candidates[i], project, limits)));
+        }
+    };
+    std::thread::scope(|scope| {
+        // A helper that cannot start leaves its share to the others (this thread included).
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mut results = work();
+        for h in helpers {
+            // A helper that panicked (a bug) has its artifacts read again here.
+            results.extend(h.join().unwrap_or_default());
+        }
+        for (i, c) in results {
+            out[i] = Some(c);
+        }
+    });
+    // What a panicked helper took is read here.
+    for (i, slot) in out.iter_mut().enumerate() {
+        if wanted[i] && slot.is_none() {
+            *slot = Some(read_content(&candidates[i], project, limits));
+        }
+    }
+    out
+}
+
 /// Reads an artifact's files: content hash, size, and metadata from its main file.
 pub(super) fn read_content(c: &Candidate, project: &Path, limits: &Limits) -> ArtifactContent {
     let mut content = ArtifactContent {

@@ -273,18 +273,42 @@ fn fingerprint_files(files: &[Stat], caps: &str) -> String {
     hash::fingerprint(&s)
 }
 
+/// How a scan reads the artifacts' files.
+#[derive(Debug, Clone, Copy)]
+pub struct Reads {
+    /// Every artifact again, also those whose files did not change.
+    pub force: bool,
+    /// Threads that read them (1 when other projects are scanned beside this one).
+    pub threads: usize,
+}
+
+impl Reads {
+    /// What changed, on one thread.
+    pub const CHANGED: Reads = Reads {
+        force: false,
+        threads: 1,
+    };
+
+    /// Everything, on one thread.
+    pub const ALL: Reads = Reads {
+        force: true,
+        threads: 1,
+    };
+}
+
 /// Scans one project folder within `limits`. `prior` gives the previous scan's artifact
 /// fingerprints (asked for only when the project's stat fingerprint differs from
-/// `prior_fingerprint`); unchanged files are not read again unless `force`.
+/// `prior_fingerprint`); unchanged files are not read again unless `reads.force`.
 pub fn scan_project(
     dir: &Path,
     prior: impl FnOnce() -> HashMap<ArtifactKey, Prior>,
     prior_fingerprint: Option<&str>,
     collections: &Collections,
     limits: &Limits,
-    force: bool,
+    reads: Reads,
     listings: &mut Listings,
 ) -> Result<ProjectScan, ScanFailure> {
+    let Reads { force, threads } = reads;
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
@@ -451,21 +475,22 @@ pub fn scan_project(
     let last_deployment = entries.filter_map(|d| d.deployed_at.clone()).max();
 
     let mut artifacts = Vec::with_capacity(candidates.len());
-    let mut read_count = 0;
+    let wanted: Vec<bool> = candidates
+        .iter()
+        .zip(&fps)
+        .map(|(c, fp)| force || prior.get(&c.key).is_none_or(|p| p.fingerprint != *fp))
+        .collect();
+    let read_count = wanted.iter().filter(|w| **w).count();
+    let contents = read_contents(&candidates, &wanted, dir, limits, threads);
     let mut retry = racy_project || !unlisted.is_empty();
-    for (c, fp) in candidates.into_iter().zip(fps) {
+    for ((c, fp), content) in candidates.into_iter().zip(fps).zip(contents) {
         let racy = c.files.iter().any(|f| f.mtime_ns >= racy_after);
-        let unchanged = !force && prior.get(&c.key).is_some_and(|p| p.fingerprint == fp);
-        let content = if unchanged {
-            None
-        } else {
-            read_count += 1;
-            let mut content = read_content(&c, dir, limits);
+        let content = content.map(|mut content| {
             if let Some(alias) = &c.alias {
                 content.display_name.get_or_insert_with(|| alias.clone());
             }
-            Some(content)
-        };
+            content
+        });
         // An entry recording this path wins over one that records only the name.
         let entry = deployments.get(&c.key.profile).and_then(|list| {
             list.iter()
@@ -532,6 +557,10 @@ mod tests {
     use super::*;
 
     fn scan(dir: &Path, prior: &HashMap<ArtifactKey, Prior>) -> ProjectScan {
+        scan_reading(dir, prior, Reads::CHANGED)
+    }
+
+    fn scan_reading(dir: &Path, prior: &HashMap<ArtifactKey, Prior>, reads: Reads) -> ProjectScan {
         let collections = manifest::Collections::default();
         scan_project(
             dir,
@@ -539,7 +568,7 @@ mod tests {
             None,
             &collections,
             &Limits::default(),
-            false,
+            reads,
             &mut Listings::default(),
         )
         .unwrap()
@@ -559,12 +588,54 @@ mod tests {
             .collect()
     }
 
+    /// Dates `file` `secs` seconds back.
+    fn age(file: &Path, secs: u64) {
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
+
     /// What the scan `s` read of the artifact `name`.
     fn content_of<'a>(s: &'a ProjectScan, name: &str) -> Option<&'a ArtifactContent> {
         s.artifacts
             .iter()
             .find(|a| a.key.name == name)
             .and_then(|a| a.content.as_ref())
+    }
+
+    #[test]
+    fn a_project_read_on_two_threads_scans_as_on_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path().join(".claude/commands");
+        std::fs::create_dir_all(&c).unwrap();
+        for i in 0..40 {
+            let body = format!("---\ndescription: command {i}\n---\nBody {i}\n");
+            let file = c.join(format!("c{i:02}.md"));
+            std::fs::write(&file, body).unwrap();
+            // Written long enough ago for their fingerprints to be trusted.
+            age(&file, 3600);
+        }
+        // Half of them known from before (not read again), half to read.
+        let mut prior = priors(&scan(dir.path(), &HashMap::new()));
+        prior.retain(|k, _| k.name.as_str() < "c20");
+        let with = |threads| {
+            let reads = Reads {
+                force: false,
+                threads,
+            };
+            scan_reading(dir.path(), &prior, reads)
+        };
+        let (one, two) = (with(1), with(2));
+        assert_eq!(two.read_count, 20);
+        assert!(content_of(&two, "c07").is_none() && content_of(&two, "c27").is_some());
+        assert_eq!(
+            format!("{:?}", one.artifacts),
+            format!("{:?}", two.artifacts)
+        );
     }
 
     #[test]
@@ -649,7 +720,7 @@ mod tests {
             None,
             &collections,
             &Limits::default(),
-            false,
+            Reads::CHANGED,
             &mut Listings::default(),
         );
         assert!(matches!(r, Err(ScanFailure::Missing)), "{r:?}");
@@ -682,13 +753,7 @@ mod tests {
         );
 
         // Once the file is older than the window, an unchanged stat is trusted again.
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(&file)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        age(&file, 60);
         let third = scan(dir.path(), &priors(&second));
         let fourth = scan(dir.path(), &priors(&third));
         assert!(
@@ -746,7 +811,7 @@ mod tests {
             Some("changed"),
             cols,
             &limits,
-            false,
+            Reads::CHANGED,
             no_listings,
         )
         .unwrap();

@@ -10,8 +10,8 @@
 //!
 //! Here the writer's commits only signal; a thread with a connection of its own runs the
 //! (passive) checkpoint while the writer goes on. A log that still reaches [`INLINE_PAGES`] (the
-//! thread fell behind, or another process reads an old snapshot) is checkpointed by the commit
-//! itself, as SQLite would, so it cannot grow without bound.
+//! writer never paused long enough for the log to start over, or another process reads an old
+//! snapshot) is checkpointed by the commit itself, as SQLite would, so it stays bounded.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
@@ -25,8 +25,10 @@ use super::lock;
 /// Log pages after which a commit asks for a checkpoint (SQLite's own threshold).
 const SOON_PAGES: i32 = 1000;
 
-/// Log pages after which the commit checkpoints itself.
-const INLINE_PAGES: i32 = 16 * SOON_PAGES;
+/// Log pages after which the commit checkpoints itself. The thread has usually copied most of
+/// the log by then; what the commit copies lets the next write start the log over, which a
+/// writer that never pauses (a large registration) would otherwise never let happen.
+const INLINE_PAGES: i32 = 4 * SOON_PAGES;
 
 #[derive(Default)]
 struct State {
