@@ -263,7 +263,9 @@ impl Cache {
             .clamp(1, 4);
         let workers = cores.min(targets.len().max(1));
         // Fewer projects than cores (a registration, one changed project): each project's
-        // files are read on the cores the others would have had.
+        // files are read on the cores the others would have had. A registration during a
+        // refresh (which it does not wait for) sizes its share as if alone: briefly more
+        // threads than cores, which costs some switching, not correctness.
         let threads = (cores / workers).max(1);
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);

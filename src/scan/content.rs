@@ -75,7 +75,7 @@ fn text_of(rel: &str, bytes: Vec<u8>) -> Result<String, (FileError, health::Unre
     })
 }
 
-/// Fewest artifacts to read that are worth a second thread.
+/// Fewest artifacts to read per thread (a second thread starts at twice this).
 const PER_THREAD: usize = 8;
 
 /// Reads the artifacts `wanted` marks (`None` for the others), on up to `threads` threads: a

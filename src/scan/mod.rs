@@ -278,7 +278,7 @@ fn fingerprint_files(files: &[Stat], caps: &str) -> String {
 pub struct Reads {
     /// Every artifact again, also those whose files did not change.
     pub force: bool,
-    /// Threads that read them (1 when other projects are scanned beside this one).
+    /// Threads that read them: the cores left to this project (cores / projects scanned at once).
     pub threads: usize,
 }
 

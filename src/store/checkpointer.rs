@@ -1,20 +1,22 @@
 //! Moves the write-ahead log into the database file on a thread of its own, so that a write
-//! does not wait for it.
+//! seldom waits for it.
 //!
-//! SQLite's own checkpoint runs inside the commit that takes the log past 1,000 pages: the
-//! writing thread copies those pages into the file and syncs it. Every project written touches
+//! SQLite's own checkpoint runs inside every commit that leaves the log at 1,000 pages or more:
+//! the writing thread copies the log into the file and syncs it. Every project written touches
 //! leaf pages all over the artifact indexes, so the larger the database, the more pages each
-//! commit adds to the log and the more often a commit pays for a checkpoint: a `registerProject`
-//! in a loop cost 21 ms with an empty cache and 36–40 ms with 900 projects in it (100
-//! artifacts each), all of the difference being checkpoints.
+//! commit adds to the log and the more often a commit pays for a checkpoint: 100
+//! `registerProject` calls took 2.1 s into an empty cache and 3.4–4.5 s once 900 projects (100
+//! artifacts each) were in it, and 2.1–2.2 s there with checkpoints switched off.
 //!
-//! Here the writer's commits only signal; a thread with a connection of its own runs the
-//! (passive) checkpoint while the writer goes on. A log that still reaches [`INLINE_PAGES`] (the
-//! writer never paused long enough for the log to start over, or another process reads an old
-//! snapshot) is checkpointed by the commit itself, as SQLite would, so it stays bounded.
+//! Here a commit past [`SOON_PAGES`] only wakes a thread, which runs the (passive) checkpoint on
+//! a connection of its own while the writer goes on. A commit that finds [`INLINE_PAGES`] in the
+//! log waits for the thread's checkpoint and runs one itself, as SQLite would: a writer that
+//! never pauses (a large registration) would otherwise never let the log start over. As with
+//! SQLite's own checkpoint, another process reading an old snapshot keeps the log growing until
+//! its read ends.
 
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -26,15 +28,14 @@ use super::lock;
 const SOON_PAGES: i32 = 1000;
 
 /// Log pages after which the commit checkpoints itself. The thread has usually copied most of
-/// the log by then; what the commit copies lets the next write start the log over, which a
-/// writer that never pauses (a large registration) would otherwise never let happen.
+/// the log by then; what the commit copies lets the next write start the log over.
 const INLINE_PAGES: i32 = 4 * SOON_PAGES;
 
 #[derive(Default)]
 struct State {
     wanted: bool,
     stopped: bool,
-    /// Checkpoints the thread ran.
+    /// Checkpoints the thread ran without an error.
     checkpoints: u64,
 }
 
@@ -42,6 +43,9 @@ struct State {
 struct Signal {
     state: Mutex<State>,
     wake: Condvar,
+    /// Held while a checkpoint of ours runs: SQLite lets one run at a time and answers any other
+    /// "busy" at once, having copied nothing (so a full disk would go unseen).
+    running: Mutex<()>,
 }
 
 /// The checkpoint thread of one database file. Stopped by [`Checkpointer::stop`] (which waits
@@ -53,42 +57,48 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the thread for the database at `path` and hands `writer`'s checkpoints to it
-    /// (replacing SQLite's automatic checkpoint on that connection).
+    /// (replacing SQLite's automatic checkpoint on that connection). `None` when it cannot
+    /// start: SQLite's own checkpoint then goes on.
     pub(super) fn start(
         path: &Path,
         busy_timeout: Duration,
         writer: &mut Connection,
-    ) -> rusqlite::Result<Checkpointer> {
+    ) -> Option<Checkpointer> {
+        // Opened now, while `path` names the file the writer has open.
+        let conn = open(path, busy_timeout).ok()?;
         let signal = Arc::new(Signal::default());
         let thread = {
             let signal = signal.clone();
-            let path = path.to_path_buf();
             std::thread::Builder::new()
                 .name("skillmeat-ckpt".into())
-                .spawn(move || run(&signal, &path, busy_timeout))
-                .map_err(|e| {
-                    rusqlite::Error::ToSqlConversionFailure(
-                        format!("cannot start the checkpoint thread: {e}").into(),
-                    )
-                })?
+                .spawn(move || run(&signal, conn))
+                .ok()?
         };
-        // Dropped on an error below, which ends the thread.
+        // Dropped if the hook cannot be set, which ends the thread.
         let started = Checkpointer {
             signal: signal.clone(),
             thread: Mutex::new(Some(thread)),
         };
         let asks = signal;
-        writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
-            if pages >= INLINE_PAGES {
-                // As SQLite's own automatic checkpoint: its outcome is not the commit's (an
-                // error returned here would fail a write that is already committed).
-                let _ = wal.checkpoint();
-            } else if pages >= SOON_PAGES {
-                asks.ask();
-            }
-            Ok(())
-        }))?;
-        Ok(started)
+        writer
+            .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages| {
+                if pages >= INLINE_PAGES {
+                    let _running = lock(&asks.running);
+                    // As SQLite's own automatic checkpoint: its outcome is not the commit's (an
+                    // error returned here would fail a write that is already committed).
+                    let _ = wal.checkpoint();
+                } else if pages >= SOON_PAGES {
+                    asks.ask();
+                }
+                Ok(())
+            }))
+            .ok()?;
+        Some(started)
+    }
+
+    /// Waits for a checkpoint the thread runs and keeps it from starting another while held.
+    pub(super) fn hold(&self) -> MutexGuard<'_, ()> {
+        lock(&self.signal.running)
     }
 
     /// Stops the thread and waits for a checkpoint it is running to end.
@@ -132,16 +142,15 @@ impl Signal {
     }
 }
 
-fn run(signal: &Signal, path: &Path, busy_timeout: Duration) {
-    let mut conn: Option<Connection> = None;
+fn run(signal: &Signal, conn: Connection) {
     while signal.wait() {
-        if conn.is_none() {
-            conn = open(path, busy_timeout).ok();
-        }
-        if let Some(c) = &conn {
+        let done = {
+            let _running = lock(&signal.running);
             // Best effort: what another process's readers still use is copied at a later one,
-            // and a full disk is reported by the refresh's own checkpoint.
-            let _ = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            // and a full disk is reported by the refresh's own checkpoint, which waits for this.
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        };
+        if done.is_ok() {
             lock(&signal.state).checkpoints += 1;
         }
     }
@@ -190,7 +199,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, mut w, cp) = setup(dir.path());
         let before = file_pages(&path);
+        // While a checkpoint of the store's own is running, the thread waits for it.
+        let held = cp.hold();
         write(&mut w, 1100);
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(lock(&cp.signal.state).checkpoints, 0);
+        assert_eq!(file_pages(&path), before);
+        drop(held);
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while lock(&cp.signal.state).checkpoints == 0 {
             assert!(std::time::Instant::now() < deadline, "no checkpoint ran");
@@ -247,11 +262,18 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "no checkpoint ran");
             std::thread::sleep(Duration::from_millis(10));
         }
-        // At close the thread stops first, so that the final checkpoint empties the log.
+        // At close the thread stops first, so that the final checkpoint empties the log, and
+        // commits checkpoint themselves again.
         store.checkpoint(true).unwrap();
-        store.close();
         assert!(lock(&cp.thread).is_none(), "the thread was joined");
         let wal = super::super::ownership::with_suffix(&db, "-wal");
-        assert_eq!(std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0), 0);
+        assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0);
+        let auto: i64 = lock(&store.writer)
+            .as_ref()
+            .unwrap()
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap();
+        assert_eq!(auto, 1000);
+        store.close();
     }
 }

@@ -323,7 +323,7 @@ impl Store {
         let reader = Connection::open_with_flags(path, flags).map_err(classify)?;
         configure(&reader, tuning, false).map_err(classify)?;
         let busy = Duration::from_millis(tuning.busy_timeout_ms as u64);
-        let checkpointer = checkpointer::Checkpointer::start(path, busy, &mut writer).ok();
+        let checkpointer = checkpointer::Checkpointer::start(path, busy, &mut writer);
         Ok(Store {
             disk_full_at_open: disk_full,
             path: Some(path.to_path_buf()),
@@ -570,6 +570,9 @@ impl Store {
             } else {
                 "PRAGMA wal_checkpoint(PASSIVE)"
             };
+            // Not while our checkpoint thread runs one (SQLite would answer "busy" at once,
+            // having copied nothing).
+            let _thread_idle = self.checkpointer.as_ref().map(|c| c.hold());
             // A checkpoint another connection holds up is retried at the next one; a full disk
             // (the database file cannot grow to take the log's pages) is the caller's to report.
             if let Err(e) = conn.query_row(sql, [], |_| Ok(())) {
