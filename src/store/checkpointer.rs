@@ -24,8 +24,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::lock;
 
-/// Log pages after which a commit asks for a checkpoint (SQLite's own threshold).
-const SOON_PAGES: i32 = 1000;
+/// Log pages after which a commit asks for a checkpoint (SQLite's own threshold, which
+/// [`super::Store`] puts back when the thread stops).
+pub(super) const SOON_PAGES: i32 = 1000;
 
 /// Log pages after which the commit checkpoints itself. The thread has usually copied most of
 /// the log by then; what the commit copies lets the next write start the log over.

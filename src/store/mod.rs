@@ -547,7 +547,7 @@ impl Store {
         if let Some(c) = &self.checkpointer {
             c.stop();
             if let Some(w) = lock(&self.writer).as_ref() {
-                let _ = w.pragma_update(None, "wal_autocheckpoint", 1000);
+                let _ = w.pragma_update(None, "wal_autocheckpoint", checkpointer::SOON_PAGES);
             }
         }
     }
