@@ -1012,3 +1012,177 @@ fn a_project_written_twice_in_one_transaction_keeps_the_texts_its_rows_hold() {
     assert_eq!(got["a"].as_deref(), Some("two"));
     assert_eq!(got["b"].as_deref(), Some("one"));
 }
+
+#[test]
+fn the_project_sort_walks_projects_by_name_and_each_ones_artifacts_by_name() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![]);
+    // Two folders whose projects have the same name, and one before them.
+    let mut ids = Vec::new();
+    for (folder, name) in [("one", "app"), ("two", "app"), ("zero", "alpha")] {
+        let d = project(root.path(), folder, 2);
+        write(
+            &d.join(".claude/.skillmeat-project.toml"),
+            &format!("[project]\nname = \"{name}\"\n"),
+        );
+        ids.push(cache.register_project(&d.to_string_lossy()).unwrap().id);
+    }
+    let list = |order: Order, offset: i64, limit: i64| {
+        let q = ArtifactQuery {
+            sort_by: Some(ArtifactSort::Project),
+            order: Some(order),
+            offset: Some(offset),
+            limit: Some(limit),
+            ..Default::default()
+        };
+        cache.list_artifacts(&q).unwrap()
+    };
+    let page = list(Order::Asc, 0, 100);
+    assert_eq!(page.total, 9);
+    let seen: Vec<(String, String)> = page
+        .items
+        .iter()
+        .map(|a| (a.project_name.clone(), a.name.clone()))
+        .collect();
+    // Each project's artifacts together, by name; the two `app`s in the order they were added.
+    let names = ["c0", "c1", "s1"];
+    let mut expected = Vec::new();
+    for p in ["alpha", "app", "app"] {
+        expected.extend(names.iter().map(|n| (p.to_string(), n.to_string())));
+    }
+    assert_eq!(seen, expected);
+    let by_project: Vec<&str> = page.items.iter().map(|a| a.project_id.as_str()).collect();
+    assert_eq!(by_project[3..6], [ids[0].as_str(); 3]);
+    assert_eq!(by_project[6..], [ids[1].as_str(); 3]);
+    // Descending is the same order reversed, and pages follow it.
+    let desc = list(Order::Desc, 0, 100);
+    let reversed: Vec<String> = page.items.iter().rev().map(|a| a.id.clone()).collect();
+    assert_eq!(
+        desc.items.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+        reversed
+    );
+    let second = list(Order::Asc, 4, 3);
+    assert_eq!(second.total, 9);
+    assert_eq!(second.items[0].id, page.items[4].id);
+    // Filters apply as in any other order.
+    let q = ArtifactQuery {
+        sort_by: Some(ArtifactSort::Project),
+        kind: Some("skill".parse().unwrap()),
+        ..Default::default()
+    };
+    let skills = cache.list_artifacts(&q).unwrap();
+    assert_eq!(skills.total, 3);
+    assert!(skills.items.iter().all(|a| a.name == "s1"));
+}
+
+/// An artifact row of project `p` as a schema-11 release writes it: its texts stored once
+/// (`tags_json` `''`) under `text_key`, its path whole.
+fn insert_v11_artifact(c: &rusqlite::Connection, id: &str, path: &str, text_key: i64) {
+    c.execute(
+        "INSERT OR IGNORE INTO artifact_texts(text_key, description, tags_json, tools_json, metadata_json)
+         VALUES (?1, 'shared ' || ?1, '[]', '[]', '{}')",
+        [text_key],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+             scanned_at, updated_at, tags_json, text_key)
+         VALUES (?1, 'p', 'x', '.claude', 'agent', ?1, ?2, 'f', 1, 1, '', ?3)",
+        rusqlite::params![id, path, text_key],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_schema_11_cache_reads_the_same_after_the_migration_and_holders_are_counted() {
+    use skillmeat_cache::store::ownership::APPLICATION_ID;
+    use skillmeat_cache::store::schema::migrate_to;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    let index_names = |c: &rusqlite::Connection| -> Vec<String> {
+        c.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'artifacts'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        migrate_to(&mut c, 11).unwrap();
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);",
+        )
+        .unwrap();
+        insert_v11_artifact(&c, "a1", ".claude/agents/a1.md", 7);
+        insert_v11_artifact(&c, "a2", ".claude/agents/a2.md", 7);
+        // Not where the layout puts it.
+        insert_v11_artifact(&c, "a3", ".claude/agents/sub/A3.md", 8);
+        // Stored texts nobody holds.
+        c.execute_batch(
+            "INSERT INTO artifact_texts(text_key, tags_json, tools_json, metadata_json) VALUES (9, '[]', '[]', '{}')",
+        )
+        .unwrap();
+        let before = index_names(&c);
+        assert!(before.iter().any(|n| n == "artifacts_projectname_name"));
+        assert!(before.iter().any(|n| n == "artifacts_text_key"));
+    }
+    let store = open_store(&db);
+    let get = |id: &str| store.get_artifact(id).unwrap().unwrap();
+    assert_eq!(get("a1").path, ".claude/agents/a1.md");
+    assert_eq!(get("a2").description.as_deref(), Some("shared 7"));
+    assert_eq!(get("a3").path, ".claude/agents/sub/A3.md");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let refs = |key: i64| -> Option<i64> {
+        c.query_row(
+            "SELECT refs FROM artifact_texts WHERE text_key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .ok()
+    };
+    assert_eq!((refs(7), refs(8), refs(9)), (Some(2), Some(1), None));
+    let paths: Vec<String> = c
+        .prepare("SELECT path FROM artifacts ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(paths, ["", "", ".claude/agents/sub/A3.md"]);
+    let after = index_names(&c);
+    for gone in [
+        "artifacts_projectname_name",
+        "artifacts_text_key",
+        "artifacts_problem_list",
+    ] {
+        assert!(!after.iter().any(|n| n == gone), "{gone} is still there");
+    }
+    // What a schema-11 release still running writes afterwards is counted and reads back.
+    insert_v11_artifact(&c, "a4", ".claude/agents/a4.md", 7);
+    assert_eq!(refs(7), Some(3));
+    assert_eq!(get("a4").path, ".claude/agents/a4.md");
+    // A row taking other texts, and rows deleted: the last holder takes the texts with it.
+    c.execute("UPDATE artifacts SET text_key = 8 WHERE id = 'a4'", [])
+        .unwrap();
+    assert_eq!((refs(7), refs(8)), (Some(2), Some(2)));
+    c.execute("DELETE FROM artifacts WHERE id IN ('a1', 'a2')", [])
+        .unwrap();
+    assert_eq!((refs(7), refs(8)), (None, Some(2)));
+    c.execute("DELETE FROM projects WHERE id = 'p'", [])
+        .unwrap();
+    let left: i64 = c
+        .query_row("SELECT COUNT(*) FROM artifact_texts", [], |r| r.get(0))
+        .unwrap();
+    let artifacts: i64 = c
+        .query_row("SELECT COUNT(*) FROM artifacts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        (artifacts, left),
+        (0, 0),
+        "a project's artifacts and their texts go with it"
+    );
+}

@@ -48,7 +48,7 @@ macro_rules! artifact_table {
             display_name: String { "display_name" as "COALESCE(display_name, name)" => plain
                 <= w.c.display_name.as_deref().filter(|d| *d != w.a.key.name) }
             "Path relative to the project folder."
-            path: String { "path" => plain <= &w.a.rel_path, deploy }
+            path: String { "path" as PATH => plain <= stored_path(w.a), deploy }
             "Description (frontmatter, or the first line of the body)."
             description: Option<String> { "description" as DESCRIPTION => plain <= &w.c.description }
             "Frontmatter `version`."

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Map;
 
 use super::hash_to_sql;
+use super::paths::{PATH, stored as stored_path};
 use super::problem_lists::PROBLEMS;
 use super::texts::{AUTHOR, DESCRIPTION, LICENSE, METADATA, TAGS, TOOLS};
 use crate::model::{Artifact, ArtifactContent, ArtifactProblem, health_of};

@@ -6,6 +6,7 @@ mod columns;
 mod lease;
 mod market;
 pub mod ownership;
+mod paths;
 mod problem_lists;
 mod read;
 pub mod schema;

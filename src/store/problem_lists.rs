@@ -1,7 +1,7 @@
 //! Problem lists, stored once each (`stored_once`): many artifacts carry the same list (every
 //! deployment of one collection artifact, every skill with the same spec note), so an
 //! `artifacts` row holds the list's key (`problem_list`, NULL for none) and `problem_lists` holds
-//! its JSON. Triggers of schema version 10 delete a list when its last artifact lets go of it.
+//! its JSON. A list counts the artifacts holding it and is deleted when the last one lets go.
 //!
 //! A problem in a file of the artifact itself (its `SKILL.md`, a command's file) is stored with
 //! that file relative to the artifact (`"rel": true`, `""` for the artifact's own file), so the
@@ -146,6 +146,11 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Schema version 12: each list counts the artifacts holding it (`stored_once`).
+pub(super) fn migrate_v12(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    stored_once::count_holders(tx, &LISTS, "problem_list")
 }
 
 /// Schema version 10: moves each artifact's problems into `problem_lists` and adds the triggers

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
 use super::columns::{ARTIFACT_COLS, artifact_from_row, json};
-use super::texts::ARTIFACTS;
+use super::texts::{ARTIFACTS, ARTIFACTS_BY_PROJECT};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -167,8 +167,9 @@ pub(crate) fn project_query_sql(q: &ProjectQuery, fresh: Fresh) -> Result<(Strin
     Ok((format!("{} ORDER BY {order}", f.sql()), f))
 }
 
-/// The filters and order (`[ WHERE …] ORDER BY …`, without paging) of `list_artifacts`.
-pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> {
+/// The rows (`FROM` what), filters and order (`[ WHERE …] ORDER BY …`, without paging) of
+/// `list_artifacts`.
+pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(&'static str, String, Filter)> {
     let mut f = Filter::default();
     if let Some(p) = &q.project_id {
         f.eq("project_id", p.clone());
@@ -197,13 +198,20 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(String, Filter)> 
         f.raw(&format!("health = '{h}'"), vec![]);
     }
     let d = dir(q.order);
-    let order = match q.sort_by.unwrap_or_default() {
+    let sort = q.sort_by.unwrap_or_default();
+    let order = match sort {
         ArtifactSort::Name => format!("name {d}, artifacts.rowid {d}"),
         ArtifactSort::Type => format!("type {d}, name {d}, artifacts.rowid {d}"),
-        ArtifactSort::Project => format!("project_name {d}, name {d}, artifacts.rowid {d}"),
+        ArtifactSort::Project => {
+            format!("p.pj_name {d}, p.pj_row {d}, name {d}, artifacts.rowid {d}")
+        }
         ArtifactSort::Updated => format!("updated_at {d}, artifacts.rowid {d}"),
     };
-    Ok((format!("{} ORDER BY {order}", f.sql()), f))
+    let rows = match sort {
+        ArtifactSort::Project => ARTIFACTS_BY_PROJECT,
+        _ => ARTIFACTS,
+    };
+    Ok((rows, format!("{} ORDER BY {order}", f.sql()), f))
 }
 
 /// What a listing reads: its columns, where its rows come from, and what its count reads (the
@@ -222,11 +230,11 @@ const PROJECTS: Source = Source {
     count: "projects",
 };
 
-/// Artifacts with their texts, counted without them.
-fn artifact_rows() -> Source {
+/// Artifacts from `rows` ([`ARTIFACTS`] or another order of them), counted without the joins.
+fn artifact_rows(rows: &'static str) -> Source {
     Source {
         cols: &ARTIFACT_COLS,
-        rows: ARTIFACTS,
+        rows,
         count: "artifacts",
     }
 }
@@ -315,11 +323,11 @@ impl Store {
     /// A page of artifacts.
     pub fn list_artifacts(&self, q: &ArtifactQuery) -> Result<ArtifactPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
-        let (body, f) = artifact_query_sql(q)?;
+        let (rows, body, f) = artifact_query_sql(q)?;
         self.with_reader(|c| {
             page(
                 c,
-                &artifact_rows(),
+                &artifact_rows(rows),
                 &body,
                 &f,
                 offset,
@@ -450,8 +458,8 @@ impl Store {
 
     /// `EXPLAIN QUERY PLAN` details for the SQL a query would run (for tests and diagnostics).
     pub fn explain_artifacts(&self, q: &ArtifactQuery) -> Result<Vec<String>> {
-        let (body, f) = artifact_query_sql(q)?;
-        self.explain(&format!("SELECT id FROM {ARTIFACTS}{body} LIMIT 100"), &f)
+        let (rows, body, f) = artifact_query_sql(q)?;
+        self.explain(&format!("SELECT id FROM {rows}{body} LIMIT 100"), &f)
     }
 
     /// `EXPLAIN QUERY PLAN` for a projects query.
@@ -512,20 +520,20 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
 }
 
 impl Store {
-    /// A page of outdated artifacts (one indexed query; rows carry the project name).
     /// Checks an outdated query (filters, sort, paging) without running it.
     pub fn check_outdated_query(q: &crate::model::OutdatedQuery) -> Result<()> {
         paging(q.offset, q.limit)?;
         outdated_query_sql(q).map(|_| ())
     }
 
+    /// A page of outdated artifacts (one indexed query; rows carry the project name).
     pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<ArtifactPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
         let (body, f) = outdated_query_sql(q)?;
         self.with_reader(|c| {
             page(
                 c,
-                &artifact_rows(),
+                &artifact_rows(ARTIFACTS),
                 &body,
                 &f,
                 offset,

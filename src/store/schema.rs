@@ -300,6 +300,16 @@ CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLL
         super::texts::migrate_v11(tx)?;
         super::problem_lists::migrate_v11(tx)
     }),
+    // v12: a smaller file. Stored texts and problem lists count the artifacts holding them
+    // instead of an index finding those; paths the layout gives back are not stored (see
+    // `paths`); no index by project name: the project sort walks projects by name and each
+    // one's artifacts by name.
+    Code(|tx| {
+        super::texts::migrate_v12(tx)?;
+        super::problem_lists::migrate_v12(tx)?;
+        super::paths::migrate_v12(tx)?;
+        tx.execute_batch("DROP INDEX artifacts_projectname_name;")
+    }),
 ];
 
 /// The schema version this build writes.

@@ -3,8 +3,10 @@
 //! `artifacts` row holds the key and a table of its own holds the values. The key is 63 bits of
 //! the values' SHA-256, so a writer finds stored values without an index on them; two sets of
 //! values with one key (about 1 in 20 million among a million, or crafted) are told apart by
-//! comparing them, the second taking the next free key. Triggers delete a stored row when its
-//! last artifact lets go of it.
+//! comparing them, the second taking the next free key. Each stored row counts the artifacts
+//! that hold its key (`refs`, kept by triggers); the trigger that takes the count to 0 deletes
+//! the row. (Schema versions 10 and 11 found the holders through an index on the key instead:
+//! 18–26 bytes an artifact, against a count in each stored row.)
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -109,8 +111,8 @@ pub(super) fn keep(
     Ok(key)
 }
 
-/// The triggers that delete a row of `table` when no artifact holds its key in `column` any
-/// more (found by a partial index on `column`).
+/// The triggers of schema versions 10 and 11 that delete a row of `table` when no artifact
+/// holds its key in `column` any more (found by a partial index on `column`).
 pub(super) fn release_triggers(table: &Table, column: &str) -> String {
     let (t, k) = (table.name, table.key);
     format!(
@@ -129,6 +131,44 @@ BEGIN
 END;
 "
     )
+}
+
+/// Schema version 12: each row of `table` counts the artifacts holding its key in `column`
+/// (`refs`), the triggers keep the count and delete a row at 0; the index of version 10/11 and
+/// its triggers go. Rows nobody holds are deleted.
+pub(super) fn count_holders(
+    tx: &Transaction<'_>,
+    table: &Table,
+    column: &str,
+) -> rusqlite::Result<()> {
+    let (t, k) = (table.name, table.key);
+    tx.execute_batch(&format!(
+        "ALTER TABLE {t} ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;
+UPDATE {t} SET refs = (SELECT COUNT(*) FROM artifacts WHERE {column} = {t}.{k});
+DELETE FROM {t} WHERE refs = 0;
+DROP TRIGGER {column}_release_delete;
+DROP TRIGGER {column}_release_update;
+DROP INDEX artifacts_{column};
+CREATE TRIGGER {column}_hold AFTER INSERT ON artifacts
+    WHEN NEW.{column} IS NOT NULL
+BEGIN
+    UPDATE {t} SET refs = refs + 1 WHERE {k} = NEW.{column};
+END;
+CREATE TRIGGER {column}_move AFTER UPDATE OF {column} ON artifacts
+    WHEN OLD.{column} IS NOT NEW.{column}
+BEGIN
+    UPDATE {t} SET refs = refs + 1 WHERE {k} = NEW.{column};
+    UPDATE {t} SET refs = refs - 1 WHERE {k} = OLD.{column};
+    DELETE FROM {t} WHERE {k} = OLD.{column} AND refs <= 0;
+END;
+CREATE TRIGGER {column}_let_go AFTER DELETE ON artifacts
+    WHEN OLD.{column} IS NOT NULL
+BEGIN
+    UPDATE {t} SET refs = refs - 1 WHERE {k} = OLD.{column};
+    DELETE FROM {t} WHERE {k} = OLD.{column} AND refs <= 0;
+END;
+"
+    ))
 }
 
 #[cfg(test)]

@@ -36,9 +36,27 @@ fn placeholder(i: usize) -> Value {
     }
 }
 
-/// The artifact rows with their texts: every SELECT of `ARTIFACT_COLS` reads `FROM` this.
-pub(super) const ARTIFACTS: &str = "artifacts LEFT JOIN artifact_texts t
-    ON t.text_key = artifacts.text_key AND artifacts.tags_json = ''";
+/// Joins an artifact row to its texts.
+macro_rules! with_texts {
+    () => {
+        "LEFT JOIN artifact_texts t ON t.text_key = artifacts.text_key AND artifacts.tags_json = ''"
+    };
+}
+
+/// The artifact rows with their texts: every SELECT of `ARTIFACT_COLS` reads `FROM` this, or
+/// from [`ARTIFACTS_BY_PROJECT`].
+pub(super) const ARTIFACTS: &str = concat!("artifacts ", with_texts!());
+
+/// The same rows in the order of their project's name (`p.pj_name, p.pj_row`), then of an order
+/// within the project that `artifacts_project_name` gives (`name, rowid`): projects are walked by
+/// name and each one's artifacts through that index, so no index of artifacts by project name
+/// is needed (schema 12 dropped it: 27–45 bytes an artifact). The projects' columns are renamed
+/// so that none shadows an artifact's.
+pub(super) const ARTIFACTS_BY_PROJECT: &str = concat!(
+    "(SELECT id AS pj_id, name AS pj_name, rowid AS pj_row FROM projects) p ",
+    "CROSS JOIN artifacts INDEXED BY artifacts_project_name ON artifacts.project_id = p.pj_id ",
+    with_texts!()
+);
 
 // How each text column is read (a row's own text when it has one).
 pub(super) const DESCRIPTION: &str = "COALESCE(artifacts.description, t.description)";
@@ -150,6 +168,11 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "UPDATE cache_metadata SET value = CAST(abs(random()) AS TEXT) WHERE key = 'instance_id'",
     )
+}
+
+/// Schema version 12: each set of texts counts the artifacts holding it (`stored_once`).
+pub(super) fn migrate_v12(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    stored_once::count_holders(tx, &TEXTS, TEXTS.key)
 }
 
 /// A project whose artifact takes other texts is indexed again.

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, params};
 
+use super::paths::PATH;
 use super::{Store, now_ms};
 use crate::error::Result;
 pub(crate) use crate::upstream::policy::{Deployed, local_upstream, pinned_sha};
@@ -214,15 +215,16 @@ impl Store {
         self.with_reader(|c| {
             // One project's are found by its index; all of them by reading the table.
             let one = if project.is_some() {
-                "a.project_id = ?1"
+                "artifacts.project_id = ?1"
             } else {
                 "?1 IS NULL"
             };
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT a.id, a.source, a.version_spec, a.deployed_version, a.deployed_sha,
-                        a.collection_sha, a.local_modified, p.path, a.path
-                 FROM artifacts a JOIN projects p ON p.id = a.project_id
-                 WHERE {one} AND a.source IS NOT NULL"
+                "SELECT artifacts.id, artifacts.source, artifacts.version_spec,
+                        artifacts.deployed_version, artifacts.deployed_sha, artifacts.collection_sha,
+                        artifacts.local_modified, p.path, {PATH}
+                 FROM artifacts JOIN projects p ON p.id = artifacts.project_id
+                 WHERE {one} AND artifacts.source IS NOT NULL"
             ))?;
             let rows = stmt.query_map([project], |r| {
                 let source: String = r.get(1)?;

@@ -55,7 +55,8 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<b
     use crate::scan::health;
     const CODES: [&str; 2] = ["DUPLICATE_NAME", "SHADOWED_BY_SKILL"];
     let mut stmt = tx.prepare_cached(&format!(
-        "SELECT id, type, COALESCE(display_name, name), path, {}, name FROM artifacts WHERE project_id = ?1",
+        "SELECT id, type, COALESCE(display_name, name), {}, {}, name FROM artifacts WHERE project_id = ?1",
+        super::paths::PATH,
         problem_lists::PROBLEMS
     ))?;
     let rows: Vec<(String, String, String, String, String, String)> = stmt
