@@ -102,10 +102,10 @@ async function main() {
   const db = new Database(dbPath, { readonly: true })
   // An artifact's texts are stored once for all its copies (`artifact_texts`), and a path its
   // type's layout gives back is not stored (`src/store/paths.rs`; see docs/performance.md).
-  const path = `CASE WHEN a.path != '' THEN a.path ELSE CASE a.type
+  const pathCol = `CASE WHEN a.path != '' THEN a.path ELSE CASE a.type
     WHEN 'skill' THEN a.profile || '/skills/' || a.name WHEN 'command' THEN a.profile || '/commands/' || a.name || '.md'
     WHEN 'agent' THEN a.profile || '/agents/' || a.name || '.md' ELSE '' END END AS path`
-  const cols = `id, project_id, project_name, profile, type, name, display_name, ${path},
+  const cols = `id, project_id, project_name, profile, type, name, display_name, ${pathCol},
     COALESCE(a.description, t.description) AS description, version, COALESCE(a.author, t.author) AS author,
     COALESCE(a.license, t.license) AS license, COALESCE(t.tags_json, a.tags_json) AS tags_json,
     COALESCE(t.tools_json, a.tools_json) AS tools_json, origin, source, version_spec, from_collection, deployed_at,

@@ -549,3 +549,62 @@ impl Store {
         self.explain(&format!("SELECT id FROM {ARTIFACTS}{body} LIMIT 100"), &f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_joined_read_is_not_prepared_again_for_each_value_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("c.db");
+        let tuning = super::super::Tuning {
+            busy_timeout_ms: 1000,
+            max_size_mb: 0,
+        };
+        let store = Store::open_file(&db, tuning).unwrap();
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);
+             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint, scanned_at, updated_at)
+             VALUES ('a', 'p', 'x', '.claude', 'agent', 'a', '', 'f', 1, 1),
+                    ('b', 'p', 'x', '.claude', 'agent', 'b', '', 'f', 1, 1);",
+        )
+        .unwrap();
+        for id in ["a", "b", "a", "b"] {
+            assert_eq!(store.get_artifact(id).unwrap().unwrap().id, id);
+        }
+        for offset in 0..3 {
+            let q = ArtifactQuery {
+                sort_by: Some(ArtifactSort::Project),
+                offset: Some(offset),
+                limit: Some(1),
+                ..Default::default()
+            };
+            assert_eq!(store.list_artifacts(&q).unwrap().total, 2);
+        }
+        let (rows, body, _) = artifact_query_sql(&ArtifactQuery {
+            sort_by: Some(ArtifactSort::Project),
+            ..Default::default()
+        })
+        .unwrap();
+        let statements = [
+            format!("SELECT {} FROM {ARTIFACTS} WHERE id = ?1", *ARTIFACT_COLS),
+            format!(
+                "SELECT {} FROM {rows}{body} LIMIT ?1 OFFSET ?2",
+                *ARTIFACT_COLS
+            ),
+        ];
+        store
+            .with_reader(|c| {
+                for sql in &statements {
+                    let again = c
+                        .prepare_cached(sql)?
+                        .get_status(rusqlite::StatementStatus::RePrepare);
+                    assert_eq!(again, 0, "{sql}");
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
