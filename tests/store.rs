@@ -98,6 +98,25 @@ fn every_filter_and_sort_uses_an_index() {
         let plan = store.explain_artifacts(q).unwrap();
         assert!(uses_index(&plan), "{q:?}: {plan:?}");
     }
+    // By project: projects by name, each one's artifacts through the index of its list, or, for
+    // the outdated ones only, through theirs.
+    for (outdated, index) in [
+        (None, "artifacts_project_name"),
+        (Some(true), "artifacts_outdated_pid"),
+    ] {
+        let q = ArtifactQuery {
+            sort_by: Some(ArtifactSort::Project),
+            outdated,
+            kind: Some("skill".parse().unwrap()),
+            ..Default::default()
+        };
+        let plan = store.explain_artifacts(&q).unwrap();
+        assert!(
+            plan.iter().any(|l| l.contains("projects_name"))
+                && plan.iter().any(|l| l.contains(index)),
+            "{q:?}: {plan:?}"
+        );
+    }
     for sort in OutdatedSort::VARIANTS {
         let q = skillmeat_cache::model::OutdatedQuery {
             sort_by: Some(*sort),
@@ -1074,6 +1093,35 @@ fn the_project_sort_walks_projects_by_name_and_each_ones_artifacts_by_name() {
     let skills = cache.list_artifacts(&q).unwrap();
     assert_eq!(skills.total, 3);
     assert!(skills.items.iter().all(|a| a.name == "s1"));
+    // Outdated ones only (read through their own index), in the same order.
+    let c = rusqlite::Connection::open(cache.store().path().unwrap()).unwrap();
+    c.execute(
+        "UPDATE artifacts SET is_outdated = 1 WHERE name = 'c1' OR (name = 's1' AND project_id = ?1)",
+        [&ids[0]],
+    )
+    .unwrap();
+    let q = ArtifactQuery {
+        sort_by: Some(ArtifactSort::Project),
+        outdated: Some(true),
+        ..Default::default()
+    };
+    let outdated: Vec<(String, String)> = cache
+        .list_artifacts(&q)
+        .unwrap()
+        .items
+        .iter()
+        .map(|a| (a.project_id.clone(), a.name.clone()))
+        .collect();
+    let id = |i: usize| ids[i].clone();
+    assert_eq!(
+        outdated,
+        [
+            (id(2), "c1".into()),
+            (id(0), "c1".into()),
+            (id(0), "s1".into()),
+            (id(1), "c1".into())
+        ]
+    );
 }
 
 /// An artifact row of project `p` as a schema-11 release writes it: its texts stored once

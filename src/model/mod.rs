@@ -129,7 +129,7 @@ pub enum OutdatedSort {
     Name,
     /// Type, then name.
     Type,
-    /// Project name, then name (two projects of one name: each one's artifacts together).
+    /// Project name, then name.
     Project,
     /// The most severe difference first (`desc` unless `order` says otherwise).
     VersionDiff,

@@ -5,7 +5,9 @@
 //! layout would not give back exactly) is stored whole.
 //!
 //! A release of schema 11 still running after this one migrated the file reads an empty path for
-//! such rows until it restarts; the paths it writes are whole, and read back as they are.
+//! such rows until it restarts (its upstream check then compares the project folder, and its
+//! duplicate-name problems name empty paths: `docs/release.md`); the paths it writes are whole,
+//! and read back as they are.
 
 use crate::scan::ScannedArtifact;
 

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
 use super::columns::{ARTIFACT_COLS, artifact_from_row, json};
-use super::texts::{ARTIFACTS, ARTIFACTS_BY_PROJECT};
+use super::texts::{ARTIFACTS, ARTIFACTS_BY_PROJECT, OUTDATED_BY_PROJECT};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -208,6 +208,8 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(&'static str, Str
         ArtifactSort::Updated => format!("updated_at {d}, artifacts.rowid {d}"),
     };
     let rows = match sort {
+        // Outdated ones are few: each project's are found through their partial index.
+        ArtifactSort::Project if q.outdated == Some(true) => OUTDATED_BY_PROJECT,
         ArtifactSort::Project => ARTIFACTS_BY_PROJECT,
         _ => ARTIFACTS,
     };
@@ -459,20 +461,31 @@ impl Store {
     /// `EXPLAIN QUERY PLAN` details for the SQL a query would run (for tests and diagnostics).
     pub fn explain_artifacts(&self, q: &ArtifactQuery) -> Result<Vec<String>> {
         let (rows, body, f) = artifact_query_sql(q)?;
-        self.explain(&format!("SELECT id FROM {rows}{body} LIMIT 100"), &f)
+        self.explain(&format!("SELECT id FROM {rows}{body}"), &f)
     }
 
     /// `EXPLAIN QUERY PLAN` for a projects query.
     pub fn explain_projects(&self, q: &ProjectQuery) -> Result<Vec<String>> {
         let (body, f) = project_query_sql(q, Fresh::ANY)?;
-        self.explain(&format!("SELECT id FROM projects{body} LIMIT 100"), &f)
+        self.explain(&format!("SELECT id FROM projects{body}"), &f)
     }
 
+    /// The plan of `sql` paged as [`page`] pages it (a bound `LIMIT` and `OFFSET`).
     fn explain(&self, sql: &str, f: &Filter) -> Result<Vec<String>> {
+        let n = f.values.len();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN {sql} LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
+        );
+        let bound = f
+            .values
+            .iter()
+            .cloned()
+            .chain([Value::from(DEFAULT_LIMIT + 1), Value::from(0)]);
         self.with_reader(|c| {
-            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let rows =
-                stmt.query_map(params_from_iter(f.values.iter()), |r| r.get::<_, String>(3))?;
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(bound), |r| r.get::<_, String>(3))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -546,7 +559,7 @@ impl Store {
     /// `EXPLAIN QUERY PLAN` for an outdated query.
     pub fn explain_outdated(&self, q: &crate::model::OutdatedQuery) -> Result<Vec<String>> {
         let (body, f) = outdated_query_sql(q)?;
-        self.explain(&format!("SELECT id FROM {ARTIFACTS}{body} LIMIT 100"), &f)
+        self.explain(&format!("SELECT id FROM {ARTIFACTS}{body}"), &f)
     }
 }
 

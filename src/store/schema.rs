@@ -11,7 +11,10 @@ enum Migration {
 }
 use Migration::{Code, Sql};
 
-/// Migrations in order; migration `i` brings the schema to version `i + 1`.
+/// Migrations in order; migration `i` brings the schema to version `i + 1`. A release still
+/// running keeps working on a file a newer one migrated (`docs/release.md`), so a migration keeps
+/// every column an older release reads and writes, and every index its queries name
+/// (`INDEXED BY`: `artifacts_project_name`, `artifacts_outdated_pid`).
 const MIGRATIONS: &[Migration] = &[
     Sql(r#"
 CREATE TABLE cache_metadata (

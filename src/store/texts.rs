@@ -47,16 +47,31 @@ macro_rules! with_texts {
 /// from [`ARTIFACTS_BY_PROJECT`].
 pub(super) const ARTIFACTS: &str = concat!("artifacts ", with_texts!());
 
-/// The same rows in the order of their project's name (`p.pj_name, p.pj_row`), then of an order
-/// within the project that `artifacts_project_name` gives (`name, rowid`): projects are walked by
-/// name and each one's artifacts through that index, so no index of artifacts by project name
-/// is needed (schema 12 dropped it: 27–45 bytes an artifact). The projects' columns are renamed
-/// so that none shadows an artifact's.
-pub(super) const ARTIFACTS_BY_PROJECT: &str = concat!(
-    "(SELECT id AS pj_id, name AS pj_name, rowid AS pj_row FROM projects) p ",
-    "CROSS JOIN artifacts INDEXED BY artifacts_project_name ON artifacts.project_id = p.pj_id ",
-    with_texts!()
-);
+/// Projects in the order of their name (`p.pj_name, p.pj_row`), their columns renamed so that
+/// none shadows an artifact's; each one's artifacts follow in the order of the index named
+/// after it (`name, rowid`).
+macro_rules! by_project {
+    ($index:literal) => {
+        concat!(
+            "(SELECT id AS pj_id, name AS pj_name, rowid AS pj_row FROM projects) p ",
+            "CROSS JOIN artifacts INDEXED BY ",
+            $index,
+            " ON artifacts.project_id = p.pj_id ",
+            with_texts!()
+        )
+    };
+}
+
+/// The artifact rows in the order of their project's name, then of their name: projects are
+/// walked by name and each one's artifacts through the index of a project's list, so no index
+/// of artifacts by project name is needed (schema 12 dropped it: 27–45 bytes an artifact). The
+/// indexes named here (`INDEXED BY`) must outlive every migration, as the columns a release
+/// reads do: a release still running would otherwise fail to prepare the query.
+pub(super) const ARTIFACTS_BY_PROJECT: &str = by_project!("artifacts_project_name");
+
+/// The same for outdated rows only (the query says `is_outdated = 1`), through their partial
+/// index: a project's outdated artifacts without reading its others.
+pub(super) const OUTDATED_BY_PROJECT: &str = by_project!("artifacts_outdated_pid");
 
 // How each text column is read (a row's own text when it has one).
 pub(super) const DESCRIPTION: &str = "COALESCE(artifacts.description, t.description)";
