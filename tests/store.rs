@@ -1234,3 +1234,85 @@ fn a_schema_11_cache_reads_the_same_after_the_migration_and_holders_are_counted(
         "a project's artifacts and their texts go with it"
     );
 }
+
+#[test]
+fn stored_texts_and_problem_lists_count_exactly_their_holders_through_random_edits() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![root.path().into()]);
+    // A small linear congruential generator: the same edits on every run.
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let db = cache.store().path().unwrap().to_path_buf();
+    let check = |round: usize| {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        for (table, key, column) in [
+            ("artifact_texts", "text_key", "text_key"),
+            ("problem_lists", "id", "problem_list"),
+        ] {
+            let wrong = count(&format!(
+                "SELECT COUNT(*) FROM {table} s
+                 WHERE refs != (SELECT COUNT(*) FROM artifacts WHERE {column} = s.{key}) OR refs < 1"
+            ));
+            let dangling = count(&format!(
+                "SELECT COUNT(*) FROM artifacts a WHERE {column} IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM {table} WHERE {key} = a.{column})"
+            ));
+            assert_eq!((wrong, dangling), (0, 0), "{table} after round {round}");
+        }
+        count("SELECT COUNT(*) FROM problem_lists")
+    };
+    let mut lists_seen = 0;
+    let descriptions = ["Reviews code", "Writes tests", "Plans work"];
+    for round in 0..25 {
+        for p in 0..3 {
+            let agents = root.path().join(format!("p{p}/.claude/agents"));
+            for a in 0..4 {
+                let file = agents.join(format!("a{a}.md"));
+                match next(4) {
+                    // Removed.
+                    0 => {
+                        let _ = std::fs::remove_file(&file);
+                    }
+                    // Written with shared texts, and sometimes a name another agent has (a
+                    // duplicate: both get a problem list).
+                    _ => {
+                        let name = if next(3) == 0 {
+                            "same".to_string()
+                        } else {
+                            format!("a{a}")
+                        };
+                        let d = descriptions[next(3) as usize];
+                        write(
+                            &file,
+                            &format!("---\nname: {name}\ndescription: {d}\n---\n"),
+                        );
+                    }
+                }
+            }
+        }
+        if round % 7 == 6 {
+            // A project unregistered (its rows deleted at once) comes back at the next refresh.
+            let p = cache.list_projects(&ProjectQuery::default()).unwrap();
+            if let Some(first) = p.items.first() {
+                cache.unregister_project(&first.id).unwrap();
+            }
+        }
+        cache
+            .refresh_blocking(
+                &RefreshOptions::default(),
+                skillmeat_cache::cache::RefreshTrigger::Manual,
+            )
+            .unwrap();
+        lists_seen += check(round);
+    }
+    // The edits did store and share both.
+    assert!(rows_of(&cache, "artifact_texts") > 0);
+    assert!(lists_seen > 0);
+}
