@@ -11,12 +11,26 @@
 
 use crate::scan::ScannedArtifact;
 
-/// Where each type's layout puts an artifact: (type, folder under the profile, file suffix).
-const LAYOUT: &[(&str, &str, &str)] = &[
-    ("skill", "skills", ""),
-    ("command", "commands", ".md"),
-    ("agent", "agents", ".md"),
-];
+/// Declares the layout once: [`LAYOUT`] for Rust and [`PATH`] for SQL.
+macro_rules! layout {
+    ($($kind:literal => $folder:literal, $suffix:literal;)*) => {
+        /// Where each type's layout puts an artifact: (type, folder under the profile, suffix).
+        const LAYOUT: &[(&str, &str, &str)] = &[$(($kind, $folder, $suffix)),*];
+
+        /// How the path of an `artifacts` row is read (SQL): the stored path, else the layout's.
+        pub(super) const PATH: &str = concat!(
+            "(CASE WHEN artifacts.path != '' THEN artifacts.path ELSE CASE artifacts.type ",
+            $("WHEN '", $kind, "' THEN artifacts.profile || '/", $folder, "/' || artifacts.name || '", $suffix, "' ",)*
+            "ELSE '' END END)"
+        );
+    };
+}
+
+layout! {
+    "skill" => "skills", "";
+    "command" => "commands", ".md";
+    "agent" => "agents", ".md";
+}
 
 /// The path the layout gives an artifact of `kind` named `name` in `profile`, if it has one.
 fn layout(profile: &str, kind: &str, name: &str) -> Option<String> {
@@ -33,15 +47,6 @@ pub(super) fn stored(a: &ScannedArtifact) -> &str {
         &a.rel_path
     }
 }
-
-/// How the path of an `artifacts` row is read (SQL): the stored path, else the layout's
-/// ([`LAYOUT`], spelled out: the artifact table needs a constant; a test holds the two equal).
-pub(super) const PATH: &str = "(CASE WHEN artifacts.path != '' THEN artifacts.path \
-    ELSE CASE artifacts.type \
-    WHEN 'skill' THEN artifacts.profile || '/skills/' || artifacts.name \
-    WHEN 'command' THEN artifacts.profile || '/commands/' || artifacts.name || '.md' \
-    WHEN 'agent' THEN artifacts.profile || '/agents/' || artifacts.name || '.md' \
-    ELSE '' END END)";
 
 /// Schema version 12: the rows whose path the layout gives back store `''`.
 pub(super) fn migrate_v12(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
@@ -79,28 +84,6 @@ mod tests {
             content: None,
             deploy: DeployInfo::default(),
         }
-    }
-
-    #[test]
-    fn the_read_expression_spells_the_layout() {
-        let whens: Vec<String> = LAYOUT
-            .iter()
-            .map(|(kind, folder, suffix)| {
-                let end = if suffix.is_empty() {
-                    String::new()
-                } else {
-                    format!(" || '{suffix}'")
-                };
-                format!(
-                    "WHEN '{kind}' THEN artifacts.profile || '/{folder}/' || artifacts.name{end} "
-                )
-            })
-            .collect();
-        let expected = format!(
-            "(CASE WHEN artifacts.path != '' THEN artifacts.path ELSE CASE artifacts.type {}ELSE '' END END)",
-            whens.concat()
-        );
-        assert_eq!(PATH, expected);
     }
 
     #[test]
