@@ -6,6 +6,8 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const readline = require('node:readline')
+const v8 = require('node:v8')
+const vm = require('node:vm')
 const { spawn, spawnSync } = require('node:child_process')
 const { Cache } = require('../index.js')
 const { createCacheHandler, versionDifference } = require('../src/js/http.js')
@@ -635,6 +637,24 @@ test('GET /cache/events: refresh events, a change by another process within 1 s,
   const wrote = Date.now()
   const changed = await sse.until('dataChanged', (e, i) => e.type === 'dataChanged' && sse.events.indexOf(e) >= before, 3000)
   assert.ok(changed.at - wrote < 1000, `seen after ${changed.at - wrote} ms`)
+  ac.abort()
+  assert.equal(await Promise.race([sse.pump, new Promise((r) => setTimeout(() => r('still open'), 2000))]), 'ended')
+})
+
+test('GET /cache/events: the stream still ends on its client\'s abort after a garbage collection', async (t) => {
+  // A fetch Request holds the controller behind its signal only while the Request lives: the
+  // stream must hold it, or the abort is lost once the handler has returned and a GC has run.
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const s = await setup(t)
+  const ac = new AbortController()
+  const res = await s.handler(new Request('http://localhost/api/v1/cache/events', { signal: ac.signal }))
+  const sse = sseReader(res.body)
+  await sse.until('ready', (e) => e.type === 'ready')
+  for (let i = 0; i < 3; i++) {
+    gc()
+    await new Promise((r) => setTimeout(r, 10))
+  }
   ac.abort()
   assert.equal(await Promise.race([sse.pump, new Promise((r) => setTimeout(() => r('still open'), 2000))]), 'ended')
 })

@@ -15,8 +15,14 @@ const LOCAL_DATA_EVENTS = new Set(['changesDetected', 'refreshCompleted', 'inval
  * on the same database (the CLI, a second server) show up, within a poll interval. Heartbeat
  * comments keep proxies from closing the stream; it ends when the client goes away.
  */
-function eventStream(cache, signal, streams) {
+function eventStream(cache, ex, streams) {
   const enc = new TextEncoder()
+  const { signal } = ex
+  // Held until the stream ends. A fetch `Request` keeps the controller behind `request.signal`
+  // alive only as long as the request itself (undici holds it weakly otherwise): if nothing held
+  // the exchange, a garbage collection after the handler returned would silently cut the client's
+  // abort off, and the stream would stay open after its client left.
+  let exchange = ex
   let cleanup = () => {}
   const body = new ReadableStream({
     start(controller) {
@@ -73,6 +79,7 @@ function eventStream(cache, signal, streams) {
       cleanup = () => {
         if (!open) return
         open = false
+        exchange = null
         clearInterval(poll)
         clearInterval(beat)
         try {

@@ -10,7 +10,7 @@ module.exports = [
     GET: {
       stream: true,
       run({ cache, ex, streams }) {
-        return eventStream(cache, ex.signal, streams)
+        return eventStream(cache, ex, streams)
       },
     },
   },
