@@ -1236,7 +1236,7 @@ fn a_schema_11_cache_reads_the_same_after_the_migration_and_holders_are_counted(
 }
 
 #[test]
-fn stored_texts_and_problem_lists_count_exactly_their_holders_through_random_edits() {
+fn stored_texts_problem_lists_and_deployments_count_exactly_their_holders_through_random_edits() {
     let home = tempfile::tempdir().unwrap();
     let root = tempfile::tempdir().unwrap();
     let cache = open(home.path(), vec![root.path().into()]);
@@ -1255,6 +1255,7 @@ fn stored_texts_and_problem_lists_count_exactly_their_holders_through_random_edi
         for (table, key, column) in [
             ("artifact_texts", "text_key", "text_key"),
             ("problem_lists", "id", "problem_list"),
+            ("artifact_deployments", "deploy_key", "deploy_key"),
         ] {
             let wrong = count(&format!(
                 "SELECT COUNT(*) FROM {table} s
@@ -1266,9 +1267,13 @@ fn stored_texts_and_problem_lists_count_exactly_their_holders_through_random_edi
             ));
             assert_eq!((wrong, dangling), (0, 0), "{table} after round {round}");
         }
-        count("SELECT COUNT(*) FROM problem_lists")
+        (
+            count("SELECT COUNT(*) FROM problem_lists"),
+            count("SELECT COUNT(*) FROM artifact_deployments"),
+        )
     };
     let mut lists_seen = 0;
+    let mut deployments_seen = 0;
     let descriptions = ["Reviews code", "Writes tests", "Plans work"];
     for round in 0..25 {
         for p in 0..3 {
@@ -1296,6 +1301,23 @@ fn stored_texts_and_problem_lists_count_exactly_their_holders_through_random_edi
                     }
                 }
             }
+            // The agent `rev` deployed at one of two versions, or not at all.
+            write(
+                &agents.join("rev.md"),
+                "---\nname: rev\ndescription: Reviews\n---\n",
+            );
+            let manifest = root
+                .path()
+                .join(format!("p{p}/.claude/.skillmeat-deployed.toml"));
+            match next(3) {
+                0 => {
+                    let _ = std::fs::remove_file(&manifest);
+                }
+                v => write(
+                    &manifest,
+                    &rev_deployment(&format!("acme/rev@v{v}"), &format!("{v}.0.0"), None),
+                ),
+            }
         }
         if round % 7 == 6 {
             // A project unregistered (its rows deleted at once) comes back at the next refresh.
@@ -1310,9 +1332,248 @@ fn stored_texts_and_problem_lists_count_exactly_their_holders_through_random_edi
                 skillmeat_cache::cache::RefreshTrigger::Manual,
             )
             .unwrap();
-        lists_seen += check(round);
+        let (lists, deployments) = check(round);
+        lists_seen += lists;
+        deployments_seen += deployments;
     }
-    // The edits did store and share both.
+    // The edits did store and share all three.
     assert!(rows_of(&cache, "artifact_texts") > 0);
+    assert!(deployments_seen > 0);
     assert!(lists_seen > 0);
+}
+
+/// A `[[deployed]]` entry of the agent `rev`, from `source` at `version`.
+fn rev_deployment(source: &str, version: &str, hash: Option<&str>) -> String {
+    let hash = hash
+        .map(|h| format!("content_hash = \"{h}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[[deployed]]\nartifact_name = \"rev\"\nartifact_type = \"agent\"\nartifact_path = \"agents/rev.md\"\nfrom_collection = \"default\"\ndeployed_at = \"2025-11-01T10:00:00\"\nsource = \"{source}\"\nversion = \"{version}\"\nresolved_sha = \"{}\"\n{hash}",
+        "ab".repeat(20)
+    )
+}
+
+#[test]
+fn a_deployment_is_stored_once_read_back_whole_and_dropped_with_its_last_artifact() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![]);
+    let hash = "0".repeat(64);
+    let mut ids = Vec::new();
+    for name in ["p1", "p2", "p3"] {
+        let d = project(root.path(), name, 0);
+        write(
+            &d.join(".claude/agents/rev.md"),
+            "---\nname: rev\ndescription: Reviews\n---\n",
+        );
+        write(
+            &d.join(".claude/.skillmeat-deployed.toml"),
+            &rev_deployment("acme/tools/agents/rev@v1.2.0", "1.2.0", Some(&hash)),
+        );
+        ids.push(cache.register_project(&d.to_string_lossy()).unwrap().id);
+    }
+    let revs = |cache: &Cache| {
+        let q = ArtifactQuery {
+            kind: Some("agent".parse().unwrap()),
+            sort_by: Some(ArtifactSort::Project),
+            ..Default::default()
+        };
+        cache.store().list_artifacts(&q).unwrap().items
+    };
+    let all = revs(&cache);
+    assert_eq!(all.len(), 3);
+    for a in &all {
+        assert_eq!(a.source.as_deref(), Some("acme/tools/agents/rev@v1.2.0"));
+        assert_eq!(a.from_collection.as_deref(), Some("default"));
+        assert_eq!(a.deployed_version.as_deref(), Some("1.2.0"));
+        assert_eq!(a.deployed_sha, Some("ab".repeat(20)));
+        assert_eq!(a.deployed_hash.as_deref(), Some(hash.as_str()));
+        assert!(a.local_modified, "the files are not what was deployed");
+        assert_eq!(cache.store().get_artifact(&a.id).unwrap().as_ref(), Some(a));
+    }
+    // One deployment stored; the rows hold its key and the marker, nothing else of it.
+    assert_eq!(rows_of(&cache, "artifact_deployments"), 1);
+    let c = rusqlite::Connection::open(cache.store().path().unwrap()).unwrap();
+    let own: Vec<(String, Option<String>, Option<i64>)> = c
+        .prepare("SELECT source, deployed_sha, deploy_key FROM artifacts WHERE type = 'agent'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(
+        own.iter()
+            .all(|(s, sha, key)| s.is_empty() && sha.is_none() && key.is_some())
+    );
+    // The upstream check finds all three, by their source.
+    let candidates = cache.store().upstream_candidates(None).unwrap();
+    assert_eq!(candidates.len(), 3);
+    assert!(
+        candidates
+            .iter()
+            .all(|c| c.source == "acme/tools/agents/rev@v1.2.0" && c.commit_known)
+    );
+
+    // p1 deployed again from another source, its files untouched (the deployment alone is
+    // written, and only its key changes in the row): two deployments; search by source finds
+    // the new one.
+    write(
+        &root.path().join("p1/.claude/.skillmeat-deployed.toml"),
+        &rev_deployment("acme/tools/agents/rev@v1.3.0", "1.2.0", None),
+    );
+    // p2's deployment record removed: a local agent.
+    std::fs::remove_file(root.path().join("p2/.claude/.skillmeat-deployed.toml")).unwrap();
+    cache
+        .refresh_blocking(
+            &RefreshOptions::default(),
+            skillmeat_cache::cache::RefreshTrigger::Manual,
+        )
+        .unwrap();
+    let all = revs(&cache);
+    let by_project: Vec<(Option<&str>, Option<&str>, bool)> = all
+        .iter()
+        .map(|a| {
+            (
+                a.source.as_deref(),
+                a.deployed_hash.as_deref(),
+                a.local_modified,
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_project,
+        [
+            (Some("acme/tools/agents/rev@v1.3.0"), None, false),
+            (None, None, false),
+            (
+                Some("acme/tools/agents/rev@v1.2.0"),
+                Some(hash.as_str()),
+                true
+            ),
+        ]
+    );
+    assert_eq!(all[1].origin, "local");
+    assert_eq!(rows_of(&cache, "artifact_deployments"), 2);
+    let found = cache
+        .search(&skillmeat_cache::search::SearchQuery {
+            source: Some("acme/tools/agents/rev@v1.3.0".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(cache.store().upstream_candidates(None).unwrap().len(), 2);
+
+    // The last holders gone: their deployments go too.
+    assert!(cache.unregister_project(&ids[0]).unwrap());
+    assert_eq!(rows_of(&cache, "artifact_deployments"), 1);
+    assert!(cache.unregister_project(&ids[2]).unwrap());
+    assert_eq!(rows_of(&cache, "artifact_deployments"), 0);
+}
+
+/// An artifact row of project `p` as a schema-12 release writes it: its deployment in its own
+/// columns.
+fn insert_v12_artifact(c: &rusqlite::Connection, id: &str, source: Option<&str>) {
+    c.execute(
+        "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+             scanned_at, updated_at, origin, source, version_spec, deployed_sha, deployed_hash,
+             collection_sha, content_hash, local_modified)
+         VALUES (?1, 'p', 'x', '.claude', 'agent', ?1, '', 'f', 1, 1, 'collection', ?2, 'v1',
+             'abc', X'00', 'def', X'01', 1)",
+        rusqlite::params![id, source],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_schema_12_cache_reads_the_same_after_the_migration_and_what_schema_12_writes_reads_back() {
+    use skillmeat_cache::store::ownership::APPLICATION_ID;
+    use skillmeat_cache::store::schema::migrate_to;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        migrate_to(&mut c, 12).unwrap();
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);",
+        )
+        .unwrap();
+        insert_v12_artifact(&c, "a1", Some("acme/a@v1"));
+        insert_v12_artifact(&c, "a2", Some("acme/a@v1"));
+        insert_v12_artifact(&c, "a3", Some("acme/b@v1"));
+        // A local artifact: nothing deployed.
+        c.execute(
+            "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path,
+                 fingerprint, scanned_at, updated_at)
+             VALUES ('a4', 'p', 'x', '.claude', 'agent', 'a4', '', 'f', 1, 1)",
+            [],
+        )
+        .unwrap();
+        // As indexed already.
+        c.execute("DELETE FROM search_pending", []).unwrap();
+    }
+    let store = open_store(&db);
+    let get = |id: &str| store.get_artifact(id).unwrap().unwrap();
+    let a1 = get("a1");
+    assert_eq!(a1.source.as_deref(), Some("acme/a@v1"));
+    assert_eq!(a1.version_spec.as_deref(), Some("v1"));
+    assert_eq!(a1.deployed_sha.as_deref(), Some("abc"));
+    assert_eq!(a1.deployed_hash.as_deref(), Some("00"));
+    assert!(a1.local_modified);
+    assert_eq!(get("a3").source.as_deref(), Some("acme/b@v1"));
+    assert_eq!(get("a4").source, None);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM artifact_deployments"), 2);
+    assert_eq!(count("SELECT SUM(refs) FROM artifact_deployments"), 3);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM artifacts WHERE deploy_key IS NULL"),
+        1,
+        "the local artifact stores nothing apart"
+    );
+    // The migration queued nothing for search: the deployments did not change.
+    assert_eq!(count("SELECT COUNT(*) FROM search_pending"), 0);
+    // An artifact taking another deployment is indexed again.
+    c.execute(
+        "UPDATE artifacts SET deploy_key = (SELECT deploy_key FROM artifacts WHERE id = 'a3')
+         WHERE id = 'a1'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM search_pending"), 1);
+    assert_eq!(get("a1").source.as_deref(), Some("acme/b@v1"));
+    // A schema-12 release still running writes a row's deployment into the row (here: none
+    // any more), leaving the key it does not know: the row reads its own.
+    c.execute(
+        "UPDATE artifacts SET source = NULL, version_spec = NULL, deployed_sha = NULL,
+             deployed_hash = NULL, collection_sha = NULL WHERE id = 'a2'",
+        [],
+    )
+    .unwrap();
+    let a2 = get("a2");
+    assert_eq!(
+        (a2.source, a2.deployed_sha, a2.deployed_hash),
+        (None, None, None)
+    );
+    c.execute(
+        "UPDATE artifacts SET source = 'acme/c@v2' WHERE id = 'a3'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(get("a3").source.as_deref(), Some("acme/c@v2"));
+    assert_eq!(
+        get("a3").deployed_sha,
+        None,
+        "the row's own columns, not the stored ones"
+    );
+    assert_eq!(
+        store.upstream_candidates(None).unwrap().len(),
+        2,
+        "a1 (stored apart) and a3 (its own): a2 has none"
+    );
+    // Rows deleted: the last holder takes the deployment with it.
+    c.execute("DELETE FROM projects WHERE id = 'p'", [])
+        .unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM artifact_deployments"), 0);
 }

@@ -65,12 +65,12 @@ macro_rules! artifact_table {
             "(an open set: SkillMeat may write others, such as `github` or `marketplace`)."
             origin: String { "origin" => plain <= &w.d.origin, deploy }
             "Upstream source spec (`owner/repo[/path]@version`)."
-            source: Option<String> { "source" => plain <= &w.d.source, deploy }
+            source: Option<String> { "source" as SOURCE => plain <= &w.d.source, deploy }
             "Version spec."
-            version_spec: Option<String> { "version_spec" => plain <= &w.d.version_spec, deploy }
+            version_spec: Option<String> { "version_spec" as VERSION_SPEC => plain <= &w.d.version_spec, deploy }
             "Collection it was deployed from."
             from_collection: Option<String> {
-                "from_collection" => plain <= &w.d.from_collection, deploy
+                "from_collection" as FROM_COLLECTION => plain <= &w.d.from_collection, deploy
             }
             "Deployment time as recorded."
             deployed_at: Option<String> { "deployed_at" => plain <= &w.d.deployed_at, deploy }
@@ -79,10 +79,10 @@ macro_rules! artifact_table {
                 "deployed_version" => plain <= &w.d.deployed_version, deploy
             }
             "Deployed commit SHA."
-            deployed_sha: Option<String> { "deployed_sha" => plain <= &w.d.deployed_sha, deploy }
+            deployed_sha: Option<String> { "deployed_sha" as DEPLOYED_SHA => plain <= &w.d.deployed_sha, deploy }
             "Content hash recorded at deployment."
             deployed_hash: Option<String> {
-                "deployed_hash" => hash <= hash_to_sql(w.d.deployed_hash.as_deref()), deploy
+                "deployed_hash" as DEPLOYED_HASH => hash <= hash_to_sql(w.d.deployed_hash.as_deref()), deploy
             }
             "Current content hash (SkillMeat's SHA-256)."
             content_hash: Option<String> {
@@ -150,6 +150,8 @@ macro_rules! artifact_table {
             "diff_rank" <= w.up.rank(), deploy;
             // The key of its texts, stored once (`store::texts::share` sets it).
             "text_key" <= None::<i64>;
+            // The key of its deployment, stored once (`store::deployments::share` sets it).
+            "deploy_key" <= None::<i64>, deploy;
         }
         }
     };

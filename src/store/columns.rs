@@ -11,6 +11,7 @@ use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use serde::de::DeserializeOwned;
 use serde_json::Map;
 
+use super::deployments::{DEPLOYED_HASH, DEPLOYED_SHA, FROM_COLLECTION, SOURCE, VERSION_SPEC};
 use super::hash_to_sql;
 use super::paths::{PATH, stored as stored_path};
 use super::problem_lists::PROBLEMS;

@@ -3,6 +3,8 @@
 
 mod checkpointer;
 mod columns;
+mod deployments;
+mod joined;
 mod lease;
 mod market;
 pub mod ownership;

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
 use super::columns::{ARTIFACT_COLS, artifact_from_row, json};
-use super::texts::{ARTIFACTS, ARTIFACTS_BY_PROJECT, OUTDATED_BY_PROJECT};
+use super::joined::{ARTIFACTS, ARTIFACTS_BY_PROJECT, OUTDATED_BY_PROJECT};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{

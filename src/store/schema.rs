@@ -313,6 +313,8 @@ CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLL
         super::paths::migrate_v12(tx)?;
         tx.execute_batch("DROP INDEX artifacts_projectname_name;")
     }),
+    // v13: each distinct deployment stored once (see `deployments`).
+    Code(super::deployments::migrate_v13),
 ];
 
 /// The schema version this build writes.

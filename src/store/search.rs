@@ -8,8 +8,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::Store;
 use super::columns::{ARTIFACT_COLS, artifact_from_row};
+use super::joined::ARTIFACTS;
 use super::market::{ENTRY_COLS, entry_from_row};
-use super::texts::ARTIFACTS;
 use crate::error::Result;
 use crate::model::{Artifact, MarketplaceEntry};
 

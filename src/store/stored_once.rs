@@ -149,7 +149,17 @@ DELETE FROM {t} WHERE refs = 0;
 DROP TRIGGER {column}_release_delete;
 DROP TRIGGER {column}_release_update;
 DROP INDEX artifacts_{column};
-CREATE TRIGGER {column}_hold AFTER INSERT ON artifacts
+{}",
+        holder_triggers(table, column)
+    ))
+}
+
+/// The triggers that keep `refs` of `table` (the artifacts holding each key in their `column`)
+/// on insert, on a key change and on delete; the one that takes a count to 0 deletes the row.
+pub(super) fn holder_triggers(table: &Table, column: &str) -> String {
+    let (t, k) = (table.name, table.key);
+    format!(
+        "CREATE TRIGGER {column}_hold AFTER INSERT ON artifacts
     WHEN NEW.{column} IS NOT NULL
 BEGIN
     UPDATE {t} SET refs = refs + 1 WHERE {k} = NEW.{column};
@@ -168,7 +178,91 @@ BEGIN
     DELETE FROM {t} WHERE {k} = OLD.{column} AND refs <= 0;
 END;
 "
-    ))
+    )
+}
+
+/// Takes the values of `table`'s columns out of an upsert's values (`:column` names), leaving
+/// `left(i)` in the `i`th column's place; returns where the key goes (`:<table.key>`) and the
+/// values in `table`'s column order, or `None` when the write has no place for the key (then
+/// nothing is taken).
+pub(super) fn take(
+    table: &Table,
+    values: &mut [(&'static str, Value)],
+    left: impl Fn(usize) -> Value,
+) -> Option<(usize, Vec<Value>)> {
+    fn column(name: &str) -> &str {
+        name.trim_start_matches(':')
+    }
+    let slot = values.iter().position(|(n, _)| column(n) == table.key)?;
+    let mut taken: Vec<Value> = (0..table.columns.len()).map(&left).collect();
+    for (name, v) in values.iter_mut() {
+        if let Some(i) = table.columns.iter().position(|c| *c == column(name)) {
+            taken[i] = std::mem::replace(v, left(i));
+        }
+    }
+    Some((slot, taken))
+}
+
+/// Moves the values of `table`'s columns out of the artifact rows matching `only` (SQL) into
+/// `table` (stored once by `keep`), leaving each row the key and `left(i)` in the `i`th column.
+pub(super) fn move_out(
+    tx: &Transaction<'_>,
+    table: &Table,
+    only: &str,
+    left: impl Fn(usize) -> Value,
+    keep: impl Fn(&Transaction<'_>, &[Value], &mut Memo) -> rusqlite::Result<i64>,
+) -> rusqlite::Result<()> {
+    let n = table.columns.len();
+    let rows: Vec<(i64, Vec<Value>)> = tx
+        .prepare(&format!(
+            "SELECT rowid, {} FROM artifacts WHERE {only}",
+            table.columns.join(", ")
+        ))?
+        .query_map([], |r| {
+            let values = (1..=n)
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<Value>>>()?;
+            Ok((r.get(0)?, values))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let sets: Vec<String> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 3))
+        .collect();
+    let mut set = tx.prepare(&format!(
+        "UPDATE artifacts SET {} = ?2, {} WHERE rowid = ?1",
+        table.key,
+        sets.join(", ")
+    ))?;
+    let mut memo = Memo::default();
+    for (rowid, values) in rows {
+        let key = keep(tx, &values, &mut memo)?;
+        let bound = [Value::Integer(rowid), Value::Integer(key)]
+            .into_iter()
+            .chain((0..n).map(&left));
+        set.execute(rusqlite::params_from_iter(bound))?;
+    }
+    Ok(())
+}
+
+/// `values` serialized unambiguously (each value's type, length and bytes), for [`keep`].
+pub(super) fn encode(values: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in values {
+        let (tag, bytes): (u8, std::borrow::Cow<'_, [u8]>) = match v {
+            Value::Null => (0, (&[][..]).into()),
+            Value::Integer(i) => (1, i.to_be_bytes().to_vec().into()),
+            Value::Real(f) => (2, f.to_be_bytes().to_vec().into()),
+            Value::Text(s) => (3, s.as_bytes().into()),
+            Value::Blob(b) => (4, b.as_slice().into()),
+        };
+        out.push(tag);
+        out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        out.extend_from_slice(&bytes);
+    }
+    out
 }
 
 #[cfg(test)]

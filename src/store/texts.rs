@@ -36,43 +36,6 @@ fn placeholder(i: usize) -> Value {
     }
 }
 
-/// Joins an artifact row to its texts.
-macro_rules! with_texts {
-    () => {
-        "LEFT JOIN artifact_texts t ON t.text_key = artifacts.text_key AND artifacts.tags_json = ''"
-    };
-}
-
-/// The artifact rows with their texts: every SELECT of `ARTIFACT_COLS` reads `FROM` this, or
-/// from [`ARTIFACTS_BY_PROJECT`].
-pub(super) const ARTIFACTS: &str = concat!("artifacts ", with_texts!());
-
-/// Projects in the order of their name (`p.pj_name, p.pj_row`), their columns renamed so that
-/// none shadows an artifact's; each one's artifacts follow in the order of the index named
-/// after it (`name, rowid`).
-macro_rules! by_project {
-    ($index:literal) => {
-        concat!(
-            "(SELECT id AS pj_id, name AS pj_name, rowid AS pj_row FROM projects) p ",
-            "CROSS JOIN artifacts INDEXED BY ",
-            $index,
-            " ON artifacts.project_id = p.pj_id ",
-            with_texts!()
-        )
-    };
-}
-
-/// The artifact rows in the order of their project's name, then of their name: projects are
-/// walked by name and each one's artifacts through the index of a project's list, so no index
-/// of artifacts by project name is needed (schema 12 dropped it: 27–45 bytes an artifact). The
-/// indexes named here (`INDEXED BY`) must outlive every migration, as the columns a release
-/// reads do: a release still running would otherwise fail to prepare the query.
-pub(super) const ARTIFACTS_BY_PROJECT: &str = by_project!("artifacts_project_name");
-
-/// The same for outdated rows only (the query says `is_outdated = 1`), through their partial
-/// index: a project's outdated artifacts without reading its others.
-pub(super) const OUTDATED_BY_PROJECT: &str = by_project!("artifacts_outdated_pid");
-
 // How each text column is read (a row's own text when it has one).
 pub(super) const DESCRIPTION: &str = "COALESCE(artifacts.description, t.description)";
 pub(super) const AUTHOR: &str = "COALESCE(artifacts.author, t.author)";
@@ -88,19 +51,10 @@ pub(super) fn share(
     values: &mut [(&'static str, Value)],
     memo: &mut Memo,
 ) -> rusqlite::Result<()> {
-    fn column(name: &str) -> &str {
-        name.trim_start_matches(':')
-    }
     // Without a place for the key, the texts stay in the row.
-    let Some(slot) = values.iter().position(|(n, _)| column(n) == TEXTS.key) else {
+    let Some((slot, texts)) = stored_once::take(&TEXTS, values, placeholder) else {
         return Ok(());
     };
-    let mut texts: Vec<Value> = (0..TEXTS.columns.len()).map(placeholder).collect();
-    for (name, v) in values.iter_mut() {
-        if let Some(i) = TEXTS.columns.iter().position(|c| *c == column(name)) {
-            texts[i] = std::mem::replace(v, placeholder(i));
-        }
-    }
     values[slot].1 = Value::Integer(keep(tx, &texts, memo)?);
     Ok(())
 }
@@ -145,36 +99,7 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
          );
          ALTER TABLE artifacts ADD COLUMN text_key INTEGER;",
     )?;
-    let cols = TEXTS.columns.join(", ");
-    let rows: Vec<(i64, Vec<Value>)> = tx
-        .prepare(&format!("SELECT rowid, {cols} FROM artifacts"))?
-        .query_map([], |r| {
-            let texts = (1..=TEXTS.columns.len())
-                .map(|i| r.get::<_, Value>(i))
-                .collect::<rusqlite::Result<Vec<Value>>>()?;
-            Ok((r.get(0)?, texts))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let sets: Vec<String> = TEXTS
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 3))
-        .collect();
-    let mut set = tx.prepare(&format!(
-        "UPDATE artifacts SET text_key = ?2, {} WHERE rowid = ?1",
-        sets.join(", ")
-    ))?;
-    let mut memo = Memo::default();
-    for (rowid, texts) in rows {
-        let key = keep(tx, &texts, &mut memo)?;
-        let emptied = (0..TEXTS.columns.len()).map(placeholder);
-        let bound = [Value::Integer(rowid), Value::Integer(key)]
-            .into_iter()
-            .chain(emptied);
-        set.execute(rusqlite::params_from_iter(bound))?;
-    }
-    drop(set);
+    stored_once::move_out(tx, &TEXTS, "1", placeholder, keep)?;
     tx.execute_batch(&stored_once::release_triggers(&TEXTS, "text_key"))?;
     tx.execute_batch(&queue)?;
     tx.execute_batch(V11_QUEUE)?;

@@ -4,9 +4,11 @@
 //! upstream wins and what counts as outdated is [`crate::upstream::policy`]'s.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::deployments::{COLLECTION_SHA, DEPLOYED_SHA, SOURCE, VERSION_SPEC, with_deployment};
 use super::paths::PATH;
 use super::{Store, now_ms};
 use crate::error::Result;
@@ -75,6 +77,18 @@ pub struct HttpRecord {
     pub body: String,
 }
 
+/// The rows [`UpstreamRow::read`] reads, with their deployment (a `WHERE` may follow).
+static UPSTREAM_ROWS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT artifacts.id AS id, name, project_id, deployed_version, collection_version,
+             upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff,
+             upstream_error, {SOURCE} AS source, {VERSION_SPEC} AS version_spec,
+             {DEPLOYED_SHA} AS deployed_sha, {COLLECTION_SHA} AS collection_sha
+         FROM artifacts {}",
+        with_deployment!()
+    )
+});
+
 /// An artifact's deployment and upstream columns, read by name.
 struct UpstreamRow {
     id: String,
@@ -95,11 +109,6 @@ struct UpstreamRow {
 }
 
 impl UpstreamRow {
-    /// The columns [`UpstreamRow::read`] reads.
-    const COLUMNS: &'static str = "id, name, project_id, source, version_spec, deployed_version,
-        deployed_sha, collection_version, collection_sha, upstream_origin, upstream_version,
-        upstream_sha, is_outdated, version_diff, upstream_error";
-
     fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<UpstreamRow> {
         Ok(UpstreamRow {
             id: r.get("id")?,
@@ -147,7 +156,8 @@ impl Store {
             Ok(c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM marketplace_entries),
                         EXISTS(SELECT 1 FROM artifacts WHERE upstream_origin IS NOT NULL
-                               OR collection_version IS NOT NULL OR collection_sha IS NOT NULL)",
+                               OR collection_version IS NOT NULL OR collection_sha IS NOT NULL)
+                        OR EXISTS(SELECT 1 FROM artifact_deployments WHERE collection_sha IS NOT NULL)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
@@ -167,10 +177,7 @@ impl Store {
                     listed.entry(r.get(0)?).or_default().push(r.get(1)?);
                 }
             }
-            let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {} FROM artifacts",
-                UpstreamRow::COLUMNS
-            ))?;
+            let mut stmt = tx.prepare_cached(&UPSTREAM_ROWS)?;
             let rows: Vec<UpstreamRow> = stmt
                 .query_map([], UpstreamRow::read)?
                 .collect::<rusqlite::Result<_>>()?;
@@ -220,11 +227,11 @@ impl Store {
                 "?1 IS NULL"
             };
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT artifacts.id, artifacts.source, artifacts.version_spec,
-                        artifacts.deployed_version, artifacts.deployed_sha, artifacts.collection_sha,
-                        artifacts.local_modified, p.path, {PATH}
-                 FROM artifacts JOIN projects p ON p.id = artifacts.project_id
-                 WHERE {one} AND artifacts.source IS NOT NULL"
+                "SELECT artifacts.id, {SOURCE}, {VERSION_SPEC}, artifacts.deployed_version,
+                        {DEPLOYED_SHA}, {COLLECTION_SHA}, artifacts.local_modified, p.path, {PATH}
+                 FROM artifacts JOIN projects p ON p.id = artifacts.project_id {}
+                 WHERE {one} AND {SOURCE} IS NOT NULL",
+                with_deployment!()
             ))?;
             let rows = stmt.query_map([project], |r| {
                 let source: String = r.get(1)?;
@@ -310,10 +317,8 @@ impl Store {
                 };
                 repo.execute(params![r.repo, now, code.is_none().then_some(now), code, msg])?;
             }
-            let mut read = tx.prepare_cached(&format!(
-                "SELECT {} FROM artifacts WHERE id = ?1",
-                UpstreamRow::COLUMNS
-            ))?;
+            let mut read =
+                tx.prepare_cached(&format!("{} WHERE artifacts.id = ?1", *UPSTREAM_ROWS))?;
             let mut found = tx.prepare_cached(
                 "UPDATE artifacts SET upstream_version = ?2, upstream_sha = ?3, upstream_origin = ?8,
                      upstream_checked_at = ?4, upstream_error = NULL, is_outdated = ?5, version_diff = ?6,

@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use super::columns::{
     ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values,
 };
+use super::deployments;
 use super::problem_lists;
 use super::stored_once::Memo;
 use super::texts;
@@ -237,10 +238,13 @@ fn apply_scan(
                 }
                 let mut values = scan_values(&row);
                 texts::share(tx, &mut values, memo)?;
+                deployments::share(tx, &mut values, memo)?;
                 execute(&mut upsert, values)?;
             }
             None => {
-                execute(&mut deploy, deploy_values(&row))?;
+                let mut values = deploy_values(&row);
+                deployments::share(tx, &mut values, memo)?;
+                execute(&mut deploy, values)?;
             }
         }
     }
@@ -256,11 +260,13 @@ fn apply_scan(
         memo.clear();
     }
     // Only the rows whose flag changes are written again.
-    const MODIFIED: &str = "CASE WHEN deployed_hash IS NULL OR content_hash IS NULL THEN 0
-        WHEN deployed_hash = content_hash THEN 0 ELSE 1 END";
+    let modified = format!(
+        "CASE WHEN {h} IS NULL OR content_hash IS NULL THEN 0 WHEN {h} = content_hash THEN 0 ELSE 1 END",
+        h = deployments::ROW_DEPLOYED_HASH
+    );
     tx.prepare_cached(&format!(
-        "UPDATE artifacts SET local_modified = {MODIFIED}
-         WHERE project_id = ?1 AND local_modified IS NOT ({MODIFIED})"
+        "UPDATE artifacts SET local_modified = {modified}
+         WHERE project_id = ?1 AND local_modified IS NOT ({modified})"
     ))?
     .execute([project_id])?;
     let changed = !(out.changes.added.is_empty()

@@ -1,0 +1,138 @@
+//! An artifact's deployment (its source, version spec, collection, deployed commit and hash,
+//! and the commit the collection lock names), stored once for every artifact that has the same
+//! one (`stored_once`): a collection artifact deployed in many projects has one row of
+//! `artifact_deployments`, and each `artifacts` row holds its key (`deploy_key`). An artifact
+//! with no deployment stores nothing apart.
+//!
+//! A row whose deployment is stored apart says so with an empty `source` (`''`), which no
+//! release writes otherwise (a source is never empty); its other deployment columns hold NULL.
+//! A release of schema 12 still running after this one migrated the file writes the deployment
+//! into the row itself (with its real `source`), so the row reads its own again, and reads a
+//! row stored apart as having an empty source and no deployment.
+
+use rusqlite::Transaction;
+use rusqlite::types::Value;
+
+use super::stored_once::{self, Memo, Table};
+
+static DEPLOYMENTS: Table = Table {
+    name: "artifact_deployments",
+    key: "deploy_key",
+    columns: &[
+        "source",
+        "version_spec",
+        "from_collection",
+        "deployed_sha",
+        "deployed_hash",
+        "collection_sha",
+    ],
+    sql: std::sync::OnceLock::new(),
+};
+
+/// What a row whose deployment is stored apart holds in each deployment column (in
+/// [`DEPLOYMENTS`]' order).
+fn placeholder(i: usize) -> Value {
+    match i {
+        0 => Value::Text(String::new()),
+        _ => Value::Null,
+    }
+}
+
+/// Joins an artifact row to its deployment (`d`) when it is stored apart.
+macro_rules! with_deployment {
+    () => {
+        "LEFT JOIN artifact_deployments d ON d.deploy_key = artifacts.deploy_key AND artifacts.source = ''"
+    };
+}
+pub(super) use with_deployment;
+
+// How each deployment column is read, joined (a row's own deployment when it has one).
+pub(super) const SOURCE: &str = "COALESCE(d.source, NULLIF(artifacts.source, ''))";
+pub(super) const VERSION_SPEC: &str = "COALESCE(artifacts.version_spec, d.version_spec)";
+pub(super) const FROM_COLLECTION: &str = "COALESCE(artifacts.from_collection, d.from_collection)";
+pub(super) const DEPLOYED_SHA: &str = "COALESCE(artifacts.deployed_sha, d.deployed_sha)";
+pub(super) const DEPLOYED_HASH: &str = "COALESCE(artifacts.deployed_hash, d.deployed_hash)";
+pub(super) const COLLECTION_SHA: &str = "COALESCE(artifacts.collection_sha, d.collection_sha)";
+
+/// The deployed hash of the `artifacts` row an UPDATE is at (no join there).
+pub(super) const ROW_DEPLOYED_HASH: &str = "COALESCE(deployed_hash, (SELECT d.deployed_hash
+    FROM artifact_deployments d WHERE d.deploy_key = artifacts.deploy_key AND artifacts.source = ''))";
+
+/// Moves the deployment out of the values a write sets (`:column` names): stores it once,
+/// writes its key into `:deploy_key` and leaves the row its placeholders. A row with no
+/// deployment keeps its (empty) columns and no key.
+pub(super) fn share(
+    tx: &Transaction<'_>,
+    values: &mut [(&'static str, Value)],
+    memo: &mut Memo,
+) -> rusqlite::Result<()> {
+    let Some((slot, deployment)) = stored_once::take(&DEPLOYMENTS, values, placeholder) else {
+        return Ok(());
+    };
+    if deployment.iter().all(|v| *v == Value::Null) {
+        // Nothing to store: the columns go back as they were (all NULL), without a key.
+        for (name, v) in values.iter_mut() {
+            if DEPLOYMENTS.columns.contains(&name.trim_start_matches(':')) {
+                *v = Value::Null;
+            }
+        }
+        values[slot].1 = Value::Null;
+        return Ok(());
+    }
+    values[slot].1 = Value::Integer(keep(tx, &deployment, memo)?);
+    Ok(())
+}
+
+/// Stores `deployment` (in [`DEPLOYMENTS`]' order) unless stored already; returns its key.
+fn keep(tx: &Transaction<'_>, deployment: &[Value], memo: &mut Memo) -> rusqlite::Result<i64> {
+    let bytes = stored_once::encode(deployment);
+    stored_once::keep(tx, &DEPLOYMENTS, &bytes, deployment, memo)
+}
+
+/// Schema version 13: each artifact's deployment moves to `artifact_deployments` (the row
+/// keeps its columns, emptied but for the marker, for a release of schema 12 still running).
+/// A project whose artifacts take another deployment is indexed again for search (the source
+/// is searched).
+pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    // The queue's trigger is set aside while the deployments move (they do not change), and
+    // put back as it was.
+    let queue: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'search_artifact_update'",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch(&format!(
+        "DROP TRIGGER search_artifact_update;
+         CREATE TABLE artifact_deployments (
+             deploy_key      INTEGER PRIMARY KEY,
+             source          TEXT,
+             version_spec    TEXT,
+             from_collection TEXT,
+             deployed_sha    TEXT,
+             deployed_hash   BLOB,
+             collection_sha  TEXT,
+             refs            INTEGER NOT NULL DEFAULT 0
+         );
+         ALTER TABLE artifacts ADD COLUMN deploy_key INTEGER;
+         {}",
+        stored_once::holder_triggers(&DEPLOYMENTS, DEPLOYMENTS.key)
+    ))?;
+    let any: Vec<String> = DEPLOYMENTS
+        .columns
+        .iter()
+        .map(|c| format!("{c} IS NOT NULL"))
+        .collect();
+    stored_once::move_out(tx, &DEPLOYMENTS, &any.join(" OR "), placeholder, keep)?;
+    tx.execute_batch(&queue)?;
+    tx.execute_batch(V13_QUEUE)
+}
+
+/// A project whose artifact takes another deployment is indexed again.
+const V13_QUEUE: &str = "
+CREATE TRIGGER search_artifact_deployment AFTER UPDATE OF deploy_key ON artifacts
+    WHEN OLD.deploy_key IS NOT NEW.deploy_key
+BEGIN
+    INSERT INTO search_pending(scope) VALUES ('p:' || NEW.project_id)
+        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
+END;
+";
