@@ -1577,3 +1577,46 @@ fn a_schema_12_cache_reads_the_same_after_the_migration_and_what_schema_12_write
         .unwrap();
     assert_eq!(count("SELECT COUNT(*) FROM artifact_deployments"), 0);
 }
+
+#[test]
+fn a_deployment_written_for_a_row_that_is_gone_is_not_kept() {
+    use skillmeat_cache::scan::{ArtifactKey, DeployInfo, ProjectScan, ScannedArtifact};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    let store = open_store(&db);
+    // A project row whose artifact rows were deleted meanwhile (unregistered while a refresh
+    // that saw only its deployment record change was writing): the deployment-only update
+    // finds no row to update.
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);",
+        )
+        .unwrap();
+    }
+    let scan = ProjectScan {
+        name: "x".into(),
+        artifacts: vec![ScannedArtifact {
+            key: ArtifactKey {
+                profile: ".claude".into(),
+                kind: "agent".parse().unwrap(),
+                name: "rev".into(),
+            },
+            rel_path: ".claude/agents/rev.md".into(),
+            fingerprint: "f".into(),
+            content: None,
+            deploy: DeployInfo {
+                origin: "collection".into(),
+                source: Some("acme/rev@v1".into()),
+                ..Default::default()
+            },
+        }],
+        ..Default::default()
+    };
+    store.apply_scans(&[("p", None, &scan)]).unwrap();
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let stored: i64 = c
+        .query_row("SELECT COUNT(*) FROM artifact_deployments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 0, "nothing holds it");
+}

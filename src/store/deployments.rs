@@ -83,6 +83,23 @@ pub(super) fn share(
     Ok(())
 }
 
+/// Deletes the deployment stored under `key` if no row holds it (a write that stored it for a
+/// row found none to update); the memo forgets what this transaction stored.
+pub(super) fn release_unheld(
+    tx: &Transaction<'_>,
+    key: Option<Value>,
+    memo: &mut Memo,
+) -> rusqlite::Result<()> {
+    if let Some(Value::Integer(key)) = key {
+        tx.execute(
+            "DELETE FROM artifact_deployments WHERE deploy_key = ?1 AND refs <= 0",
+            [key],
+        )?;
+        memo.clear();
+    }
+    Ok(())
+}
+
 /// Stores `deployment` (in [`DEPLOYMENTS`]' order) unless stored already; returns its key.
 fn keep(tx: &Transaction<'_>, deployment: &[Value], memo: &mut Memo) -> rusqlite::Result<i64> {
     let bytes = stored_once::encode(deployment);

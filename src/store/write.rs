@@ -244,7 +244,15 @@ fn apply_scan(
             None => {
                 let mut values = deploy_values(&row);
                 deployments::share(tx, &mut values, memo)?;
-                execute(&mut deploy, values)?;
+                let key = values
+                    .iter()
+                    .find(|(n, _)| *n == ":deploy_key")
+                    .map(|v| v.1.clone());
+                if execute(&mut deploy, values)? == 0 {
+                    // The row is gone (its project unregistered meanwhile): what was stored
+                    // for it has no holder.
+                    deployments::release_unheld(tx, key, memo)?;
+                }
             }
         }
     }
