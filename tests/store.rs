@@ -1616,7 +1616,9 @@ fn a_deployment_written_for_a_row_that_is_gone_is_not_kept() {
     store.apply_scans(&[("p", None, &scan)]).unwrap();
     let c = rusqlite::Connection::open(&db).unwrap();
     let stored: i64 = c
-        .query_row("SELECT COUNT(*) FROM artifact_deployments", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM artifact_deployments", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(stored, 0, "nothing holds it");
 }

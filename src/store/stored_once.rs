@@ -1,9 +1,12 @@
 //! Values stored once, under a key drawn from their content: many artifacts carry the same
 //! problem list or the same texts (every deployment of one collection artifact), so an
-//! `artifacts` row holds the key and a table of its own holds the values. The key is 63 bits of
-//! the values' SHA-256, so a writer finds stored values without an index on them; two sets of
-//! values with one key (about 1 in 20 million among a million, or crafted) are told apart by
-//! comparing them, the second taking the next free key. Each stored row counts the artifacts
+//! `artifacts` row holds the key and a table of its own holds the values. The key is 31 bits of
+//! the values' SHA-256 (4 bytes in each row that holds it), so a writer finds stored values
+//! without an index on them; two sets of values with one key (a few among 100,000 sets, or
+//! crafted) are told apart by comparing them, the second taking the next free key. Values stored
+//! under a longer key by an earlier build (63 bits, 8 bytes a row) keep it; the same values
+//! written again are stored once more under their short key, and the long one goes with its last
+//! holder. Each stored row counts the artifacts
 //! that hold its key (`refs`, kept by triggers); the trigger that takes the count to 0 deletes
 //! the row. (Schema versions 10 and 11 found the holders through an index on the key instead:
 //! 18–26 bytes an artifact, against a count in each stored row.)
@@ -67,11 +70,11 @@ impl Memo {
     }
 }
 
-/// The key of values whose SHA-256 is `digest`: its first 63 bits.
+/// The key of values whose SHA-256 is `digest`: its first 31 bits.
 fn key_of(digest: &[u8; 32]) -> i64 {
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(first) & i64::MAX
+    let mut first = [0u8; 4];
+    first.copy_from_slice(&digest[..4]);
+    i64::from(u32::from_be_bytes(first) >> 1)
 }
 
 /// Stores `values` (one per column of `table`; `bytes` serializes them unambiguously) unless
@@ -309,5 +312,32 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM pairs", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn keys_fit_four_bytes_and_values_under_a_long_key_are_stored_again_under_a_short_one() {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE pairs (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)")
+            .unwrap();
+        let tx = c.transaction().unwrap();
+        // As an earlier build stored them: under 63 bits of their hash.
+        let long = i64::MAX - 7;
+        tx.execute("INSERT INTO pairs(id, a, b) VALUES (?1, 'a', 'b')", [long])
+            .unwrap();
+        let values = [Value::Text("a".into()), Value::Text("b".into())];
+        let k = keep(&tx, &PAIRS, &encode(&values), &values, &mut Memo::default()).unwrap();
+        assert!((0..1 << 31).contains(&k), "{k}");
+        let stored: Vec<i64> = tx
+            .prepare("SELECT id FROM pairs WHERE a = 'a' AND b = 'b' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(stored, [k, long]);
+        // A 31-bit key is stored in 4 bytes of a record (SQLite's integer sizes: 1, 2, 3, 4, 6, 8).
+        for digest in [[0xffu8; 32], [0u8; 32]] {
+            assert!((0..1 << 31).contains(&key_of(&digest)));
+        }
     }
 }
