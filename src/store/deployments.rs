@@ -54,43 +54,36 @@ pub(super) const DEPLOYED_SHA: &str = "COALESCE(artifacts.deployed_sha, d.deploy
 pub(super) const DEPLOYED_HASH: &str = "COALESCE(artifacts.deployed_hash, d.deployed_hash)";
 pub(super) const COLLECTION_SHA: &str = "COALESCE(artifacts.collection_sha, d.collection_sha)";
 
-/// The deployed hash of the `artifacts` row an UPDATE is at (no join there).
-pub(super) const ROW_DEPLOYED_HASH: &str = "COALESCE(deployed_hash, (SELECT d.deployed_hash
-    FROM artifact_deployments d WHERE d.deploy_key = artifacts.deploy_key AND artifacts.source = ''))";
-
 /// Moves the deployment out of the values a write sets (`:column` names): stores it once,
-/// writes its key into `:deploy_key` and leaves the row its placeholders. A row with no
-/// deployment keeps its (empty) columns and no key.
+/// writes its key into `:deploy_key` and leaves the row its placeholders; returns the key. A
+/// row with no deployment keeps its (empty) columns and no key.
 pub(super) fn share(
     tx: &Transaction<'_>,
     values: &mut [(&'static str, Value)],
     memo: &mut Memo,
-) -> rusqlite::Result<()> {
-    let Some((slot, deployment)) = stored_once::take(&DEPLOYMENTS, values, placeholder) else {
-        return Ok(());
-    };
-    if deployment.iter().all(|v| *v == Value::Null) {
-        // Nothing to store: the columns go back as they were (all NULL), without a key.
-        for (name, v) in values.iter_mut() {
-            if DEPLOYMENTS.columns.contains(&name.trim_start_matches(':')) {
-                *v = Value::Null;
-            }
-        }
-        values[slot].1 = Value::Null;
-        return Ok(());
+) -> rusqlite::Result<Option<i64>> {
+    let deployed = values.iter().any(|(name, v)| {
+        *v != Value::Null && DEPLOYMENTS.columns.contains(&name.trim_start_matches(':'))
+    });
+    if !deployed {
+        return Ok(None);
     }
-    values[slot].1 = Value::Integer(keep(tx, &deployment, memo)?);
-    Ok(())
+    let Some((slot, deployment)) = stored_once::take(&DEPLOYMENTS, values, placeholder) else {
+        return Ok(None);
+    };
+    let key = stored_once::keep(tx, &DEPLOYMENTS, &deployment, memo)?;
+    values[slot].1 = Value::Integer(key);
+    Ok(Some(key))
 }
 
 /// Deletes the deployment stored under `key` if no row holds it (a write that stored it for a
 /// row found none to update); the memo forgets what this transaction stored.
 pub(super) fn release_unheld(
     tx: &Transaction<'_>,
-    key: Option<Value>,
+    key: Option<i64>,
     memo: &mut Memo,
 ) -> rusqlite::Result<()> {
-    if let Some(Value::Integer(key)) = key {
+    if let Some(key) = key {
         tx.execute(
             "DELETE FROM artifact_deployments WHERE deploy_key = ?1 AND refs <= 0",
             [key],
@@ -98,12 +91,6 @@ pub(super) fn release_unheld(
         memo.clear();
     }
     Ok(())
-}
-
-/// Stores `deployment` (in [`DEPLOYMENTS`]' order) unless stored already; returns its key.
-fn keep(tx: &Transaction<'_>, deployment: &[Value], memo: &mut Memo) -> rusqlite::Result<i64> {
-    let bytes = stored_once::encode(deployment);
-    stored_once::keep(tx, &DEPLOYMENTS, &bytes, deployment, memo)
 }
 
 /// Schema version 13: each artifact's deployment moves to `artifact_deployments` (the row
@@ -139,7 +126,7 @@ pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .iter()
         .map(|c| format!("{c} IS NOT NULL"))
         .collect();
-    stored_once::move_out(tx, &DEPLOYMENTS, &any.join(" OR "), placeholder, keep)?;
+    stored_once::move_out(tx, &DEPLOYMENTS, &any.join(" OR "), placeholder)?;
     tx.execute_batch(&queue)?;
     tx.execute_batch(V13_QUEUE)
 }

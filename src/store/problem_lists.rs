@@ -123,8 +123,7 @@ pub(super) fn keep_stored(
     if json == "[]" {
         return Ok(None);
     }
-    let bytes = json.as_bytes().to_vec();
-    stored_once::keep(tx, &LISTS, &bytes, &[Value::Text(json)], memo).map(Some)
+    stored_once::keep(tx, &LISTS, &[Value::Text(json)], memo).map(Some)
 }
 
 /// Schema version 11: the lists stored before it are stored again with the files of each

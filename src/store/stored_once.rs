@@ -77,17 +77,15 @@ fn key_of(digest: &[u8; 32]) -> i64 {
     i64::from(u32::from_be_bytes(first) >> 1)
 }
 
-/// Stores `values` (one per column of `table`; `bytes` serializes them unambiguously) unless
-/// stored already; returns the key they are stored under. A key taken by other values (a hash
-/// collision) moves them to the next free key.
+/// Stores `values` (one per column of `table`) unless stored already; returns the key they are
+/// stored under. A key taken by other values (a hash collision) moves them to the next free key.
 pub(super) fn keep(
     tx: &Transaction<'_>,
     table: &Table,
-    bytes: &[u8],
     values: &[Value],
     memo: &mut Memo,
 ) -> rusqlite::Result<i64> {
-    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let digest: [u8; 32] = Sha256::digest(encode(values)).into();
     if let Some(key) = memo.0.get(&(table.name, digest)) {
         return Ok(*key);
     }
@@ -207,13 +205,12 @@ pub(super) fn take(
 }
 
 /// Moves the values of `table`'s columns out of the artifact rows matching `only` (SQL) into
-/// `table` (stored once by `keep`), leaving each row the key and `left(i)` in the `i`th column.
+/// `table` (stored once), leaving each row the key and `left(i)` in the `i`th column.
 pub(super) fn move_out(
     tx: &Transaction<'_>,
     table: &Table,
     only: &str,
     left: impl Fn(usize) -> Value,
-    keep: impl Fn(&Transaction<'_>, &[Value], &mut Memo) -> rusqlite::Result<i64>,
 ) -> rusqlite::Result<()> {
     let n = table.columns.len();
     let rows: Vec<(i64, Vec<Value>)> = tx
@@ -241,7 +238,7 @@ pub(super) fn move_out(
     ))?;
     let mut memo = Memo::default();
     for (rowid, values) in rows {
-        let key = keep(tx, &values, &mut memo)?;
+        let key = keep(tx, table, &values, &mut memo)?;
         let bound = [Value::Integer(rowid), Value::Integer(key)]
             .into_iter()
             .chain((0..n).map(&left));
@@ -251,7 +248,7 @@ pub(super) fn move_out(
 }
 
 /// `values` serialized unambiguously (each value's type, length and bytes), for [`keep`].
-pub(super) fn encode(values: &[Value]) -> Vec<u8> {
+fn encode(values: &[Value]) -> Vec<u8> {
     let mut out = Vec::new();
     for v in values {
         let (tag, bytes): (u8, std::borrow::Cow<'_, [u8]>) = match v {
@@ -279,19 +276,25 @@ mod tests {
         sql: OnceLock::new(),
     };
 
-    #[test]
-    fn values_whose_key_others_hold_take_the_next_free_one() {
-        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+    /// A database holding [`PAIRS`]' table.
+    fn pairs() -> rusqlite::Connection {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
         c.execute_batch("CREATE TABLE pairs (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)")
             .unwrap();
+        c
+    }
+
+    #[test]
+    fn values_whose_key_others_hold_take_the_next_free_one() {
+        let mut c = pairs();
         let tx = c.transaction().unwrap();
-        let home = key_of(&Sha256::digest(b"x").into());
         let mine = [Value::Null, Value::Text("x".into())];
+        let home = key_of(&Sha256::digest(encode(&mine)).into());
         // Other values already at this key (a collision).
         tx.execute("INSERT INTO pairs(id, a, b) VALUES (?1, 'o', 'x')", [home])
             .unwrap();
         let mut memo = Memo::default();
-        let k = keep(&tx, &PAIRS, b"x", &mine, &mut memo).unwrap();
+        let k = keep(&tx, &PAIRS, &mine, &mut memo).unwrap();
         assert_ne!(k, home);
         let at = |k: i64| -> (Option<String>, String) {
             tx.query_row("SELECT a, b FROM pairs WHERE id = ?1", [k], |r| {
@@ -303,11 +306,8 @@ mod tests {
         assert_eq!(at(home), (Some("o".into()), "x".into()));
         // Stored once: the same values find their key again, by the memo or without it, NULLs
         // compared as values.
-        assert_eq!(keep(&tx, &PAIRS, b"x", &mine, &mut memo).unwrap(), k);
-        assert_eq!(
-            keep(&tx, &PAIRS, b"x", &mine, &mut Memo::default()).unwrap(),
-            k
-        );
+        assert_eq!(keep(&tx, &PAIRS, &mine, &mut memo).unwrap(), k);
+        assert_eq!(keep(&tx, &PAIRS, &mine, &mut Memo::default()).unwrap(), k);
         let n: i64 = tx
             .query_row("SELECT COUNT(*) FROM pairs", [], |r| r.get(0))
             .unwrap();
@@ -316,16 +316,14 @@ mod tests {
 
     #[test]
     fn keys_fit_four_bytes_and_values_under_a_long_key_are_stored_again_under_a_short_one() {
-        let mut c = rusqlite::Connection::open_in_memory().unwrap();
-        c.execute_batch("CREATE TABLE pairs (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)")
-            .unwrap();
+        let mut c = pairs();
         let tx = c.transaction().unwrap();
         // As an earlier build stored them: under 63 bits of their hash.
         let long = i64::MAX - 7;
         tx.execute("INSERT INTO pairs(id, a, b) VALUES (?1, 'a', 'b')", [long])
             .unwrap();
         let values = [Value::Text("a".into()), Value::Text("b".into())];
-        let k = keep(&tx, &PAIRS, &encode(&values), &values, &mut Memo::default()).unwrap();
+        let k = keep(&tx, &PAIRS, &values, &mut Memo::default()).unwrap();
         assert!((0..1 << 31).contains(&k), "{k}");
         let stored: Vec<i64> = tx
             .prepare("SELECT id FROM pairs WHERE a = 'a' AND b = 'b' ORDER BY id")

@@ -55,21 +55,8 @@ pub(super) fn share(
     let Some((slot, texts)) = stored_once::take(&TEXTS, values, placeholder) else {
         return Ok(());
     };
-    values[slot].1 = Value::Integer(keep(tx, &texts, memo)?);
+    values[slot].1 = Value::Integer(stored_once::keep(tx, &TEXTS, &texts, memo)?);
     Ok(())
-}
-
-/// Stores `texts` (in [`TEXTS`]' order) unless stored already; returns their key.
-fn keep(tx: &Transaction<'_>, texts: &[Value], memo: &mut Memo) -> rusqlite::Result<i64> {
-    let as_json: Vec<Option<&str>> = texts
-        .iter()
-        .map(|v| match v {
-            Value::Text(s) => Some(s.as_str()),
-            _ => None,
-        })
-        .collect();
-    let bytes = serde_json::to_vec(&as_json).unwrap_or_default();
-    stored_once::keep(tx, &TEXTS, &bytes, texts, memo)
 }
 
 /// Schema version 11: each artifact's texts move to `artifact_texts` (the row keeps its columns,
@@ -99,7 +86,7 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
          );
          ALTER TABLE artifacts ADD COLUMN text_key INTEGER;",
     )?;
-    stored_once::move_out(tx, &TEXTS, "1", placeholder, keep)?;
+    stored_once::move_out(tx, &TEXTS, "1", placeholder)?;
     tx.execute_batch(&stored_once::release_triggers(&TEXTS, "text_key"))?;
     tx.execute_batch(&queue)?;
     tx.execute_batch(V11_QUEUE)?;

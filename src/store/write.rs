@@ -2,6 +2,7 @@
 //! process see either the previous scan or the new one, never half of it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use rusqlite::{OptionalExtension, params};
 
@@ -37,6 +38,20 @@ pub fn artifact_id(project_id: &str, profile: &str, kind: &str, name: &str) -> S
     crate::scan::hash::fingerprint(&format!("{project_id}\0{profile}\0{kind}\0{name}"))[..16]
         .to_string()
 }
+
+/// Sets `local_modified` of a project's (`?1`) artifacts from their deployed and content
+/// hashes; only the rows whose flag changes are written (the flag is 0 or 1).
+static SET_MODIFIED: LazyLock<String> = LazyLock::new(|| {
+    let h = deployments::DEPLOYED_HASH;
+    format!(
+        "UPDATE artifacts SET local_modified = 1 - local_modified WHERE rowid IN (
+             SELECT artifacts.rowid FROM artifacts {}
+             WHERE artifacts.project_id = ?1 AND artifacts.local_modified IS NOT (CASE
+                 WHEN {h} IS NULL OR artifacts.content_hash IS NULL THEN 0
+                 WHEN {h} = artifacts.content_hash THEN 0 ELSE 1 END))",
+        deployments::with_deployment!()
+    )
+});
 
 fn summary(errors: &[FileError]) -> Option<String> {
     match errors.len() {
@@ -243,11 +258,7 @@ fn apply_scan(
             }
             None => {
                 let mut values = deploy_values(&row);
-                deployments::share(tx, &mut values, memo)?;
-                let key = values
-                    .iter()
-                    .find(|(n, _)| *n == ":deploy_key")
-                    .map(|v| v.1.clone());
+                let key = deployments::share(tx, &mut values, memo)?;
                 if execute(&mut deploy, values)? == 0 {
                     // The row is gone (its project unregistered meanwhile): what was stored
                     // for it has no holder.
@@ -267,16 +278,7 @@ fn apply_scan(
         // A list stored for a row of this project may have lost its last holder.
         memo.clear();
     }
-    // Only the rows whose flag changes are written again.
-    let modified = format!(
-        "CASE WHEN {h} IS NULL OR content_hash IS NULL THEN 0 WHEN {h} = content_hash THEN 0 ELSE 1 END",
-        h = deployments::ROW_DEPLOYED_HASH
-    );
-    tx.prepare_cached(&format!(
-        "UPDATE artifacts SET local_modified = {modified}
-         WHERE project_id = ?1 AND local_modified IS NOT ({modified})"
-    ))?
-    .execute([project_id])?;
+    tx.prepare_cached(&SET_MODIFIED)?.execute([project_id])?;
     let changed = !(out.changes.added.is_empty()
         && out.changes.updated.is_empty()
         && out.changes.removed.is_empty());
