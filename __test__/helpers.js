@@ -49,8 +49,23 @@ function age(dir, seconds = 60) {
   }
 }
 
+// Temp folders made by a test file are deleted when its process exits, passed or failed, so runs
+// do not pile trees up in the system's temp folder.
+const made = new Set()
+process.on('exit', () => {
+  for (const dir of made) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // A folder still mounted (the full-disk test) or held: left to the system.
+    }
+  }
+})
+
 function tmpdir(prefix = 'smc-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  made.add(dir)
+  return dir
 }
 
 function write(file, content) {

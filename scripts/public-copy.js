@@ -9,13 +9,20 @@ const path = require('node:path')
 
 const ROOT = path.join(__dirname, '..')
 
+// Deleted when the process that made them exits.
+const made = new Set()
+process.on('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+})
+
 /**
  * Copies the loader, the built binaries in the checkout's top folder and `extra` (paths relative
- * to the checkout) into a new world-readable temp folder, keeping their relative paths. Returns
- * the folder.
+ * to the checkout) into a new world-readable temp folder, keeping their relative paths, deleted
+ * when this process exits. Returns the folder.
  */
 function publicCopy(extra = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smc-public-'))
+  made.add(dir)
   const names = fs.readdirSync(ROOT).filter((n) => n === 'index.js' || n.endsWith('.node'))
   for (const rel of [...names, ...extra]) {
     const to = path.join(dir, rel)
