@@ -1,6 +1,7 @@
 //! The Node-API layer: converts JavaScript arguments into core types, core results into
 //! JavaScript objects, and core errors into `Error`s with a stable `code`. No logic lives here.
 
+mod allocator;
 mod args;
 mod artifact_page;
 mod cache;
