@@ -7,10 +7,14 @@
 //     script would; and one `registerProjects` call), then `refresh()`;
 //   - no-change refresh (p50 of 10), database size, and the peak RSS of the cache process, with its RSS
 //     after each of the repeated refreshes (flat = no growth).
-// The cache work runs in a child process per tree and variant, so its peak RSS is its own.
+// The cache work runs in a child process per tree and variant, so its peak RSS is its own. With
+// --rounds N every variant runs N times, the variants taking turns, and each row is the variant's run
+// of median cold time (the cold time of every round follows it): one slow moment of a shared machine
+// then lands on one run of one variant, not on the comparison.
 //
 //   node benches/node/scale.js [--trees 100,300,1000] [--artifacts 100] [--json out.json]
 //                              [--addon other.node]   (also run another build, e.g. the last release)
+//                              [--rounds 1]
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -26,6 +30,7 @@ const { values: args } = parseArgs({
     artifacts: { type: 'string', default: '100' },
     json: { type: 'string' },
     addon: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
     child: { type: 'string' },
   },
 })
@@ -92,6 +97,7 @@ async function child(spec) {
 function main() {
   const { generate } = require('../../scripts/gen-fixtures.js')
   const A = Number(args.artifacts)
+  const rounds = Math.max(1, Number(args.rounds) || 1)
   // What runs on each tree: this build registering one by one, and in one call; then, with
   // --addon, that build the same two ways, on the same tree.
   const variants = [
@@ -121,18 +127,27 @@ function main() {
       const tree = { projects: P, files: f.files, fileBytes: f.bytes, floorMs: f.ms, statFloorMs: statMs, variants: [] }
       console.log(`${P}x${A}: ${f.files} files; read+hash floor ${f.ms.toFixed(0)} ms, stat floor ${statMs.toFixed(0)} ms (one thread)`)
       results.trees.push(tree)
-      for (const v of variants) {
-        const dbPath = path.join(work, `cache-${tree.variants.length}.db`)
-        const spec = JSON.stringify({ projectPaths: fx.projectPaths, dbPath, home: fx.home, batch: v.batch, addon: v.addon })
-        const r = JSON.parse(
-          execFileSync(process.execPath, [__filename, '--child', spec], {
-            maxBuffer: 1 << 24,
-            stdio: ['ignore', 'pipe', 'inherit'],
-          }),
-        )
-        const size = (p) => (fs.existsSync(p) ? fs.statSync(p).size : 0)
-        r.dbBytes = size(dbPath) + size(dbPath + '-wal')
+      const runs = variants.map(() => [])
+      for (let round = 0; round < rounds; round++) {
+        variants.forEach((v, i) => {
+          const dbPath = path.join(work, `cache-${round}-${i}.db`)
+          const spec = JSON.stringify({ projectPaths: fx.projectPaths, dbPath, home: fx.home, batch: v.batch, addon: v.addon })
+          const r = JSON.parse(
+            execFileSync(process.execPath, [__filename, '--child', spec], {
+              maxBuffer: 1 << 24,
+              stdio: ['ignore', 'pipe', 'inherit'],
+            }),
+          )
+          const size = (p) => (fs.existsSync(p) ? fs.statSync(p).size : 0)
+          r.dbBytes = size(dbPath) + size(dbPath + '-wal')
+          runs[i].push(r)
+        })
+      }
+      variants.forEach((v, i) => {
+        const byCold = [...runs[i]].sort((a, b) => a.coldMs - b.coldMs)
+        const r = byCold[(byCold.length - 1) >> 1]
         const row = { variant: v.label, ...r, coldOverFloor: r.coldMs / f.ms, bytesPerArtifact: r.dbBytes / r.artifacts }
+        if (rounds > 1) row.coldMsEachRound = runs[i].map((x) => x.coldMs)
         tree.variants.push(row)
         line(
           `${P}x${A} ${v.label}`,
@@ -145,8 +160,12 @@ function main() {
           row.bytesPerArtifact.toFixed(0),
           `${r.peakRssMiB} MiB`,
         )
+        if (rounds > 1) {
+          const each = (key) => runs[i].map(key).join(' ')
+          console.log(`${''.padEnd(30)}each round: cold (ms) ${each((x) => x.coldMs.toFixed(0))}; no-change p50 (ms) ${each((x) => x.noChange.p50.toFixed(1))}; peak RSS (MiB) ${each((x) => x.peakRssMiB)}`)
+        }
         console.log(`${''.padEnd(30)}RSS after each no-change refresh (MiB): ${r.rssAfterRefreshesMiB.join(' ')}`)
-      }
+      })
     } finally {
       fs.rmSync(work, { recursive: true, force: true })
     }

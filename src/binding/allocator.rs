@@ -46,6 +46,25 @@ mod sqlite {
 
     unsafe extern "C" fn shutdown(_: *mut c_void) {}
 
+    /// mimalloc 2's `mi_option_arena_eager_commit` (its position in `mi_option_e`, mimalloc.h).
+    #[cfg(target_os = "linux")]
+    const ARENA_EAGER_COMMIT: mi::mi_option_t = 4;
+
+    /// Arena memory is committed as it is used and given back when purged. Committed up front
+    /// (mimalloc's default where the kernel overcommits, as Linux does), freed pages stay
+    /// resident: about 35 MiB more for a cache of one small project, for no measurable speed. Set
+    /// before anything allocates: a constructor of the first priority runs before the others of
+    /// the addon (the napi registrations allocate).
+    #[cfg(target_os = "linux")]
+    extern "C" fn commit_as_used() {
+        unsafe { mi::mi_option_set(ARENA_EAGER_COMMIT, 0) };
+    }
+
+    #[cfg(target_os = "linux")]
+    #[used]
+    #[unsafe(link_section = ".init_array.00100")]
+    static COMMIT_AS_USED: extern "C" fn() = commit_as_used;
+
     /// Runs when Node loads the addon, before any connection initializes SQLite (after that
     /// SQLite refuses the change and keeps the system allocator, which is still correct).
     #[napi_derive::module_init]
