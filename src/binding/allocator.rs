@@ -1,16 +1,17 @@
-//! The addon allocates through mimalloc on Linux and macOS, its Rust code and its SQLite alike: a
-//! scan allocates small strings, vectors and SQLite records on several threads at once, where
-//! glibc's arenas contend (a cold refresh of 100,000 artifacts spent about a fifth of its CPU in
-//! `malloc`/`free`; docs/performance.md). Node keeps its own allocator; Windows keeps the system's.
+//! On Linux the addon allocates through mimalloc, its Rust code and its SQLite alike: a scan
+//! allocates small strings, vectors and SQLite records on several threads at once, where glibc's
+//! arenas contend (a cold refresh of 100,000 artifacts spent about a fifth of its CPU in
+//! `malloc`/`free`; docs/performance.md). Node keeps its own allocator; macOS and Windows keep
+//! the system's (not measured there).
 
-#[cfg(any(target_os = "linux", target_os = "macos"))]
+#[cfg(target_os = "linux")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// SQLite's memory routines (`SQLITE_CONFIG_MALLOC`) on mimalloc. SQLite guarantees sizes above
-/// zero and never hands a null pointer to `xFree`, `xRealloc` or `xSize`.
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-mod sqlite {
+/// mimalloc's options, and SQLite's memory routines (`SQLITE_CONFIG_MALLOC`) on mimalloc. SQLite
+/// guarantees sizes above zero and never hands a null pointer to `xFree`, `xRealloc` or `xSize`.
+#[cfg(target_os = "linux")]
+mod setup {
     use std::ffi::{c_int, c_void};
 
     use libmimalloc_sys as mi;
@@ -47,7 +48,6 @@ mod sqlite {
     unsafe extern "C" fn shutdown(_: *mut c_void) {}
 
     /// mimalloc 2's `mi_option_arena_eager_commit` (its position in `mi_option_e`, mimalloc.h).
-    #[cfg(target_os = "linux")]
     const ARENA_EAGER_COMMIT: mi::mi_option_t = 4;
 
     /// Arena memory is committed as it is used and given back when purged. Committed up front
@@ -55,12 +55,10 @@ mod sqlite {
     /// resident: about 35 MiB more for a cache of one small project, for no measurable speed. Set
     /// before anything allocates: a constructor of the first priority runs before the others of
     /// the addon (the napi registrations allocate).
-    #[cfg(target_os = "linux")]
     extern "C" fn commit_as_used() {
         unsafe { mi::mi_option_set(ARENA_EAGER_COMMIT, 0) };
     }
 
-    #[cfg(target_os = "linux")]
     #[used]
     #[unsafe(link_section = ".init_array.00100")]
     static COMMIT_AS_USED: extern "C" fn() = commit_as_used;
