@@ -12,7 +12,13 @@ const ROOT = path.join(__dirname, '..')
 // Deleted when the process that made them exits.
 const made = new Set()
 process.on('exit', () => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+  for (const dir of made) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true })
+    } catch {
+      // Held by a child still running: left to the system, never failing the exit.
+    }
+  }
 })
 
 /**
