@@ -63,7 +63,7 @@ pub(super) fn share(
     memo: &mut Memo,
 ) -> rusqlite::Result<Option<i64>> {
     let deployed = values.iter().any(|(name, v)| {
-        *v != Value::Null && DEPLOYMENTS.columns.contains(&name.trim_start_matches(':'))
+        *v != Value::Null && DEPLOYMENTS.columns.contains(&stored_once::column(name))
     });
     if !deployed {
         return Ok(None);
@@ -98,16 +98,8 @@ pub(super) fn release_unheld(
 /// A project whose artifacts take another deployment is indexed again for search (the source
 /// is searched).
 pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    // The queue's trigger is set aside while the deployments move (they do not change), and
-    // put back as it was.
-    let queue: String = tx.query_row(
-        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'search_artifact_update'",
-        [],
-        |r| r.get(0),
-    )?;
     tx.execute_batch(&format!(
-        "DROP TRIGGER search_artifact_update;
-         CREATE TABLE artifact_deployments (
+        "CREATE TABLE artifact_deployments (
              deploy_key      INTEGER PRIMARY KEY,
              source          TEXT,
              version_spec    TEXT,
@@ -127,7 +119,6 @@ pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .map(|c| format!("{c} IS NOT NULL"))
         .collect();
     stored_once::move_out(tx, &DEPLOYMENTS, &any.join(" OR "), placeholder)?;
-    tx.execute_batch(&queue)?;
     tx.execute_batch(V13_QUEUE)
 }
 

@@ -182,6 +182,11 @@ END;
     )
 }
 
+/// The column a write's value names (`:column`).
+pub(super) fn column(name: &str) -> &str {
+    name.trim_start_matches(':')
+}
+
 /// Takes the values of `table`'s columns out of an upsert's values (`:column` names), leaving
 /// `left(i)` in the `i`th column's place; returns where the key goes (`:<table.key>`) and the
 /// values in `table`'s column order, or `None` when the write has no place for the key (then
@@ -191,9 +196,6 @@ pub(super) fn take(
     values: &mut [(&'static str, Value)],
     left: impl Fn(usize) -> Value,
 ) -> Option<(usize, Vec<Value>)> {
-    fn column(name: &str) -> &str {
-        name.trim_start_matches(':')
-    }
     let slot = values.iter().position(|(n, _)| column(n) == table.key)?;
     let mut taken: Vec<Value> = (0..table.columns.len()).map(&left).collect();
     for (name, v) in values.iter_mut() {
@@ -205,13 +207,20 @@ pub(super) fn take(
 }
 
 /// Moves the values of `table`'s columns out of the artifact rows matching `only` (SQL) into
-/// `table` (stored once), leaving each row the key and `left(i)` in the `i`th column.
+/// `table` (stored once), leaving each row the key and `left(i)` in the `i`th column. The search
+/// queue's trigger is set aside meanwhile (the values do not change), and put back as it was.
 pub(super) fn move_out(
     tx: &Transaction<'_>,
     table: &Table,
     only: &str,
     left: impl Fn(usize) -> Value,
 ) -> rusqlite::Result<()> {
+    let queue: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'search_artifact_update'",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch("DROP TRIGGER search_artifact_update")?;
     let n = table.columns.len();
     let rows: Vec<(i64, Vec<Value>)> = tx
         .prepare(&format!(
@@ -244,7 +253,7 @@ pub(super) fn move_out(
             .chain((0..n).map(&left));
         set.execute(rusqlite::params_from_iter(bound))?;
     }
-    Ok(())
+    tx.execute_batch(&queue)
 }
 
 /// `values` serialized unambiguously (each value's type, length and bytes), for [`keep`].

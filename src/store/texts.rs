@@ -65,16 +65,8 @@ pub(super) fn share(
 /// artifact wants 70 % of the rows, which reading the table finds faster (0.32 s against 0.51 s
 /// through the index for 100k artifacts).
 pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    // The queue's trigger is set aside while the texts move (they do not change), and put back
-    // as it was.
-    let queue: String = tx.query_row(
-        "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'search_artifact_update'",
-        [],
-        |r| r.get(0),
-    )?;
     tx.execute_batch(
-        "DROP TRIGGER search_artifact_update;
-         DROP INDEX artifacts_source;
+        "DROP INDEX artifacts_source;
          CREATE TABLE artifact_texts (
              text_key      INTEGER PRIMARY KEY,
              description   TEXT,
@@ -88,7 +80,6 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     )?;
     stored_once::move_out(tx, &TEXTS, "1", placeholder)?;
     tx.execute_batch(&stored_once::release_triggers(&TEXTS, "text_key"))?;
-    tx.execute_batch(&queue)?;
     tx.execute_batch(V11_QUEUE)?;
     // A new identity: the search index is rebuilt from these rows at its next open, also after a
     // release of schema 10 still running indexed rows whose texts it reads as empty.
