@@ -1,11 +1,11 @@
 'use strict'
 // Builders for real SkillMeat trees in temp folders, shared by the Node tests.
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 const crypto = require('node:crypto')
 const http = require('node:http')
 const { after } = require('node:test')
+const { tempFolder } = require('../scripts/temp-folder.js')
 
 // Servers started by a test file; whatever a failing test left listening is closed when the
 // file's tests end, so a failed assertion can never keep `node --test` waiting.
@@ -49,23 +49,9 @@ function age(dir, seconds = 60) {
   }
 }
 
-// Temp folders made by a test file are deleted when its process exits, passed or failed, so runs
-// do not pile trees up in the system's temp folder.
-const made = new Set()
-process.on('exit', () => {
-  for (const dir of made) {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true })
-    } catch {
-      // A folder still mounted (the full-disk test) or held: left to the system.
-    }
-  }
-})
-
+/** A temp folder, deleted when the test file's process exits. */
 function tmpdir(prefix = 'smc-') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  made.add(dir)
-  return dir
+  return tempFolder(prefix)
 }
 
 function write(file, content) {

@@ -4,22 +4,10 @@
 // `nobody` cannot enter. This copies the files such a child needs into a folder anyone can read.
 
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
+const { tempFolder } = require('./temp-folder.js')
 
 const ROOT = path.join(__dirname, '..')
-
-// Deleted when the process that made them exits.
-const made = new Set()
-process.on('exit', () => {
-  for (const dir of made) {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true })
-    } catch {
-      // Held by a child still running: left to the system, never failing the exit.
-    }
-  }
-})
 
 /**
  * Copies the loader, the built binaries in the checkout's top folder and `extra` (paths relative
@@ -27,8 +15,7 @@ process.on('exit', () => {
  * when this process exits. Returns the folder.
  */
 function publicCopy(extra = []) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smc-public-'))
-  made.add(dir)
+  const dir = tempFolder('smc-public-')
   const names = fs.readdirSync(ROOT).filter((n) => n === 'index.js' || n.endsWith('.node'))
   for (const rel of [...names, ...extra]) {
     const to = path.join(dir, rel)
