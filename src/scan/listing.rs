@@ -16,11 +16,12 @@
 //! does not move folder times (some network and FUSE mounts) can hide. Where folders have no
 //! inode to tell them by (not Unix), every folder is read each scan.
 
-use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::{DirEntry, FileType, Metadata};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 /// How recent a folder's times may be for its listing to be kept (see the module doc).
 const RACY_NS: i64 = 2_000_000_000;
@@ -95,10 +96,11 @@ fn name_of(bytes: &[u8]) -> &OsStr {
 /// handed to each scan.
 #[derive(Debug, Default)]
 pub struct Listings {
-    /// What the last scan kept: what this scan may use.
-    last: HashMap<FolderId, Arc<Listed>>,
+    /// What the last scan kept: what this scan may use. Keyed by device and inode, hashed with
+    /// Fx (a scan looks up every folder it enters; SipHash showed in no-change refreshes).
+    last: FxHashMap<FolderId, Arc<Listed>>,
     /// What this scan keeps for the next.
-    now: HashMap<FolderId, Arc<Listed>>,
+    now: FxHashMap<FolderId, Arc<Listed>>,
     /// When this scan began (ns since the epoch).
     started_ns: i64,
     /// Folders whose times are older than this (ns since the epoch) may be kept.

@@ -22,7 +22,7 @@ pub mod read;
 pub mod system;
 pub mod walk;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -267,8 +267,15 @@ fn stat_of(path: &Path, rel: String) -> Option<Stat> {
 fn fingerprint_files(files: &[Stat], caps: &str) -> String {
     let mut s = String::with_capacity(files.len() * 48 + caps.len());
     s.push_str(caps);
+    // `rel:size:mtime;` for each file, written without `fmt` (every scan does this per artifact).
+    let mut n = itoa::Buffer::new();
     for f in files {
-        let _ = write!(s, "{}:{}:{};", f.rel, f.size, f.mtime_ns);
+        s.push_str(&f.rel);
+        s.push(':');
+        s.push_str(n.format(f.size));
+        s.push(':');
+        s.push_str(n.format(f.mtime_ns));
+        s.push(';');
     }
     hash::fingerprint(&s)
 }
@@ -375,12 +382,15 @@ pub fn scan_project(
 
     // Two artifacts with one identity (e.g. mcp/x.json beside mcp/x/): both are kept, the second
     // under its path, named as it is (the store flags both as duplicates).
-    let mut seen = HashSet::new();
-    for c in &mut candidates {
-        if !seen.insert(c.key.clone()) {
-            c.alias = Some(c.key.name.clone());
-            c.key.name = c.rel_path.clone();
-        }
+    let twice: Vec<usize> = {
+        let mut seen = rustc_hash::FxHashSet::default();
+        (0..candidates.len())
+            .filter(|&i| !seen.insert(&candidates[i].key))
+            .collect()
+    };
+    for i in twice {
+        let c = &mut candidates[i];
+        c.alias = Some(std::mem::replace(&mut c.key.name, c.rel_path.clone()));
     }
 
     let fps: Vec<String> = candidates

@@ -8,11 +8,18 @@ use std::path::{Path, PathBuf};
 #[cfg(unix)]
 const SYSTEM_DIRS: &[&str] = &["/proc", "/sys", "/dev"];
 
-/// Whether the absolute, canonical `path` is one of the kernel's folders or inside one.
+/// Whether the absolute, canonical `path` is one of the kernel's folders or inside one. A
+/// canonical path has no `.`, `..` or doubled separators, so its bytes are compared (every
+/// folder a scan enters is checked; comparing component by component cost more than the check).
 pub fn is_system(path: &Path) -> bool {
     #[cfg(unix)]
     {
-        SYSTEM_DIRS.iter().any(|d| path.starts_with(d))
+        let bytes = path.as_os_str().as_encoded_bytes();
+        SYSTEM_DIRS.iter().any(|d| {
+            bytes
+                .strip_prefix(d.as_bytes())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
+        })
     }
     #[cfg(not(unix))]
     {
@@ -98,6 +105,10 @@ mod tests {
         assert!(is_system(Path::new("/proc/self/environ")));
         assert!(is_system(Path::new("/dev")));
         assert!(!is_system(Path::new("/devices/x")));
+        assert!(is_system(Path::new("/sys/kernel")));
+        assert!(!is_system(Path::new("/procfs")));
+        assert!(!is_system(Path::new("/home/proc")));
+        assert!(!is_system(Path::new("/")));
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().canonicalize().unwrap();
         std::os::unix::fs::symlink("/proc/self", d.join("p")).unwrap();
