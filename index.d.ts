@@ -183,6 +183,12 @@ export interface Artifact {
   versionSpec?: string
   /** Collection it was deployed from. */
   fromCollection?: string
+  /**
+   * The name its deployment manifest records (`artifact_name`, what SkillMeat calls it):
+   * `name` but for a nested command (`commit-message` for `git/commit-message`) or an
+   * entry that names it otherwise; none without a deployment.
+   */
+  deployedName?: string
   /** Deployment time as recorded. */
   deployedAt?: string
   /** Deployed version. */
@@ -722,6 +728,11 @@ export interface Project {
   origin: ProjectOrigin
   /** Profile roots present (`.claude`, `.codex`, `.gemini`, `.cursor`). */
   profiles: Array<string>
+  /**
+   * Profile roots holding a SkillMeat deployment manifest (`.skillmeat-deployed.toml`), with
+   * entries or none: the projects SkillMeat lists are those with one.
+   */
+  manifests: Array<string>
   /** Artifacts cached for it. */
   artifactCount: number
   /** Artifacts in error. */

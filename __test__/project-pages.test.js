@@ -218,6 +218,53 @@ test('one project id everywhere: /projects ids join /cache/* project_id; /projec
   assert.equal((await s.get(`/projects/${alpha.cache_id}/modified-artifacts`)).json.project_id, alpha.id)
 })
 
+test("a manifest without entries lists its project, as SkillMeat's POST /projects writes one; a deployment is named as its entry names it", async (t) => {
+  const s = await setup(t)
+  const delta = makeProject(s.root, 'delta')
+  const manifest = path.join(delta, '.claude', '.skillmeat-deployed.toml')
+  write(manifest, 'deployed = []\n')
+  const epsilon = makeProject(s.root, 'epsilon', { artifacts: { 'commands/git/commit-message.md': md({ description: 'Write a commit message' }) } })
+  const e = path.join(epsilon, '.claude')
+  write(
+    path.join(e, '.skillmeat-deployed.toml'),
+    [
+      entry({ artifact_name: 'commit-message', artifact_type: 'command', from_collection: 'default', deployed_at: '2025-10-01T00:00:00', artifact_path: 'commands/git/commit-message.md', content_hash: sha256(fs.readFileSync(path.join(e, 'commands', 'git', 'commit-message.md'))) }),
+      entry({ artifact_name: 'pdf', artifact_type: 'skill', from_collection: 'default', deployed_at: '2025-10-01T00:00:00', artifact_path: 'skills/pdf-tools', content_hash: folderHash(path.join(e, 'skills', 'pdf-tools')) }),
+    ].join('\n'),
+  )
+  await s.cache.refresh()
+  const listed = (await s.get('/projects')).json
+  assert.deepEqual(listed.items.map((p) => p.name).sort(), ['alpha', 'delta', 'epsilon', 'gamma'])
+  const d = listed.items.find((p) => p.name === 'delta')
+  assert.equal(d.deployment_count, 0)
+  assert.equal(d.last_deployment, null)
+  assert.deepEqual(s.cache.getProject(s.cacheIdOf(delta)).manifests, ['.claude'])
+  assert.deepEqual(s.cache.getProject(s.cacheIdOf(s.beta)).manifests, [])
+  assert.equal((await s.get('/projects/cache/stats')).json.entries, 4)
+  const page = await s.get(`/projects/${enc(b64(delta))}`)
+  assert.equal(page.status, 200, page.text)
+  assert.equal(page.json.deployment_count, 0)
+  assert.deepEqual(page.json.deployments, [])
+  assert.equal((await s.get(`/projects/${enc(b64(delta))}/drift/summary`)).status, 200)
+
+  // SkillMeat's web app finds a deployment in its collection by `artifact_name`.
+  const names = (await s.get(`/projects/${enc(b64(epsilon))}`)).json.deployments.map((x) => [x.artifact_name, x.artifact_path])
+  assert.deepEqual(names.sort(), [['commit-message', 'commands/git/commit-message.md'], ['pdf', 'skills/pdf-tools']])
+  const drift = (await s.get(`/projects/${enc(b64(epsilon))}/drift/summary`)).json
+  assert.ok(drift.drift_details.every((x) => ['commit-message', 'pdf'].includes(x.artifact_name)), JSON.stringify(drift.drift_details))
+  const arts = s.cache.listArtifacts({ projectId: s.cacheIdOf(epsilon), limit: 100 }).items
+  assert.deepEqual(
+    Object.fromEntries(arts.map((a) => [a.name, a.deployedName ?? null])),
+    { 'git/commit-message': 'commit-message', 'pdf-tools': 'pdf', review: null, planner: null },
+  )
+
+  // The manifest deleted: SkillMeat no longer lists the project.
+  fs.rmSync(manifest)
+  await s.cache.refresh()
+  assert.ok(!(await s.get('/projects')).json.items.some((p) => p.name === 'delta'))
+  assert.equal((await s.get(`/projects/${enc(b64(delta))}`)).status, 404)
+})
+
 test('modified artifacts and check-modifications: from the cache, and after a re-scan of that project', async (t) => {
   const s = await setup(t)
   const id = enc(b64(s.alpha))

@@ -1622,3 +1622,60 @@ fn a_deployment_written_for_a_row_that_is_gone_is_not_kept() {
         .unwrap();
     assert_eq!(stored, 0, "nothing holds it");
 }
+
+#[test]
+fn a_schema_13_cache_gains_the_projects_manifests_and_reads_deployed_names_as_names() {
+    use skillmeat_cache::store::Fresh;
+    use skillmeat_cache::store::ownership::APPLICATION_ID;
+    use skillmeat_cache::store::schema::migrate_to;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        migrate_to(&mut c, 13).unwrap();
+        // p deploys two artifacts from `.codex`; q deploys nothing; r's one entry lost its files.
+        c.execute_batch(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at, fingerprint, deployed_count)
+                 VALUES ('p', '/p', 'p', 1, 1, 'fp', 2), ('q', '/q', 'q', 1, 1, 'fp', 0),
+                        ('r', '/r', 'r', 1, 1, 'fp', 1);
+             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path,
+                 fingerprint, scanned_at, updated_at, origin)
+                 VALUES ('a1', 'p', 'p', '.codex', 'command', 'git/commit', '', 'f', 1, 1, 'collection'),
+                        ('a2', 'p', 'p', '.codex', 'agent', 'planner', '', 'f', 1, 1, 'collection'),
+                        ('a3', 'p', 'p', '.claude', 'agent', 'mine', '', 'f', 1, 1, 'local'),
+                        ('a4', 'q', 'q', '.claude', 'agent', 'mine', '', 'f', 1, 1, 'local');",
+        )
+        .unwrap();
+    }
+    let store = open_store(&db);
+    let manifests = |id: &str| {
+        let p = store.get_project(id, Fresh::ANY).unwrap().unwrap();
+        p.manifests
+    };
+    assert_eq!(manifests("p"), vec![".codex".to_string()]);
+    assert!(manifests("q").is_empty());
+    assert_eq!(
+        manifests("r"),
+        vec![".claude".to_string()],
+        "a manifest with entries is in `.claude` when nothing else says"
+    );
+    let name = |id: &str| store.get_artifact(id).unwrap().unwrap().deployed_name;
+    assert_eq!(
+        name("a1").as_deref(),
+        Some("git/commit"),
+        "until a scan reads the manifest"
+    );
+    assert_eq!(name("a2").as_deref(), Some("planner"));
+    assert_eq!(name("a3"), None);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let stale: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM projects WHERE fingerprint IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stale, 0, "every project is compared again at its next scan");
+}

@@ -72,6 +72,13 @@ macro_rules! artifact_table {
             from_collection: Option<String> {
                 "from_collection" as FROM_COLLECTION => plain <= &w.d.from_collection, deploy
             }
+            "The name its deployment manifest records (`artifact_name`, what SkillMeat calls it):"
+            "`name` but for a nested command (`commit-message` for `git/commit-message`) or an"
+            "entry that names it otherwise; none without a deployment."
+            deployed_name: Option<String> {
+                "deployed_name" as "COALESCE(deployed_name, CASE WHEN origin != 'local' THEN name END)" => plain
+                    <= w.d.name.as_deref().filter(|n| *n != w.a.key.name), deploy
+            }
             "Deployment time as recorded."
             deployed_at: Option<String> { "deployed_at" => plain <= &w.d.deployed_at, deploy }
             "Deployed version."

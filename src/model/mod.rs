@@ -42,6 +42,9 @@ pub struct Project {
     pub origin: ProjectOrigin,
     /// Profile roots present (`.claude`, `.codex`, `.gemini`, `.cursor`).
     pub profiles: Vec<String>,
+    /// Profile roots holding a SkillMeat deployment manifest (`.skillmeat-deployed.toml`), with
+    /// entries or none: the projects SkillMeat lists are those with one.
+    pub manifests: Vec<String>,
     /// Artifacts cached for it.
     pub artifact_count: i64,
     /// Artifacts in error.

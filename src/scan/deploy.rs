@@ -61,6 +61,7 @@ pub(super) fn deploy_info(
     let locked = col.filter(|_| is_locked_content);
     DeployInfo {
         origin: d.origin.clone().unwrap_or_else(|| "collection".into()),
+        name: Some(d.name.clone()),
         source: d
             .source
             .clone()

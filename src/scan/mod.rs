@@ -46,6 +46,9 @@ pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"]
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 /// Bumped when the scanner extracts different data, so stored fingerprints stop matching.
 const SCANNER_VERSION: &str = "scan-v4";
+/// Bumped when a project's row holds new facts from the scan (2: `manifests`), so stored
+/// project fingerprints stop matching while artifact fingerprints still do.
+const PROJECT_ROW: &str = "project-row-2;";
 /// Name of SkillMeat's deployment manifest inside a profile root.
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
@@ -78,6 +81,9 @@ pub struct Prior {
 pub struct DeployInfo {
     /// `local` (no manifest entry) or `collection` (or the manifest's own `origin`).
     pub origin: String,
+    /// The entry's `artifact_name` (a nested command is `commit-message` there, `git/commit-message`
+    /// here; an entry may name its artifact otherwise).
+    pub name: Option<String>,
     /// Upstream source spec.
     pub source: Option<String>,
     /// Version spec.
@@ -137,6 +143,9 @@ pub struct ProjectScan {
     pub deployment_count: i64,
     /// The latest `deployed_at` of those entries, as written.
     pub last_deployment: Option<String>,
+    /// Profile roots holding a deployment manifest (`.claude/.skillmeat-deployed.toml`), with
+    /// entries or not: what makes SkillMeat list the project.
+    pub manifests: Vec<String>,
 }
 
 /// Why a project could not be scanned at all.
@@ -348,8 +357,12 @@ pub fn scan_project(
         listings,
     };
     let mut profiles = Vec::new();
+    let mut manifests = Vec::new();
     let mut candidates = Vec::new();
     let mut stat_parts = String::from(SCANNER_VERSION);
+    // What a project row holds besides its artifacts, versioned apart from the scanner: rows an
+    // older release wrote (without `manifests`) are written again, their artifacts not read.
+    stat_parts.push_str(PROJECT_ROW);
     stat_parts.push_str(&collections.fingerprint);
     // The scanner's version is part of every artifact's fingerprint too: a release that reads
     // files differently (health rules, frontmatter repair) reads every artifact once again.
@@ -363,6 +376,9 @@ pub fn scan_project(
         candidates.extend(locate_profile(dir, &real, profile, &mut sc));
         for f in [DEPLOYED_FILE, PROJECT_FILE] {
             if let Some(st) = stat_of(&dir.join(profile).join(f), f.into()) {
+                if f == DEPLOYED_FILE {
+                    manifests.push(profile.to_string());
+                }
                 racy_project |= st.mtime_ns >= racy_after;
                 let _ = write!(stat_parts, "{profile}/{f}:{}:{};", st.size, st.mtime_ns);
             }
@@ -558,6 +574,7 @@ pub fn scan_project(
         artifacts,
         read_count,
         deployment_count,
+        manifests,
         last_deployment,
     })
 }

@@ -315,6 +315,21 @@ CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLL
     }),
     // v13: each distinct deployment stored once (see `deployments`).
     Code(super::deployments::migrate_v13),
+    // v14: the profile roots holding a deployment manifest, entries or none (SkillMeat lists a
+    // project with an empty one), until a scan writes them the roots of its deployed artifacts;
+    // the name a manifest entry gives its artifact where it differs (read as `name` until then).
+    // Every project is compared again at its next scan (its rows are written, no file read).
+    Sql(r#"
+ALTER TABLE projects ADD COLUMN manifests_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE artifacts ADD COLUMN deployed_name TEXT;
+UPDATE projects SET manifests_json = (
+    SELECT json_group_array(profile) FROM (
+        SELECT DISTINCT profile FROM artifacts
+        WHERE project_id = projects.id AND origin != 'local' ORDER BY profile))
+    WHERE deployed_count > 0;
+UPDATE projects SET manifests_json = '[".claude"]' WHERE deployed_count > 0 AND manifests_json = '[]';
+UPDATE projects SET fingerprint = NULL;
+"#),
 ];
 
 /// The schema version this build writes.

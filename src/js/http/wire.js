@@ -162,12 +162,12 @@ function projectDetail(p) {
 }
 
 /**
- * Whether SkillMeat lists a project on `/projects` (and serves its pages): it has a deployment
- * manifest (`.skillmeat-deployed.toml`). The cache counts the manifests' entries, not the files,
- * so a manifest without entries (what SkillMeat's `POST /projects` writes) counts as none.
+ * Whether SkillMeat lists a project on `/projects` (and serves its pages): one of its profile
+ * roots holds a deployment manifest (`.skillmeat-deployed.toml`), with entries or none (SkillMeat's
+ * `POST /projects` writes an empty one so that the new project is listed).
  */
-function hasDeployments(p) {
-  return p.deployedCount > 0
+function hasManifest(p) {
+  return p.manifests.length > 0
 }
 
 /** A web address for a marketplace entry's `origin`: a URL as it is, `owner/repo/…` on GitHub. */
@@ -222,7 +222,7 @@ module.exports = {
   artifactDetail,
   projectRow,
   projectDetail,
-  hasDeployments,
+  hasManifest,
   originUrl,
   refreshOutcome,
   refreshStats,

@@ -8,7 +8,7 @@
 // comes after ./projects.js, so `/projects/cache/*` wins over `/projects/{project_id}/*`.
 
 const { HttpError } = require('../errors.js')
-const { iso, versionDifference, hasDeployments } = require('../wire.js')
+const { iso, versionDifference, hasManifest } = require('../wire.js')
 const { pathId, otherId, decodeProjectId, pathlibStr, pathlibName } = require('../ids.js')
 const { fastapiOnly } = require('./fastapi.js')
 
@@ -28,7 +28,8 @@ async function filled(cache) {
  * (here: SkillMeat's id of a cached project, or the cache's own id), else the id decoded as a
  * path (`decode_project_id`: 400 with Python's message when it is not base64 of UTF-8 text),
  * looked up among the cached projects as `pathlib.Path` spells it (never on disk). 404 for a
- * path the cache does not know (or whose folder is gone) and for a project without deployments,
+ * path the cache does not know (or whose folder is gone) and for a project without a deployment
+ * manifest (one without entries answers, with no deployments),
  * with SkillMeat's texts.
  */
 function projectOf(cache, id) {
@@ -42,7 +43,7 @@ function projectOf(cache, id) {
     if (!p) throw new HttpError(404, `Project not found at path: ${d.path}`)
   }
   if (p.status === 'missing') throw new HttpError(404, `Project not found at path: ${p.path}`)
-  if (!hasDeployments(p)) throw new HttpError(404, `No deployments found for project: ${pathlibName(p.path)}`)
+  if (!hasManifest(p)) throw new HttpError(404, `No deployments found for project: ${pathlibName(p.path)}`)
   return p
 }
 
@@ -71,7 +72,7 @@ const detectedAt = (a) => (a.localModified ? iso(a.updatedAt) : null)
 /** SkillMeat's `DeployedArtifact`, and what a project page shows beside it. */
 function deployedArtifact(a) {
   return {
-    artifact_name: a.name,
+    artifact_name: a.deployedName ?? a.name,
     artifact_type: a.type,
     from_collection: a.fromCollection ?? null,
     deployed_at: a.deployedAt ?? null,
@@ -135,7 +136,7 @@ const RECOMMENDATION = { modified: 'push_to_collection', outdated: 'pull_from_co
 /** SkillMeat's `DriftDetectionResponse`, and where the newer version is (added). */
 function driftDetail(a, type) {
   return {
-    artifact_name: a.name,
+    artifact_name: a.deployedName ?? a.name,
     artifact_type: a.type,
     drift_type: type,
     // SkillMeat's is the hash of the collection's copy, which the cache does not read.
@@ -160,7 +161,7 @@ function driftDetail(a, type) {
 /** SkillMeat's `DeploymentModificationStatus` / `ModifiedArtifactInfo` fields of an artifact. */
 function modification(a) {
   return {
-    artifact_name: a.name,
+    artifact_name: a.deployedName ?? a.name,
     artifact_type: a.type,
     deployed_sha: a.deployedHash ?? '',
     current_sha: a.contentHash ?? '',

@@ -5,7 +5,7 @@
 // `/projects/{project_id}/*`.
 
 const { HttpError } = require('../errors.js')
-const { iso, refreshOutcome, refreshStats, hasDeployments } = require('../wire.js')
+const { iso, refreshOutcome, refreshStats, hasManifest } = require('../wire.js')
 const { pathId, allProjects, decodeProjectId } = require('../ids.js')
 const { freshness } = require('../freshness.js')
 const { refreshFromBody } = require('../refresh.js')
@@ -16,8 +16,8 @@ function cacheStats(cache, fresh) {
   const { last, ageMs, hit, ttl } = fresh
   const st = cache.status()
   return {
-    // As SkillMeat: the projects its `/projects` lists (those with deployments).
-    entries: allProjects(cache).filter(hasDeployments).length,
+    // As SkillMeat: the projects its `/projects` lists (those with a deployment manifest).
+    entries: allProjects(cache).filter(hasManifest).length,
     last_scan: iso(last),
     cache_ttl: Math.round(ttl / 1000),
     is_valid: hit,
@@ -51,7 +51,7 @@ module.exports = [
         }
         // As SkillMeat: the projects with a deployment manifest (`/cache/projects` lists every one).
         const all = allProjects(cache)
-          .filter(hasDeployments)
+          .filter(hasManifest)
           .map((p) => [p, when(p)])
           .sort((a, b) => (a[1] === b[1] ? (a[0].name < b[0].name ? -1 : a[0].name > b[0].name ? 1 : 0) : b[1] - a[1]))
           .map(([p]) => p)
@@ -126,7 +126,7 @@ module.exports = [
         await cache.clear()
         const s = await cache.refresh({})
         // SkillMeat counts what its discovery finds: projects with a deployment manifest.
-        const n = allProjects(cache).filter(hasDeployments).length
+        const n = allProjects(cache).filter(hasManifest).length
         return {
           body: {
             success: true,
