@@ -224,3 +224,19 @@ test('a FIFO, a symlink to /dev/zero and an oversized file in a project never ha
   assert.match(arts.big.error, /limit/)
   assert.equal(arts.review.status, 'ok', 'the rest of the project is scanned as usual')
 })
+
+test("SkillMeat's empty cache.db is refused however it is named: through a link, or from another home", () => {
+  const root = tmpdir()
+  const home = path.join(root, '.skillmeat')
+  const theirs = path.join(home, 'cache', 'cache.db')
+  fs.mkdirSync(path.dirname(theirs), { recursive: true })
+  fs.writeFileSync(theirs, '')
+  const link = path.join(root, 'link.sqlite')
+  fs.symlinkSync(theirs, link)
+  const elsewhere = tmpdir()
+  for (const open of [() => Cache.open({ home, path: link }), () => Cache.open({ home: elsewhere, path: theirs })]) {
+    assert.throws(open, (e) => e.code === 'CACHE_FOREIGN' && /SkillMeat's own database file/.test(e.message))
+  }
+  assert.equal(fs.statSync(theirs).size, 0, 'left empty')
+  assert.deepEqual(fs.readdirSync(path.dirname(theirs)), ['cache.db'], 'no -wal or -shm beside it')
+})

@@ -24,6 +24,22 @@ pub enum Error {
         /// What was wrong with it, with the line where known.
         reason: String,
     },
+    /// Another process kept `config.toml` locked for a write longer than 5 s.
+    #[error(
+        "configuration file {path} is being written by another process; nothing was changed, try again"
+    )]
+    ConfigBusy {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `config.toml` may not be written (read-only, or owned by another user).
+    #[error(
+        "configuration file {path} is read-only (or not yours to write); nothing was changed. Make it writable, or set the key in the environment or as an option instead"
+    )]
+    ConfigReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
     /// A project, artifact or path does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -106,6 +122,8 @@ impl Error {
             Error::Closed => "CACHE_CLOSED",
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::ConfigInvalid { .. } => "CONFIG_INVALID",
+            Error::ConfigBusy { .. } => "CONFIG_BUSY",
+            Error::ConfigReadOnly { .. } => "CONFIG_READONLY",
             Error::NotFound(_) => "NOT_FOUND",
             Error::Corrupt { .. } => "CACHE_CORRUPT",
             Error::ReadOnly { .. } => "CACHE_READONLY",

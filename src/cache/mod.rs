@@ -91,25 +91,32 @@ fn warning(code: &str, message: String) -> Warning {
     }
 }
 
-/// Refuses SkillMeat's own database file (`<home>/cache/cache.db`) as this cache's database
-/// while it holds nothing that marks it as ours: SkillMeat creates the file empty and fills it
-/// with its own tables (some named `projects` and `artifacts`) when it migrates, so taking an
-/// empty one would collide with SkillMeat. A cache of ours there (an earlier version's default)
-/// is still opened.
+/// Refuses SkillMeat's own database file (`<home>/cache/cache.db`, or `cache/cache.db` in any
+/// `.skillmeat` folder) as this cache's database while it holds nothing that marks it as ours:
+/// SkillMeat creates the file empty and fills it with its own tables (some named `projects` and
+/// `artifacts`) when it migrates, so taking an empty one would collide with SkillMeat. The path
+/// is resolved first, so a link of another name to it is refused too. A cache of ours there (an
+/// earlier version's default) is still opened.
 fn refuse_skillmeat_database(home: &std::path::Path, path: &std::path::Path) -> Result<()> {
-    let Some(name) = path.file_name() else {
+    let Ok(real) = std::fs::canonicalize(path) else {
         return Ok(());
     };
-    if name != crate::config::LEGACY_DB_FILE || !path.exists() {
+    let named = |p: Option<&std::path::Path>, name: &str| {
+        p.and_then(|p| p.file_name()).is_some_and(|n| n == name)
+    };
+    if !named(Some(&real), crate::config::LEGACY_DB_FILE) {
         return Ok(());
     }
-    let dir = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-    let folder = path.parent().and_then(dir);
-    if folder.is_none() || folder != dir(&home.join("cache")) {
+    let folder = real.parent();
+    let in_home =
+        folder.is_some_and(|f| std::fs::canonicalize(home.join("cache")).is_ok_and(|c| c == f));
+    let in_a_skillmeat_home =
+        named(folder, "cache") && named(folder.and_then(|f| f.parent()), ".skillmeat");
+    if !in_home && !in_a_skillmeat_home {
         return Ok(());
     }
     if matches!(
-        crate::store::ownership::inspect(path),
+        crate::store::ownership::inspect(&real),
         Ok(crate::store::ownership::Ownership::Absent)
     ) {
         return Err(Error::Foreign {

@@ -223,7 +223,27 @@ pub fn config_file(home: &Path) -> PathBuf {
 /// its line must not print it.
 pub fn redact_secrets(text: &str, message: &str) -> String {
     let mut out = message.to_string();
+    let hide = |out: &mut String, value: &str| {
+        let bare = value.trim_matches(|c| c == '"' || c == '\'');
+        if bare.len() >= 4 {
+            *out = out.replace(bare, "<hidden>");
+        }
+    };
+    // The closing quotes of a secret's multi-line string (`"""` or `'''`) while inside it: each
+    // of its lines is hidden too.
+    let mut open: Option<&str> = None;
     for line in text.lines() {
+        if let Some(close) = open {
+            let (inside, closed) = match line.find(close) {
+                Some(i) => (&line[..i], true),
+                None => (line, false),
+            };
+            hide(&mut out, inside.trim());
+            if closed {
+                open = None;
+            }
+            continue;
+        }
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
@@ -238,10 +258,10 @@ pub fn redact_secrets(text: &str, message: &str) -> String {
         let value = value.trim();
         if secret && !value.is_empty() {
             out = out.replace(value, "<hidden>");
-            let bare = value.trim_matches(|c| c == '"' || c == '\'');
-            if bare.len() >= 4 {
-                out = out.replace(bare, "<hidden>");
-            }
+            hide(&mut out, value);
+            open = ["\"\"\"", "'''"]
+                .into_iter()
+                .find(|q| value.starts_with(q) && !value[3..].contains(q));
         }
     }
     out
@@ -350,13 +370,23 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         ));
     };
     let path = config_file(home);
-    let _lock = lock_home(home);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    if value.is_none() && std::fs::symlink_metadata(&path).is_err() {
+        // Nothing to remove, and nothing is created.
+        return Ok(());
+    }
+    // The folder first, so that the lock below is taken on a fresh home too (two first writers
+    // would otherwise both go on unlocked and one would lose its key).
+    crate::private_fs::create_dir_all(home)
+        .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
+    let _lock = lock_home(home, &path)?;
+    let original = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Error::ConfigInvalid {
+            path: path.clone(),
+            reason: "not UTF-8 text (TOML files are UTF-8)".into(),
+        })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
     };
-    let original = text;
     let mut doc: toml_edit::DocumentMut =
         original
             .parse()
@@ -367,7 +397,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
     if !doc.contains_key("cache") {
         doc["cache"] = toml_edit::table();
     }
-    let Some(table) = doc["cache"].as_table_mut() else {
+    let Some(table) = doc["cache"].as_table_like_mut() else {
         return Err(Error::ConfigInvalid {
             path,
             reason: "`cache` must be a table ([cache])".into(),
@@ -375,10 +405,11 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
     };
     match value {
         None => {
-            // Nothing to remove: the file stays as it is (no empty `[cache]` added).
-            if table.remove(key).is_none() {
+            let Some(comment) = remove_key(&mut doc, key) else {
+                // Nothing to remove: the file stays as it is (no empty `[cache]` added).
                 return Ok(());
-            }
+            };
+            keep_comment(&mut doc, comment);
         }
         Some(raw) => {
             let mut item = (found.to_toml)(key, raw)?;
@@ -389,7 +420,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
             ) {
                 *new.decor_mut() = old.decor().clone();
             }
-            table[key] = item;
+            table.insert(key, item);
         }
     }
     let text = doc.to_string();
@@ -408,9 +439,90 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         };
         Config::resolve_keys(&Options::default(), &no_env, &table, &path, home_setting)?;
     }
-    std::fs::create_dir_all(home)
-        .map_err(|e| Error::io(format!("creating {}", home.display()), e))?;
     replace_file(&path, &in_file_style(&text, &original))
+}
+
+/// Removes `key` from `[cache]` (a table or an inline table); returns the comment lines written
+/// above it (empty when none), or `None` when it was not there.
+fn remove_key(doc: &mut toml_edit::DocumentMut, key: &str) -> Option<Comment> {
+    let cache = &mut doc["cache"];
+    let Some(table) = cache.as_table_mut() else {
+        return cache
+            .as_table_like_mut()
+            .and_then(|t| t.remove(key))
+            .map(|_| Comment::default());
+    };
+    let at = table.iter().position(|(k, _)| k == key)?;
+    let (removed, _) = table.remove_entry(key)?;
+    let text = removed
+        .leaf_decor()
+        .prefix()
+        .and_then(|p| p.as_str())
+        .unwrap_or_default();
+    // Only comment lines are kept; a blank line above the key goes with it.
+    let lines: String = text
+        .split_inclusive('\n')
+        .filter(|l| l.trim_start().starts_with('#'))
+        .collect();
+    if lines.is_empty() {
+        return Some(Comment::default());
+    }
+    // The key that followed takes it, above its own.
+    if let Some((mut next, _)) = table.iter_mut().nth(at) {
+        let own = next
+            .leaf_decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .unwrap_or_default()
+            .to_string();
+        next.leaf_decor_mut().set_prefix(format!("{lines}{own}"));
+        return Some(Comment::default());
+    }
+    Some(Comment {
+        lines,
+        after: table.position(),
+    })
+}
+
+/// Comment lines that were above the last key of `[cache]` when it was removed, and where that
+/// table is in the file.
+#[derive(Default)]
+struct Comment {
+    lines: String,
+    after: Option<isize>,
+}
+
+/// Writes `comment` where the removed key was: above the table that followed `[cache]` in the
+/// file, or at the end of the file.
+fn keep_comment(doc: &mut toml_edit::DocumentMut, comment: Comment) {
+    if comment.lines.is_empty() {
+        return;
+    }
+    let after = comment.after.unwrap_or(isize::MAX);
+    let next = doc
+        .iter()
+        .filter_map(|(k, item)| Some((k.to_string(), item.as_table()?.position()?)))
+        .filter(|(_, pos)| *pos > after)
+        .min_by_key(|(_, pos)| *pos)
+        .map(|(k, _)| k);
+    match next
+        .and_then(|k| doc.get_mut(&k))
+        .and_then(|i| i.as_table_mut())
+    {
+        Some(t) => {
+            let own = t
+                .decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .unwrap_or_default()
+                .to_string();
+            t.decor_mut().set_prefix(format!("{}{own}", comment.lines));
+        }
+        None => {
+            let own = doc.trailing().as_str().unwrap_or_default().to_string();
+            doc.set_trailing(format!("{}{own}", comment.lines));
+        }
+    }
 }
 
 /// `text` (as written by toml_edit: `\n` line ends, no byte order mark) in the style of the file
@@ -433,45 +545,93 @@ fn in_file_style(text: &str, original: &str) -> String {
 }
 
 /// An exclusive advisory lock on `home` (the folder itself, so nothing is added to it), held
-/// while a write reads and replaces `config.toml`: two processes setting keys at once keep both
-/// keys. Waits up to 5 s for another writer, then goes on without it (as it does where folders
-/// cannot be locked, or `home` does not exist yet).
-fn lock_home(home: &Path) -> Option<std::fs::File> {
+/// while a write reads and replaces `config.toml` (`path`): two processes setting keys at once
+/// keep both keys. Waits up to 5 s for another writer, then fails with `CONFIG_BUSY` rather than
+/// write unlocked; goes on unlocked only where folders cannot be locked.
+fn lock_home(home: &Path, path: &Path) -> Result<Option<std::fs::File>> {
     #[cfg(unix)]
     {
         use std::os::unix::io::AsRawFd;
-        let dir = std::fs::File::open(home).ok()?;
+        let Ok(dir) = std::fs::File::open(home) else {
+            return Ok(None);
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
             // SAFETY: `dir` is an open descriptor for the whole call; the lock goes with it
             // when the file is dropped.
             if unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                return Some(dir);
+                return Ok(Some(dir));
             }
-            let busy = std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
-            if !busy || std::time::Instant::now() >= deadline {
-                return None;
+            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Ok(None);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::ConfigBusy {
+                    path: path.to_path_buf(),
+                });
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = home;
-        None
+        let _ = (home, path);
+        Ok(None)
     }
 }
 
+/// Where a write of `path` goes: through a link (and a chain of them) to its target, also when
+/// that target does not exist yet (it is then created; the link stays).
+fn write_target(path: &Path) -> Result<std::path::PathBuf> {
+    match std::fs::canonicalize(path) {
+        Ok(t) => return Ok(t),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Error::io(format!("resolving {}", path.display()), e));
+        }
+        Err(_) => {}
+    }
+    let mut at = path.to_path_buf();
+    // As many links as the kernel follows in one path.
+    for _ in 0..40 {
+        match std::fs::read_link(&at) {
+            Ok(to) => at = at.parent().map_or(to.clone(), |dir| dir.join(&to)),
+            Err(_) => return Ok(at),
+        }
+    }
+    Err(Error::io(
+        format!("resolving {}", path.display()),
+        std::io::Error::other("too many levels of links"),
+    ))
+}
+
+/// Refuses to replace a `config.toml` its owner made read-only (no write permission for anyone),
+/// or one this process may not write: SkillMeat's own writer, which opens the file to write it,
+/// would fail there too, and a rename over it would not.
+fn check_writable(path: &Path, target: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(target) else {
+        return Ok(());
+    };
+    let denied = meta.permissions().readonly()
+        || matches!(
+            std::fs::OpenOptions::new().write(true).open(target),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied
+        );
+    if denied {
+        return Err(Error::ConfigReadOnly {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// Replaces the file at `path` with `text` atomically (a temporary file beside it, renamed over
-/// it). A link is written through (its target is replaced, the link stays), and the file keeps
+/// it). A link is written through (its target is replaced or created, the link stays), a file
+/// that may not be written is refused (`CONFIG_READONLY`), and the file keeps
 /// its permissions: SkillMeat's `config.toml` holds a token, often readable by its owner only.
 /// A new file is created readable by its owner only.
 fn replace_file(path: &Path, text: &str) -> Result<()> {
-    let target = match std::fs::canonicalize(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(e) => return Err(Error::io(format!("resolving {}", path.display()), e)),
-    };
+    let target = write_target(path)?;
+    check_writable(path, &target)?;
     let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
     // A name of this write's own: two writers never share (and truncate) one temporary file.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -697,6 +857,129 @@ mod tests {
     }
 
     #[test]
+    fn first_writers_of_a_fresh_home_keep_every_key() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let home = dir.path().join(".skillmeat");
+            let keys = [
+                ("ttl_minutes", "15"),
+                ("discovery_depth", "2"),
+                ("watch", "true"),
+            ];
+            std::thread::scope(|s| {
+                for (k, v) in keys {
+                    let home = &home;
+                    s.spawn(move || set_value(home, k, Some(v)).unwrap());
+                }
+            });
+            let after = std::fs::read_to_string(home.join("config.toml")).unwrap();
+            for (k, v) in keys {
+                assert!(after.contains(&format!("{k} = {v}")), "{k} kept: {after}");
+            }
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&home).unwrap().permissions().mode();
+                assert_eq!(
+                    mode & 0o777,
+                    0o700,
+                    "the home is private, as Cache.open makes it"
+                );
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_writer_waits_for_the_lock_and_then_fails_without_writing() {
+        use std::os::unix::io::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[cache]\nttl_minutes = 5\n").unwrap();
+        let held = std::fs::File::open(dir.path()).unwrap();
+        // SAFETY: `held` is open for the whole test.
+        assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+        let err = set_value(dir.path(), "ttl_minutes", Some("6")).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_BUSY", "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "[cache]\nttl_minutes = 5\n"
+        );
+        drop(held);
+        set_value(dir.path(), "ttl_minutes", Some("6")).unwrap();
+    }
+
+    #[test]
+    fn unsetting_a_key_keeps_the_comments_above_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        let before = "[cache]\n# Values below chosen by ops; see wiki\nttl_minutes = 120\ndiscovery_depth = 2\n# the last one\nwatch = true\n\n[analytics]\nenabled = true\n";
+        std::fs::write(&file, before).unwrap();
+        set_value(dir.path(), "ttl_minutes", None).unwrap();
+        set_value(dir.path(), "watch", None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "[cache]\n# Values below chosen by ops; see wiki\ndiscovery_depth = 2\n# the last one\n\n[analytics]\nenabled = true\n"
+        );
+        // The last key of the last table: its comment stays at the end of the file.
+        std::fs::write(
+            &file,
+            "[cache]\nttl_minutes = 1\n# keep the old TTL\ndiscovery_depth = 2\n",
+        )
+        .unwrap();
+        set_value(dir.path(), "discovery_depth", None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "[cache]\nttl_minutes = 1\n# keep the old TTL\n"
+        );
+        // Unsetting in a home without a file creates nothing.
+        let empty = dir.path().join("none");
+        set_value(&empty, "ttl_minutes", None).unwrap();
+        assert!(!empty.exists());
+    }
+
+    #[test]
+    fn an_inline_cache_table_is_written_as_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "cache = { ttl_minutes = 1 }\n").unwrap();
+        set_value(dir.path(), "discovery_depth", Some("2")).unwrap();
+        set_value(dir.path(), "ttl_minutes", None).unwrap();
+        let table = read_cache_table(dir.path()).unwrap();
+        assert_eq!(
+            table.get("discovery_depth").and_then(|v| v.as_integer()),
+            Some(2)
+        );
+        assert!(table.get("ttl_minutes").is_none());
+    }
+
+    #[test]
+    fn a_multi_line_token_is_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[settings]\ngithub-token = \"\"\"\nghp_SECRETSECRET\n",
+        )
+        .unwrap();
+        let err = read_cache_table(dir.path()).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID");
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn a_config_that_is_not_utf8_is_invalid_and_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, b"[cache]\nttl_minutes = 5 # \xff\n").unwrap();
+        let err = set_value(dir.path(), "ttl_minutes", Some("6")).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_INVALID", "{err}");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            b"[cache]\nttl_minutes = 5 # \xff\n"
+        );
+    }
+
+    #[test]
     fn set_value_keeps_crlf_line_ends_and_a_byte_order_mark() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("config.toml");
@@ -772,6 +1055,49 @@ mod tests {
         assert!(err.to_string().contains("<hidden>"), "{err}");
         let err = set_value(dir.path(), "ttl_minutes", Some("6")).unwrap_err();
         assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_config_is_refused_and_a_dangling_link_is_written_through() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "[cache]\nttl_minutes = 5\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        let err = set_value(dir.path(), "ttl_minutes", Some("6")).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_READONLY", "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "[cache]\nttl_minutes = 5\n"
+        );
+
+        let other = tempfile::tempdir().unwrap();
+        let link = other.path().join("config.toml");
+        let target = dir.path().join("shared").join("config.toml");
+        std::fs::create_dir(target.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        set_value(other.path(), "ttl_minutes", Some("7")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "[cache]\nttl_minutes = 7\n"
+        );
+        // A link into a folder that is not there: an error, and the link stays.
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("gone").join("config.toml"), &link).unwrap();
+        assert!(set_value(other.path(), "ttl_minutes", Some("8")).is_err());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     #[cfg(unix)]
