@@ -283,22 +283,25 @@ test('doctor: problems grouped by project with the fix; exit 1 when anything is 
 
 /** The frontmatter block of `text` (between the first two `---` lines), or null. */
 function frontmatter(text) {
-  const lines = text.split('\n')
-  if (lines[0].trim() !== '---') return null
-  const end = lines.findIndex((l, i) => i > 0 && (l.trim() === '---' || l.trim() === '...'))
-  return end < 0 ? { unclosed: true } : { yaml: lines.slice(1, end).join('\n') }
+  // The block as Claude Code finds it (schema.json `frontmatter.block`): up to the next `---`.
+  const head = /^---\s*\n/.exec(text)
+  if (!head) return null
+  const m = /^---\s*\n([\s\S]*?)---\s*\n?/.exec(text)
+  const shift = head[0].split('\n').length - 1
+  return m ? { yaml: m[1], shift } : { unclosed: true }
 }
 
 /**
- * npm yaml's verdict, as `YAML.parse` (what loaders call) sees it: null when it parses, else the
- * file line of the first error (0 when yaml names none, e.g. an alias to no anchor).
+ * npm yaml's verdict, as `YAML.parse` (what loaders call) sees it, with a key written twice
+ * allowed as Claude Code's parser (Bun's) allows it: null when it parses, else the file line of
+ * the first error (0 when yaml names none, e.g. an alias to no anchor).
  */
 function yamlVerdict(fm) {
   if (fm.unclosed) return 1
-  const doc = YAML.parseDocument(fm.yaml)
+  const doc = YAML.parseDocument(fm.yaml, { uniqueKeys: false })
   if (doc.errors.length) {
     const pos = doc.errors[0].linePos && doc.errors[0].linePos[0]
-    return (pos ? pos.line : 1) + 1
+    return (pos ? pos.line : 1) + (fm.shift ?? 1)
   }
   try {
     doc.toJS()
@@ -346,7 +349,7 @@ function compare(cache, fileOf) {
     const fm = frontmatter(fs.readFileSync(file, 'utf8'))
     if (!fm) continue
     let theirs = yamlVerdict(fm)
-    const repairs = theirs !== null && !fm.unclosed && yamlVerdict({ yaml: claudeCodeRepair(fm.yaml) }) === null
+    const repairs = theirs !== null && !fm.unclosed && yamlVerdict({ yaml: claudeCodeRepair(fm.yaml), shift: fm.shift }) === null
     const ours = a.problems.find((p) => p.code === 'FRONTMATTER_INVALID_YAML')
     const noted = a.problems.some((p) => p.code === 'FRONTMATTER_REPAIRED')
     if (repairs) {

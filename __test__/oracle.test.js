@@ -18,6 +18,10 @@ const HEALTH_OF_VERDICT = { ok: 'ok', warning: 'degraded', error: 'broken' }
 
 /** Cases where load-time behaviour (fixtures README, from Claude Code's bundle) overrides the validator. */
 const AT_LOAD = {
+  'agent-dashes-in-value': ['broken', 'not loaded: the block ends at the `---` inside `model:`, so it has no description (the validator only warns)'],
+  'agent-description-number': ['broken', 'not loaded: Bfo wants the description as a string (the validator is silent)'],
+  'agent-fence-dots': ['broken', 'never listed: `...` does not close the block, so it has no frontmatter and no name'],
+  'agent-name-leading-hyphen': ['broken', 'not loaded: Bfo refuses a name starting with "-" (the validator is silent)'],
   'agent-missing-description': ['broken', 'not loaded: "Missing required description" (the validator only warns)'],
   'agent-missing-name': ['broken', 'never listed: without a name it is taken for a co-located document'],
   'agent-name-with-colon': ['broken', 'not loaded: agent names must not contain ":" (the validator is silent)'],

@@ -37,53 +37,36 @@ impl Frontmatter {
 /// Splits and parses the frontmatter of `text`.
 pub fn parse(text: &str) -> Frontmatter {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next().unwrap_or("");
-    if first.trim_end() != "---" {
+    let Some((start, yaml, body)) = split_block(text) else {
         return Frontmatter {
             first_line: first_body_line(text),
             ..Default::default()
         };
-    }
-    let mut yaml = String::new();
-    let mut closed = false;
-    let mut consumed = first.len();
-    for line in lines.by_ref() {
-        consumed += line.len();
-        let t = line.trim_end();
-        if t == "---" || t == "..." {
-            closed = true;
-            break;
-        }
-        yaml.push_str(line);
-    }
-    let body = if closed {
-        &text[consumed.min(text.len())..]
-    } else {
-        ""
     };
+    // Lines of the block are numbered from 1; the file's are `shift` more.
+    let shift = start - 1;
     let mut fm = Frontmatter {
         present: true,
-        first_line: first_body_line(body),
+        first_line: first_body_line(body.unwrap_or("")),
         ..Default::default()
     };
-    if !closed {
+    if body.is_none() {
         fm.error = Some((
             1,
-            "frontmatter starts with `---` but is never closed".into(),
+            "frontmatter starts with `---` but no `---` closes it".into(),
         ));
-        fm.fields = lenient(&yaml);
+        fm.fields = lenient(yaml);
         return fm;
     }
     if yaml.trim().is_empty() {
         return fm;
     }
-    if let Some(at) = super::flow_depth::deeper_than(&yaml, MAX_FLOW_DEPTH) {
+    if let Some(at) = super::flow_depth::deeper_than(yaml, MAX_FLOW_DEPTH) {
         // The parser would fail the same way, after a time growing with the square of the depth.
-        invalid(&mut fm, &yaml, "recursion limit exceeded".into(), at);
+        invalid(&mut fm, yaml, "recursion limit exceeded".into(), at, shift);
         return fm;
     }
-    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&yaml) {
+    match parse_yaml(yaml) {
         Ok(serde_yaml_ng::Value::Mapping(m)) => {
             for (k, v) in m {
                 fm.fields.insert(key_string(&k), to_json(v));
@@ -91,13 +74,12 @@ pub fn parse(text: &str) -> Frontmatter {
         }
         Ok(serde_yaml_ng::Value::Null) => {}
         Ok(_) => {
-            fm.error = Some((2, "frontmatter is not a `key: value` mapping".into()));
+            fm.error = Some((start, "frontmatter is not a `key: value` mapping".into()));
         }
         Err(e) => {
-            if let Some((fields, lines)) = parse_repaired(&yaml) {
+            if let Some((fields, lines)) = parse_repaired(yaml) {
                 fm.fields = fields;
-                // Lines in the file: the YAML starts on line 2.
-                fm.repaired = lines.into_iter().map(|l| l + 1).collect();
+                fm.repaired = lines.into_iter().map(|l| l + shift).collect();
                 return fm;
             }
             let reason = e.to_string();
@@ -107,10 +89,84 @@ pub fn parse(text: &str) -> Frontmatter {
                 .unwrap_or(&reason)
                 .to_string();
             let reported = e.location().map(|l| l.line() as u32).unwrap_or(1);
-            invalid(&mut fm, &yaml, reason, reported);
+            invalid(&mut fm, yaml, reason, reported, shift);
         }
     }
     fm
+}
+
+/// Whitespace as JavaScript's `\s` matches it (Claude Code finds the block with a JS regex).
+fn js_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// The frontmatter block of `text` as Claude Code finds it (`/^---\s*\n([\s\S]*?)---\s*\n?/`):
+/// `---` on the first line (then only whitespace up to a line end), and everything up to the
+/// next `---`, wherever it is: at the start of a line, inside a value (`a --- b`) or as the
+/// first three of `----`. Returns the line the block starts on (1-based), the block, and the
+/// body after it (`None` when no `---` closes it), or `None` when the file has no block.
+fn split_block(text: &str) -> Option<(u32, &str, Option<&str>)> {
+    let after = text.strip_prefix("---")?;
+    let space = after.len() - after.trim_start_matches(js_space).len();
+    let open = after[..space].rfind('\n')? + 1;
+    let start = 3 + open;
+    let line = text[..start].matches('\n').count() as u32 + 1;
+    let rest = &text[start..];
+    Some(match rest.find("---") {
+        Some(end) => (
+            line,
+            &rest[..end],
+            Some(rest[end + 3..].trim_start_matches(js_space)),
+        ),
+        None => (line, rest, None),
+    })
+}
+
+/// Parses a YAML block as Claude Code's parser (Bun's) reads it: a key written twice keeps its
+/// last value (serde's YAML refuses it; the earlier lines of that key are blanked, so lines
+/// keep their numbers).
+fn parse_yaml(yaml: &str) -> Result<serde_yaml_ng::Value, serde_yaml_ng::Error> {
+    let mut text = std::borrow::Cow::Borrowed(yaml);
+    loop {
+        let e = match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let message = e.to_string();
+        let Some(key) = message
+            .strip_prefix("duplicate entry with key ")
+            .and_then(|k| k.split(" at line ").next())
+            .map(|k| k.trim().trim_matches('"').to_string())
+        else {
+            return Err(e);
+        };
+        match without_first(&text, &key) {
+            Some(fewer) => text = std::borrow::Cow::Owned(fewer),
+            None => return Err(e),
+        }
+    }
+}
+
+/// `yaml` with the first top-level `key:` (and the indented lines under it) blanked, or `None`
+/// when it is not written at the top level twice.
+fn without_first(yaml: &str, key: &str) -> Option<String> {
+    let lines: Vec<&str> = yaml.split('\n').collect();
+    let at: Vec<usize> = (0..lines.len())
+        .filter(|&i| top_level_key(lines[i]) == Some(key))
+        .collect();
+    let (&first, _) = at.split_first().filter(|(_, more)| !more.is_empty())?;
+    let end = (first + 1..lines.len())
+        .find(|&i| {
+            let l = lines[i];
+            !l.is_empty() && !l.starts_with([' ', '\t', '#'])
+        })
+        .unwrap_or(lines.len());
+    let kept: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| if (first..end).contains(&i) { "" } else { l })
+        .collect();
+    Some(kept.join("\n"))
 }
 
 /// Characters that make Claude Code quote a value when it repairs a block (with `: `).
@@ -182,7 +238,7 @@ fn parse_repaired(yaml: &str) -> Option<(Map<String, Value>, Vec<u32>)> {
     if lines.is_empty() {
         return None;
     }
-    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&fixed) {
+    match parse_yaml(&fixed) {
         Ok(serde_yaml_ng::Value::Mapping(m)) => Some((
             m.into_iter()
                 .map(|(k, v)| (key_string(&k), to_json(v)))
@@ -197,10 +253,10 @@ fn parse_repaired(yaml: &str) -> Option<(Map<String, Value>, Vec<u32>)> {
 const MAX_FLOW_DEPTH: usize = 128;
 
 /// Records that `yaml` is invalid (`reason`, reported by the parser at line `reported` of the
-/// block) and keeps the fields a line-by-line reading recovers.
-fn invalid(fm: &mut Frontmatter, yaml: &str, reason: String, reported: u32) {
-    // Lines in the file: the YAML starts on line 2.
-    let line = 1 + error_line(yaml, &reason, reported);
+/// block, which starts `shift` lines into the file) and keeps the fields a line-by-line reading
+/// recovers.
+fn invalid(fm: &mut Frontmatter, yaml: &str, reason: String, reported: u32, shift: u32) {
+    let line = shift + error_line(yaml, &reason, reported);
     fm.error = Some((line, format!("frontmatter is not valid YAML: {reason}")));
     fm.fields = lenient(yaml);
 }
@@ -245,7 +301,6 @@ fn first_suspicious_line(yaml: &str) -> Option<u32> {
     let lines: Vec<&str> = yaml.lines().collect();
     // An open quoted scalar: (quote, line it started on).
     let mut open: Option<(char, usize)> = None;
-    let mut keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
     // The last top-level value was a complete scalar: an indented `key: value` after it cannot
     // belong to it.
     let mut after_scalar: Option<usize> = None;
@@ -260,7 +315,7 @@ fn first_suspicious_line(yaml: &str) -> Option<u32> {
             }
             continue;
         }
-        let Some(key) = top_level_key(l) else {
+        if top_level_key(l).is_none() {
             if let Some(start) = after_scalar
                 .filter(|_| l.starts_with(' ') && (l.contains(": ") || l.trim_end().ends_with(':')))
             {
@@ -269,9 +324,6 @@ fn first_suspicious_line(yaml: &str) -> Option<u32> {
             }
             continue;
         };
-        if !keys.insert(key) {
-            return Some(i as u32 + 1);
-        }
         let Some((_, v)) = l.split_once(':') else {
             continue;
         };
@@ -424,8 +476,14 @@ mod tests {
     #[test]
     fn yaml_errors_are_reported_where_yaml_1_2_parsers_report_them() {
         let line = |t: &str| parse(t).error.map(|(l, _)| l);
-        // Duplicate key: at the second occurrence (the parser names the mapping).
-        assert_eq!(line("---\nname: a\nmodel: x\nname: b\n---\n"), Some(4));
+        // A key written twice is no error: the last value counts, as Bun's YAML reads it.
+        let twice = parse(
+            "---\nname: a\nmodel: x\nname: b\ndescription: |\n  one\ndescription: two\n---\n",
+        );
+        assert_eq!(twice.error, None);
+        assert_eq!(twice.string("name").as_deref(), Some("b"));
+        assert_eq!(twice.string("description").as_deref(), Some("two"));
+        assert_eq!(twice.string("model").as_deref(), Some("x"));
         // A compact nested mapping in a plain value, an open flow sequence, text after `]`
         // (under keys Claude Code's repair does not take: it quotes keys of letters, `_`, `-`).
         assert_eq!(
@@ -438,6 +496,42 @@ mod tests {
         assert_eq!(line("---\nname: \"a\nmodel: x\ntags: y\n---\n"), Some(4));
         // A multi-line quoted value is fine.
         assert_eq!(line("---\nname: \"a\n  b\"\nmodel: x\n---\n"), None);
+    }
+
+    #[test]
+    fn the_block_ends_at_the_next_three_dashes_as_claude_codes_regex_finds_it() {
+        let name = |t: &str| parse(t).string("name");
+        // `----` and `--- end` close it; so does `---` inside a value (the rest is body).
+        assert_eq!(name("---\nname: rev\n----\nBody\n").as_deref(), Some("rev"));
+        assert_eq!(
+            name("---\nname: rev\n--- end\nBody\n").as_deref(),
+            Some("rev")
+        );
+        let cut = parse("---\nname: rev\nhint: a --- b\ndescription: Reviews\n---\nBody\n");
+        assert_eq!(cut.string("hint").as_deref(), Some("a"));
+        assert_eq!(cut.string("description"), None);
+        // `...` does not close it (YAML's document end is not Claude Code's).
+        let dots = parse("---\nname: rev\ndescription: Reviews\n...\nBody\n");
+        assert!(dots.present);
+        assert_eq!(dots.error.map(|(l, _)| l), Some(1));
+        // Blank lines after the opening `---`: lines keep their numbers in the file.
+        let late = parse("---\n\n\nname: a\ndescription2: Use when: asked\n---\n");
+        assert_eq!(late.error.map(|(l, _)| l), Some(5));
+        // `---x` or text after the opening dashes: no block.
+        assert!(!parse("---x\nname: a\n---\n").present);
+        assert!(!parse("--- a\nname: a\n---\n").present);
+        // CRLF and trailing spaces on the fences.
+        assert_eq!(
+            name("---  \r\nname: a\r\n---  \r\nBody").as_deref(),
+            Some("a")
+        );
+        // The body's first line after the block.
+        assert_eq!(
+            parse("---\nname: a\n---\n\n# Title\n")
+                .first_line
+                .as_deref(),
+            Some("Title")
+        );
     }
 
     #[test]

@@ -153,6 +153,45 @@ fn yaml_fix(text: &str, line: u32) -> String {
     )
 }
 
+/// An agent without a `name` Claude Code can use.
+fn missing_agent_name(file: &str) -> ArtifactProblem {
+    problem(
+        "AGENT_MISSING_NAME",
+        Severity::Error,
+        file,
+        Some(1),
+        "the agent has no `name` in its frontmatter, so Claude Code does not list it and it never runs".into(),
+        "add `name: <agent-name>` (lower-case letters and hyphens) to the frontmatter".into(),
+    )
+}
+
+/// What is wrong with an agent's (non-empty) name for Claude Code, and the fix.
+fn agent_name_fault(name: &str) -> Option<(String, String)> {
+    use unicode_normalization::UnicodeNormalization;
+    if name.starts_with('-') {
+        return Some((
+            format!("{name:?} starts with `-`"),
+            format!("name: {}", name.trim_start_matches('-')),
+        ));
+    }
+    if name.encode_utf16().count() > 256 {
+        return Some((
+            "is longer than 256 characters".into(),
+            "shorten `name` to at most 256 characters".into(),
+        ));
+    }
+    if name.nfkc().any(|c| c == ':') {
+        return Some((
+            format!("{name:?} holds a `:` (reserved for plugin namespaces)"),
+            format!(
+                "name it without `:`, e.g. `name: {}`",
+                name.nfkc().collect::<String>().replace(':', "-")
+            ),
+        ));
+    }
+    None
+}
+
 /// Problems of a Markdown artifact (`skill`, `command`, `agent`) read from its frontmatter.
 /// `text` is the whole file; `folder` the skill's folder name.
 pub fn markdown_problems(
@@ -217,35 +256,51 @@ pub fn markdown_problems(
     };
     match kind {
         "agent" => {
-            if let Some(name) = fm.string("name").filter(|n| n.contains(':')) {
-                out.push(problem(
+            // Claude Code's rules (`Bfo`, 2.1.332): `name` a non-empty string, not starting with
+            // `-`, at most 256 UTF-16 units, no `:` after NFKC; `description` a non-empty string
+            // (whitespace counts). Otherwise the agent is not loaded.
+            match fm.fields.get("name") {
+                None | Some(Value::Null) => out.push(missing_agent_name(file)),
+                Some(Value::String(s)) if s.is_empty() => out.push(missing_agent_name(file)),
+                Some(Value::String(name)) => {
+                    if let Some((why, fix)) = agent_name_fault(name) {
+                        out.push(problem(
+                            "AGENT_NAME_INVALID",
+                            Severity::Error,
+                            file,
+                            key_line(text, "name"),
+                            format!("the agent's name {}: Claude Code refuses it and the agent is not loaded", why),
+                            fix,
+                        ));
+                    }
+                }
+                Some(other) => out.push(problem(
                     "AGENT_NAME_INVALID",
                     Severity::Error,
                     file,
                     key_line(text, "name"),
-                    format!("the agent's name {name:?} holds a `:`, which Claude Code refuses in agent names: the agent is not loaded"),
-                    format!("name it without `:`, e.g. `name: {}`", name.replace(':', "-")),
-                ));
+                    format!("the agent's name is not text ({other}): Claude Code skips an agent whose name is not a string"),
+                    format!("quote it: `name: \"{}\"`", other.to_string().trim_matches('"')),
+                )),
             }
-            if !fm.present || !has("name") {
-                out.push(problem(
-                    "AGENT_MISSING_NAME",
-                    Severity::Error,
-                    file,
-                    Some(1),
-                    "the agent has no `name` in its frontmatter, so Claude Code does not list it and it never runs".into(),
-                    "add `name: <agent-name>` (lower-case letters and hyphens) to the frontmatter".into(),
-                ));
-            }
-            if !fm.present || !has("description") {
-                out.push(problem(
+            match fm.fields.get("description") {
+                Some(Value::String(s)) if !s.is_empty() => {}
+                None | Some(Value::Null) | Some(Value::String(_)) => out.push(problem(
                     "AGENT_MISSING_DESCRIPTION",
                     Severity::Error,
                     file,
                     Some(1),
                     "the agent has no `description`, so Claude Code does not list it and never delegates to it".into(),
                     "add `description: <when Claude should use this agent>` to the frontmatter".into(),
-                ));
+                )),
+                Some(_) => out.push(problem(
+                    "AGENT_MISSING_DESCRIPTION",
+                    Severity::Error,
+                    file,
+                    key_line(text, "description"),
+                    "the agent's `description` is not text (a number, true/false, a list or a mapping), so Claude Code does not load the agent".into(),
+                    "write `description:` as one line of text (quote it if it looks like a number)".into(),
+                )),
             }
         }
         "skill" => {
@@ -297,7 +352,14 @@ pub fn markdown_problems(
             continue;
         };
         let fits = match key {
-            "description" => matches!(v, Value::String(_) | Value::Null),
+            // Numbers and true/false load as text (`String()`); an agent's is checked above.
+            "description" => {
+                kind == "agent"
+                    || matches!(
+                        v,
+                        Value::String(_) | Value::Null | Value::Number(_) | Value::Bool(_)
+                    )
+            }
             "metadata" => matches!(v, Value::Object(_) | Value::Null),
             _ => match v {
                 Value::String(_) | Value::Null => true,
@@ -642,8 +704,13 @@ pub fn mcp_server_problems(file: &str, name: &str, cfg: &Value) -> Vec<ArtifactP
         None | Some(Value::Null) => stdio(&mut out, obj, &drop),
         Some(Value::String(t)) if t == "stdio" => stdio(&mut out, obj, &drop),
         Some(Value::String(t)) if MCP_REMOTE_TYPES.contains(&t.as_str()) => {
-            if text("url").is_none_or(|u| u.trim().is_empty()) {
-                out.push(drop(format!("a {t:?} server needs a `url`"), "add \"url\": \"https://…\"".into()));
+            match text("url") {
+                None => out.push(drop(format!("a {t:?} server needs a `url`"), "add \"url\": \"https://…\"".into())),
+                Some(u) if url::Url::parse(u).is_err() => out.push(drop(
+                    format!("its `url` {u:?} is not an absolute URL (it never connects)"),
+                    "write the server's full address: \"url\": \"https://…\"".into(),
+                )),
+                Some(_) => {}
             }
             if !strings("headers") {
                 out.push(drop("`headers` values must be text".into(), "quote every header value".into()));
@@ -669,7 +736,8 @@ fn stdio(
     drop: &dyn Fn(String, String) -> ArtifactProblem,
 ) {
     match obj.get("command") {
-        Some(Value::String(c)) if !c.trim().is_empty() => {}
+        // Claude Code's schema wants at least one character: blanks pass (and fail to start).
+        Some(Value::String(c)) if !c.is_empty() => {}
         Some(Value::String(_)) => out.push(drop(
             "its `command` is empty".into(),
             "set \"command\" to the program to run".into(),
@@ -936,5 +1004,40 @@ mod tests {
             .is_empty()
         );
         assert!(problems("skill", "---\nname: my-skill\ndescription: ok\n---\n").is_empty());
+    }
+
+    #[test]
+    fn agents_follow_claude_codes_name_and_description_rules() {
+        let broken = |t: &str| health_of(&problems("agent", t)) == Health::Broken;
+        let ok = |t: &str| problems("agent", t).is_empty();
+        // A name that is not text, starts with `-`, is too long, or holds a (full-width) `:`.
+        assert!(broken("---\nname: 42\ndescription: d\n---\n"));
+        assert!(broken("---\nname: true\ndescription: d\n---\n"));
+        assert!(broken("---\nname: -rev\ndescription: d\n---\n"));
+        assert!(broken(&format!(
+            "---\nname: {}\ndescription: d\n---\n",
+            "r".repeat(257)
+        )));
+        assert!(ok(&format!(
+            "---\nname: {}\ndescription: d\n---\n",
+            "r".repeat(256)
+        )));
+        assert!(broken("---\nname: team\u{ff1a}rev\ndescription: d\n---\n"));
+        // A description that is not text: not loaded either.
+        for d in ["42", "true", "[a, b]", "{a: b}"] {
+            let p = problems("agent", &format!("---\nname: rev\ndescription: {d}\n---\n"));
+            assert_eq!(codes(&p), ["AGENT_MISSING_DESCRIPTION"], "{d}");
+            assert_eq!(p[0].line, Some(3));
+        }
+        // Blank text is text to Claude Code.
+        assert!(ok("---\nname: \"  \"\ndescription: \" \"\n---\n"));
+        // A skill's or command's number or true/false loads as text; a list is dropped.
+        assert!(problems("command", "---\ndescription: 42\n---\n").is_empty());
+        let skill = problems("skill", "---\nname: s\ndescription: true\n---\n");
+        assert_eq!(health_of(&skill), Health::Ok, "{skill:?}");
+        assert_eq!(
+            codes(&problems("command", "---\ndescription: [a]\n---\n")),
+            ["FIELD_DROPPED"]
+        );
     }
 }

@@ -231,6 +231,125 @@ pub fn read(
     out
 }
 
+/// What each hook type needs and what its optional fields must be (Claude Code's schema,
+/// `tests/fixtures/claude-code/schema.json`): `(field, required, what it must be)`. Other fields
+/// are not read.
+const HOOK_FIELDS: &[(&str, &[Field])] = &[
+    (
+        "command",
+        &[
+            ("command", true, Shape::Text),
+            ("args", false, Shape::TextList),
+            ("shell", false, Shape::OneOf(&["bash", "powershell"])),
+            ("statusMessage", false, Shape::Text),
+            ("once", false, Shape::Flag),
+            ("async", false, Shape::Flag),
+            ("asyncRewake", false, Shape::Flag),
+        ],
+    ),
+    (
+        "prompt",
+        &[
+            ("prompt", true, Shape::Text),
+            ("model", false, Shape::Text),
+            ("continueOnBlock", false, Shape::Flag),
+            ("statusMessage", false, Shape::Text),
+            ("once", false, Shape::Flag),
+        ],
+    ),
+    (
+        "agent",
+        &[
+            ("prompt", true, Shape::Text),
+            ("model", false, Shape::Text),
+            ("statusMessage", false, Shape::Text),
+            ("once", false, Shape::Flag),
+        ],
+    ),
+    (
+        "http",
+        &[
+            ("url", true, Shape::Url),
+            ("headers", false, Shape::TextMap),
+            ("allowedEnvVars", false, Shape::TextList),
+            ("statusMessage", false, Shape::Text),
+            ("once", false, Shape::Flag),
+        ],
+    ),
+    (
+        "mcp_tool",
+        &[
+            ("server", true, Shape::Text),
+            ("tool", true, Shape::Text),
+            ("input", false, Shape::Map),
+            ("onFailure", false, Shape::OneOf(&["continue", "block"])),
+            ("statusMessage", false, Shape::Text),
+            ("once", false, Shape::Flag),
+        ],
+    ),
+];
+
+/// A hook field: its name, whether it is required, and what it must hold.
+type Field = (&'static str, bool, Shape);
+
+/// What a hook field must hold.
+#[derive(Clone, Copy)]
+enum Shape {
+    Text,
+    TextList,
+    TextMap,
+    Map,
+    Flag,
+    Url,
+    OneOf(&'static [&'static str]),
+}
+
+impl Shape {
+    fn fits(self, v: &Value) -> bool {
+        match self {
+            Shape::Text => v.is_string(),
+            Shape::TextList => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Shape::TextMap => v
+                .as_object()
+                .is_some_and(|m| m.values().all(Value::is_string)),
+            Shape::Map => v.is_object(),
+            Shape::Flag => v.is_boolean(),
+            Shape::Url => v.as_str().is_some_and(|u| url::Url::parse(u).is_ok()),
+            Shape::OneOf(words) => v.as_str().is_some_and(|s| words.contains(&s)),
+        }
+    }
+
+    fn wanted(self) -> String {
+        match self {
+            Shape::Text => "text".into(),
+            Shape::TextList => "a list of text".into(),
+            Shape::TextMap => "an object of text values".into(),
+            Shape::Map => "an object".into(),
+            Shape::Flag => "true or false".into(),
+            Shape::Url => "an absolute URL (https://…)".into(),
+            Shape::OneOf(words) => format!("one of {}", words.join(", ")),
+        }
+    }
+}
+
+/// The first field of hook entry `o` (of type `t`) that is missing or of the wrong shape.
+fn field_fault(t: &str, o: &serde_json::Map<String, Value>) -> Option<(String, String)> {
+    let (_, fields) = HOOK_FIELDS.iter().find(|(name, _)| *name == t)?;
+    fields
+        .iter()
+        .find_map(|&(field, required, shape)| match o.get(field) {
+            None if required => Some((
+                format!("a {t} hook needs `{field}`"),
+                format!("add \"{field}\": {}", shape.wanted()),
+            )),
+            Some(v) if !shape.fits(v) => Some((
+                format!("`{field}` must be {}", shape.wanted()),
+                format!("write \"{field}\" as {}, or leave it out", shape.wanted()),
+            )),
+            _ => None,
+        })
+}
+
 /// Problems of one hook entry `h` at `at`; `missing_script`: the project script its command
 /// runs, when that does not exist.
 fn entry_problems(
@@ -262,20 +381,14 @@ fn entry_problems(
             format!("{t:?} is not a hook type"),
             "use one of: command, prompt, agent, http, mcp_tool",
         )),
-        Some("command") => match o.get("command").and_then(Value::as_str) {
-            Some(c) if !c.trim().is_empty() => {
+        Some(t) => match field_fault(t, o) {
+            Some((why, fix)) => out.push(dropped(rel, at, why, &fix)),
+            None => {
                 if let Some(script) = missing_script {
                     out.push(problem("HOOK_SCRIPT_MISSING", Severity::Warning, rel, None, format!("{at}: the command runs {script}, which does not exist: Claude Code runs the hook and it fails each time"), format!("create {script}, or point the command at the script's real path")));
                 }
             }
-            _ => out.push(dropped(
-                rel,
-                at,
-                "a command hook needs a non-empty `command`".into(),
-                "add \"command\": \"<shell command>\"",
-            )),
         },
-        Some(_) => {}
     }
     if let Some(t) = o.get("timeout") {
         if !t.as_f64().is_some_and(|n| n > 0.0) {
