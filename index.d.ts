@@ -671,6 +671,34 @@ export interface MarketplaceSummary {
 /** What happened to one marketplace source in a refresh. */
 export type MarketStatus = 'fetched' | 'notModified' | 'fresh' | 'cached' | 'error'
 
+/**
+ * An entry of a project's deployment manifest whose files are gone (SkillMeat still lists it
+ * among the project's deployments; Claude Code has nothing to load).
+ */
+export interface MissingDeployment {
+  /** Profile root of the manifest (`.claude`, …). */
+  profile: string
+  /** `artifact_name`. */
+  name: string
+  /** `artifact_type` (`skill`, `command`, `agent`, `hook`, `mcp`). */
+  type: string
+  /**
+   * `artifact_path`, relative to the profile root (where its type's folder puts it when the
+   * entry has none).
+   */
+  path: string
+  /** `from_collection`. */
+  fromCollection?: string
+  /** `deployed_at`, as written. */
+  deployedAt?: string
+  /** `version`. */
+  version?: string
+  /** `content_hash` recorded at deployment. */
+  contentHash?: string
+  /** `local_modifications` as SkillMeat recorded it. */
+  localModifications: boolean
+}
+
 /** Sort direction (`ASC` and `DESC` are read too). */
 export type Order = 'asc' | 'desc'
 
@@ -748,6 +776,8 @@ export interface Project {
   deployedCount: number
   /** The latest `deployed_at` of those entries, as the manifest writes it (ISO-8601). */
   lastDeployedAt?: string
+  /** Those entries whose files are gone. */
+  missingDeployments: Array<MissingDeployment>
   /** When it became known (ms since the epoch). */
   registeredAt: number
   /** Last scan (ms since the epoch; 0 = never, or invalidated). */

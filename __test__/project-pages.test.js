@@ -96,7 +96,7 @@ test('GET /projects/{id}: ProjectDetail, field by field', async (t) => {
   assert.equal(p.deployment_count, 7, 'every manifest entry, the one whose file is gone too')
   assert.equal(p.last_deployment, '2025-11-26T09:00:00', 'the latest deployed_at, as written')
   assert.deepEqual(p.deployment_profiles, [])
-  assert.equal(p.deployments.length, 6, 'the deployments whose files are there')
+  assert.equal(p.deployments.length, 7, 'every entry, as SkillMeat lists them: the one whose file is gone last')
   const byName = Object.fromEntries(p.deployments.map((d) => [d.artifact_name, d]))
   const skillmeat = ['artifact_name', 'artifact_type', 'from_collection', 'deployed_at', 'artifact_path', 'version', 'collection_sha', 'local_modifications', 'collections']
   const added = ['artifact_id', 'profile_root_dir', 'is_outdated', 'upstream_version', 'version_difference']
@@ -125,12 +125,29 @@ test('GET /projects/{id}: ProjectDetail, field by field', async (t) => {
   assert.equal(byName.review.collection_sha, 'a'.repeat(64))
   assert.equal(byName.review.version, null)
   assert.equal(byName.planner.from_collection, 'work')
-  assert.ok(!('gone' in byName))
+  // The entry whose file is gone: as its manifest records it, with no artifact behind it.
+  assert.deepEqual(p.deployments[6], {
+    artifact_name: 'gone',
+    artifact_type: 'command',
+    from_collection: 'default',
+    deployed_at: '2025-11-25T14:01:16.123456',
+    artifact_path: 'commands/gone.md',
+    version: null,
+    collection_sha: 'c'.repeat(64),
+    local_modifications: false,
+    collections: [],
+    artifact_id: null,
+    profile_root_dir: '.claude',
+    is_outdated: false,
+    upstream_version: null,
+    version_difference: null,
+  })
+  assert.deepEqual(s.cache.getProject(p.cache_id).missingDeployments.map((m) => [m.name, m.type, m.path]), [['gone', 'command', 'commands/gone.md']])
   assert.ok(!p.deployments.some((d) => d.artifact_type === 'agent' && d.artifact_name !== 'planner'), 'no local artifact')
   assert.deepEqual(p.stats, {
-    by_type: { command: 4, skill: 1, agent: 1 },
-    by_collection: { default: 5, work: 1 },
-    by_profile: { claude_code: 6 },
+    by_type: { command: 5, skill: 1, agent: 1 },
+    by_collection: { default: 6, work: 1 },
+    by_profile: { claude_code: 7 },
     modified_count: 2,
   })
   assert.ok(['hit', 'miss'].includes(r.headers.get('x-cache-hit')))
@@ -406,7 +423,7 @@ test('a never-filled cache is scanned before a project page answers, as /project
   const s = await setup(t, { fill: false })
   const r = await s.get(`/projects/${enc(b64(s.alpha))}`)
   assert.equal(r.status, 200, r.text)
-  assert.equal(r.json.deployments.length, 6)
+  assert.equal(r.json.deployments.length, 7)
 })
 
 test("/projects cursors are decoded as SkillMeat's decode_project_id", async (t) => {

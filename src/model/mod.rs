@@ -19,6 +19,35 @@ pub(crate) use artifact::artifact_table;
 pub use content::{ArtifactContent, list_value, text_value};
 pub use problems::{ArtifactProblem, FileError, Health, Severity, health_of};
 
+/// An entry of a project's deployment manifest whose files are gone (SkillMeat still lists it
+/// among the project's deployments; Claude Code has nothing to load).
+#[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingDeployment {
+    /// Profile root of the manifest (`.claude`, …).
+    pub profile: String,
+    /// `artifact_name`.
+    pub name: String,
+    /// `artifact_type` (`skill`, `command`, `agent`, `hook`, `mcp`).
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "node", napi(js_name = "type"))]
+    pub kind: String,
+    /// `artifact_path`, relative to the profile root (where its type's folder puts it when the
+    /// entry has none).
+    pub path: String,
+    /// `from_collection`.
+    pub from_collection: Option<String>,
+    /// `deployed_at`, as written.
+    pub deployed_at: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `content_hash` recorded at deployment.
+    pub content_hash: Option<String>,
+    /// `local_modifications` as SkillMeat recorded it.
+    pub local_modifications: bool,
+}
+
 /// A project folder known to the cache.
 #[cfg_attr(feature = "node", napi_derive::napi(object, object_from_js = false))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -58,6 +87,8 @@ pub struct Project {
     pub deployed_count: i64,
     /// The latest `deployed_at` of those entries, as the manifest writes it (ISO-8601).
     pub last_deployed_at: Option<String>,
+    /// Those entries whose files are gone.
+    pub missing_deployments: Vec<MissingDeployment>,
     /// When it became known (ms since the epoch).
     pub registered_at: i64,
     /// Last scan (ms since the epoch; 0 = never, or invalidated).

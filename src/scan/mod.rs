@@ -146,6 +146,8 @@ pub struct ProjectScan {
     /// Profile roots holding a deployment manifest (`.claude/.skillmeat-deployed.toml`), with
     /// entries or not: what makes SkillMeat list the project.
     pub manifests: Vec<String>,
+    /// Entries of those manifests whose files are gone.
+    pub missing: Vec<crate::model::MissingDeployment>,
 }
 
 /// Why a project could not be scanned at all.
@@ -476,25 +478,40 @@ pub fn scan_project(
     }
 
     // Deployment entries whose files are gone: Claude Code has nothing to load.
+    let mut missing = Vec::new();
     for (profile, list) in deployments.iter().filter(|_| listed_whole) {
         for d in list {
             let found = candidates
                 .iter()
                 .any(|c| c.key.profile == *profile && records(d, c));
             if !found {
-                let file = match d.artifact_path.as_deref() {
-                    Some(p) => format!("{profile}/{}", p.trim_end_matches('/')),
-                    None => format!("{profile}/{}s/{}", d.kind, d.name),
+                let path = match d.artifact_path.as_deref() {
+                    Some(p) => p.trim_end_matches('/').to_string(),
+                    None => format!("{}s/{}", d.kind, d.name),
                 };
+                let file = format!("{profile}/{path}");
                 if unlisted.iter().any(|u| Path::new(&file).starts_with(u)) {
                     continue;
                 }
                 let manifest = format!("{profile}/{DEPLOYED_FILE}");
                 let p = health::missing_deployment_problem(&file, &manifest);
                 errors.push(project_error(p));
+                missing.push(crate::model::MissingDeployment {
+                    profile: profile.clone(),
+                    name: d.name.clone(),
+                    kind: d.kind.clone(),
+                    path,
+                    from_collection: d.from_collection.clone(),
+                    deployed_at: d.deployed_at.clone(),
+                    version: d.version.clone(),
+                    content_hash: d.content_hash.clone(),
+                    local_modifications: d.local_modifications,
+                });
             }
         }
     }
+    // Sorted, so that every scan writes the same list (the manifests are kept in a map).
+    missing.sort_by(|a, b| (&a.profile, &a.path).cmp(&(&b.profile, &b.path)));
 
     let entries = deployments.values().flatten();
     let deployment_count = entries.clone().count() as i64;
@@ -575,6 +592,7 @@ pub fn scan_project(
         read_count,
         deployment_count,
         manifests,
+        missing,
         last_deployment,
     })
 }

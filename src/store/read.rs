@@ -37,7 +37,7 @@ pub const MAX_LIMIT: i64 = 10_000;
 
 const PROJECT_COLS: &str = "id, name, path, description, status, error, errors_json, origin, profiles_json, \
      artifact_count, error_count, modified_count, outdated_count, registered_at, scanned_at, updated_at, \
-     deployed_count, last_deployed_at, manifests_json";
+     deployed_count, last_deployed_at, manifests_json, missing_json";
 
 /// Reported status: an active project not scanned within `fresh` is `stale`.
 fn effective_status(stored: ProjectStatus, scanned_at: i64, fresh: Fresh) -> ProjectStatus {
@@ -66,6 +66,7 @@ fn project_from_row(r: &Row<'_>, fresh: Fresh) -> rusqlite::Result<Project> {
         origin: r.get(7)?,
         profiles: json(r, 8)?,
         manifests: json(r, 18)?,
+        missing_deployments: json(r, 19)?,
         artifact_count: r.get(9)?,
         error_count: r.get(10)?,
         modified_count: r.get(11)?,

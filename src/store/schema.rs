@@ -317,10 +317,12 @@ CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLL
     Code(super::deployments::migrate_v13),
     // v14: the profile roots holding a deployment manifest, entries or none (SkillMeat lists a
     // project with an empty one), until a scan writes them the roots of its deployed artifacts;
+    // the manifest entries whose files are gone (SkillMeat lists them among the deployments);
     // the name a manifest entry gives its artifact where it differs (read as `name` until then).
     // Every project is compared again at its next scan (its rows are written, no file read).
     Sql(r#"
 ALTER TABLE projects ADD COLUMN manifests_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE projects ADD COLUMN missing_json TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE artifacts ADD COLUMN deployed_name TEXT;
 UPDATE projects SET manifests_json = (
     SELECT json_group_array(profile) FROM (

@@ -290,7 +290,8 @@ fn apply_scan(
                      error_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND status = 'error'),
                      modified_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND local_modified = 1),
                      outdated_count = (SELECT COUNT(*) FROM artifacts WHERE project_id = ?1 AND is_outdated = 1),
-                     deployed_count = ?11, last_deployed_at = ?12, manifests_json = ?13
+                     deployed_count = ?11, last_deployed_at = ?12, manifests_json = ?13,
+                     missing_json = ?14
                  WHERE id = ?1",
                 params![
                     project_id,
@@ -306,6 +307,7 @@ fn apply_scan(
                     scan.deployment_count,
                     scan.last_deployment,
                     serde_json::to_string(&scan.manifests).unwrap_or_else(|_| "[]".into()),
+                    serde_json::to_string(&scan.missing).unwrap_or_else(|_| "[]".into()),
                 ],
             )?;
     Ok(out)

@@ -92,6 +92,30 @@ function deployedArtifact(a) {
   }
 }
 
+/**
+ * SkillMeat's `DeployedArtifact` for a manifest entry whose files are gone: SkillMeat lists every
+ * entry; the cache has no artifact for it (it is a project problem, `DEPLOYED_FILE_MISSING`).
+ */
+function missingArtifact(m) {
+  return {
+    artifact_name: m.name,
+    artifact_type: m.type,
+    from_collection: m.fromCollection ?? null,
+    deployed_at: m.deployedAt ?? null,
+    artifact_path: m.path,
+    version: m.version ?? null,
+    collection_sha: m.contentHash ?? null,
+    // As the manifest recorded it: there are no files to compare.
+    local_modifications: m.localModifications,
+    collections: [],
+    artifact_id: null,
+    profile_root_dir: m.profile,
+    is_outdated: false,
+    upstream_version: null,
+    version_difference: null,
+  }
+}
+
 /** SkillMeat's `ProjectDetail.stats`. */
 function statsOf(deployments, profiles) {
   const by_type = {}
@@ -182,18 +206,19 @@ module.exports = [
         await filled(cache)
         const p = projectOf(cache, params.project_id)
         const arts = deployedOf(cache, p)
-        const deployments = arts.map(deployedArtifact)
+        const gone = p.missingDeployments
+        const deployments = [...arts.map(deployedArtifact), ...gone.map(missingArtifact)]
         return {
           body: {
             id: pathId(p.path),
             path: p.path,
             name: p.name,
-            // Entries of its manifests (those whose files are gone too), as `/projects` counts them;
-            // `deployments` lists the ones whose files are there.
+            // Entries of its manifests, as `/projects` counts them; `deployments` lists each one,
+            // those whose files are gone last.
             deployment_count: p.deployedCount,
             last_deployment: p.lastDeployedAt ?? null,
             deployments,
-            stats: statsOf(deployments, arts.map(profileKey)),
+            stats: statsOf(deployments, [...arts, ...gone].map(profileKey)),
             // Deployment profiles live in SkillMeat's database.
             deployment_profiles: [],
             // Added by this package.
