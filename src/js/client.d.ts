@@ -164,6 +164,8 @@ export interface ArtifactDetail extends ArtifactRow {
   tools: string[]
   version_spec: string | null
   from_collection: string | null
+  /** The name its deployment manifest records (`artifact_name`), when it has a deployment. */
+  deployed_name: string | null
   deployed_at: string | null
   local_modified: boolean
   upstream_origin: string | null

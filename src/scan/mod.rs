@@ -45,7 +45,7 @@ pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"]
 /// `maxArtifactBytes`).
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 /// Bumped when the scanner extracts different data, so stored fingerprints stop matching.
-const SCANNER_VERSION: &str = "scan-v4";
+const SCANNER_VERSION: &str = "scan-v5";
 /// Bumped when a project's row holds new facts from the scan (2: `manifests`), so stored
 /// project fingerprints stop matching while artifact fingerprints still do.
 const PROJECT_ROW: &str = "project-row-2;";

@@ -107,6 +107,7 @@ function artifactDetail(a, key) {
     source: a.source ?? null,
     version_spec: a.versionSpec ?? null,
     from_collection: a.fromCollection ?? null,
+    deployed_name: a.deployedName ?? null,
     deployed_at: a.deployedAt ?? null,
     deployed_sha: a.deployedSha ?? null,
     local_modified: a.localModified,
