@@ -370,7 +370,7 @@ export interface CacheOptions {
   ttlMinutes?: number
   /** `false` (or `0`) keeps everything in memory for the process. */
   enabled?: boolean
-  /** Folders searched for projects at every `refresh()`. */
+  /** Folders searched for projects at every `refresh()`. Servers (`serve`, `createRouteHandlers`, `getCache`) left without it search SkillMeat's own: `~/projects`, `~/dev`, `~/workspace`, `~/src`. */
   projectRoots?: Array<string>
   /** Levels below each root searched for projects (0–32). As SkillMeat's discovery, it never descends into hidden folders, `node_modules`, `vendor`, `dist`, `build`, `target`, `venv`, `__pycache__` or `Pods`. */
   discoveryDepth?: number

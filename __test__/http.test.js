@@ -16,7 +16,8 @@ const { tmpdir, write, md, makeProject } = require('./helpers.js')
 const CLI = path.join(__dirname, '..', 'bin', 'skillmeat-cache')
 
 function cliEnv(home) {
-  const env = { ...process.env, SKILLMEAT_HOME: home, NO_COLOR: '1' }
+  // HOME too: `serve` searches SkillMeat's folders of the user's home (~/projects, …) by default.
+  const env = { ...process.env, SKILLMEAT_HOME: home, HOME: home, NO_COLOR: '1' }
   for (const k of ['SKILLMEAT_CACHE_PATH', 'SKILLMEAT_API_KEY', 'GITHUB_TOKEN', 'SKILLMEAT_GITHUB_TOKEN']) delete env[k]
   return env
 }
@@ -519,6 +520,35 @@ function serve(t, home, args = []) {
   })
   return { child, exited, url }
 }
+
+test("serve finds projects where SkillMeat's server does (~/projects, ~/dev, ~/workspace, ~/src) unless roots are configured", async (t) => {
+  const user = tmpdir()
+  const home = path.join(user, '.skillmeat')
+  fs.mkdirSync(home)
+  const alpha = makeProject(path.join(user, 'projects'), 'alpha')
+  write(path.join(alpha, '.claude', '.skillmeat-deployed.toml'), 'deployed = []\n')
+  makeProject(path.join(user, 'src', 'work'), 'beta')
+  makeProject(path.join(user, 'elsewhere'), 'gamma')
+  let n = 0
+  const names = async (env) => {
+    // A cache of its own each time: projects found earlier stay in a cache's database.
+    const env0 = { ...cliEnv(home), HOME: user, SKILLMEAT_CACHE_PATH: path.join(user, `cache-${n++}.db`), ...env }
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-watch'], { env: env0, stdio: ['ignore', 'pipe', 'pipe'] })
+    t.after(() => child.exitCode === null && child.kill('SIGKILL'))
+    const line = await new Promise((resolve, reject) => {
+      readline.createInterface({ input: child.stdout }).once('line', resolve)
+      child.on('exit', () => reject(new Error('serve exited early')))
+    })
+    const base = line.replace('listening on ', '')
+    const listed = (await (await fetch(`${base}/projects`)).json()).items.map((p) => p.name)
+    const cached = (await (await fetch(`${base}/cache/projects`)).json()).items.map((p) => p.name).sort()
+    child.kill('SIGTERM')
+    return { listed, cached }
+  }
+  assert.deepEqual(await names({}), { listed: ['alpha'], cached: ['alpha', 'beta'] })
+  assert.deepEqual(await names({ SKILLMEAT_CACHE_PROJECT_ROOTS: '' }), { listed: [], cached: [] }, 'an empty list searches none')
+  assert.deepEqual((await names({ SKILLMEAT_CACHE_PROJECT_ROOTS: path.join(user, 'elsewhere') })).cached, ['gamma'])
+})
 
 test('serve: the same routes over node:http, a CLI change seen, graceful stop on SIGTERM', async (t) => {
   const w = world()

@@ -55,10 +55,14 @@ finish, the cache is closed; exit 0.`,
     const signals = stopSignals(['SIGINT', 'SIGTERM'])
     try {
       if (v.watch && v['no-watch']) throw usage('--watch and --no-watch contradict each other; pass one')
-      const { watchedByDefault } = require('../../src/js/watch-default.js')
+      const { serverDefaults } = require('../../src/js/server-defaults.js')
       const asked = { home: v.home, ...(v.watch ? { watch: true } : {}), ...(v['no-watch'] ? { watch: false } : {}) }
-      const { watch } = watchedByDefault(asked, ctx.env)
-      const extra = { ...(watch !== undefined ? { watch } : {}), ...(v.background ? { backgroundRefresh: true } : {}) }
+      const { watch, projectRoots } = serverDefaults(asked, ctx.env)
+      const extra = {
+        ...(watch !== undefined ? { watch } : {}),
+        ...(projectRoots !== undefined ? { projectRoots } : {}),
+        ...(v.background ? { backgroundRefresh: true } : {}),
+      }
       await withCache(
         v,
         async (cache) => {

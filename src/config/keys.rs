@@ -215,7 +215,7 @@ config_keys! {
         env: "SKILLMEAT_CACHE_PROJECT_ROOTS",
         default: "",
         ts: "Array<string>",
-        doc: "Folders searched for projects at every `refresh()`.",
+        doc: "Folders searched for projects at every `refresh()`. Servers (`serve`, `createRouteHandlers`, `getCache`) left without it search SkillMeat's own: `~/projects`, `~/dev`, `~/workspace`, `~/src`.",
     },
     discovery_depth: u32 as Count {
         env: "SKILLMEAT_CACHE_DISCOVERY_DEPTH",

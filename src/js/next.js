@@ -9,7 +9,7 @@
 //   export const { GET, POST } = createRouteHandlers()
 
 const { createCacheHandler } = require('./http.js')
-const { watchedByDefault } = require('./watch-default.js')
+const { serverDefaults } = require('./server-defaults.js')
 
 // A globalThis slot (not a module variable): Next re-evaluates modules on every dev reload and may
 // bundle a route twice, but globalThis lives as long as the process.
@@ -38,7 +38,8 @@ function isOpen(cache) {
  * The `Cache` for `open` (options of `Cache.open()`), opened once per process and reused
  * across module re-evaluation; reopened if it was closed. It watches the project folders unless
  * `watch` is configured (option, SKILLMEAT_CACHE_WATCH or config.toml), so answers follow the
- * files without a refresh. Two different option objects naming
+ * files without a refresh, and finds projects where SkillMeat's server does (`~/projects`, `~/dev`,
+ * `~/workspace`, `~/src`) unless project roots are configured. Two different option objects naming
  * the same database file still share one store (the addon keeps one cache per file).
  */
 function getCache(open = {}) {
@@ -47,7 +48,7 @@ function getCache(open = {}) {
   const have = s.caches.get(key)
   if (have && isOpen(have)) return have
   const { Cache } = require('../../index.js')
-  const cache = Cache.open(watchedByDefault(open))
+  const cache = Cache.open(serverDefaults(open))
   s.caches.set(key, cache)
   if (!s.exitHook) {
     // A process that ends without close() (a `next build` worker, a dev server stopped with
