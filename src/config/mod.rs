@@ -370,9 +370,16 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         ));
     };
     let path = config_file(home);
-    if value.is_none() && std::fs::symlink_metadata(&path).is_err() {
+    match value {
         // Nothing to remove, and nothing is created.
-        return Ok(());
+        None if std::fs::symlink_metadata(&path).is_err() => return Ok(()),
+        // A bad value is refused before anything is created.
+        Some(raw) => {
+            let mut alone = toml_edit::DocumentMut::new();
+            alone["cache"][key] = (found.to_toml)(key, raw)?;
+            check_opens(home, &path, &alone.to_string())?;
+        }
+        None => {}
     }
     // The folder first, so that the lock below is taken on a fresh home too (two first writers
     // would otherwise both go on unlocked and one would lose its key).
@@ -427,19 +434,24 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
     if value.is_some() {
         // What the file will say must open: a value out of range is refused now, not at the
         // next command (which would then fail on it).
-        let table = text
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|t| t.get("cache").and_then(|c| c.as_table()).cloned())
-            .unwrap_or_default();
-        let no_env: BTreeMap<String, String> = BTreeMap::new();
-        let home_setting = Setting {
-            value: home.to_path_buf(),
-            source: Source::Option,
-        };
-        Config::resolve_keys(&Options::default(), &no_env, &table, &path, home_setting)?;
+        check_opens(home, &path, &text)?;
     }
     replace_file(&path, &in_file_style(&text, &original))
+}
+
+/// Refuses a `[cache]` table (in the TOML `text`) whose values `Cache.open` would refuse.
+fn check_opens(home: &Path, path: &Path, text: &str) -> Result<()> {
+    let table = text
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|t| t.get("cache").and_then(|c| c.as_table()).cloned())
+        .unwrap_or_default();
+    let no_env: BTreeMap<String, String> = BTreeMap::new();
+    let home_setting = Setting {
+        value: home.to_path_buf(),
+        source: Source::Option,
+    };
+    Config::resolve_keys(&Options::default(), &no_env, &table, path, home_setting).map(|_| ())
 }
 
 /// Removes `key` from `[cache]` (a table or an inline table); returns the comment lines written
@@ -932,9 +944,19 @@ mod tests {
             std::fs::read_to_string(&file).unwrap(),
             "[cache]\nttl_minutes = 1\n# keep the old TTL\n"
         );
-        // Unsetting in a home without a file creates nothing.
+        // Unsetting in a home without a file creates nothing; nor does a bad value.
         let empty = dir.path().join("none");
         set_value(&empty, "ttl_minutes", None).unwrap();
+        assert!(!empty.exists());
+        for bad in ["abc", "-5"] {
+            assert_eq!(
+                set_value(&empty, "ttl_minutes", Some(bad))
+                    .unwrap_err()
+                    .code(),
+                "INVALID_ARGUMENT",
+                "{bad}"
+            );
+        }
         assert!(!empty.exists());
     }
 

@@ -95,9 +95,10 @@ pub fn parse(text: &str) -> Frontmatter {
     fm
 }
 
-/// Whitespace as JavaScript's `\s` matches it (Claude Code finds the block with a JS regex).
+/// Whitespace as JavaScript's `\s` matches it (Claude Code finds the block with a JS regex):
+/// Unicode's white space and the byte order mark, but not U+0085.
 fn js_space(c: char) -> bool {
-    c.is_whitespace() || c == '\u{feff}'
+    c != '\u{85}' && (c.is_whitespace() || c == '\u{feff}')
 }
 
 /// The frontmatter block of `text` as Claude Code finds it (`/^---\s*\n([\s\S]*?)---\s*\n?/`):
@@ -105,7 +106,8 @@ fn js_space(c: char) -> bool {
 /// next `---`, wherever it is: at the start of a line, inside a value (`a --- b`) or as the
 /// first three of `----`. Returns the line the block starts on (1-based), the block, and the
 /// body after it (`None` when no `---` closes it), or `None` when the file has no block.
-fn split_block(text: &str) -> Option<(u32, &str, Option<&str>)> {
+pub(crate) fn split_block(text: &str) -> Option<(u32, &str, Option<&str>)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let after = text.strip_prefix("---")?;
     let space = after.len() - after.trim_start_matches(js_space).len();
     let open = after[..space].rfind('\n')? + 1;
@@ -122,51 +124,67 @@ fn split_block(text: &str) -> Option<(u32, &str, Option<&str>)> {
     })
 }
 
-/// Parses a YAML block as Claude Code's parser (Bun's) reads it: a key written twice keeps its
-/// last value (serde's YAML refuses it; the earlier lines of that key are blanked, so lines
-/// keep their numbers).
+/// Parses a YAML block as Claude Code's parser (Bun's) reads it: a top-level key written twice
+/// keeps its last value. serde's YAML refuses a repeated key, so when it does, every copy of a
+/// repeated top-level key but the last is renamed (in place: what is written under it is still
+/// parsed, so an error there is still one), the block is parsed once more, and the renamed keys
+/// are dropped. (A key repeated inside a nested mapping stays an error.)
 fn parse_yaml(yaml: &str) -> Result<serde_yaml_ng::Value, serde_yaml_ng::Error> {
-    let mut text = std::borrow::Cow::Borrowed(yaml);
-    loop {
-        let e = match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) {
-            Ok(v) => return Ok(v),
-            Err(e) => e,
-        };
-        let message = e.to_string();
-        let Some(key) = message
-            .strip_prefix("duplicate entry with key ")
-            .and_then(|k| k.split(" at line ").next())
-            .map(|k| k.trim().trim_matches('"').to_string())
-        else {
-            return Err(e);
-        };
-        match without_first(&text, &key) {
-            Some(fewer) => text = std::borrow::Cow::Owned(fewer),
-            None => return Err(e),
+    let e = match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(yaml) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    if !e.to_string().starts_with("duplicate entry with key ") {
+        return Err(e);
+    }
+    let Some((renamed, earlier)) = earlier_copies_renamed(yaml) else {
+        return Err(e);
+    };
+    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&renamed) {
+        Ok(serde_yaml_ng::Value::Mapping(mut m)) => {
+            for k in earlier {
+                m.remove(k.as_str());
+            }
+            Ok(serde_yaml_ng::Value::Mapping(m))
         }
+        // The renamed block is the original line for line: its error is the block's.
+        other => other,
     }
 }
 
-/// `yaml` with the first top-level `key:` (and the indented lines under it) blanked, or `None`
-/// when it is not written at the top level twice.
-fn without_first(yaml: &str, key: &str) -> Option<String> {
-    let lines: Vec<&str> = yaml.split('\n').collect();
-    let at: Vec<usize> = (0..lines.len())
-        .filter(|&i| top_level_key(lines[i]) == Some(key))
-        .collect();
-    let (&first, _) = at.split_first().filter(|(_, more)| !more.is_empty())?;
-    let end = (first + 1..lines.len())
-        .find(|&i| {
-            let l = lines[i];
-            !l.is_empty() && !l.starts_with([' ', '\t', '#'])
-        })
-        .unwrap_or(lines.len());
-    let kept: Vec<&str> = lines
+/// `yaml` with every copy of a repeated top-level key but the last renamed (`name` becomes
+/// `name-skillmeat-earlier-a`: letters only, so Claude Code's repair still takes the line as it
+/// would), and the names given; `None` when no top-level key is repeated.
+fn earlier_copies_renamed(yaml: &str) -> Option<(String, Vec<String>)> {
+    let mut lines: Vec<String> = yaml.split('\n').map(str::to_string).collect();
+    let keys: Vec<(usize, String)> = lines
         .iter()
         .enumerate()
-        .map(|(i, l)| if (first..end).contains(&i) { "" } else { l })
+        .filter_map(|(i, l)| Some((i, top_level_key(l)?.to_string())))
         .collect();
-    Some(kept.join("\n"))
+    let mut earlier = Vec::new();
+    for (n, (i, key)) in keys.iter().enumerate() {
+        if !keys[n + 1..].iter().any(|(_, k)| k == key) {
+            continue;
+        }
+        let mut tag = String::new();
+        let mut m = earlier.len();
+        loop {
+            tag.insert(0, char::from(b'a' + (m % 26) as u8));
+            m /= 26;
+            if m == 0 {
+                break;
+            }
+        }
+        let new = format!("{key}-skillmeat-earlier-{tag}");
+        // The key is written before the line's first `:`.
+        let Some(at) = lines[*i].find(key.as_str()) else {
+            continue;
+        };
+        lines[*i].replace_range(at..at + key.len(), &new);
+        earlier.push(new);
+    }
+    (!earlier.is_empty()).then(|| (lines.join("\n"), earlier))
 }
 
 /// Characters that make Claude Code quote a value when it repairs a block (with `: `).
@@ -476,6 +494,21 @@ mod tests {
     #[test]
     fn yaml_errors_are_reported_where_yaml_1_2_parsers_report_them() {
         let line = |t: &str| parse(t).error.map(|(l, _)| l);
+        // What is written under a repeated key goes with it: a list at column 0, a block scalar
+        // with a blank line in a CRLF file.
+        let list = parse("---\nname: a\ndescription: d\ntools:\n- Read\ntools:\n- Bash\n---\n");
+        assert_eq!(
+            (list.error.clone(), list.list("tools")),
+            (None, vec!["Bash".to_string()])
+        );
+        let crlf = parse("---\r\ndescription: |\r\n  a\r\n\r\n  b\r\ndescription: x\r\n---\r\n");
+        assert_eq!(
+            (crlf.error.clone(), crlf.string("description")),
+            (None, Some("x".into()))
+        );
+        // Many copies are read in two parses, not one a copy.
+        let many = format!("---\n{}---\n", "a: 1\n".repeat(20_000));
+        assert_eq!(parse(&many).error, None);
         // A key written twice is no error: the last value counts, as Bun's YAML reads it.
         let twice = parse(
             "---\nname: a\nmodel: x\nname: b\ndescription: |\n  one\ndescription: two\n---\n",

@@ -115,14 +115,19 @@ pub(crate) fn problem(
     }
 }
 
-/// The line in `text` (1-based) where top-level `key:` is written, if it is.
+/// The line in `text` (1-based) where top-level `key:` of its frontmatter is written, if it is:
+/// the last time, as a key written twice keeps its last value.
 fn key_line(text: &str, key: &str) -> Option<u32> {
-    text.lines()
-        .position(|l| {
+    let (start, block, _) = super::frontmatter::split_block(text)?;
+    block
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| {
             l.strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         })
-        .map(|i| i as u32 + 1)
+        .last()
+        .map(|(i, _)| start + i as u32)
 }
 
 /// The fix for a frontmatter YAML error at `line` of `text`, read off that line.
@@ -706,7 +711,8 @@ pub fn mcp_server_problems(file: &str, name: &str, cfg: &Value) -> Vec<ArtifactP
         Some(Value::String(t)) if MCP_REMOTE_TYPES.contains(&t.as_str()) => {
             match text("url") {
                 None => out.push(drop(format!("a {t:?} server needs a `url`"), "add \"url\": \"https://…\"".into())),
-                Some(u) if url::Url::parse(u).is_err() => out.push(drop(
+                // `${VAR}` is expanded by Claude Code before it connects.
+                Some(u) if !u.contains("${") && url::Url::parse(u).is_err() => out.push(drop(
                     format!("its `url` {u:?} is not an absolute URL (it never connects)"),
                     "write the server's full address: \"url\": \"https://…\"".into(),
                 )),
@@ -1029,6 +1035,13 @@ mod tests {
             assert_eq!(codes(&p), ["AGENT_MISSING_DESCRIPTION"], "{d}");
             assert_eq!(p[0].line, Some(3));
         }
+        // A name written twice: the last counts, and the problem points at it.
+        let twice = problems(
+            "agent",
+            "---\nname: ok\nname: a:b\ndescription: d\n---\nname: body\n",
+        );
+        assert_eq!(codes(&twice), ["AGENT_NAME_INVALID"]);
+        assert_eq!(twice[0].line, Some(3));
         // Blank text is text to Claude Code.
         assert!(ok("---\nname: \"  \"\ndescription: \" \"\n---\n"));
         // A skill's or command's number or true/false loads as text; a list is dropped.
@@ -1038,6 +1051,17 @@ mod tests {
         assert_eq!(
             codes(&problems("command", "---\ndescription: [a]\n---\n")),
             ["FIELD_DROPPED"]
+        );
+    }
+
+    #[test]
+    fn an_mcp_url_claude_code_expands_is_not_judged_before_it_is() {
+        let cfg = |u: &str| serde_json::json!({ "type": "http", "url": u });
+        assert!(mcp_server_problems(".mcp.json", "a", &cfg("${MCP_URL}")).is_empty());
+        assert!(mcp_server_problems(".mcp.json", "a", &cfg("https://h:${PORT}/mcp")).is_empty());
+        assert_eq!(
+            mcp_server_problems(".mcp.json", "a", &cfg("not a url")).len(),
+            1
         );
     }
 }

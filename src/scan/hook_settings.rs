@@ -384,7 +384,7 @@ fn entry_problems(
         Some(t) => match field_fault(t, o) {
             Some((why, fix)) => out.push(dropped(rel, at, why, &fix)),
             None => {
-                if let Some(script) = missing_script {
+                if let Some(script) = missing_script.filter(|_| t == "command") {
                     out.push(problem("HOOK_SCRIPT_MISSING", Severity::Warning, rel, None, format!("{at}: the command runs {script}, which does not exist: Claude Code runs the hook and it fails each time"), format!("create {script}, or point the command at the script's real path")));
                 }
             }
@@ -440,7 +440,8 @@ mod tests {
             r#"{"hooks":{"PostToolUse":[{"matcher":"Edit","hooks":[
             {"type":"command","command":"$CLAUDE_PROJECT_DIR/.claude/hooks/ok.sh"},
             {"command":"x"},{"type":"bogus"},{"type":"command"},{"type":"command","command":"y","timeout":0},
-            {"type":"command","command":"\"$CLAUDE_PROJECT_DIR\"/.claude/hooks/gone.sh"}]}],
+            {"type":"command","command":"\"$CLAUDE_PROJECT_DIR\"/.claude/hooks/gone.sh"},
+            {"type":"prompt","prompt":"check","command":".claude/hooks/gone.sh"}]}],
             "OnSave":[{"hooks":[{"type":"command","command":"z"}]}],
             "Stop":[{"type":"command","command":"flat"}]}}"#,
         );
@@ -454,6 +455,7 @@ mod tests {
             assert_eq!(codes(&entry(j)), ["HOOK_ENTRY_INVALID"], "{j}");
         }
         assert_eq!(codes(&entry(5)), ["HOOK_SCRIPT_MISSING"]);
+        assert!(codes(&entry(6)).is_empty(), "a prompt hook runs no script");
         assert_eq!(
             codes("settings.json#hooks.OnSave.0.hooks.0"),
             ["HOOK_ENTRY_INVALID"]
