@@ -143,6 +143,10 @@ test('register of several folders registers them together, or none when one is n
   const text = run(home, ['register', a, b])
   assert.equal(text.status, 0, text.stderr)
   assert.match(text.stdout, /Registered alpha .*\n1 artifact.*\nRegistered beta .*\n2 artifacts/)
+  // A cache in memory says that nothing outlives the run.
+  const memory = run(home, ['register', a], { env: { SKILLMEAT_CACHE_ENABLED: 'false' } })
+  assert.equal(memory.status, 0, memory.stderr)
+  assert.match(memory.stdout, /^Registered for this run only \(the cache is in memory, nothing was saved\): alpha /)
 })
 
 test('register with a relative path resolves it against the working directory', () => {

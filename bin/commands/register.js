@@ -20,20 +20,22 @@ module.exports = {
     const { out } = ctx
     const dirs = ctx.args
     if (dirs.some((d) => d === '')) throw usage('PATH must not be empty')
-    const projects = await withCache(ctx.values, (cache) => {
+    const { projects, saved } = await withCache(ctx.values, (cache) => {
       const p = cache.registerProjects(dirs.map((d) => path.resolve(ctx.cwd, d)))
       reportWarnings(cache, ctx)
-      return p
+      // A cache in memory (switched off, or its folder read-only) keeps nothing after this run.
+      return { projects: p, saved: cache.status().mode === 'file' }
     })
     if (ctx.json) return out.json(dirs.length === 1 ? projects[0] : projects)
-    for (const project of projects) print(out, project)
+    for (const project of projects) print(out, project, saved)
   },
 }
 
-/** Two lines about a registered project. */
-function print(out, project) {
+/** Two lines about a registered project; `saved`: whether the registration outlives this run. */
+function print(out, project, saved) {
   const st = out.style
-  out.line(`Registered ${st.bold(project.name)} (${project.id}) at ${project.path}`)
+  const what = saved ? 'Registered' : 'Registered for this run only (the cache is in memory, nothing was saved):'
+  out.line(`${what} ${st.bold(project.name)} (${project.id}) at ${project.path}`)
   out.line(
     `${plural(project.artifactCount, 'artifact')}` +
       (project.errorCount ? `, ${st.red(`${project.errorCount} in error`)}` : '') +
