@@ -370,13 +370,14 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
         ));
     };
     let path = config_file(home);
-    match value {
+    let item = value.map(|raw| (found.to_toml)(key, raw)).transpose()?;
+    match &item {
         // Nothing to remove, and nothing is created.
         None if std::fs::symlink_metadata(&path).is_err() => return Ok(()),
         // A bad value is refused before anything is created.
-        Some(raw) => {
+        Some(item) => {
             let mut alone = toml_edit::DocumentMut::new();
-            alone["cache"][key] = (found.to_toml)(key, raw)?;
+            alone["cache"][key] = item.clone();
             check_opens(home, &path, &alone.to_string())?;
         }
         None => {}
@@ -410,7 +411,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
             reason: "`cache` must be a table ([cache])".into(),
         });
     };
-    match value {
+    match item {
         None => {
             let Some(comment) = remove_key(&mut doc, key) else {
                 // Nothing to remove: the file stays as it is (no empty `[cache]` added).
@@ -418,8 +419,7 @@ pub fn set_value(home: &Path, key: &str, value: Option<&str>) -> Result<()> {
             };
             keep_comment(&mut doc, comment);
         }
-        Some(raw) => {
-            let mut item = (found.to_toml)(key, raw)?;
+        Some(mut item) => {
             // A comment after the old value (`ttl_minutes = 30 # thirty`) stays with the new one.
             if let (Some(old), Some(new)) = (
                 table.get(key).and_then(|i| i.as_value()),
@@ -466,11 +466,7 @@ fn remove_key(doc: &mut toml_edit::DocumentMut, key: &str) -> Option<Comment> {
     };
     let at = table.iter().position(|(k, _)| k == key)?;
     let (removed, _) = table.remove_entry(key)?;
-    let text = removed
-        .leaf_decor()
-        .prefix()
-        .and_then(|p| p.as_str())
-        .unwrap_or_default();
+    let text = prefix(removed.leaf_decor());
     // Only comment lines are kept; a blank line above the key goes with it.
     let lines: String = text
         .split_inclusive('\n')
@@ -481,12 +477,7 @@ fn remove_key(doc: &mut toml_edit::DocumentMut, key: &str) -> Option<Comment> {
     }
     // The key that followed takes it, above its own.
     if let Some((mut next, _)) = table.iter_mut().nth(at) {
-        let own = next
-            .leaf_decor()
-            .prefix()
-            .and_then(|p| p.as_str())
-            .unwrap_or_default()
-            .to_string();
+        let own = prefix(next.leaf_decor()).to_string();
         next.leaf_decor_mut().set_prefix(format!("{lines}{own}"));
         return Some(Comment::default());
     }
@@ -494,6 +485,11 @@ fn remove_key(doc: &mut toml_edit::DocumentMut, key: &str) -> Option<Comment> {
         lines,
         after: table.position(),
     })
+}
+
+/// What is written before a key or a table header (its comment lines among it).
+fn prefix(decor: &toml_edit::Decor) -> &str {
+    decor.prefix().and_then(|p| p.as_str()).unwrap_or_default()
 }
 
 /// Comment lines that were above the last key of `[cache]` when it was removed, and where that
@@ -522,12 +518,7 @@ fn keep_comment(doc: &mut toml_edit::DocumentMut, comment: Comment) {
         .and_then(|i| i.as_table_mut())
     {
         Some(t) => {
-            let own = t
-                .decor()
-                .prefix()
-                .and_then(|p| p.as_str())
-                .unwrap_or_default()
-                .to_string();
+            let own = prefix(t.decor()).to_string();
             t.decor_mut().set_prefix(format!("{}{own}", comment.lines));
         }
         None => {

@@ -158,18 +158,6 @@ fn yaml_fix(text: &str, line: u32) -> String {
     )
 }
 
-/// An agent without a `name` Claude Code can use.
-fn missing_agent_name(file: &str) -> ArtifactProblem {
-    problem(
-        "AGENT_MISSING_NAME",
-        Severity::Error,
-        file,
-        Some(1),
-        "the agent has no `name` in its frontmatter, so Claude Code does not list it and it never runs".into(),
-        "add `name: <agent-name>` (lower-case letters and hyphens) to the frontmatter".into(),
-    )
-}
-
 /// What is wrong with an agent's (non-empty) name for Claude Code, and the fix.
 fn agent_name_fault(name: &str) -> Option<(String, String)> {
     use unicode_normalization::UnicodeNormalization;
@@ -265,9 +253,7 @@ pub fn markdown_problems(
             // `-`, at most 256 UTF-16 units, no `:` after NFKC; `description` a non-empty string
             // (whitespace counts). Otherwise the agent is not loaded.
             match fm.fields.get("name") {
-                None | Some(Value::Null) => out.push(missing_agent_name(file)),
-                Some(Value::String(s)) if s.is_empty() => out.push(missing_agent_name(file)),
-                Some(Value::String(name)) => {
+                Some(Value::String(name)) if !name.is_empty() => {
                     if let Some((why, fix)) = agent_name_fault(name) {
                         out.push(problem(
                             "AGENT_NAME_INVALID",
@@ -279,6 +265,14 @@ pub fn markdown_problems(
                         ));
                     }
                 }
+                None | Some(Value::Null) | Some(Value::String(_)) => out.push(problem(
+                    "AGENT_MISSING_NAME",
+                    Severity::Error,
+                    file,
+                    Some(1),
+                    "the agent has no `name` in its frontmatter, so Claude Code does not list it and it never runs".into(),
+                    "add `name: <agent-name>` (lower-case letters and hyphens) to the frontmatter".into(),
+                )),
                 Some(other) => out.push(problem(
                     "AGENT_NAME_INVALID",
                     Severity::Error,

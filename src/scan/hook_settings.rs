@@ -232,8 +232,8 @@ pub fn read(
 }
 
 /// What each hook type needs and what its optional fields must be (Claude Code's schema,
-/// `tests/fixtures/claude-code/schema.json`): `(field, required, what it must be)`. Other fields
-/// are not read.
+/// `tests/fixtures/claude-code/schema.json`): `(field, required, what it must be)`, then
+/// [`EVERY_HOOK`]'s. Other fields are not read.
 const HOOK_FIELDS: &[(&str, &[Field])] = &[
     (
         "command",
@@ -241,8 +241,6 @@ const HOOK_FIELDS: &[(&str, &[Field])] = &[
             ("command", true, Shape::Text),
             ("args", false, Shape::TextList),
             ("shell", false, Shape::OneOf(&["bash", "powershell"])),
-            ("statusMessage", false, Shape::Text),
-            ("once", false, Shape::Flag),
             ("async", false, Shape::Flag),
             ("asyncRewake", false, Shape::Flag),
         ],
@@ -253,18 +251,11 @@ const HOOK_FIELDS: &[(&str, &[Field])] = &[
             ("prompt", true, Shape::Text),
             ("model", false, Shape::Text),
             ("continueOnBlock", false, Shape::Flag),
-            ("statusMessage", false, Shape::Text),
-            ("once", false, Shape::Flag),
         ],
     ),
     (
         "agent",
-        &[
-            ("prompt", true, Shape::Text),
-            ("model", false, Shape::Text),
-            ("statusMessage", false, Shape::Text),
-            ("once", false, Shape::Flag),
-        ],
+        &[("prompt", true, Shape::Text), ("model", false, Shape::Text)],
     ),
     (
         "http",
@@ -272,8 +263,6 @@ const HOOK_FIELDS: &[(&str, &[Field])] = &[
             ("url", true, Shape::Url),
             ("headers", false, Shape::TextMap),
             ("allowedEnvVars", false, Shape::TextList),
-            ("statusMessage", false, Shape::Text),
-            ("once", false, Shape::Flag),
         ],
     ),
     (
@@ -283,10 +272,14 @@ const HOOK_FIELDS: &[(&str, &[Field])] = &[
             ("tool", true, Shape::Text),
             ("input", false, Shape::Map),
             ("onFailure", false, Shape::OneOf(&["continue", "block"])),
-            ("statusMessage", false, Shape::Text),
-            ("once", false, Shape::Flag),
         ],
     ),
+];
+
+/// The optional fields every hook type takes.
+const EVERY_HOOK: &[Field] = &[
+    ("statusMessage", false, Shape::Text),
+    ("once", false, Shape::Flag),
 ];
 
 /// A hook field: its name, whether it is required, and what it must hold.
@@ -337,6 +330,7 @@ fn field_fault(t: &str, o: &serde_json::Map<String, Value>) -> Option<(String, S
     let (_, fields) = HOOK_FIELDS.iter().find(|(name, _)| *name == t)?;
     fields
         .iter()
+        .chain(EVERY_HOOK)
         .find_map(|&(field, required, shape)| match o.get(field) {
             None if required => Some((
                 format!("a {t} hook needs `{field}`"),

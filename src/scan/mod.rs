@@ -44,11 +44,9 @@ pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"]
 /// Text files larger than this are not parsed for metadata (they are listed, and hashed within
 /// `maxArtifactBytes`).
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
-/// Bumped when the scanner extracts different data, so stored fingerprints stop matching.
+/// Bumped when the scanner extracts different data (for a project too: its manifests), so stored
+/// fingerprints stop matching: also those an older release writes on the same file.
 const SCANNER_VERSION: &str = "scan-v5";
-/// Bumped when a project's row holds new facts from the scan (2: `manifests`), so stored
-/// project fingerprints stop matching while artifact fingerprints still do.
-const PROJECT_ROW: &str = "project-row-2;";
 /// Name of SkillMeat's deployment manifest inside a profile root.
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
@@ -362,9 +360,6 @@ pub fn scan_project(
     let mut manifests = Vec::new();
     let mut candidates = Vec::new();
     let mut stat_parts = String::from(SCANNER_VERSION);
-    // What a project row holds besides its artifacts, versioned apart from the scanner: rows an
-    // older release wrote (without `manifests`) are written again, their artifacts not read.
-    stat_parts.push_str(PROJECT_ROW);
     stat_parts.push_str(&collections.fingerprint);
     // The scanner's version is part of every artifact's fingerprint too: a release that reads
     // files differently (health rules, frontmatter repair) reads every artifact once again.

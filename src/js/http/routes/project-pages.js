@@ -69,10 +69,13 @@ const scanned = (p) => iso(p.scannedAt) ?? new Date().toISOString()
 /** When the cache saw the artifact's content change (SkillMeat: the manifest's first detection). */
 const detectedAt = (a) => (a.localModified ? iso(a.updatedAt) : null)
 
+/** The name the artifact's manifest entry gives it (`artifact_name`), as SkillMeat names it. */
+const manifestName = (a) => a.deployedName ?? a.name
+
 /** SkillMeat's `DeployedArtifact`, and what a project page shows beside it. */
 function deployedArtifact(a) {
   return {
-    artifact_name: a.deployedName ?? a.name,
+    artifact_name: manifestName(a),
     artifact_type: a.type,
     from_collection: a.fromCollection ?? null,
     deployed_at: a.deployedAt ?? null,
@@ -160,7 +163,7 @@ const RECOMMENDATION = { modified: 'push_to_collection', outdated: 'pull_from_co
 /** SkillMeat's `DriftDetectionResponse`, and where the newer version is (added). */
 function driftDetail(a, type) {
   return {
-    artifact_name: a.deployedName ?? a.name,
+    artifact_name: manifestName(a),
     artifact_type: a.type,
     drift_type: type,
     // SkillMeat's is the hash of the collection's copy, which the cache does not read.
@@ -185,7 +188,7 @@ function driftDetail(a, type) {
 /** SkillMeat's `DeploymentModificationStatus` / `ModifiedArtifactInfo` fields of an artifact. */
 function modification(a) {
   return {
-    artifact_name: a.deployedName ?? a.name,
+    artifact_name: manifestName(a),
     artifact_type: a.type,
     deployed_sha: a.deployedHash ?? '',
     current_sha: a.contentHash ?? '',
