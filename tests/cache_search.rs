@@ -111,9 +111,11 @@ fn changes_committed_without_an_index_write_are_indexed_at_next_open() {
     // changes, the index does not.
     {
         let conn = rusqlite::Connection::open(db(home.path())).unwrap();
-        conn.execute(
-            "UPDATE artifacts SET description = 'ship the zeppelin' WHERE name = 'deploy'",
-            [],
+        // Its texts are stored apart: the row takes other ones.
+        conn.execute_batch(
+            "INSERT INTO artifact_texts(text_key, description, tags_json, tools_json, metadata_json)
+                 VALUES (7, 'ship the zeppelin', '[]', '[]', '{}');
+             UPDATE artifacts SET text_key = 7 WHERE name = 'deploy';",
         )
         .unwrap();
         conn.execute("DELETE FROM artifacts WHERE name = 'pdf-tools'", [])
@@ -172,8 +174,8 @@ fn a_deleted_corrupt_or_foreign_index_is_rebuilt_with_identical_results() {
         conn.execute_batch(
             "INSERT INTO search_pending(scope) VALUES ('p:nonexistent');
              DROP TRIGGER search_artifact_insert;
-             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint, scanned_at, updated_at)
-                 SELECT 'x1', id, name, '.claude', 'command', 'quasar', '/q', 'f', 0, 0 FROM projects LIMIT 1;",
+             INSERT INTO artifacts(id, project_id, type, name, path, fingerprint, scanned_at, updated_at)
+                 SELECT 'x1', id, 'command', 'quasar', '/q', 'f', 0, 0 FROM projects LIMIT 1;",
         )
         .unwrap();
     }

@@ -775,18 +775,6 @@ fn problems_written_by_schema_9_read_back_after_the_migration() {
         .query_row("SELECT COUNT(*) FROM problem_lists", [], |r| r.get(0))
         .unwrap();
     assert_eq!(lists, 1);
-    // The old column stays for a schema-9 release still running, emptied.
-    let left: i64 = c
-        .query_row(
-            "SELECT COUNT(*) FROM artifacts WHERE problems_json != '[]'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(left, 0);
-    // A row a schema-9 release writes afterwards (its own copy, no list key) reads its own.
-    insert_v9_artifact(&c, "a4", list);
-    assert_eq!(problems("a4"), problems("a1"));
 }
 
 #[test]
@@ -797,8 +785,8 @@ fn a_change_queued_again_outlives_a_slower_index_writer() {
     let c = rusqlite::Connection::open(&db).unwrap();
     c.execute_batch(
         "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);
-         INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint, scanned_at, updated_at)
-             VALUES ('a', 'p', 'x', '.claude', 'skill', 's', '.claude/skills/s', 'f', 1, 1);",
+         INSERT INTO artifacts(id, project_id, type, name, path, fingerprint, scanned_at, updated_at)
+             VALUES ('a', 'p', 'skill', 's', '.claude/skills/s', 'f', 1, 1);",
     )
     .unwrap();
     // Two index writers read the queue; the faster one indexes it and removes the row.
@@ -808,7 +796,7 @@ fn a_change_queued_again_outlives_a_slower_index_writer() {
     assert_eq!(store.search_pending_count().unwrap(), 0);
     // A change after both read: queued again, under a new version.
     c.execute(
-        "UPDATE artifacts SET description = 'new' WHERE id = 'a'",
+        "UPDATE artifacts SET display_name = 'new' WHERE id = 'a'",
         [],
     )
     .unwrap();
@@ -958,25 +946,8 @@ fn texts_written_by_schema_10_read_back_after_the_migration() {
     assert_eq!(get("a3").problems[0].file, ".claude/agents/a3.md");
     assert_eq!(get("a1").problems[0].file, ".claude/agents/a1.md");
     assert!(get("a2").problems.is_empty());
-    // The columns stay for a schema-10 release still running, emptied; nothing is queued again.
-    assert_eq!(
-        count("SELECT COUNT(*) FROM artifacts WHERE description IS NOT NULL OR tags_json != ''"),
-        0
-    );
+    // Nothing is queued again: the texts did not change.
     assert_eq!(count("SELECT COUNT(*) FROM search_pending"), 0);
-    // What a schema-10 release writes afterwards (a new row, or its upsert of a row) reads back.
-    insert_v10_artifact(&c, "a4", "its own");
-    assert_eq!(get("a4").description.as_deref(), Some("its own"));
-    c.execute(
-        "UPDATE artifacts SET description = 'rewritten', author = NULL, tags_json = '[]',
-             tools_json = '[]', metadata_json = '{}' WHERE id = 'a1'",
-        [],
-    )
-    .unwrap();
-    let a1 = get("a1");
-    assert_eq!(a1.description.as_deref(), Some("rewritten"));
-    assert_eq!((a1.author, a1.tags.len()), (None, 0));
-    assert_eq!(get("a2").description.as_deref(), Some("same"));
 }
 
 #[test]
@@ -1209,8 +1180,14 @@ fn a_schema_11_cache_reads_the_same_after_the_migration_and_holders_are_counted(
     ] {
         assert!(!after.iter().any(|n| n == gone), "{gone} is still there");
     }
-    // What a schema-11 release still running writes afterwards is counted and reads back.
-    insert_v11_artifact(&c, "a4", ".claude/agents/a4.md", 7);
+    // A row written afterwards (the holder triggers were made again with the table in schema 15)
+    // is counted and reads back.
+    c.execute(
+        "INSERT INTO artifacts(id, project_id, type, name, path, fingerprint, scanned_at, updated_at, text_key)
+         VALUES ('a4', 'p', 'agent', 'a4', '', 'f', 1, 1, 7)",
+        [],
+    )
+    .unwrap();
     assert_eq!(refs(7), Some(3));
     assert_eq!(get("a4").path, ".claude/agents/a4.md");
     // A row taking other texts, and rows deleted: the last holder takes the texts with it.
@@ -1391,20 +1368,17 @@ fn a_deployment_is_stored_once_read_back_whole_and_dropped_with_its_last_artifac
         assert!(a.local_modified, "the files are not what was deployed");
         assert_eq!(cache.store().get_artifact(&a.id).unwrap().as_ref(), Some(a));
     }
-    // One deployment stored; the rows hold its key and the marker, nothing else of it.
+    // One deployment stored; the rows hold its key.
     assert_eq!(rows_of(&cache, "artifact_deployments"), 1);
     let c = rusqlite::Connection::open(cache.store().path().unwrap()).unwrap();
-    let own: Vec<(String, Option<String>, Option<i64>)> = c
-        .prepare("SELECT source, deployed_sha, deploy_key FROM artifacts WHERE type = 'agent'")
+    let keys: Vec<Option<i64>> = c
+        .prepare("SELECT deploy_key FROM artifacts WHERE type = 'agent'")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_map([], |r| r.get(0))
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    assert!(
-        own.iter()
-            .all(|(s, sha, key)| s.is_empty() && sha.is_none() && key.is_some())
-    );
+    assert!(keys.len() == 3 && keys.iter().all(Option::is_some));
     // The upstream check finds all three, by their source.
     let candidates = cache.store().upstream_candidates(None).unwrap();
     assert_eq!(candidates.len(), 3);
@@ -1485,7 +1459,7 @@ fn insert_v12_artifact(c: &rusqlite::Connection, id: &str, source: Option<&str>)
 }
 
 #[test]
-fn a_schema_12_cache_reads_the_same_after_the_migration_and_what_schema_12_writes_reads_back() {
+fn a_schema_12_cache_reads_the_same_after_the_migrations() {
     use skillmeat_cache::store::ownership::APPLICATION_ID;
     use skillmeat_cache::store::schema::migrate_to;
     let dir = tempfile::tempdir().unwrap();
@@ -1543,34 +1517,10 @@ fn a_schema_12_cache_reads_the_same_after_the_migration_and_what_schema_12_write
     .unwrap();
     assert_eq!(count("SELECT COUNT(*) FROM search_pending"), 1);
     assert_eq!(get("a1").source.as_deref(), Some("acme/b@v1"));
-    // A schema-12 release still running writes a row's deployment into the row (here: none
-    // any more), leaving the key it does not know: the row reads its own.
-    c.execute(
-        "UPDATE artifacts SET source = NULL, version_spec = NULL, deployed_sha = NULL,
-             deployed_hash = NULL, collection_sha = NULL WHERE id = 'a2'",
-        [],
-    )
-    .unwrap();
-    let a2 = get("a2");
-    assert_eq!(
-        (a2.source, a2.deployed_sha, a2.deployed_hash),
-        (None, None, None)
-    );
-    c.execute(
-        "UPDATE artifacts SET source = 'acme/c@v2' WHERE id = 'a3'",
-        [],
-    )
-    .unwrap();
-    assert_eq!(get("a3").source.as_deref(), Some("acme/c@v2"));
-    assert_eq!(
-        get("a3").deployed_sha,
-        None,
-        "the row's own columns, not the stored ones"
-    );
     assert_eq!(
         store.upstream_candidates(None).unwrap().len(),
-        2,
-        "a1 (stored apart) and a3 (its own): a2 has none"
+        3,
+        "every deployed artifact, by its source"
     );
     // Rows deleted: the last holder takes the deployment with it.
     c.execute("DELETE FROM projects WHERE id = 'p'", [])
@@ -1678,4 +1628,205 @@ fn a_schema_13_cache_gains_the_projects_manifests_and_reads_deployed_names_as_na
         )
         .unwrap();
     assert_eq!(stale, 0, "every project is compared again at its next scan");
+}
+
+#[test]
+fn a_content_hash_stored_as_its_deployments_reads_back_through_deployment_changes() {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = open(home.path(), vec![]);
+    let agent = "---\nname: rev\ndescription: Reviews\n---\n";
+    let rev = |cache: &Cache, project: &str| {
+        let q = ArtifactQuery {
+            project_id: Some(project.into()),
+            ..Default::default()
+        };
+        cache.store().list_artifacts(&q).unwrap().items.remove(0)
+    };
+    // The agent's hash, from a copy with no deployment record.
+    let plain = project(root.path(), "plain", 0);
+    write(&plain.join(".claude/agents/rev.md"), agent);
+    let plain = cache.register_project(&plain.to_string_lossy()).unwrap().id;
+    let hash = rev(&cache, &plain).content_hash.unwrap();
+    // A copy deployed with that hash: unmodified, and its row stores the empty marker.
+    let d = project(root.path(), "deployed", 0);
+    write(&d.join(".claude/agents/rev.md"), agent);
+    let manifest = d.join(".claude/.skillmeat-deployed.toml");
+    write(
+        &manifest,
+        &rev_deployment("acme/tools/agents/rev@v1.2.0", "1.2.0", Some(&hash)),
+    );
+    let id = cache.register_project(&d.to_string_lossy()).unwrap().id;
+    let a = rev(&cache, &id);
+    assert_eq!(a.content_hash.as_deref(), Some(hash.as_str()));
+    assert_eq!(a.deployed_hash.as_deref(), Some(hash.as_str()));
+    assert!(!a.local_modified);
+    let c = rusqlite::Connection::open(cache.store().path().unwrap()).unwrap();
+    let stored = |c: &rusqlite::Connection| -> Vec<u8> {
+        c.query_row(
+            "SELECT content_hash FROM artifacts WHERE project_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(stored(&c).is_empty(), "the marker, not the hash again");
+    let refresh = |cache: &Cache| {
+        cache
+            .refresh_blocking(
+                &RefreshOptions::default(),
+                skillmeat_cache::cache::RefreshTrigger::Manual,
+            )
+            .unwrap()
+    };
+    // Deployed again, another version with the same hash, the files untouched (not read again):
+    // the marker stays.
+    write(
+        &manifest,
+        &rev_deployment("acme/tools/agents/rev@v1.2.1", "1.2.1", Some(&hash)),
+    );
+    refresh(&cache);
+    let b = rev(&cache, &id);
+    assert_eq!(b.deployed_version.as_deref(), Some("1.2.1"));
+    assert_eq!(b.content_hash.as_deref(), Some(hash.as_str()));
+    assert!(!b.local_modified);
+    assert!(stored(&c).is_empty());
+    // Deployed again with another hash: the same content hash, now modified, and no content
+    // change.
+    let other = "1".repeat(64);
+    write(
+        &manifest,
+        &rev_deployment("acme/tools/agents/rev@v1.3.0", "1.3.0", Some(&other)),
+    );
+    refresh(&cache);
+    let b = rev(&cache, &id);
+    assert_eq!(b.content_hash.as_deref(), Some(hash.as_str()));
+    assert_eq!(b.deployed_hash.as_deref(), Some(other.as_str()));
+    assert!(b.local_modified);
+    assert_eq!(b.updated_at, a.updated_at);
+    // The record gone: a local agent with the same hash.
+    std::fs::remove_file(&manifest).unwrap();
+    refresh(&cache);
+    let l = rev(&cache, &id);
+    assert_eq!(
+        (l.origin.as_str(), l.content_hash),
+        ("local", Some(hash.clone()))
+    );
+    assert!(!l.local_modified);
+    assert_eq!(stored(&c).len(), 32);
+}
+
+#[test]
+fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
+    use skillmeat_cache::store::ownership::APPLICATION_ID;
+    use skillmeat_cache::store::schema::migrate_to;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cache.db");
+    let hash = "ab".repeat(32);
+    {
+        let mut c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        migrate_to(&mut c, 14).unwrap();
+        c.execute_batch(&format!(
+            "INSERT INTO projects(id, path, name, registered_at, updated_at, fingerprint)
+                 VALUES ('p', '/x', 'x', 1, 1, 'pf'), ('q', '/y', 'y', 1, 1, 'qf');
+             INSERT INTO artifact_deployments(deploy_key, source, deployed_hash) VALUES (5, 'acme/a@v1', X'{hash}');
+             INSERT INTO artifact_texts(text_key, description, tags_json, tools_json, metadata_json)
+                 VALUES (7, 'Reviews', '[]', '[]', '{{}}');
+             -- As schema 14 writes them: deployed unmodified, and local and broken.
+             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+                 scanned_at, updated_at, origin, source, content_hash, deploy_key, text_key, tags_json,
+                 upstream_origin, upstream_version, status, health)
+             VALUES ('a1', 'p', 'x', '.claude', 'agent', 'rev', '', '728f46b7e8fd6a45', 1, 2,
+                 'collection', '', X'{hash}', 5, 7, '', 'collection', '1.0.0', 'ok', 'ok'),
+                    ('a2', 'p', 'x', '.', 'mcp', 'srv', '.mcp.json', 'f', 1, 2,
+                 'local', NULL, X'01', NULL, 7, '', NULL, NULL, 'error', 'broken');
+             -- As a build of schema 10 writes it after a newer one migrated the file: its texts
+             -- in the row.
+             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+                 scanned_at, updated_at, description, tags_json)
+             VALUES ('a3', 'q', 'y', '.claude', 'agent', 'own', '', 'f', 1, 2, 'its own', '[]');
+             DELETE FROM search_pending;"
+        ))
+        .unwrap();
+    }
+    let store = open_store(&db);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        skillmeat_cache::store::SCHEMA_VERSION
+    );
+    let get = |id: &str| store.get_artifact(id).unwrap().unwrap();
+    let a1 = get("a1");
+    assert_eq!(
+        (
+            a1.profile.as_str(),
+            a1.origin.as_str(),
+            a1.project_name.as_str()
+        ),
+        (".claude", "collection", "x")
+    );
+    assert_eq!(a1.content_hash.as_deref(), Some(hash.as_str()));
+    assert_eq!(a1.upstream_origin.map(|o| o.as_str()), Some("collection"));
+    assert_eq!(a1.source.as_deref(), Some("acme/a@v1"));
+    assert_eq!(a1.description.as_deref(), Some("Reviews"));
+    assert_eq!((a1.health.as_str(), a1.status.as_str()), ("ok", "ok"));
+    let a2 = get("a2");
+    assert_eq!((a2.profile.as_str(), a2.origin.as_str()), (".", "local"));
+    assert_eq!(
+        (a2.health.as_str(), a2.status.as_str()),
+        ("broken", "error")
+    );
+    assert_eq!(a2.path, ".mcp.json");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let raw: (Option<String>, Option<String>, Vec<u8>, i64, Option<String>) = c
+        .query_row(
+            "SELECT profile, origin, content_hash, fingerprint, health FROM artifacts WHERE id = 'a1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        raw,
+        (None, Some(String::new()), vec![], 0x728f46b7e8fd6a45, None)
+    );
+    // The row written whole is read again at the next refresh, as is its project; the others not.
+    let fingerprints: Vec<(String, Option<String>)> = c
+        .prepare("SELECT id, fingerprint FROM projects ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        fingerprints,
+        [("p".into(), Some("pf".into())), ("q".into(), None)]
+    );
+    let own: String = c
+        .query_row(
+            "SELECT fingerprint FROM artifacts WHERE id = 'a3'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(own, "");
+    // The holders were copied with their keys; the triggers made again keep counting.
+    let refs = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    c.execute("DELETE FROM artifacts WHERE id = 'a1'", [])
+        .unwrap();
+    assert_eq!(refs("SELECT COUNT(*) FROM artifact_deployments"), 0);
+    assert_eq!(
+        refs("SELECT refs FROM artifact_texts WHERE text_key = 7"),
+        1
+    );
+    // Nothing was queued by the rebuild; a project renamed is queued for search.
+    assert_eq!(refs("SELECT COUNT(*) FROM search_pending"), 1, "the delete");
+    c.execute("DELETE FROM search_pending", []).unwrap();
+    c.execute("UPDATE projects SET name = 'renamed' WHERE id = 'p'", [])
+        .unwrap();
+    assert_eq!(
+        refs("SELECT COUNT(*) FROM search_pending WHERE scope = 'p:p'"),
+        1
+    );
+    assert_eq!(get("a2").project_name, "renamed");
 }

@@ -101,24 +101,26 @@ async function main() {
   // objects (camelCase, booleans, tags/tools parsed), which is what a route handler would need.
   const db = new Database(dbPath, { readonly: true })
   // An artifact's texts and its deployment are stored once for all its copies (`artifact_texts`,
-  // `artifact_deployments`), and a path its type's layout gives back is not stored
-  // (`src/store/paths.rs`; see docs/performance.md).
+  // `artifact_deployments`), a path its type's layout gives back is not stored
+  // (`src/store/paths.rs`), nor the usual values of a few columns (`src/store/compact.rs`; see
+  // docs/performance.md).
+  const profile = `COALESCE(a.profile, '.claude')`
   const pathCol = `CASE WHEN a.path != '' THEN a.path ELSE CASE a.type
-    WHEN 'skill' THEN a.profile || '/skills/' || a.name WHEN 'command' THEN a.profile || '/commands/' || a.name || '.md'
-    WHEN 'agent' THEN a.profile || '/agents/' || a.name || '.md' ELSE '' END END AS path`
-  const cols = `id, project_id, project_name, profile, type, name, display_name, ${pathCol},
-    COALESCE(a.description, t.description) AS description, version, COALESCE(a.author, t.author) AS author,
-    COALESCE(a.license, t.license) AS license, COALESCE(t.tags_json, a.tags_json) AS tags_json,
-    COALESCE(t.tools_json, a.tools_json) AS tools_json, origin,
-    COALESCE(d.source, NULLIF(a.source, '')) AS source, COALESCE(a.version_spec, d.version_spec) AS version_spec,
-    COALESCE(a.from_collection, d.from_collection) AS from_collection, deployed_at, deployed_version,
-    COALESCE(a.deployed_sha, d.deployed_sha) AS deployed_sha, COALESCE(a.deployed_hash, d.deployed_hash) AS deployed_hash,
-    content_hash, local_modified, upstream_version, upstream_sha,
-    upstream_checked_at, is_outdated, version_diff, status, error, size_bytes, file_count, modified_at,
-    COALESCE(t.metadata_json, a.metadata_json) AS metadata_json, scanned_at, updated_at`
+    WHEN 'skill' THEN ${profile} || '/skills/' || a.name WHEN 'command' THEN ${profile} || '/commands/' || a.name || '.md'
+    WHEN 'agent' THEN ${profile} || '/agents/' || a.name || '.md' ELSE '' END END AS path`
+  const cols = `id, project_id, (SELECT name FROM projects p WHERE p.id = a.project_id) AS project_name,
+    ${profile} AS profile, type, name, display_name, ${pathCol},
+    t.description, version, t.author, t.license, COALESCE(t.tags_json, '[]') AS tags_json,
+    COALESCE(t.tools_json, '[]') AS tools_json,
+    CASE WHEN a.origin IS NULL THEN 'local' WHEN a.origin = '' THEN 'collection' ELSE a.origin END AS origin,
+    d.source, d.version_spec, d.from_collection, deployed_at, deployed_version, d.deployed_sha, d.deployed_hash,
+    CASE WHEN a.content_hash = X'' THEN d.deployed_hash ELSE a.content_hash END AS content_hash,
+    local_modified, upstream_version, upstream_sha, upstream_checked_at, is_outdated, version_diff,
+    COALESCE(a.status, 'ok') AS status, error, size_bytes, file_count, modified_at,
+    COALESCE(t.metadata_json, '{}') AS metadata_json, scanned_at, updated_at`
   const stmt = db.prepare(
-    `SELECT ${cols} FROM artifacts a LEFT JOIN artifact_texts t ON t.text_key = a.text_key AND a.tags_json = ''
-     LEFT JOIN artifact_deployments d ON d.deploy_key = a.deploy_key AND a.source = ''
+    `SELECT ${cols} FROM artifacts a LEFT JOIN artifact_texts t ON t.text_key = a.text_key
+     LEFT JOIN artifact_deployments d ON d.deploy_key = a.deploy_key
      WHERE project_id = ? ORDER BY name, a.rowid LIMIT ? OFFSET ?`,
   )
   const raw = () => stmt.all(pid, 101, 0)

@@ -35,9 +35,9 @@ macro_rules! artifact_table {
             "Owning project id."
             project_id: String { "project_id" => plain <= w.project_id }
             "Owning project name."
-            project_name: String { "project_name" => plain <= w.project_name, deploy }
+            project_name: String { "project_name" as PROJECT_NAME => plain }
             "Profile root (`.claude`, …; `.` for the project's `.mcp.json`)."
-            profile: String { "profile" => plain <= &w.a.key.profile }
+            profile: String { "profile" as PROFILE => plain <= compact::profile(&w.a.key.profile) }
             "Artifact type."
             #[serde(rename = "type")]
             #[cfg_attr(feature = "node", napi(js_name = "type"))]
@@ -63,7 +63,7 @@ macro_rules! artifact_table {
             tools: Vec<String> { "tools_json" as TOOLS => json <= to_json(&w.c.tools) }
             "`local` (no deployment record), `collection`, or the `origin` the deployment recorded"
             "(an open set: SkillMeat may write others, such as `github` or `marketplace`)."
-            origin: String { "origin" => plain <= &w.d.origin, deploy }
+            origin: String { "origin" as ORIGIN => plain <= compact::origin(&w.d.origin), deploy }
             "Upstream source spec (`owner/repo[/path]@version`)."
             source: Option<String> { "source" as SOURCE => plain <= &w.d.source, deploy }
             "Version spec."
@@ -76,7 +76,7 @@ macro_rules! artifact_table {
             "`name` but for a nested command (`commit-message` for `git/commit-message`) or an"
             "entry that names it otherwise; none without a deployment."
             deployed_name: Option<String> {
-                "deployed_name" as "COALESCE(deployed_name, CASE WHEN origin != 'local' THEN name END)" => plain
+                "deployed_name" as "COALESCE(artifacts.deployed_name, CASE WHEN artifacts.origin IS NOT NULL THEN artifacts.name END)" => plain
                     <= w.d.name.as_deref().filter(|n| *n != w.a.key.name), deploy
             }
             "Deployment time as recorded."
@@ -93,7 +93,8 @@ macro_rules! artifact_table {
             }
             "Current content hash (SkillMeat's SHA-256)."
             content_hash: Option<String> {
-                "content_hash" => hash <= hash_to_sql(w.c.content_hash.as_deref())
+                "content_hash" as CONTENT_HASH => hash
+                    <= compact::content_hash(w.c.content_hash.as_deref(), w.d.deployed_hash.as_deref())
             }
             // Set by SQL after each write (`Store::apply_scans`), from the two hashes.
             "Whether the files differ from what was deployed."
@@ -110,7 +111,7 @@ macro_rules! artifact_table {
             }
             "Where the upstream version came from."
             upstream_origin: Option<UpstreamOrigin> {
-                "upstream_origin" => plain <= w.up.origin, deploy
+                "upstream_origin" as UPSTREAM_ORIGIN => plain <= compact::upstream_origin(w.up.origin), deploy
             }
             // Written by the upstream check (`Store::record_upstream`).
             "Why the last upstream check of this artifact failed (`CODE: message`), e.g."
@@ -118,7 +119,9 @@ macro_rules! artifact_table {
             upstream_error: Option<String> { "upstream_error" => plain }
             "What Claude Code will do with it: load it (`ok`), load it but lose something"
             "(`degraded`), or not load it / never choose it (`broken`)."
-            health: Health { "health" => plain <= health_of(&w.c.problems) }
+            health: Health {
+                "health" as HEALTH => plain <= compact::unless_ok(health_of(&w.c.problems).as_str())
+            }
             "Why it is degraded or broken: what Claude Code does, and what to change."
             problems: Vec<ArtifactProblem> { "problem_list" as PROBLEMS => problem_list <= w.problem_list }
             "Whether a newer upstream version exists."
@@ -130,7 +133,7 @@ macro_rules! artifact_table {
             }
             "`ok`, or `error` when a file of it is malformed."
             status: ArtifactStatus {
-                "status" => plain <= if w.c.error.is_some() { "error" } else { "ok" }
+                "status" as STATUS => plain <= w.c.error.as_ref().map(|_| "error")
             }
             "File, line and reason when in error."
             error: Option<String> { "error" => plain <= w.c.error.as_ref().map(|e| e.to_string()) }
@@ -149,9 +152,7 @@ macro_rules! artifact_table {
             updated_at: i64 { "updated_at" => plain <= w.now }
         }
         columns {
-            // Schema 9's copy of the problems, kept empty for a release of that schema still running.
-            "problems_json" <= "[]";
-            "fingerprint" <= &w.a.fingerprint;
+            "fingerprint" <= compact::fingerprint(&w.a.fingerprint);
             "collection_version" <= &w.d.collection_version, deploy;
             "collection_sha" <= &w.d.collection_sha, deploy;
             "diff_rank" <= w.up.rank(), deploy;

@@ -11,10 +11,14 @@ use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use serde::de::DeserializeOwned;
 use serde_json::Map;
 
+use super::compact::{
+    self, CONTENT_HASH, HEALTH, ORIGIN, PROFILE, PROJECT_NAME, STATUS, UPSTREAM_ORIGIN,
+};
 use super::deployments::{DEPLOYED_HASH, DEPLOYED_SHA, FROM_COLLECTION, SOURCE, VERSION_SPEC};
 use super::hash_to_sql;
 use super::paths::{PATH, stored as stored_path};
 use super::problem_lists::PROBLEMS;
+use super::stored_once::stored_apart;
 use super::texts::{AUTHOR, DESCRIPTION, LICENSE, METADATA, TAGS, TOOLS};
 use crate::model::{Artifact, ArtifactContent, ArtifactProblem, health_of};
 use crate::scan::{DeployInfo, ScannedArtifact};
@@ -24,7 +28,6 @@ use crate::upstream::policy::LocalUpstream;
 pub(super) struct ScanRow<'a> {
     pub id: &'a str,
     pub project_id: &'a str,
-    pub project_name: &'a str,
     pub a: &'a ScannedArtifact,
     pub c: &'a ArtifactContent,
     pub d: &'a DeployInfo,
@@ -50,9 +53,14 @@ const ON_CONFLICT: &[(&str, &str)] = &[
     // "Last content change": kept while the content, its error and its problems are the same.
     (
         "updated_at",
-        "CASE WHEN OLD.content_hash IS NEW.content_hash AND OLD.error IS NEW.error
-            AND OLD.problem_list IS NEW.problem_list
-         THEN OLD.updated_at ELSE NEW.updated_at END",
+        concat!(
+            "CASE WHEN ",
+            compact::content_hash_of!("OLD."),
+            " IS ",
+            compact::content_hash_of!("NEW."),
+            " AND OLD.error IS NEW.error AND OLD.problem_list IS NEW.problem_list
+             THEN OLD.updated_at ELSE NEW.updated_at END"
+        ),
     ),
 ];
 
@@ -238,20 +246,30 @@ pub(super) static ARTIFACT_COLS: LazyLock<String> = LazyLock::new(|| {
     cols.join(", ")
 });
 
-/// The columns a scan writes.
+/// The columns a scan writes (those it stores apart are taken out before: `stored_once`).
 fn written() -> Vec<&'static str> {
-    COLUMNS.iter().filter(|c| c.3).map(|c| c.0).collect()
+    COLUMNS
+        .iter()
+        .filter(|c| c.3 && !stored_apart(c.0))
+        .map(|c| c.0)
+        .collect()
 }
 
-/// The update of an artifact whose files were not read again: its deployment, its path and
-/// project name, and the upstream they imply.
+/// The update of an artifact whose files were not read again: its deployment, its path, and
+/// the upstream they imply. Its content hash is stored again against the deployment written
+/// (`compact`): the marker when that deployment holds it, else whole.
 pub(super) static UPDATE_DEPLOY: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = COLUMNS
         .iter()
-        .filter(|c| c.4)
+        .filter(|c| c.4 && !stored_apart(c.0))
         .map(|c| set(c.0, "", ":"))
         .collect();
-    format!("UPDATE artifacts SET {} WHERE id = :id", sets.join(", "))
+    format!(
+        "UPDATE artifacts SET {}, content_hash = CASE WHEN {CONTENT_HASH} = (SELECT deployed_hash
+             FROM artifact_deployments WHERE deploy_key = :deploy_key) THEN X'' ELSE {CONTENT_HASH} END
+         WHERE id = :id",
+        sets.join(", ")
+    )
 });
 
 crate::model::artifact_table!(artifact_row);
@@ -296,7 +314,6 @@ mod tests {
         let row = ScanRow {
             id: "i",
             project_id: "p",
-            project_name: "n",
             a: &a,
             c: &content,
             d: &DeployInfo::default(),

@@ -4,18 +4,16 @@
 //! `artifact_deployments`, and each `artifacts` row holds its key (`deploy_key`). An artifact
 //! with no deployment stores nothing apart.
 //!
-//! A row whose deployment is stored apart says so with an empty `source` (`''`), which no
-//! release writes otherwise (a source is never empty); its other deployment columns hold NULL.
-//! A release of schema 12 still running after this one migrated the file writes the deployment
-//! into the row itself (with its real `source`), so the row reads its own again, and reads a
-//! row stored apart as having an empty source and no deployment.
+//! The row has no deployment columns since schema 15 (`compact`). Schemas 13 and 14 kept them,
+//! emptied, for a build of schema 12 still running: a row whose deployment was stored apart said
+//! so with an empty `source` (`''`).
 
 use rusqlite::Transaction;
 use rusqlite::types::Value;
 
 use super::stored_once::{self, Memo, Table};
 
-static DEPLOYMENTS: Table = Table {
+pub(super) static DEPLOYMENTS: Table = Table {
     name: "artifact_deployments",
     key: "deploy_key",
     columns: &[
@@ -29,8 +27,8 @@ static DEPLOYMENTS: Table = Table {
     sql: std::sync::OnceLock::new(),
 };
 
-/// What a row whose deployment is stored apart holds in each deployment column (in
-/// [`DEPLOYMENTS`]' order).
+/// What schemas 13 and 14 left in a row's deployment columns when its deployment was stored
+/// apart (in [`DEPLOYMENTS`]' order).
 fn placeholder(i: usize) -> Value {
     match i {
         0 => Value::Text(String::new()),
@@ -38,37 +36,31 @@ fn placeholder(i: usize) -> Value {
     }
 }
 
-/// Joins an artifact row to its deployment (`d`) when it is stored apart.
+/// Joins an artifact row to its deployment (`d`).
 macro_rules! with_deployment {
     () => {
-        "LEFT JOIN artifact_deployments d ON d.deploy_key = artifacts.deploy_key AND artifacts.source = ''"
+        "LEFT JOIN artifact_deployments d ON d.deploy_key = artifacts.deploy_key"
     };
 }
 pub(super) use with_deployment;
 
-// How each deployment column is read, joined (a row's own deployment when it has one).
-pub(super) const SOURCE: &str = "COALESCE(d.source, NULLIF(artifacts.source, ''))";
-pub(super) const VERSION_SPEC: &str = "COALESCE(artifacts.version_spec, d.version_spec)";
-pub(super) const FROM_COLLECTION: &str = "COALESCE(artifacts.from_collection, d.from_collection)";
-pub(super) const DEPLOYED_SHA: &str = "COALESCE(artifacts.deployed_sha, d.deployed_sha)";
-pub(super) const DEPLOYED_HASH: &str = "COALESCE(artifacts.deployed_hash, d.deployed_hash)";
-pub(super) const COLLECTION_SHA: &str = "COALESCE(artifacts.collection_sha, d.collection_sha)";
+// How each deployment column is read, joined.
+pub(super) const SOURCE: &str = "d.source";
+pub(super) const VERSION_SPEC: &str = "d.version_spec";
+pub(super) const FROM_COLLECTION: &str = "d.from_collection";
+pub(super) const DEPLOYED_SHA: &str = "d.deployed_sha";
+pub(super) const DEPLOYED_HASH: &str = "d.deployed_hash";
+pub(super) const COLLECTION_SHA: &str = "d.collection_sha";
 
-/// Moves the deployment out of the values a write sets (`:column` names): stores it once,
-/// writes its key into `:deploy_key` and leaves the row its placeholders; returns the key. A
-/// row with no deployment keeps its (empty) columns and no key.
+/// Moves the deployment out of the values a write sets (`:column` names): stores it once and
+/// writes its key into `:deploy_key`; returns the key. A row with no deployment gets no key.
 pub(super) fn share(
     tx: &Transaction<'_>,
-    values: &mut [(&'static str, Value)],
+    values: &mut Vec<(&'static str, Value)>,
     memo: &mut Memo,
 ) -> rusqlite::Result<Option<i64>> {
-    let deployed = values.iter().any(|(name, v)| {
-        *v != Value::Null && DEPLOYMENTS.columns.contains(&stored_once::column(name))
-    });
-    if !deployed {
-        return Ok(None);
-    }
-    let Some((slot, deployment)) = stored_once::take(&DEPLOYMENTS, values, placeholder) else {
+    let (slot, deployment) = stored_once::take(&DEPLOYMENTS, values);
+    let Some(slot) = slot.filter(|_| deployment.iter().any(|v| *v != Value::Null)) else {
         return Ok(None);
     };
     let key = stored_once::keep(tx, &DEPLOYMENTS, &deployment, memo)?;
@@ -120,6 +112,12 @@ pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .collect();
     stored_once::move_out(tx, &DEPLOYMENTS, &any.join(" OR "), placeholder)?;
     tx.execute_batch(V13_QUEUE)
+}
+
+/// The triggers on `artifacts` that keep `artifact_deployments` (schema 15 makes them again with
+/// the table): the count of holders, and the search queue.
+pub(super) fn row_triggers() -> String {
+    stored_once::holder_triggers(&DEPLOYMENTS, DEPLOYMENTS.key) + V13_QUEUE
 }
 
 /// A project whose artifact takes another deployment is indexed again.

@@ -5,7 +5,7 @@
 macro_rules! apart {
     () => {
         concat!(
-            "LEFT JOIN artifact_texts t ON t.text_key = artifacts.text_key AND artifacts.tags_json = '' ",
+            "LEFT JOIN artifact_texts t ON t.text_key = artifacts.text_key ",
             super::deployments::with_deployment!()
         )
     };
@@ -39,3 +39,7 @@ pub(super) const ARTIFACTS_BY_PROJECT: &str = by_project!("artifacts_project_nam
 /// The same for outdated rows only (the query says `is_outdated = 1`), through their partial
 /// index: a project's outdated artifacts without reading its others.
 pub(super) const OUTDATED_BY_PROJECT: &str = by_project!("artifacts_outdated_pid");
+
+/// The same with names compared without case (the outdated list's order, SkillMeat's), projects
+/// through `projects_name_nocase`.
+pub(super) const OUTDATED_BY_PROJECT_NOCASE: &str = by_project!("artifacts_outdated_pid_nocase");

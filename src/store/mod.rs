@@ -3,6 +3,7 @@
 
 mod checkpointer;
 mod columns;
+mod compact;
 mod deployments;
 mod joined;
 mod lease;

@@ -20,7 +20,7 @@ macro_rules! layout {
         /// How the path of an `artifacts` row is read (SQL): the stored path, else the layout's.
         pub(super) const PATH: &str = concat!(
             "(CASE WHEN artifacts.path != '' THEN artifacts.path ELSE CASE artifacts.type ",
-            $("WHEN '", $kind, "' THEN artifacts.profile || '/", $folder, "/' || artifacts.name || '", $suffix, "' ",)*
+            $("WHEN '", $kind, "' THEN ", super::compact::profile_sql!(), " || '/", $folder, "/' || artifacts.name || '", $suffix, "' ",)*
             "ELSE '' END END)"
         );
     };

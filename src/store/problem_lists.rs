@@ -16,10 +16,20 @@ use serde::{Deserialize, Serialize};
 use super::stored_once::{self, Memo, Table};
 use crate::model::ArtifactProblem;
 
-/// The problems of an artifact row, as JSON: from `problem_lists`, unless the row holds its own
-/// copy (written by a release of schema 9 still running after this one migrated the file).
-pub(super) const PROBLEMS: &str = "CASE WHEN problem_list IS NULL OR problems_json != '[]'
+/// The problems of an artifact row, as JSON, from `problem_lists`.
+pub(super) const PROBLEMS: &str =
+    "COALESCE((SELECT json FROM problem_lists WHERE id = artifacts.problem_list), '[]')";
+
+/// How schemas 10 to 14 read the problems: from `problem_lists`, unless the row holds its own
+/// copy (written by a build of schema 9 running after a newer one migrated the file).
+const PROBLEMS_V14: &str = "CASE WHEN problem_list IS NULL OR problems_json != '[]'
     THEN problems_json ELSE COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]') END";
+
+/// The triggers on `artifacts` that keep `problem_lists` (schema 15 makes them again with the
+/// table).
+pub(super) fn row_triggers() -> String {
+    stored_once::holder_triggers(&LISTS, "problem_list")
+}
 
 static LISTS: Table = Table {
     name: "problem_lists",
@@ -131,7 +141,7 @@ pub(super) fn keep_stored(
 pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let rows: Vec<(i64, String, String, i64)> = tx
         .prepare(&format!(
-            "SELECT rowid, path, {PROBLEMS}, problem_list FROM artifacts WHERE problem_list IS NOT NULL"
+            "SELECT rowid, path, {PROBLEMS_V14}, problem_list FROM artifacts WHERE problem_list IS NOT NULL"
         ))?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;

@@ -3,7 +3,10 @@
 use rusqlite::{Connection, Row, params_from_iter, types::Value};
 
 use super::columns::{ARTIFACT_COLS, artifact_from_row, json};
-use super::joined::{ARTIFACTS, ARTIFACTS_BY_PROJECT, OUTDATED_BY_PROJECT};
+use super::compact::{self, CONTENT_HASH, PROFILE};
+use super::joined::{
+    ARTIFACTS, ARTIFACTS_BY_PROJECT, OUTDATED_BY_PROJECT, OUTDATED_BY_PROJECT_NOCASE,
+};
 use super::{Fresh, Store};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -191,13 +194,14 @@ pub(crate) fn artifact_query_sql(q: &ArtifactQuery) -> Result<(&'static str, Str
         );
     }
     if let Some(o) = &q.origin {
-        f.eq("origin", o.clone());
+        let (sql, value) = compact::origin_filter(o);
+        f.raw(sql, value.into_iter().map(Into::into).collect());
     }
     if let Some(s) = q.status {
-        f.raw(&format!("status = '{s}'"), vec![]);
+        f.raw(&compact::ok_filter("status", &s.to_string()), vec![]);
     }
     if let Some(h) = q.health {
-        f.raw(&format!("health = '{h}'"), vec![]);
+        f.raw(&compact::ok_filter("health", &h.to_string()), vec![]);
     }
     let d = dir(q.order);
     let sort = q.sort_by.unwrap_or_default();
@@ -391,11 +395,11 @@ impl Store {
     > {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT profile, type, name, fingerprint, content_hash, version FROM artifacts WHERE project_id = ?1",
+                &format!("SELECT {PROFILE}, type, name, fingerprint, {CONTENT_HASH}, version FROM artifacts WHERE project_id = ?1"),
             )?;
             let rows = stmt.query_map([project_id], |r| {
                 let prior = crate::scan::Prior {
-                    fingerprint: r.get(3)?,
+                    fingerprint: compact::fingerprint_from_sql(r.get_ref(3)?),
                     content_hash: super::hash_from_sql(r.get_ref(4)?),
                     version: r.get(5)?,
                 };
@@ -424,7 +428,7 @@ impl Store {
             }
             // The partial index on unhealthy artifacts answers this without a table scan.
             let mut stmt = c.prepare_cached(
-                "SELECT health, COUNT(*) FROM artifacts WHERE health != 'ok' GROUP BY health",
+                "SELECT health, COUNT(*) FROM artifacts WHERE health IS NOT NULL GROUP BY health",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -493,9 +497,11 @@ impl Store {
     }
 }
 
-/// The filters and order (without paging) of `outdated_artifacts`: one query over the partial
-/// indexes.
-pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(String, Filter)> {
+/// The rows (`FROM` what), filters and order (without paging) of `outdated_artifacts`: one
+/// query over the partial indexes.
+pub(crate) fn outdated_query_sql(
+    q: &crate::model::OutdatedQuery,
+) -> Result<(&'static str, String, Filter)> {
     let mut f = Filter::default();
     f.raw("is_outdated = 1", vec![]);
     if let Some(p) = &q.project_id {
@@ -527,11 +533,16 @@ pub(crate) fn outdated_query_sql(q: &crate::model::OutdatedQuery) -> Result<(Str
     let order = match sort {
         OutdatedSort::Name => n,
         OutdatedSort::Type => format!("type {d}, {n}"),
-        OutdatedSort::Project => format!("project_name COLLATE NOCASE {d}, {n}"),
+        // Projects walked by name without case, each one's outdated artifacts through their index.
+        OutdatedSort::Project => format!("p.pj_name COLLATE NOCASE {d}, p.pj_row {d}, {n}"),
         OutdatedSort::VersionDiff => format!("diff_rank {d}, {n}"),
         OutdatedSort::Updated => format!("updated_at {d}, artifacts.rowid {d}"),
     };
-    Ok((format!("{} ORDER BY {order}", f.sql()), f))
+    let rows = match sort {
+        OutdatedSort::Project => OUTDATED_BY_PROJECT_NOCASE,
+        _ => ARTIFACTS,
+    };
+    Ok((rows, format!("{} ORDER BY {order}", f.sql()), f))
 }
 
 impl Store {
@@ -544,11 +555,11 @@ impl Store {
     /// A page of outdated artifacts (one indexed query; rows carry the project name).
     pub fn outdated_artifacts(&self, q: &crate::model::OutdatedQuery) -> Result<ArtifactPage> {
         let (offset, limit) = paging(q.offset, q.limit)?;
-        let (body, f) = outdated_query_sql(q)?;
+        let (rows, body, f) = outdated_query_sql(q)?;
         self.with_reader(|c| {
             page(
                 c,
-                &artifact_rows(ARTIFACTS),
+                &artifact_rows(rows),
                 &body,
                 &f,
                 offset,
@@ -560,8 +571,8 @@ impl Store {
 
     /// `EXPLAIN QUERY PLAN` for an outdated query.
     pub fn explain_outdated(&self, q: &crate::model::OutdatedQuery) -> Result<Vec<String>> {
-        let (body, f) = outdated_query_sql(q)?;
-        self.explain(&format!("SELECT id FROM {ARTIFACTS}{body}"), &f)
+        let (rows, body, f) = outdated_query_sql(q)?;
+        self.explain(&format!("SELECT id FROM {rows}{body}"), &f)
     }
 }
 
@@ -581,9 +592,9 @@ mod tests {
         let c = Connection::open(&db).unwrap();
         c.execute_batch(
             "INSERT INTO projects(id, path, name, registered_at, updated_at) VALUES ('p', '/x', 'x', 1, 1);
-             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint, scanned_at, updated_at)
-             VALUES ('a', 'p', 'x', '.claude', 'agent', 'a', '', 'f', 1, 1),
-                    ('b', 'p', 'x', '.claude', 'agent', 'b', '', 'f', 1, 1);",
+             INSERT INTO artifacts(id, project_id, type, name, path, fingerprint, scanned_at, updated_at)
+             VALUES ('a', 'p', 'agent', 'a', '', 'f', 1, 1),
+                    ('b', 'p', 'agent', 'b', '', 'f', 1, 1);",
         )
         .unwrap();
         for id in ["a", "b", "a", "b"] {

@@ -12,9 +12,11 @@ enum Migration {
 use Migration::{Code, Sql};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`. A release still
-/// running keeps working on a file a newer one migrated (`docs/release.md`), so a migration keeps
-/// every column an older release reads and writes, and every index its queries name
-/// (`INDEXED BY`: `artifacts_project_name`, `artifacts_outdated_pid`).
+/// running keeps working on a file a newer one migrated (`docs/release.md`), so a migration after
+/// version 15 (0.1.0, the first release) keeps every column an older release reads and writes,
+/// and every index its queries name (`INDEXED BY`: `artifacts_project_name`,
+/// `artifacts_outdated_pid`, `artifacts_outdated_pid_nocase`). Version 15 rebuilt the artifact
+/// table without what no released build reads (`compact`).
 const MIGRATIONS: &[Migration] = &[
     Sql(r#"
 CREATE TABLE cache_metadata (
@@ -332,6 +334,8 @@ UPDATE projects SET manifests_json = (
 UPDATE projects SET manifests_json = '[".claude"]' WHERE deployed_count > 0 AND manifests_json = '[]';
 UPDATE projects SET fingerprint = NULL;
 "#),
+    // v15, the schema of 0.1.0: a compact artifact row (see `compact`), 40 % smaller.
+    Code(super::compact::migrate_v15),
 ];
 
 /// The schema version this build writes.

@@ -187,23 +187,32 @@ pub(super) fn column(name: &str) -> &str {
     name.trim_start_matches(':')
 }
 
-/// Takes the values of `table`'s columns out of an upsert's values (`:column` names), leaving
-/// `left(i)` in the `i`th column's place; returns where the key goes (`:<table.key>`) and the
-/// values in `table`'s column order, or `None` when the write has no place for the key (then
-/// nothing is taken).
+/// Takes the values of `table`'s columns out of a write's values (`:column` names): the row has
+/// no such columns. Returns where the key goes (`:<table.key>`, if the write sets it) and the
+/// values taken in `table`'s column order (NULL for a column the write does not set).
 pub(super) fn take(
     table: &Table,
-    values: &mut [(&'static str, Value)],
-    left: impl Fn(usize) -> Value,
-) -> Option<(usize, Vec<Value>)> {
-    let slot = values.iter().position(|(n, _)| column(n) == table.key)?;
-    let mut taken: Vec<Value> = (0..table.columns.len()).map(&left).collect();
-    for (name, v) in values.iter_mut() {
-        if let Some(i) = table.columns.iter().position(|c| *c == column(name)) {
-            taken[i] = std::mem::replace(v, left(i));
-        }
-    }
-    Some((slot, taken))
+    values: &mut Vec<(&'static str, Value)>,
+) -> (Option<usize>, Vec<Value>) {
+    let mut taken = vec![Value::Null; table.columns.len()];
+    values.retain_mut(
+        |(name, v)| match table.columns.iter().position(|c| *c == column(name)) {
+            Some(i) => {
+                taken[i] = std::mem::replace(v, Value::Null);
+                false
+            }
+            None => true,
+        },
+    );
+    let slot = values.iter().position(|(n, _)| column(n) == table.key);
+    (slot, taken)
+}
+
+/// Whether `column` is one of a table's stored once (not a column of `artifacts`).
+pub(super) fn stored_apart(column: &str) -> bool {
+    [&super::texts::TEXTS, &super::deployments::DEPLOYMENTS]
+        .iter()
+        .any(|t| t.columns.contains(&column))
 }
 
 /// Moves the values of `table`'s columns out of the artifact rows matching `only` (SQL) into

@@ -2,17 +2,16 @@
 //! every artifact that has the same ones (`stored_once`): a collection artifact deployed in many
 //! projects has one row of `artifact_texts`, and each `artifacts` row holds its key (`text_key`).
 //!
-//! A row whose texts are stored apart says so with an empty `tags_json` (`''`), which no release
-//! writes otherwise; its own text columns hold nothing (NULL, `'[]'`, `'{}'`). A release of schema
-//! 10 still running after this one migrated the file writes its texts into the row itself (with
-//! `tags_json` as JSON, so the row reads its own again) and reads a shared row's as empty.
+//! The row has no text columns since schema 15 (`compact`). Schemas 11 to 14 kept them, emptied,
+//! for a build of schema 10 still running: a row whose texts were stored apart said so with an
+//! empty `tags_json` (`''`).
 
 use rusqlite::Transaction;
 use rusqlite::types::Value;
 
 use super::stored_once::{self, Memo, Table};
 
-static TEXTS: Table = Table {
+pub(super) static TEXTS: Table = Table {
     name: "artifact_texts",
     key: "text_key",
     columns: &[
@@ -26,7 +25,8 @@ static TEXTS: Table = Table {
     sql: std::sync::OnceLock::new(),
 };
 
-/// What a row whose texts are stored apart holds in each text column (in [`TEXTS`]' order).
+/// What schemas 11 to 14 left in a row's text columns when its texts were stored apart (in
+/// [`TEXTS`]' order).
 fn placeholder(i: usize) -> Value {
     match i {
         3 => Value::Text(String::new()),
@@ -36,26 +36,24 @@ fn placeholder(i: usize) -> Value {
     }
 }
 
-// How each text column is read (a row's own text when it has one).
-pub(super) const DESCRIPTION: &str = "COALESCE(artifacts.description, t.description)";
-pub(super) const AUTHOR: &str = "COALESCE(artifacts.author, t.author)";
-pub(super) const LICENSE: &str = "COALESCE(artifacts.license, t.license)";
-pub(super) const TAGS: &str = "COALESCE(t.tags_json, artifacts.tags_json)";
-pub(super) const TOOLS: &str = "COALESCE(t.tools_json, artifacts.tools_json)";
-pub(super) const METADATA: &str = "COALESCE(t.metadata_json, artifacts.metadata_json)";
+// How each text column is read (joined as `t`).
+pub(super) const DESCRIPTION: &str = "t.description";
+pub(super) const AUTHOR: &str = "t.author";
+pub(super) const LICENSE: &str = "t.license";
+pub(super) const TAGS: &str = "COALESCE(t.tags_json, '[]')";
+pub(super) const TOOLS: &str = "COALESCE(t.tools_json, '[]')";
+pub(super) const METADATA: &str = "COALESCE(t.metadata_json, '{}')";
 
-/// Moves the texts out of the values an upsert writes (`:column` names): stores them once,
-/// writes their key into `:text_key` and leaves the row its placeholders.
+/// Moves the texts out of the values an upsert writes (`:column` names): stores them once and
+/// writes their key into `:text_key`.
 pub(super) fn share(
     tx: &Transaction<'_>,
-    values: &mut [(&'static str, Value)],
+    values: &mut Vec<(&'static str, Value)>,
     memo: &mut Memo,
 ) -> rusqlite::Result<()> {
-    // Without a place for the key, the texts stay in the row.
-    let Some((slot, texts)) = stored_once::take(&TEXTS, values, placeholder) else {
-        return Ok(());
-    };
-    values[slot].1 = Value::Integer(stored_once::keep(tx, &TEXTS, &texts, memo)?);
+    if let (Some(slot), texts) = stored_once::take(&TEXTS, values) {
+        values[slot].1 = Value::Integer(stored_once::keep(tx, &TEXTS, &texts, memo)?);
+    }
     Ok(())
 }
 
@@ -91,6 +89,12 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// Schema version 12: each set of texts counts the artifacts holding it (`stored_once`).
 pub(super) fn migrate_v12(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     stored_once::count_holders(tx, &TEXTS, TEXTS.key)
+}
+
+/// The triggers on `artifacts` that keep `artifact_texts` (schema 15 makes them again with the
+/// table): the count of holders, and the search queue.
+pub(super) fn row_triggers() -> String {
+    stored_once::holder_triggers(&TEXTS, TEXTS.key) + V11_QUEUE
 }
 
 /// A project whose artifact takes other texts is indexed again.
@@ -133,11 +137,11 @@ mod tests {
         share(&tx, &mut one, &mut Memo::default()).unwrap();
         share(&tx, &mut two, &mut Memo::default()).unwrap();
         assert_eq!(one, two);
+        // The row keeps its name and the key; the texts have no column in it.
+        let names: Vec<&str> = one.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, [":name", ":text_key"]);
         let get = |n: &str| one.iter().find(|(k, _)| *k == n).unwrap().1.clone();
         assert_eq!(get(":name"), Value::Text("n".into()));
-        assert_eq!(get(":description"), Value::Null);
-        assert_eq!(get(":tags_json"), Value::Text(String::new()));
-        assert_eq!(get(":metadata_json"), Value::Text("{}".into()));
         let Value::Integer(key) = get(":text_key") else {
             panic!("no key written")
         };

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::compact::{self, UPSTREAM_ORIGIN};
 use super::deployments::{COLLECTION_SHA, DEPLOYED_SHA, SOURCE, VERSION_SPEC, with_deployment};
 use super::paths::PATH;
 use super::{Store, now_ms};
@@ -81,7 +82,7 @@ pub struct HttpRecord {
 static UPSTREAM_ROWS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT artifacts.id AS id, name, project_id, deployed_version, collection_version,
-             upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff,
+             {UPSTREAM_ORIGIN} AS upstream_origin, upstream_version, upstream_sha, is_outdated, version_diff,
              upstream_error, {SOURCE} AS source, {VERSION_SPEC} AS version_spec,
              {DEPLOYED_SHA} AS deployed_sha, {COLLECTION_SHA} AS collection_sha
          FROM artifacts {}",
@@ -156,7 +157,7 @@ impl Store {
             Ok(c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM marketplace_entries),
                         EXISTS(SELECT 1 FROM artifacts WHERE upstream_origin IS NOT NULL
-                               OR collection_version IS NOT NULL OR collection_sha IS NOT NULL)
+                               OR collection_version IS NOT NULL)
                         OR EXISTS(SELECT 1 FROM artifact_deployments WHERE collection_sha IS NOT NULL)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -208,7 +209,8 @@ impl Store {
                 }
                 let id = &row.id;
                 changed += 1;
-                update.execute(params![id, up.version, up.sha, up.origin, now, up.outdated, diff_s, up.rank()])?;
+                let origin = compact::upstream_origin(up.origin);
+                update.execute(params![id, up.version, up.sha, origin, now, up.outdated, diff_s, up.rank()])?;
             }
             if changed > 0 {
                 refresh_outdated_counts(tx, None)?;
@@ -363,7 +365,8 @@ impl Store {
                             outdated += 1;
                         }
                         let diff_s = up.diff_str().map(str::to_string);
-                        found.execute(params![id, version, sha, now, up.outdated, diff_s, up.rank(), origin])?;
+                        let stored = compact::upstream_origin(Some(*origin));
+                        found.execute(params![id, version, sha, now, up.outdated, diff_s, up.rank(), stored])?;
                         if row.upstream_origin != Some(*origin)
                             || &row.upstream_version != version
                             || &row.upstream_sha != sha

@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use super::columns::{
     ScanRow, UPDATE_DEPLOY, UPSERT_ARTIFACT, deploy_values, execute, scan_values,
 };
+use super::compact::{self, CONTENT_HASH, UPSTREAM_ORIGIN};
 use super::deployments;
 use super::problem_lists;
 use super::stored_once::Memo;
@@ -47,6 +48,7 @@ static SET_MODIFIED: LazyLock<String> = LazyLock::new(|| {
         "UPDATE artifacts SET local_modified = 1 - local_modified WHERE rowid IN (
              SELECT artifacts.rowid FROM artifacts {}
              WHERE artifacts.project_id = ?1 AND artifacts.local_modified IS NOT (CASE
+                 WHEN artifacts.content_hash = X'' THEN 0
                  WHEN {h} IS NULL OR artifacts.content_hash IS NULL THEN 0
                  WHEN {h} = artifacts.content_hash THEN 0 ELSE 1 END))",
         deployments::with_deployment!()
@@ -99,9 +101,8 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<b
             skills.entry(file_name.to_lowercase()).or_insert(i);
         }
     }
-    let mut update = tx.prepare_cached(
-        "UPDATE artifacts SET problem_list = ?2, problems_json = '[]', health = ?3 WHERE id = ?1",
-    )?;
+    let mut update =
+        tx.prepare_cached("UPDATE artifacts SET problem_list = ?2, health = ?3 WHERE id = ?1")?;
     let mut flagged = false;
     for (i, (id, kind, name, path, json, file_name)) in rows.iter().enumerate() {
         let others: Vec<String> = groups
@@ -132,7 +133,11 @@ fn flag_duplicates(tx: &rusqlite::Transaction<'_>, project_id: &str) -> Result<b
         if stored != *json {
             let list = problem_lists::keep_stored(tx, stored, &mut Memo::default())?;
             flagged = true;
-            update.execute(params![id, list, health_of(&problems).as_str()])?;
+            update.execute(params![
+                id,
+                list,
+                compact::unless_ok(health_of(&problems).as_str())
+            ])?;
         }
     }
     Ok(flagged)
@@ -177,8 +182,8 @@ fn apply_scan(
     let mut answered: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
     {
         let mut stmt = tx.prepare_cached(
-                    "SELECT id, name, content_hash, upstream_origin, upstream_version, upstream_sha FROM artifacts WHERE project_id = ?1",
-                )?;
+            &format!("SELECT id, name, {CONTENT_HASH}, {UPSTREAM_ORIGIN}, upstream_version, upstream_sha FROM artifacts WHERE project_id = ?1"),
+        )?;
         let mut rows = stmt.query([project_id])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
@@ -234,7 +239,6 @@ fn apply_scan(
         let row = ScanRow {
             id: &id,
             project_id,
-            project_name: &scan.name,
             a,
             c: a.content.as_ref().unwrap_or(&unread),
             d,
