@@ -1445,14 +1445,14 @@ fn a_deployment_is_stored_once_read_back_whole_and_dropped_with_its_last_artifac
 }
 
 /// An artifact row of project `p` as a schema-12 release writes it: its deployment in its own
-/// columns.
+/// columns, its texts stored apart (here none).
 fn insert_v12_artifact(c: &rusqlite::Connection, id: &str, source: Option<&str>) {
     c.execute(
         "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
              scanned_at, updated_at, origin, source, version_spec, deployed_sha, deployed_hash,
-             collection_sha, content_hash, local_modified)
+             collection_sha, content_hash, local_modified, tags_json)
          VALUES (?1, 'p', 'x', '.claude', 'agent', ?1, '', 'f', 1, 1, 'collection', ?2, 'v1',
-             'abc', X'00', 'def', X'01', 1)",
+             'abc', X'00', 'def', X'01', 1, '')",
         rusqlite::params![id, source],
     )
     .unwrap();
@@ -1479,8 +1479,8 @@ fn a_schema_12_cache_reads_the_same_after_the_migrations() {
         // A local artifact: nothing deployed.
         c.execute(
             "INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path,
-                 fingerprint, scanned_at, updated_at)
-             VALUES ('a4', 'p', 'x', '.claude', 'agent', 'a4', '', 'f', 1, 1)",
+                 fingerprint, scanned_at, updated_at, tags_json)
+             VALUES ('a4', 'p', 'x', '.claude', 'agent', 'a4', '', 'f', 1, 1, '')",
             [],
         )
         .unwrap();
@@ -1742,11 +1742,17 @@ fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
                  'collection', '', X'{hash}', 5, 7, '', 'collection', '1.0.0', 'ok', 'ok'),
                     ('a2', 'p', 'x', '.', 'mcp', 'srv', '.mcp.json', 'f', 1, 2,
                  'local', NULL, X'01', NULL, 7, '', NULL, NULL, 'error', 'broken');
-             -- As a build of schema 10 writes it after a newer one migrated the file: its texts
-             -- in the row.
+             -- As builds of schemas 9 to 12 write rows after a newer one migrated the file: texts
+             -- in the row (keeping a key they do not know), problems in the row, a deployment in
+             -- the row, and no deployment any more (keeping the key).
              INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
-                 scanned_at, updated_at, description, tags_json)
-             VALUES ('a3', 'q', 'y', '.claude', 'agent', 'own', '', 'f', 1, 2, 'its own', '[]');
+                 scanned_at, updated_at, description, tags_json, text_key, problems_json, source,
+                 deploy_key, origin)
+             VALUES ('a3', 'q', 'y', '.claude', 'agent', 'own', '', 'f', 1, 2, 'its own', '[]', 7,
+                 '[{{\"code\":\"SPEC_KEYS\",\"severity\":\"note\",\"file\":\".claude/agents/own.md\",\"message\":\"m\",\"fix\":\"f\"}}]',
+                 'acme/own@v2', 5, 'collection'),
+                    ('a4', 'q', 'y', '.claude', 'agent', 'gone', '', 'f', 1, 2, NULL, '', 7, '[]', NULL,
+                 5, 'local');
              DELETE FROM search_pending;"
         ))
         .unwrap();
@@ -1790,28 +1796,30 @@ fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
         raw,
         (None, Some(String::new()), vec![], 0x728f46b7e8fd6a45, None)
     );
-    // The row written whole is read again at the next refresh, as is its project; the others not.
-    let fingerprints: Vec<(String, Option<String>)> = c
-        .prepare("SELECT id, fingerprint FROM projects ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    // What older builds wrote into the rows reads back as they wrote it.
+    let a3 = get("a3");
+    assert_eq!(a3.description.as_deref(), Some("its own"));
+    assert_eq!(a3.source.as_deref(), Some("acme/own@v2"));
+    assert_eq!(a3.problems.len(), 1);
+    assert_eq!(a3.problems[0].file, ".claude/agents/own.md");
+    let a4 = get("a4");
+    assert_eq!((a4.origin.as_str(), a4.source), ("local", None));
+    assert_eq!(a4.description.as_deref(), Some("Reviews"));
     assert_eq!(
-        fingerprints,
-        [("p".into(), Some("pf".into())), ("q".into(), None)]
+        store.upstream_candidates(None).unwrap().len(),
+        2,
+        "a1 and a3: a4 is deployed no more"
     );
-    let own: String = c
-        .query_row(
-            "SELECT fingerprint FROM artifacts WHERE id = 'a3'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(own, "");
-    // The holders were copied with their keys; the triggers made again keep counting.
+    // The rebuild queued nothing for search; the rows whose texts moved apart are queued.
     let refs = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        refs("SELECT COUNT(*) FROM search_pending WHERE scope != 'p:q'"),
+        0
+    );
+    c.execute("DELETE FROM artifacts WHERE id IN ('a3', 'a4')", [])
+        .unwrap();
+    c.execute("DELETE FROM search_pending", []).unwrap();
+    // The holders were copied with their keys; the triggers made again keep counting.
     c.execute("DELETE FROM artifacts WHERE id = 'a1'", [])
         .unwrap();
     assert_eq!(refs("SELECT COUNT(*) FROM artifact_deployments"), 0);
@@ -1819,7 +1827,7 @@ fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
         refs("SELECT refs FROM artifact_texts WHERE text_key = 7"),
         1
     );
-    // Nothing was queued by the rebuild; a project renamed is queued for search.
+    // A project renamed is queued for search.
     assert_eq!(refs("SELECT COUNT(*) FROM search_pending"), 1, "the delete");
     c.execute("DELETE FROM search_pending", []).unwrap();
     c.execute("UPDATE projects SET name = 'renamed' WHERE id = 'p'", [])

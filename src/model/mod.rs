@@ -163,7 +163,8 @@ pub enum OutdatedSort {
     Name,
     /// Type, then name.
     Type,
-    /// Project name, then name.
+    /// Project name, then name, without case (two projects of one name: each one's artifacts
+    /// together).
     Project,
     /// The most severe difference first (`desc` unless `order` says otherwise).
     VersionDiff,

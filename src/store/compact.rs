@@ -1,7 +1,9 @@
 //! The compact `artifacts` row of schema 15: a value most rows share, or one the row's
 //! deployment holds already, is not stored in the row but read back from what it stands for.
-//! Each column here has its read expression (SQL, used wherever the column is read) and the
-//! value a write stores.
+//! Each column here has its read expression (SQL, used wherever a value is read for a caller)
+//! and the value a write stores; SQL that only tests the stored form (`health IS NOT NULL`, a
+//! partial index, a trigger comparing old and new) reads the column itself, as the stored and
+//! the read values match one to one.
 //!
 //! | column | stored | read as |
 //! |---|---|---|
@@ -95,9 +97,11 @@ pub(super) fn upstream_origin(origin: Option<UpstreamOrigin>) -> Option<&'static
     })
 }
 
-/// The filter of rows whose origin is `origin` (SQL), with its parameter if it takes one.
+/// The filter of rows whose origin is `origin` (SQL), with its parameter if it takes one. No
+/// row's origin reads empty (`''` is how `collection` is stored).
 pub(super) fn origin_filter(origin: &str) -> (&'static str, Option<String>) {
     match self::origin(origin) {
+        _ if origin.is_empty() => ("0", None),
         None => ("artifacts.origin IS NULL", None),
         Some(o) => ("artifacts.origin = ?", Some(o.to_string())),
     }
@@ -125,8 +129,8 @@ pub(super) fn content_hash(content: Option<&str>, deployed: Option<&str>) -> Val
     }
 }
 
-/// The fingerprint a row stores: 16 lower-case hex digits (every fingerprint a scan writes) as
-/// the integer they spell, anything else as text.
+/// The fingerprint a row stores: 16 lower-case hex digits (what a scan writes for files it read
+/// whole) as the integer they spell, anything else (a fingerprint marked for a retry) as text.
 pub(super) fn fingerprint(fp: &str) -> Value {
     let digits = fp.len() == 16 && fp.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     match u64::from_str_radix(fp, 16) {
@@ -144,18 +148,16 @@ pub(super) fn fingerprint_from_sql(v: ValueRef<'_>) -> String {
     }
 }
 
-/// Schema version 15: the `artifacts` table rebuilt compact (see the module doc). A row an
-/// earlier build wrote with its texts, deployment or problems in the row itself (a build of
-/// schema 10 to 12 running after a newer one migrated the file) is read again from its files at
-/// the next refresh, as is its project.
+/// Schema version 15: the `artifacts` table rebuilt compact (see the module doc). What a build of
+/// schema 9 to 12 wrote into a row itself after a newer one migrated the file (its problems, its
+/// texts, its deployment, or that it has none) is first stored apart as schemas 10 to 13 stored
+/// every row's, so that the row reads the same after the rebuild.
 pub(super) fn migrate_v15(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    super::problem_lists::move_own(tx)?;
+    super::texts::move_own(tx)?;
+    super::deployments::move_own(tx)?;
     tx.execute_batch(
         r#"
-UPDATE artifacts SET fingerprint = '' WHERE tags_json != '' OR problems_json != '[]'
-    OR NULLIF(source, '') IS NOT NULL OR version_spec IS NOT NULL OR from_collection IS NOT NULL
-    OR deployed_sha IS NOT NULL OR deployed_hash IS NOT NULL OR collection_sha IS NOT NULL;
-UPDATE projects SET fingerprint = NULL
-    WHERE id IN (SELECT project_id FROM artifacts WHERE fingerprint = '');
 CREATE TABLE artifacts_v15 (
     id                  TEXT PRIMARY KEY,
     project_id          TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -334,6 +336,8 @@ mod tests {
         );
         assert_eq!(unless_ok("ok"), None);
         assert_eq!(ok_filter("health", "broken"), "artifacts.health = 'broken'");
+        assert_eq!(origin_filter(""), ("0", None));
+        assert_eq!(origin_filter("local"), ("artifacts.origin IS NULL", None));
         let h = "a".repeat(64);
         assert_eq!(content_hash(Some(&h), Some(&h)), Value::Blob(vec![]));
         assert_eq!(content_hash(Some(&h), None), Value::Blob(vec![0xaa; 32]));

@@ -114,6 +114,15 @@ pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(V13_QUEUE)
 }
 
+/// Schema version 15, before the rebuild: the deployment a build of schema 12 wrote into a row
+/// itself is stored apart, and a row it wrote as deployed no more lets go of the key it kept.
+pub(super) fn move_own(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    stored_once::move_out(tx, &DEPLOYMENTS, "source != ''", placeholder)?;
+    tx.execute_batch(
+        "UPDATE artifacts SET deploy_key = NULL WHERE source IS NULL AND deploy_key IS NOT NULL",
+    )
+}
+
 /// The triggers on `artifacts` that keep `artifact_deployments` (schema 15 makes them again with
 /// the table): the count of holders, and the search queue.
 pub(super) fn row_triggers() -> String {

@@ -4,10 +4,8 @@
 //! its profile, type and name. Any other path (a hook's settings file, `.mcp.json`, a name the
 //! layout would not give back exactly) is stored whole.
 //!
-//! A release of schema 11 still running after this one migrated the file reads an empty path for
-//! such rows until it restarts (its upstream check then compares the project folder, and its
-//! duplicate-name problems name empty paths: `docs/release.md`); the paths it writes are whole,
-//! and read back as they are.
+//! (Schemas 12 to 14 let a build of schema 11 still running on the migrated file read an empty
+//! path for such rows; since schema 15 no build of an earlier schema reads the file: `compact`.)
 
 use crate::scan::ScannedArtifact;
 

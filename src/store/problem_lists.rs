@@ -157,6 +157,26 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Schema version 15, before the rebuild: the problems a build of schema 9 wrote into a row
+/// itself (with each file whole) are stored as a list, relative to the artifact.
+pub(super) fn move_own(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String, String)> = tx
+        .prepare(&format!(
+            "SELECT rowid, {}, problems_json FROM artifacts WHERE problems_json != '[]'",
+            super::paths::PATH
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut set = tx
+        .prepare("UPDATE artifacts SET problem_list = ?2, problems_json = '[]' WHERE rowid = ?1")?;
+    let mut memo = Memo::default();
+    for (rowid, path, json) in rows {
+        let key = keep(tx, &from_stored(&json, &path), &path, &mut memo)?;
+        set.execute(rusqlite::params![rowid, key])?;
+    }
+    Ok(())
+}
+
 /// Schema version 12: each list counts the artifacts holding it (`stored_once`).
 pub(super) fn migrate_v12(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     stored_once::count_holders(tx, &LISTS, "problem_list")

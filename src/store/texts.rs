@@ -86,6 +86,12 @@ pub(super) fn migrate_v11(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     )
 }
 
+/// Schema version 15, before the rebuild: the texts a build of schema 10 wrote into a row itself
+/// are stored apart.
+pub(super) fn move_own(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    stored_once::move_out(tx, &TEXTS, "tags_json != ''", placeholder)
+}
+
 /// Schema version 12: each set of texts counts the artifacts holding it (`stored_once`).
 pub(super) fn migrate_v12(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     stored_once::count_holders(tx, &TEXTS, TEXTS.key)
