@@ -124,67 +124,88 @@ pub(crate) fn split_block(text: &str) -> Option<(u32, &str, Option<&str>)> {
     })
 }
 
-/// Parses a YAML block as Claude Code's parser (Bun's) reads it: a top-level key written twice
-/// keeps its last value. serde's YAML refuses a repeated key, so when it does, every copy of a
-/// repeated top-level key but the last is renamed (in place: what is written under it is still
-/// parsed, so an error there is still one), the block is parsed once more, and the renamed keys
-/// are dropped. (A key repeated inside a nested mapping stays an error.)
+/// Parses a YAML block as Claude Code's parser (Bun's) reads it: a key written twice in a
+/// mapping, at any depth, keeps its last value (in the place of its first). What is written
+/// under an earlier copy is still parsed, so an error there is still one.
 fn parse_yaml(yaml: &str) -> Result<serde_yaml_ng::Value, serde_yaml_ng::Error> {
-    let e = match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(yaml) {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
-    if !e.to_string().starts_with("duplicate entry with key ") {
-        return Err(e);
-    }
-    let Some((renamed, earlier)) = earlier_copies_renamed(yaml) else {
-        return Err(e);
-    };
-    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&renamed) {
-        Ok(serde_yaml_ng::Value::Mapping(mut m)) => {
-            for k in earlier {
-                m.remove(k.as_str());
-            }
-            Ok(serde_yaml_ng::Value::Mapping(m))
-        }
-        // The renamed block is the original line for line: its error is the block's.
-        other => other,
+    serde_yaml_ng::from_str::<LastWins>(yaml).map(|v| v.0)
+}
+
+/// A YAML value whose mappings keep the last value of a repeated key (serde's `Value` refuses
+/// one: `duplicate entry with key`).
+struct LastWins(serde_yaml_ng::Value);
+
+impl<'de> serde::Deserialize<'de> for LastWins {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LastWinsVisitor)
     }
 }
 
-/// `yaml` with every copy of a repeated top-level key but the last renamed (`name` becomes
-/// `name-skillmeat-earlier-a`: letters only, so Claude Code's repair still takes the line as it
-/// would), and the names given; `None` when no top-level key is repeated.
-fn earlier_copies_renamed(yaml: &str) -> Option<(String, Vec<String>)> {
-    let mut lines: Vec<String> = yaml.split('\n').map(str::to_string).collect();
-    let keys: Vec<(usize, String)> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| Some((i, top_level_key(l)?.to_string())))
-        .collect();
-    let mut earlier = Vec::new();
-    for (n, (i, key)) in keys.iter().enumerate() {
-        if !keys[n + 1..].iter().any(|(_, k)| k == key) {
-            continue;
-        }
-        let mut tag = String::new();
-        let mut m = earlier.len();
-        loop {
-            tag.insert(0, char::from(b'a' + (m % 26) as u8));
-            m /= 26;
-            if m == 0 {
-                break;
-            }
-        }
-        let new = format!("{key}-skillmeat-earlier-{tag}");
-        // The key is written before the line's first `:`.
-        let Some(at) = lines[*i].find(key.as_str()) else {
-            continue;
-        };
-        lines[*i].replace_range(at..at + key.len(), &new);
-        earlier.push(new);
+/// Builds [`LastWins`] as serde_yaml_ng builds its `Value`, but for repeated keys.
+struct LastWinsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LastWinsVisitor {
+    type Value = LastWins;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
     }
-    (!earlier.is_empty()).then(|| (lines.join("\n"), earlier))
+    fn visit_bool<E>(self, b: bool) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::Bool(b)))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::Number(i.into())))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::Number(u.into())))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::Number(f.into())))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::String(s.to_owned())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::String(s)))
+    }
+    fn visit_unit<E>(self) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::Null))
+    }
+    fn visit_none<E>(self) -> Result<LastWins, E> {
+        Ok(LastWins(serde_yaml_ng::Value::Null))
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<LastWins, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<LastWins, A::Error> {
+        let mut items = Vec::new();
+        while let Some(LastWins(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(LastWins(serde_yaml_ng::Value::Sequence(items)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LastWins, A::Error> {
+        let mut m = serde_yaml_ng::Mapping::new();
+        while let Some(LastWins(k)) = map.next_key()? {
+            let LastWins(v) = map.next_value()?;
+            m.insert(k, v);
+        }
+        Ok(LastWins(serde_yaml_ng::Value::Mapping(m)))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<LastWins, A::Error> {
+        use serde::de::{Error, VariantAccess};
+        let (tag, contents): (String, _) = data.variant()?;
+        if tag.is_empty() {
+            return Err(A::Error::custom("empty YAML tag is not allowed"));
+        }
+        let LastWins(value) = contents.newtype_variant()?;
+        Ok(LastWins(serde_yaml_ng::Value::Tagged(Box::new(
+            serde_yaml_ng::value::TaggedValue {
+                tag: serde_yaml_ng::value::Tag::new(tag),
+                value,
+            },
+        ))))
+    }
 }
 
 /// Characters that make Claude Code quote a value when it repairs a block (with `: `).
@@ -274,31 +295,15 @@ const MAX_FLOW_DEPTH: usize = 128;
 /// block, which starts `shift` lines into the file) and keeps the fields a line-by-line reading
 /// recovers.
 fn invalid(fm: &mut Frontmatter, yaml: &str, reason: String, reported: u32, shift: u32) {
-    let line = shift + error_line(yaml, &reason, reported);
+    let line = shift + error_line(yaml, reported);
     fm.error = Some((line, format!("frontmatter is not valid YAML: {reason}")));
     fm.fields = lenient(yaml);
 }
 
 /// The line (1-based, in the YAML block) a person should look at for a YAML error the parser
-/// reported at `reported`: a duplicate key is shown at its second occurrence (the parser points
-/// at the mapping); otherwise the line where a YAML 1.2 parser reports its first error (see
+/// reported at `reported`: where a YAML 1.2 parser reports its first error (see
 /// [`first_suspicious_line`]), which is not always where this parser gave up.
-fn error_line(yaml: &str, reason: &str, reported: u32) -> u32 {
-    if let Some(key) = reason
-        .strip_prefix("duplicate entry with key ")
-        .map(|k| k.trim().trim_matches('"'))
-    {
-        let mut seen = 0;
-        for (i, l) in yaml.lines().enumerate() {
-            if top_level_key(l) == Some(key) {
-                seen += 1;
-                if seen == 2 {
-                    return i as u32 + 1;
-                }
-            }
-        }
-        return reported;
-    }
+fn error_line(yaml: &str, reported: u32) -> u32 {
     first_suspicious_line(yaml).unwrap_or(reported)
 }
 
@@ -506,9 +511,21 @@ mod tests {
             (crlf.error.clone(), crlf.string("description")),
             (None, Some("x".into()))
         );
-        // Many copies are read in two parses, not one a copy.
+        // Many copies are read in one parse.
         let many = format!("---\n{}---\n", "a: 1\n".repeat(20_000));
         assert_eq!(parse(&many).error, None);
+        // In a nested mapping too (Claude Code 2.1.332 loads these: tests/fixtures/claude-code),
+        // and an error under an earlier copy still counts.
+        let nested = parse("---\nname: a\nmetadata:\n  k: 1\n  j: 2\n  k: 3\n---\n");
+        assert_eq!(nested.error, None);
+        assert_eq!(
+            nested.fields["metadata"],
+            serde_json::json!({ "k": 3, "j": 2 }),
+            "the last value, in the place of the first"
+        );
+        let hooks = parse("---\nhooks:\n  Stop:\n    - matcher: a\n      matcher: b\n---\n");
+        assert_eq!(hooks.error, None);
+        assert!(line("---\nname: a\nmetadata:\n  k: [1\n  k: 2\n---\n").is_some());
         // A key written twice is no error: the last value counts, as Bun's YAML reads it.
         let twice = parse(
             "---\nname: a\nmodel: x\nname: b\ndescription: |\n  one\ndescription: two\n---\n",

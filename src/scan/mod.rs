@@ -46,7 +46,7 @@ pub const PROFILE_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"]
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 /// Bumped when the scanner extracts different data (for a project too: its manifests), so stored
 /// fingerprints stop matching: also those an older release writes on the same file.
-const SCANNER_VERSION: &str = "scan-v5";
+const SCANNER_VERSION: &str = "scan-v6";
 /// Name of SkillMeat's deployment manifest inside a profile root.
 pub const DEPLOYED_FILE: &str = ".skillmeat-deployed.toml";
 /// Name of SkillMeat's project file.
