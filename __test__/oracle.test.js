@@ -20,6 +20,10 @@ const HEALTH_OF_VERDICT = { ok: 'ok', warning: 'degraded', error: 'broken' }
 const AT_LOAD = {
   'agent-dashes-in-value': ['broken', 'not loaded: the block ends at the `---` inside `model:`, so it has no description (the validator only warns)'],
   'agent-description-number': ['broken', 'not loaded: Bfo wants the description as a string (the validator is silent)'],
+  'agent-hooks-event-invalid': ['degraded', 'loads without the Stop hook: nEs drops an invalid hook of an event other than PreToolUse/PermissionRequest (the validator is silent)'],
+  'agent-hooks-guard-invalid': ['broken', 'not loaded: an invalid PreToolUse hook is an unloadable guard for nEs (the validator is silent)'],
+  'agent-hooks-not-object': ['broken', 'not loaded: nEs refuses hooks that are not an object of events (the validator is silent)'],
+  'agent-hooks-outside-hooks': ['broken', 'not loaded: PreToolUse at the frontmatter top level, outside hooks (the validator is silent)'],
   'agent-fence-dots': ['broken', 'never listed: `...` does not close the block, so it has no frontmatter and no name'],
   'agent-name-leading-hyphen': ['broken', 'not loaded: Bfo refuses a name starting with "-" (the validator is silent)'],
   'agent-missing-description': ['broken', 'not loaded: "Missing required description" (the validator only warns)'],
@@ -72,14 +76,19 @@ test("skills, commands and agents: our health is what Claude Code 2.1.x does wit
   const cases = VERDICTS.cases.filter((c) => c.target.startsWith('.claude/') && (['skill', 'command', 'agent'].includes(c.kind) || /\.md$|\/$/.test(c.target)))
   assert.ok(cases.length >= 60, `fixtures read: ${cases.length}`)
   const disagree = []
+  // Agreement with the validator's own verdicts where no load-time evidence overrides them.
   let agreeWithValidator = 0
+  let judgedByValidator = 0
   for (const c of cases) {
     // Our artifact path: the skill's folder, or the file.
     const rel = c.target.replace(/\/(SKILL|skill)\.md$/, '').replace(/\/$/, '')
     const a = ours.get(`${c.case}|${rel}`)
     const expected = c.case in AT_LOAD && !(c.case === 'skill-shadows-command' && !rel.includes('commands')) ? AT_LOAD[c.case][0] : HEALTH_OF_VERDICT[c.verdict]
     const got = a ? a.health : 'not listed'
-    if (a && a.health === HEALTH_OF_VERDICT[c.verdict]) agreeWithValidator++
+    if (!(c.case in AT_LOAD)) {
+      judgedByValidator++
+      if (a && a.health === HEALTH_OF_VERDICT[c.verdict]) agreeWithValidator++
+    }
     if (got !== expected && !(c.case in KNOWN_GAPS)) disagree.push(`${c.case} ${c.target}: expected ${expected}, ours ${got} ${a ? JSON.stringify(a.problems.map((p) => p.code)) : ''}`)
   }
   assert.deepEqual(disagree, [])
@@ -89,8 +98,7 @@ test("skills, commands and agents: our health is what Claude Code 2.1.x does wit
     const a = ours.get(`${name}|${c.target}`)
     assert.notEqual(a && a.health, HEALTH_OF_VERDICT[c.verdict], `${name} now agrees: remove it from KNOWN_GAPS (${why})`)
   }
-  // Figures for docs: agreement with the validator's own verdicts, before load-time evidence.
-  assert.ok(agreeWithValidator / cases.length > 0.7, `${agreeWithValidator}/${cases.length}`)
+  assert.ok(agreeWithValidator / judgedByValidator > 0.9, `${agreeWithValidator}/${judgedByValidator}`)
 })
 
 test("MCP servers of a project's .mcp.json: each one Claude Code drops is broken, the others load", () => {

@@ -301,6 +301,11 @@ pub fn markdown_problems(
                     "write `description:` as one line of text (quote it if it looks like a number)".into(),
                 )),
             }
+            out.extend(super::hook_settings::agent_problems(
+                file,
+                &fm.fields,
+                |k| key_line(text, k),
+            ));
         }
         "skill" => {
             if !fm.present || !fm.fields.contains_key("description") {

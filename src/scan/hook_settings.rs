@@ -49,7 +49,7 @@ pub const HOOK_EVENTS: &[&str] = &[
 pub const HOOK_TYPES: &[&str] = &["command", "prompt", "mcp_tool", "http", "agent"];
 
 /// Events where one invalid entry makes Claude Code ignore the whole settings file.
-const FATAL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest", "PreSkillShellCommand"];
+pub const FATAL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest", "PreSkillShellCommand"];
 
 /// One configured hook (or the part of the configuration that stands for the entries under it
 /// when it is malformed): its name (`<file>#hooks.<Event>.<i>.hooks.<j>`), its JSON and problems.
@@ -227,6 +227,92 @@ pub fn read(
             ),
             "fix the broken hook entries listed for this file".into(),
         ));
+    }
+    out
+}
+
+/// The hooks an agent declares in its frontmatter (`hooks`, read as a settings file's), as Claude
+/// Code 2.1.332 loads them (`nEs`): where a settings file would be ignored whole (`hooks` not an
+/// object of events, an invalid hook of a guard event such as PreToolUse, a guard event written
+/// outside `hooks`) the agent is not loaded; an invalid hook of another event is dropped and the
+/// agent loads without it. `fields` are the frontmatter's; problems name `file`, at `line`.
+pub fn agent_problems(
+    file: &str,
+    fields: &serde_json::Map<String, Value>,
+    line: impl Fn(&str) -> Option<u32>,
+) -> Vec<ArtifactProblem> {
+    let not_loaded = |at: Option<u32>, why: String, fix: &str| {
+        problem(
+            "AGENT_HOOKS_INVALID",
+            Severity::Error,
+            file,
+            at,
+            format!("{why}, so Claude Code does not load the agent"),
+            fix.into(),
+        )
+    };
+    let stray: Vec<&str> = FATAL_EVENTS
+        .iter()
+        .copied()
+        .filter(|e| {
+            fields
+                .get(*e)
+                .is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+        })
+        .collect();
+    if let Some(first) = stray.first() {
+        return vec![not_loaded(
+            line(first),
+            format!(
+                "{} is declared at the top of the frontmatter, outside `hooks`",
+                stray.join(", ")
+            ),
+            "move it under `hooks:`",
+        )];
+    }
+    // Claude Code reads no hooks from a value JavaScript takes as false.
+    let hooks = match fields.get("hooks") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => return Vec::new(),
+        Some(Value::String(s)) if s.is_empty() => return Vec::new(),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => return Vec::new(),
+        Some(h) => h,
+    };
+    let at = line("hooks");
+    if !hooks.is_object() {
+        return vec![not_loaded(
+            at,
+            "`hooks` is not an object of hook events".into(),
+            "write hooks: { <Event>: [ { matcher: …, hooks: [ { type: command, command: … } ] } ] }",
+        )];
+    }
+    // An event of `null` is dropped (with a note) and holds no hook.
+    let mut events = hooks.as_object().cloned().unwrap_or_default();
+    events.retain(|_, v| !v.is_null());
+    let doc = serde_json::json!({ "hooks": events });
+    let mut out = Vec::new();
+    for unit in read(file, "frontmatter", &doc, &|_| true).units {
+        let event = unit.name.split('.').nth(1).unwrap_or_default();
+        for p in unit
+            .problems
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+        {
+            let why = p
+                .message
+                .trim_end_matches(", so Claude Code ignores this hook");
+            out.push(if FATAL_EVENTS.contains(&event) {
+                not_loaded(at, format!("{why} (an invalid {event} hook)"), &p.fix)
+            } else {
+                problem(
+                    "AGENT_HOOK_IGNORED",
+                    Severity::Warning,
+                    file,
+                    at,
+                    format!("{why}, so Claude Code drops this hook and the agent runs without it"),
+                    p.fix,
+                )
+            });
+        }
     }
     out
 }
@@ -418,6 +504,39 @@ fn project_script(command: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_agents_hooks_keep_it_from_loading_only_where_claude_code_refuses_them() {
+        let codes = |yaml: serde_json::Value| -> Vec<(String, Severity)> {
+            let fields = yaml.as_object().cloned().unwrap_or_default();
+            agent_problems("a.md", &fields, |_| Some(2))
+                .into_iter()
+                .map(|p| (p.code, p.severity))
+                .collect()
+        };
+        // What JavaScript takes as false holds no hooks; an event of null holds none either.
+        for none in [
+            serde_json::json!({ "hooks": false }),
+            serde_json::json!({ "hooks": "" }),
+            serde_json::json!({ "hooks": 0 }),
+            serde_json::json!({ "hooks": { "PreToolUse": null } }),
+            serde_json::json!({ "PreToolUse": [] }),
+        ] {
+            assert_eq!(codes(none.clone()), [], "{none}");
+        }
+        let broken = ("AGENT_HOOKS_INVALID".to_string(), Severity::Error);
+        assert_eq!(
+            codes(serde_json::json!({ "hooks": true })),
+            [broken.clone()]
+        );
+        let guard = serde_json::json!({ "hooks": { "PermissionRequest": [{ "hooks": [{ "type": "nope" }] }] } });
+        assert_eq!(codes(guard), [broken]);
+        let other = serde_json::json!({ "hooks": { "Stopp": [{ "hooks": [{ "type": "command", "command": "x" }] }] } });
+        assert_eq!(
+            codes(other),
+            [("AGENT_HOOK_IGNORED".to_string(), Severity::Warning)]
+        );
+    }
 
     fn units(doc: &str) -> HookSettings {
         read(
