@@ -524,13 +524,10 @@ mod tests {
         ] {
             assert_eq!(codes(none.clone()), [], "{none}");
         }
-        let broken = ("AGENT_HOOKS_INVALID".to_string(), Severity::Error);
-        assert_eq!(
-            codes(serde_json::json!({ "hooks": true })),
-            [broken.clone()]
-        );
+        let broken = || ("AGENT_HOOKS_INVALID".to_string(), Severity::Error);
+        assert_eq!(codes(serde_json::json!({ "hooks": true })), [broken()]);
         let guard = serde_json::json!({ "hooks": { "PermissionRequest": [{ "hooks": [{ "type": "nope" }] }] } });
-        assert_eq!(codes(guard), [broken]);
+        assert_eq!(codes(guard), [broken()]);
         let other = serde_json::json!({ "hooks": { "Stopp": [{ "hooks": [{ "type": "command", "command": "x" }] }] } });
         assert_eq!(
             codes(other),
