@@ -1753,6 +1753,11 @@ fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
                  'acme/own@v2', 5, 'collection'),
                     ('a4', 'q', 'y', '.claude', 'agent', 'gone', '', 'f', 1, 2, NULL, '', 7, '[]', NULL,
                  5, 'local');
+             -- A deployment with no source, in the row (a manifest entry with only its hash).
+             INSERT INTO artifacts(id, project_id, project_name, profile, type, name, path, fingerprint,
+                 scanned_at, updated_at, tags_json, text_key, source, deployed_hash, deploy_key, origin)
+             VALUES ('a5', 'q', 'y', '.claude', 'agent', 'hashed', '', 'f', 1, 2, '', 7, NULL, X'02', 5,
+                 'collection');
              DELETE FROM search_pending;"
         ))
         .unwrap();
@@ -1804,6 +1809,8 @@ fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
     assert_eq!(a3.problems[0].file, ".claude/agents/own.md");
     let a4 = get("a4");
     assert_eq!((a4.origin.as_str(), a4.source), ("local", None));
+    let a5 = get("a5");
+    assert_eq!((a5.source, a5.deployed_hash.as_deref()), (None, Some("02")));
     assert_eq!(a4.description.as_deref(), Some("Reviews"));
     assert_eq!(
         store.upstream_candidates(None).unwrap().len(),
@@ -1816,7 +1823,11 @@ fn a_schema_14_cache_reads_the_same_after_the_compact_rebuild() {
         refs("SELECT COUNT(*) FROM search_pending WHERE scope != 'p:q'"),
         0
     );
-    c.execute("DELETE FROM artifacts WHERE id IN ('a3', 'a4')", [])
+    assert_eq!(
+        refs("SELECT COUNT(*) FROM search_pending WHERE scope = 'p:q'"),
+        1
+    );
+    c.execute("DELETE FROM artifacts WHERE id IN ('a3', 'a4', 'a5')", [])
         .unwrap();
     c.execute("DELETE FROM search_pending", []).unwrap();
     // The holders were copied with their keys; the triggers made again keep counting.

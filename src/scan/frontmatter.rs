@@ -520,11 +520,20 @@ mod tests {
         assert_eq!(nested.error, None);
         assert_eq!(
             nested.fields["metadata"],
-            serde_json::json!({ "k": 3, "j": 2 }),
+            serde_json::json!({ "k": 3, "j": 2 })
+        );
+        let Ok(serde_yaml_ng::Value::Mapping(m)) = parse_yaml("k: 1\nj: 2\nk: 3\n") else {
+            panic!("not a mapping")
+        };
+        let keys: Vec<_> = m.keys().filter_map(serde_yaml_ng::Value::as_str).collect();
+        assert_eq!(
+            keys,
+            ["k", "j"],
             "the last value, in the place of the first"
         );
         let hooks = parse("---\nhooks:\n  Stop:\n    - matcher: a\n      matcher: b\n---\n");
         assert_eq!(hooks.error, None);
+        assert_eq!(hooks.fields["hooks"]["Stop"][0]["matcher"], "b");
         assert!(line("---\nname: a\nmetadata:\n  k: [1\n  k: 2\n---\n").is_some());
         // A key written twice is no error: the last value counts, as Bun's YAML reads it.
         let twice = parse(

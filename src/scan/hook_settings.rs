@@ -49,7 +49,7 @@ pub const HOOK_EVENTS: &[&str] = &[
 pub const HOOK_TYPES: &[&str] = &["command", "prompt", "mcp_tool", "http", "agent"];
 
 /// Events where one invalid entry makes Claude Code ignore the whole settings file.
-pub const FATAL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest", "PreSkillShellCommand"];
+const FATAL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest", "PreSkillShellCommand"];
 
 /// One configured hook (or the part of the configuration that stands for the entries under it
 /// when it is malformed): its name (`<file>#hooks.<Event>.<i>.hooks.<j>`), its JSON and problems.
@@ -57,6 +57,8 @@ pub const FATAL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest", "PreSkill
 pub struct HookUnit {
     /// `settings.json#hooks.PostToolUse.0.hooks.1`.
     pub name: String,
+    /// The event it is configured under (`PostToolUse`).
+    pub event: String,
     /// The entry as configured.
     pub config: Value,
     /// What Claude Code does with it.
@@ -144,6 +146,7 @@ pub fn read(
             }
             out.units.push(HookUnit {
                 name: format!("{file}#{at}"),
+                event: event.clone(),
                 config: matchers.clone(),
                 problems: p,
             });
@@ -179,6 +182,7 @@ pub fn read(
                 ));
                 out.units.push(HookUnit {
                     name: format!("{file}#{at}"),
+                    event: event.clone(),
                     config: m.clone(),
                     problems: above,
                 });
@@ -202,6 +206,7 @@ pub fn read(
                 }
                 out.units.push(HookUnit {
                     name: format!("{file}#{at}"),
+                    event: event.clone(),
                     config,
                     problems,
                 });
@@ -278,37 +283,44 @@ pub fn agent_problems(
         Some(h) => h,
     };
     let at = line("hooks");
-    if !hooks.is_object() {
+    let Some(events) = hooks.as_object() else {
         return vec![not_loaded(
             at,
             "`hooks` is not an object of hook events".into(),
             "write hooks: { <Event>: [ { matcher: …, hooks: [ { type: command, command: … } ] } ] }",
         )];
-    }
+    };
     // An event of `null` is dropped (with a note) and holds no hook.
-    let mut events = hooks.as_object().cloned().unwrap_or_default();
+    let mut events = events.clone();
     events.retain(|_, v| !v.is_null());
     let doc = serde_json::json!({ "hooks": events });
     let mut out = Vec::new();
     for unit in read(file, "frontmatter", &doc, &|_| true).units {
-        let event = unit.name.split('.').nth(1).unwrap_or_default();
+        let fatal = FATAL_EVENTS.contains(&unit.event.as_str());
         for p in unit
             .problems
             .into_iter()
             .filter(|p| p.severity == Severity::Error)
         {
-            let why = p
-                .message
-                .trim_end_matches(", so Claude Code ignores this hook");
-            out.push(if FATAL_EVENTS.contains(&event) {
-                not_loaded(at, format!("{why} (an invalid {event} hook)"), &p.fix)
+            out.push(if fatal {
+                problem(
+                    "AGENT_HOOKS_INVALID",
+                    Severity::Error,
+                    file,
+                    at,
+                    format!(
+                        "in its `hooks`, {}; for a {} hook that means Claude Code does not load the agent",
+                        p.message, unit.event
+                    ),
+                    p.fix,
+                )
             } else {
                 problem(
                     "AGENT_HOOK_IGNORED",
                     Severity::Warning,
                     file,
                     at,
-                    format!("{why}, so Claude Code drops this hook and the agent runs without it"),
+                    format!("in its `hooks`, {} (the agent loads without it)", p.message),
                     p.fix,
                 )
             });
@@ -525,6 +537,8 @@ mod tests {
             assert_eq!(codes(none.clone()), [], "{none}");
         }
         let broken = || ("AGENT_HOOKS_INVALID".to_string(), Severity::Error);
+        let outside = serde_json::json!({ "PreSkillShellCommand": [{ "hooks": [] }] });
+        assert_eq!(codes(outside), [broken()]);
         assert_eq!(codes(serde_json::json!({ "hooks": true })), [broken()]);
         let guard = serde_json::json!({ "hooks": { "PermissionRequest": [{ "hooks": [{ "type": "nope" }] }] } });
         assert_eq!(codes(guard), [broken()]);

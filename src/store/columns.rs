@@ -262,7 +262,7 @@ pub(super) static UPDATE_DEPLOY: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = COLUMNS
         .iter()
         .filter(|c| c.4 && !stored_apart(c.0))
-        .map(|c| set(c.0, "", ":"))
+        .map(|c| set(c.0, "artifacts.", ":"))
         .collect();
     format!(
         "UPDATE artifacts SET {}, content_hash = CASE WHEN {CONTENT_HASH} = (SELECT deployed_hash

@@ -23,13 +23,26 @@ use rusqlite::types::{Value, ValueRef};
 
 use crate::values::UpstreamOrigin;
 
+/// The profile a row stores as NULL (a macro for `concat!`).
+macro_rules! usual_profile {
+    () => {
+        ".claude"
+    };
+}
+
+pub(super) use usual_profile;
+
 /// The profile a row stores as NULL.
-const USUAL_PROFILE: &str = ".claude";
+const USUAL_PROFILE: &str = usual_profile!();
 
 /// How `profile` is read (a macro for `concat!`).
 macro_rules! profile_sql {
     () => {
-        "COALESCE(artifacts.profile, '.claude')"
+        concat!(
+            "COALESCE(artifacts.profile, '",
+            super::compact::usual_profile!(),
+            "')"
+        )
     };
 }
 pub(super) use profile_sql;
@@ -100,8 +113,10 @@ pub(super) fn upstream_origin(origin: Option<UpstreamOrigin>) -> Option<&'static
 /// The filter of rows whose origin is `origin` (SQL), with its parameter if it takes one. No
 /// row's origin reads empty (`''` is how `collection` is stored).
 pub(super) fn origin_filter(origin: &str) -> (&'static str, Option<String>) {
+    if origin.is_empty() {
+        return ("0", None);
+    }
     match self::origin(origin) {
-        _ if origin.is_empty() => ("0", None),
         None => ("artifacts.origin IS NULL", None),
         Some(o) => ("artifacts.origin = ?", Some(o.to_string())),
     }
@@ -123,19 +138,22 @@ pub(super) fn ok_filter(column: &str, value: &str) -> String {
 /// The content hash a row stores: the empty marker when it is `deployed`, the hash recorded at
 /// deployment (held by the row's deployment).
 pub(super) fn content_hash(content: Option<&str>, deployed: Option<&str>) -> Value {
-    match content {
-        Some(c) if deployed == Some(c) => Value::Blob(Vec::new()),
-        _ => super::hash_to_sql(content),
+    let stored = super::hash_to_sql(content);
+    if content.is_some() && stored == super::hash_to_sql(deployed) {
+        return Value::Blob(Vec::new());
     }
+    stored
 }
 
 /// The fingerprint a row stores: 16 lower-case hex digits (what a scan writes for files it read
 /// whole) as the integer they spell, anything else (a fingerprint marked for a retry) as text.
 pub(super) fn fingerprint(fp: &str) -> Value {
-    let digits = fp.len() == 16 && fp.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if fp.len() != 16 || !fp.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Value::Text(fp.to_string());
+    }
     match u64::from_str_radix(fp, 16) {
-        Ok(n) if digits => Value::Integer(n as i64),
-        _ => Value::Text(fp.to_string()),
+        Ok(n) => Value::Integer(n as i64),
+        Err(_) => Value::Text(fp.to_string()),
     }
 }
 
@@ -214,8 +232,10 @@ CREATE TABLE artifacts_v15 (
         .prepare("SELECT rowid, fingerprint FROM artifacts")?
         .query_map([], |r| Ok((r.get(0)?, fingerprint_from_sql(r.get_ref(1)?))))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut copy = tx.prepare(
-        "INSERT INTO artifacts_v15 SELECT a.id, a.project_id, NULLIF(a.profile, '.claude'), a.type,
+    let mut copy = tx.prepare(concat!(
+        "INSERT INTO artifacts_v15 SELECT a.id, a.project_id, NULLIF(a.profile, '",
+        usual_profile!(),
+        "'), a.type,
              a.name, a.display_name, a.path, a.version,
              CASE a.origin WHEN 'local' THEN NULL WHEN 'collection' THEN '' ELSE a.origin END,
              a.deployed_name, a.deployed_at, a.deployed_version,
@@ -228,8 +248,8 @@ CREATE TABLE artifacts_v15 (
              a.problem_list, a.text_key, a.deploy_key
          FROM artifacts a LEFT JOIN artifact_deployments d ON d.deploy_key = a.deploy_key
             AND a.source = ''
-         WHERE a.rowid = ?1",
-    )?;
+         WHERE a.rowid = ?1"
+    ))?;
     for (rowid, fp) in rows {
         copy.execute(rusqlite::params![rowid, fingerprint(&fp)])?;
     }
@@ -342,5 +362,11 @@ mod tests {
         assert_eq!(content_hash(Some(&h), Some(&h)), Value::Blob(vec![]));
         assert_eq!(content_hash(Some(&h), None), Value::Blob(vec![0xaa; 32]));
         assert_eq!(content_hash(None, Some(&h)), Value::Null);
+        assert_eq!(content_hash(None, None), Value::Null);
+        // The deployment recorded it in capitals: the same hash.
+        assert_eq!(
+            content_hash(Some(&h), Some(&h.to_uppercase())),
+            Value::Blob(vec![])
+        );
     }
 }

@@ -105,22 +105,29 @@ pub(super) fn migrate_v13(tx: &Transaction<'_>) -> rusqlite::Result<()> {
          {}",
         stored_once::holder_triggers(&DEPLOYMENTS, DEPLOYMENTS.key)
     ))?;
+    stored_once::move_out(tx, &DEPLOYMENTS, &any_column(), placeholder)?;
+    tx.execute_batch(V13_QUEUE)
+}
+
+/// Schema version 15, before the rebuild: the deployment a build of schema 12 wrote into a row
+/// itself (any of its columns, with or without a source) is stored apart, and a row it wrote as
+/// deployed no more lets go of the key it kept.
+pub(super) fn move_own(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let own = format!("source IS NOT '' AND ({})", any_column());
+    stored_once::move_out(tx, &DEPLOYMENTS, &own, placeholder)?;
+    tx.execute_batch(
+        "UPDATE artifacts SET deploy_key = NULL WHERE source IS NOT '' AND deploy_key IS NOT NULL",
+    )
+}
+
+/// SQL: the row holds a value in one of the deployment columns.
+fn any_column() -> String {
     let any: Vec<String> = DEPLOYMENTS
         .columns
         .iter()
         .map(|c| format!("{c} IS NOT NULL"))
         .collect();
-    stored_once::move_out(tx, &DEPLOYMENTS, &any.join(" OR "), placeholder)?;
-    tx.execute_batch(V13_QUEUE)
-}
-
-/// Schema version 15, before the rebuild: the deployment a build of schema 12 wrote into a row
-/// itself is stored apart, and a row it wrote as deployed no more lets go of the key it kept.
-pub(super) fn move_own(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    stored_once::move_out(tx, &DEPLOYMENTS, "source != ''", placeholder)?;
-    tx.execute_batch(
-        "UPDATE artifacts SET deploy_key = NULL WHERE source IS NULL AND deploy_key IS NOT NULL",
-    )
+    any.join(" OR ")
 }
 
 /// The triggers on `artifacts` that keep `artifact_deployments` (schema 15 makes them again with

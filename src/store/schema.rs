@@ -334,7 +334,8 @@ UPDATE projects SET manifests_json = (
 UPDATE projects SET manifests_json = '[".claude"]' WHERE deployed_count > 0 AND manifests_json = '[]';
 UPDATE projects SET fingerprint = NULL;
 "#),
-    // v15, the schema of 0.1.0: a compact artifact row (see `compact`), 40 % smaller.
+    // v15, the schema of 0.1.0: a compact artifact row (see `compact`): 199 bytes an artifact
+    // against 288 in the 10k bench tree.
     Code(super::compact::migrate_v15),
 ];
 
