@@ -256,16 +256,26 @@ CREATE TABLE artifacts_v15 (
     drop(copy);
     // Dropping the old table drops its indexes and triggers; the counts the stored-once tables
     // keep stay right, as every row is copied with its keys.
+    // The triggers the rebuild does not change (the stored-once counts, the search queue's
+    // insert and delete) are made again as schema 14 had them; the update one named dropped
+    // columns and is written anew below.
+    let kept: Vec<String> = tx
+        .prepare(
+            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'artifacts'
+                 AND name != 'search_artifact_update'",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     tx.execute_batch("DROP TABLE artifacts; ALTER TABLE artifacts_v15 RENAME TO artifacts;")?;
-    tx.execute_batch(INDEXES_AND_TRIGGERS)?;
-    tx.execute_batch(&super::texts::row_triggers())?;
-    tx.execute_batch(&super::deployments::row_triggers())?;
-    tx.execute_batch(&super::problem_lists::row_triggers())
+    for sql in kept {
+        tx.execute_batch(&sql)?;
+    }
+    tx.execute_batch(INDEXES_AND_TRIGGERS)
 }
 
 /// The indexes of the rebuilt table (those of schema 14 but the ones by project name, which is
-/// no column now, and the outdated ones by difference no query sorts by), and its triggers
-/// queueing search updates; a project renamed is queued for search too.
+/// no column now, and the outdated ones by difference no query sorts by), the search queue's
+/// update trigger without the dropped columns, and a project renamed queued for search too.
 const INDEXES_AND_TRIGGERS: &str = r#"
 CREATE INDEX artifacts_project_name ON artifacts(project_id, name);
 CREATE INDEX artifacts_name ON artifacts(name);
@@ -284,13 +294,6 @@ CREATE INDEX artifacts_outdated_pid_nocase ON artifacts(project_id, name COLLATE
 CREATE INDEX artifacts_outdated_diff_nocase ON artifacts(version_diff, name COLLATE NOCASE, name) WHERE is_outdated = 1;
 CREATE INDEX projects_name_nocase ON projects(name COLLATE NOCASE);
 
-CREATE TRIGGER search_artifact_insert AFTER INSERT ON artifacts BEGIN
-    INSERT INTO search_pending(scope) VALUES ('p:' || NEW.project_id)
-        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
-    INSERT INTO search_pending(scope)
-        SELECT DISTINCT 's:' || e.source FROM marketplace_entries e WHERE e.name = NEW.name AND NEW.deployed_version IS NOT NULL
-        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
-END;
 CREATE TRIGGER search_artifact_update AFTER UPDATE OF name, display_name, type, project_id, origin,
         status, is_outdated, deployed_version, updated_at ON artifacts
     WHEN OLD.name IS NOT NEW.name OR OLD.display_name IS NOT NEW.display_name OR OLD.type IS NOT NEW.type
@@ -303,13 +306,6 @@ BEGIN
     INSERT INTO search_pending(scope)
         SELECT DISTINCT 's:' || e.source FROM marketplace_entries e
         WHERE e.name = NEW.name AND OLD.deployed_version IS NOT NEW.deployed_version
-        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
-END;
-CREATE TRIGGER search_artifact_delete AFTER DELETE ON artifacts BEGIN
-    INSERT INTO search_pending(scope) VALUES ('p:' || OLD.project_id)
-        ON CONFLICT(scope) DO UPDATE SET version = version + 1;
-    INSERT INTO search_pending(scope)
-        SELECT DISTINCT 's:' || e.source FROM marketplace_entries e WHERE e.name = OLD.name AND OLD.deployed_version IS NOT NULL
         ON CONFLICT(scope) DO UPDATE SET version = version + 1;
 END;
 CREATE TRIGGER search_project_name AFTER UPDATE OF name ON projects

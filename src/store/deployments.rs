@@ -130,12 +130,6 @@ fn any_column() -> String {
     any.join(" OR ")
 }
 
-/// The triggers on `artifacts` that keep `artifact_deployments` (schema 15 makes them again with
-/// the table): the count of holders, and the search queue.
-pub(super) fn row_triggers() -> String {
-    stored_once::holder_triggers(&DEPLOYMENTS, DEPLOYMENTS.key) + V13_QUEUE
-}
-
 /// A project whose artifact takes another deployment is indexed again.
 const V13_QUEUE: &str = "
 CREATE TRIGGER search_artifact_deployment AFTER UPDATE OF deploy_key ON artifacts

@@ -25,12 +25,6 @@ pub(super) const PROBLEMS: &str =
 const PROBLEMS_V14: &str = "CASE WHEN problem_list IS NULL OR problems_json != '[]'
     THEN problems_json ELSE COALESCE((SELECT json FROM problem_lists WHERE id = problem_list), '[]') END";
 
-/// The triggers on `artifacts` that keep `problem_lists` (schema 15 makes them again with the
-/// table).
-pub(super) fn row_triggers() -> String {
-    stored_once::holder_triggers(&LISTS, "problem_list")
-}
-
 static LISTS: Table = Table {
     name: "problem_lists",
     key: "id",

@@ -97,12 +97,6 @@ pub(super) fn migrate_v12(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     stored_once::count_holders(tx, &TEXTS, TEXTS.key)
 }
 
-/// The triggers on `artifacts` that keep `artifact_texts` (schema 15 makes them again with the
-/// table): the count of holders, and the search queue.
-pub(super) fn row_triggers() -> String {
-    stored_once::holder_triggers(&TEXTS, TEXTS.key) + V11_QUEUE
-}
-
 /// A project whose artifact takes other texts is indexed again.
 const V11_QUEUE: &str = "
 CREATE TRIGGER search_artifact_texts AFTER UPDATE OF text_key ON artifacts
